@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies point one way: sweep (CLI) → SweepStore → SweepKit → Datasets → NeuralNet → CKernels.
+let package = Package(
+    name: "sweep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Matrix kernels in C so that they are optimised even in debug builds and can pick
+        // AVX2/FMA code at run time without the user setting anything.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
+        ),
+        .target(name: "NeuralNet", dependencies: ["CKernels"]),
+        .target(name: "Datasets", dependencies: ["NeuralNet"]),
+        .target(name: "SweepKit", dependencies: ["NeuralNet", "Datasets"]),
+        .target(
+            name: "SweepStore",
+            dependencies: ["SweepKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "sweep",
+            dependencies: [
+                "SweepKit", "SweepStore", "Datasets", "NeuralNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"]),
+        .testTarget(name: "sweepTests", dependencies: ["sweep"]),
+    ]
+)

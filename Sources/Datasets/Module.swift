@@ -1,0 +1,1 @@
+// Datasets module; see the files beside this one.

@@ -1,0 +1,73 @@
+import Foundation
+
+/// SplitMix64, a small, fast, statistically sound 64-bit generator.
+///
+/// `state += 0x9E3779B97F4A7C15; z = state; z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;`
+/// `z = (z ^ (z >> 27)) * 0x94D049BB133111EB; return z ^ (z >> 31)`
+///
+/// Every random draw in the engine (initialisation, dropout masks, shuffles) comes from a value
+/// of this type that is passed in or owned by its user, never from a global, so that one seed
+/// gives bit-identical results whatever else runs in the process.
+/// Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    public var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    @inlinable
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform draw in [0, 1) with 24 bits of precision, so every value is exact in Float.
+    @inlinable
+    public mutating func nextUnitFloat() -> Float {
+        Float(next() >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// A uniform draw in [0, 1) with 53 bits of precision.
+    @inlinable
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// A uniform integer in 0..<bound, by `next() % bound` (bias below 2⁻⁴⁰ for the sizes used
+    /// here). Kept this simple so that tools/ scripts can reproduce shuffles exactly.
+    @inlinable
+    public mutating func nextIndex(below bound: Int) -> Int {
+        precondition(bound > 0)
+        return Int(next() % UInt64(bound))
+    }
+
+    /// A standard normal draw by the Box–Muller transform (one of the pair is used).
+    @inlinable
+    public mutating func nextStandardNormal() -> Double {
+        // 1 - u keeps the logarithm's argument in (0, 1].
+        let u1 = 1.0 - nextUnitDouble()
+        let u2 = nextUnitDouble()
+        return (-2.0 * Foundation.log(u1)).squareRoot() * Foundation.cos(2.0 * Double.pi * u2)
+    }
+
+    /// A generator for a sub-stream: deterministic in (this seed, stream), independent of draws.
+    public static func derived(seed: UInt64, stream: UInt64) -> SplitMix64 {
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        return SplitMix64(seed: mixer.next())
+    }
+}
+
+extension MutableCollection where Self: RandomAccessCollection, Index == Int {
+    /// Fisher–Yates from the last index down: `for i in (1..<n).reversed() { j = rng.nextIndex(below: i + 1); swap(i, j) }`.
+    public mutating func shuffleReproducibly(using generator: inout SplitMix64) {
+        guard count > 1 else { return }
+        for i in stride(from: endIndex - 1, to: startIndex, by: -1) {
+            let j = startIndex + generator.nextIndex(below: i - startIndex + 1)
+            if i != j { swapAt(i, j) }
+        }
+    }
+}

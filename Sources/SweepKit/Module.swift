@@ -1,0 +1,1 @@
+// SweepKit module; see the files beside this one.

@@ -1,0 +1,1 @@
+// SweepStore module; see the files beside this one.
