@@ -1,0 +1,71 @@
+/// A fully-connected layer, z = x·Wᵀ + b, PyTorch's `nn.Linear`.
+///
+/// The weight is stored as PyTorch stores it, [outputCount, inputCount], so exported tensors
+/// need no transposition. Gradients: ∂W = ∂zᵀ·x, ∂b = Σ_rows ∂z, ∂x = ∂z·W.
+public final class Linear: Layer {
+    public let typeName = "Linear"
+    public let inputWidth: Int
+    public let outputWidth: Int
+    public let weight: Parameter
+    public let bias: Parameter
+    public let output: Matrix
+    public let inputGradient: Matrix
+    /// The first layer of a network does not need ∂x; skipping it saves a third of its backward work.
+    public var computesInputGradient = true
+
+    public init(inputCount: Int, outputCount: Int) throws(NeuralNetError) {
+        guard inputCount > 0 else {
+            throw .invalidValue(setting: "Linear input width", value: "\(inputCount)", allowed: "must be a positive integer")
+        }
+        guard outputCount > 0 else {
+            throw .invalidValue(setting: "Linear output width", value: "\(outputCount)", allowed: "must be a positive integer")
+        }
+        inputWidth = inputCount
+        outputWidth = outputCount
+        weight = Parameter(name: "weight", shape: [outputCount, inputCount])
+        bias = Parameter(name: "bias", shape: [outputCount])
+        output = Matrix(rows: 0, columns: outputCount)
+        inputGradient = Matrix(rows: 0, columns: inputCount)
+    }
+
+    /// A layer initialised by `initializer`; `gain` is the following activation's gain.
+    public convenience init(
+        inputCount: Int, outputCount: Int, initializer: Initializer, gain: Float = 1,
+        generator: inout SplitMix64
+    ) throws(NeuralNetError) {
+        try self.init(inputCount: inputCount, outputCount: outputCount)
+        try initializer.initialize(weight: weight, bias: bias, gain: gain, generator: &generator)
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+
+    public func forward(_ input: Matrix, context: ExecutionContext) throws(NeuralNetError) {
+        try checkInput(input)
+        let rows = input.rows
+        output.resize(rows: rows)
+        // Start from the bias in every row, then accumulate x·Wᵀ on top (beta = 1).
+        let out = output.pointer
+        let b = bias.value.pointer
+        for row in 0..<rows {
+            (out + row * outputWidth).update(from: b, count: outputWidth)
+        }
+        context.workspace.multiply(input, by: weight.value, transposingSecond: true, into: output, beta: 1)
+    }
+
+    public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
+        let rows = input.rows
+        // ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in]
+        context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
+        let db = bias.gradient.pointer
+        db.update(repeating: 0, count: outputWidth)
+        let dz = outputGradient.pointer
+        for row in 0..<rows {
+            let source = dz + row * outputWidth
+            for column in 0..<outputWidth { db[column] += source[column] }
+        }
+        if computesInputGradient {
+            // ∂x [rows, in] = ∂z [rows, out] · W [out, in]
+            context.workspace.multiply(outputGradient, by: weight.value, into: inputGradient)
+        }
+    }
+}

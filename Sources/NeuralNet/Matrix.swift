@@ -1,0 +1,158 @@
+import CKernels
+
+/// A row-major Float32 matrix with contiguous, 64-byte aligned storage, owned by exactly one layer
+/// or optimizer.
+///
+/// It is a reference type on purpose: layers keep their outputs and gradients in matrices they
+/// allocate once and overwrite every step, so a training step allocates nothing. `resize(rows:)`
+/// changes the row count within the capacity (a smaller last batch) and only allocates when a
+/// larger batch than ever before arrives.
+public final class Matrix {
+    public private(set) var rows: Int
+    public let columns: Int
+    private var rowCapacity: Int
+    public private(set) var pointer: UnsafeMutablePointer<Float>
+
+    /// A rows × columns matrix filled with `value`.
+    public init(rows: Int, columns: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must not be negative")
+        self.rows = rows
+        self.columns = columns
+        self.rowCapacity = max(rows, 1)
+        self.pointer = Matrix.allocate(count: max(rows, 1) * max(columns, 1))
+        pointer.initialize(repeating: value, count: max(rows, 1) * max(columns, 1))
+    }
+
+    /// A matrix holding `values` row by row; throws when the count does not match the shape.
+    public convenience init(rows: Int, columns: Int, values: [Float]) throws(NeuralNetError) {
+        guard rows >= 0, columns >= 0, values.count == rows * columns else {
+            throw .shapeMismatch(
+                "\(values.count) values cannot fill a \(rows)×\(columns) matrix (needs \(rows * columns))")
+        }
+        self.init(rows: rows, columns: columns)
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: values.count) }
+        }
+    }
+
+    /// A matrix from nested rows, which must all have the same length.
+    public convenience init(_ nestedRows: [[Float]]) throws(NeuralNetError) {
+        let columns = nestedRows.first?.count ?? 0
+        guard nestedRows.allSatisfy({ $0.count == columns }) else {
+            throw .shapeMismatch("rows of different lengths cannot form a matrix")
+        }
+        try self.init(rows: nestedRows.count, columns: columns, values: nestedRows.flatMap { $0 })
+    }
+
+    deinit {
+        pointer.deallocate()
+    }
+
+    private static func allocate(count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer
+            .allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    public var count: Int { rows * columns }
+
+    /// The elements as a buffer; valid until the next `resize`.
+    public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    /// A copy of the elements, row by row.
+    public var values: [Float] { Array(buffer) }
+
+    /// A copy of the elements as nested rows.
+    public var nestedRows: [[Float]] {
+        (0..<rows).map { row in Array(UnsafeBufferPointer(start: pointer + row * columns, count: columns)) }
+    }
+
+    public subscript(row: Int, column: Int) -> Float {
+        get { pointer[row * columns + column] }
+        set { pointer[row * columns + column] = newValue }
+    }
+
+    /// Sets the row count, keeping the storage when it is large enough. Contents are unspecified
+    /// afterwards unless the row count is unchanged.
+    public func resize(rows newRows: Int) {
+        precondition(newRows >= 0)
+        if newRows > rowCapacity {
+            pointer.deallocate()
+            rowCapacity = newRows
+            pointer = Matrix.allocate(count: newRows * max(columns, 1))
+            pointer.initialize(repeating: 0, count: newRows * max(columns, 1))
+        }
+        rows = newRows
+    }
+
+    /// Copies `values` in, which must have `count` elements.
+    public func assign(_ values: [Float]) throws(NeuralNetError) {
+        guard values.count == count else {
+            throw .shapeMismatch("\(values.count) values cannot fill a \(rows)×\(columns) matrix (needs \(count))")
+        }
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: count) }
+        }
+    }
+
+    /// Copies another matrix of the same column count in, taking its row count.
+    public func assign(_ other: Matrix) {
+        precondition(other.columns == columns)
+        resize(rows: other.rows)
+        pointer.update(from: other.pointer, count: other.count)
+    }
+
+    public func fill(_ value: Float) {
+        pointer.update(repeating: value, count: count)
+    }
+
+    /// An independent copy.
+    public func copy() -> Matrix {
+        let result = Matrix(rows: rows, columns: columns)
+        result.pointer.update(from: pointer, count: count)
+        return result
+    }
+}
+
+/// The scratch memory the matrix multiply packs its panels into: one per network, so that
+/// concurrent trials never share it and a step allocates nothing.
+public final class GemmWorkspace {
+    let pointer: UnsafeMutablePointer<Float>
+
+    public init() {
+        let count = sweep_sgemm_workspace_count()
+        pointer = UnsafeMutableRawPointer
+            .allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    deinit {
+        pointer.deallocate()
+    }
+
+    /// The processor-specific kernel in use, for benchmark reports.
+    public static var kernelName: String { String(cString: sweep_sgemm_kernel_name()) }
+
+    /// result = alpha · op(a) · op(b) + beta · result. The shapes must agree; `result` is resized
+    /// to op(a)'s row count.
+    public func multiply(
+        _ a: Matrix, transposingFirst transposeA: Bool = false,
+        by b: Matrix, transposingSecond transposeB: Bool = false,
+        into result: Matrix, alpha: Float = 1, beta: Float = 0,
+        portable: Bool = false
+    ) {
+        let m = transposeA ? a.columns : a.rows
+        let k = transposeA ? a.rows : a.columns
+        let n = transposeB ? b.rows : b.columns
+        precondition(k == (transposeB ? b.columns : b.rows), "inner dimensions differ")
+        precondition(n == result.columns, "result has the wrong column count")
+        if result.rows != m { result.resize(rows: m) }
+        let call = portable ? sweep_sgemm_portable : sweep_sgemm
+        call(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
+            a.pointer, Int32(a.columns), b.pointer, Int32(b.columns), beta,
+            result.pointer, Int32(result.columns), pointer)
+    }
+}

@@ -1,0 +1,211 @@
+/// A fully-connected network as a value: what `Network` is built from, and what travels in
+/// configurations, the database and exported metadata.
+///
+/// Each hidden layer is Linear → BatchNorm1d (if `batchNorm`) → activation → Dropout (if
+/// `dropout` > 0), the order the founding document recommends; then an output Linear and the
+/// output activation.
+public struct NetworkDescription: Codable, Sendable, Hashable {
+    public var inputWidth: Int
+    public var hiddenWidths: [Int]
+    public var outputWidth: Int
+    public var activation: Activation
+    /// LeakyReLU's slope for negative inputs.
+    public var negativeSlope: Float
+    public var initializer: Initializer
+    public var dropout: Float
+    public var batchNorm: Bool
+    public var output: OutputActivation
+
+    public init(
+        inputWidth: Int, hiddenWidths: [Int], outputWidth: Int, activation: Activation = .relu,
+        negativeSlope: Float = 0.01, initializer: Initializer = .pytorchDefault, dropout: Float = 0,
+        batchNorm: Bool = false, output: OutputActivation = .softmax
+    ) {
+        self.inputWidth = inputWidth
+        self.hiddenWidths = hiddenWidths
+        self.outputWidth = outputWidth
+        self.activation = activation
+        self.negativeSlope = negativeSlope
+        self.initializer = initializer
+        self.dropout = dropout
+        self.batchNorm = batchNorm
+        self.output = output
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case inputWidth = "input_width", hiddenWidths = "hidden_widths", outputWidth = "output_width"
+        case activation, negativeSlope = "negative_slope", initializer, dropout, batchNorm = "batch_norm", output
+    }
+
+    /// Checks widths, dropout and the initialiser before anything is built.
+    public func validate() throws(NeuralNetError) {
+        guard inputWidth > 0 else {
+            throw .invalidValue(setting: "input width", value: "\(inputWidth)", allowed: "must be a positive integer")
+        }
+        for (index, width) in hiddenWidths.enumerated() where width <= 0 {
+            throw .invalidValue(setting: "hidden layer \(index + 1) width", value: "\(width)", allowed: "must be a positive integer")
+        }
+        guard outputWidth > 0 else {
+            throw .invalidValue(setting: "output width", value: "\(outputWidth)", allowed: "must be a positive integer")
+        }
+        guard dropout >= 0, dropout < 1 else {
+            throw .invalidValue(setting: "dropout p", value: "\(dropout)", allowed: "must be in [0, 1)")
+        }
+        guard negativeSlope.isFinite, negativeSlope >= 0 else {
+            throw .invalidValue(setting: "negative_slope", value: "\(negativeSlope)", allowed: "must be zero or positive")
+        }
+        try initializer.validate()
+    }
+}
+
+/// A trainable fully-connected network: its layers, its own mode and random generator, and its
+/// matrix-multiply workspace. It is used by one trial at a time and never shared.
+public final class Network {
+    public let description: NetworkDescription
+    /// Every layer in order, the output activation last.
+    public let layers: [any Layer]
+    /// The layers up to and including the output Linear (what fused losses train on).
+    private let logitLayerCount: Int
+    public let context: ExecutionContext
+    /// ∂loss/∂output handed to `backward`, kept so a step allocates nothing.
+    public let outputGradient: Matrix
+
+    /// Builds and initialises the network. Weights, then dropout masks, draw from one generator
+    /// seeded with `seed`.
+    public init(_ description: NetworkDescription, seed: UInt64) throws(NeuralNetError) {
+        try description.validate()
+        self.description = description
+        context = ExecutionContext(mode: .training, seed: seed)
+        var layers: [any Layer] = []
+        let gain = description.activation.gain(negativeSlope: description.negativeSlope)
+        var width = description.inputWidth
+        for hiddenWidth in description.hiddenWidths {
+            layers.append(try Linear(
+                inputCount: width, outputCount: hiddenWidth, initializer: description.initializer,
+                gain: gain, generator: &context.generator))
+            if description.batchNorm {
+                layers.append(try BatchNorm1d(features: hiddenWidth))
+            }
+            switch description.activation {
+            case .relu: layers.append(try ElementwiseActivation(.relu, width: hiddenWidth))
+            case .sigmoid: layers.append(try ElementwiseActivation(.sigmoid, width: hiddenWidth))
+            case .tanh: layers.append(try ElementwiseActivation(.tanh, width: hiddenWidth))
+            case .leakyReLU:
+                layers.append(try ElementwiseActivation(.leakyReLU(negativeSlope: description.negativeSlope), width: hiddenWidth))
+            case .prelu: layers.append(try PReLU(width: hiddenWidth))
+            }
+            if description.dropout > 0 {
+                layers.append(try Dropout(probability: description.dropout, width: hiddenWidth))
+            }
+            width = hiddenWidth
+        }
+        layers.append(try Linear(
+            inputCount: width, outputCount: description.outputWidth, initializer: description.initializer,
+            gain: gain, generator: &context.generator))
+        logitLayerCount = layers.count
+        layers.append(try ElementwiseActivation.output(description.output, width: description.outputWidth))
+        (layers.first as? Linear)?.computesInputGradient = false
+        self.layers = layers
+        outputGradient = Matrix(rows: 0, columns: description.outputWidth)
+    }
+
+    public var mode: Mode { context.mode }
+
+    /// Dropout on, batch statistics in BatchNorm. Affects this network only.
+    public func train() { context.mode = .training }
+
+    /// Dropout off, running statistics in BatchNorm. Affects this network only.
+    public func eval() { context.mode = .evaluation }
+
+    /// Every learnable parameter, in layer order.
+    public func parameters() -> [Parameter] { layers.flatMap(\.parameters) }
+
+    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+
+    /// Runs the network on `input` [batch, inputWidth]. Returns the output activation's result,
+    /// or the output Linear's z when `applyingOutputActivation` is false (for fused losses).
+    /// The returned matrix belongs to the network and is overwritten by the next call.
+    @discardableResult
+    public func forward(_ input: Matrix, applyingOutputActivation: Bool = true) throws(NeuralNetError) -> Matrix {
+        guard input.columns == description.inputWidth else {
+            throw .shapeMismatch(
+                "the network expects \(description.inputWidth) input features but got a \(input.rows)×\(input.columns) matrix")
+        }
+        guard input.rows > 0 else {
+            throw .shapeMismatch("the network needs at least one input row")
+        }
+        let count = applyingOutputActivation ? layers.count : logitLayerCount
+        var current = input
+        for index in 0..<count {
+            try layers[index].forward(current, context: context)
+            current = layers[index].output
+        }
+        return current
+    }
+
+    /// Backpropagates ∂loss/∂output (held in `outputGradient`, or given) through the layers that
+    /// the last forward pass ran, filling every parameter's gradient.
+    public func backward(_ input: Matrix, outputGradient gradient: Matrix? = nil, throughOutputActivation: Bool = true) {
+        var upstream = gradient ?? outputGradient
+        let last = throughOutputActivation ? layers.count - 1 : logitLayerCount - 1
+        for index in stride(from: last, through: 0, by: -1) {
+            let layerInput = index == 0 ? input : layers[index - 1].output
+            layers[index].backward(layerInput, outputGradient: upstream, context: context)
+            upstream = layers[index].inputGradient
+        }
+    }
+
+    /// Tensors named as an equivalent PyTorch `nn.Sequential`'s state_dict: "0.weight",
+    /// "1.running_mean", ... The output activation is not part of that Sequential.
+    public func namedTensors() -> [NamedTensor] {
+        var tensors: [NamedTensor] = []
+        for (index, layer) in layers.prefix(logitLayerCount).enumerated() {
+            for parameter in layer.parameters {
+                tensors.append(NamedTensor(name: "\(index).\(parameter.name)", shape: parameter.shape, values: parameter.value.values))
+            }
+            for buffer in layer.buffers {
+                tensors.append(NamedTensor(name: "\(index).\(buffer.name)", shape: buffer.shape, values: buffer.values))
+            }
+        }
+        return tensors
+    }
+
+    /// Loads tensors by their state_dict names; every parameter and buffer must be present with
+    /// its shape.
+    public func load(_ tensors: [NamedTensor]) throws(NeuralNetError) {
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        func tensor(_ name: String, shape: [Int]) throws(NeuralNetError) -> [Float] {
+            guard let found = byName[name] else { throw .shapeMismatch("tensor '\(name)' is missing") }
+            guard found.shape == shape, found.values.count == shape.reduce(1, *) else {
+                throw .shapeMismatch("tensor '\(name)' has shape \(found.shape), expected \(shape)")
+            }
+            return found.values
+        }
+        for (index, layer) in layers.prefix(logitLayerCount).enumerated() {
+            for parameter in layer.parameters {
+                try parameter.value.assign(try tensor("\(index).\(parameter.name)", shape: parameter.shape))
+            }
+            if let norm = layer as? BatchNorm1d {
+                let width = norm.inputWidth
+                let tracked = byName["\(index).num_batches_tracked"]?.values.first ?? 0
+                try norm.setRunningStatistics(
+                    mean: try tensor("\(index).running_mean", shape: [width]),
+                    variance: try tensor("\(index).running_var", shape: [width]),
+                    batchesTracked: Int(tracked))
+            }
+        }
+    }
+}
+
+/// A tensor with its PyTorch state_dict name, as it crosses into storage and export.
+public struct NamedTensor: Sendable, Hashable, Codable {
+    public let name: String
+    public let shape: [Int]
+    public let values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+}

@@ -1,0 +1,31 @@
+/// AdaGrad, PyTorch's `optim.Adagrad` (lr_decay 0, initial accumulator 0).
+///
+/// g = ∇ + λw; s ← s + g²; w ← w − η·g/(√s + ε), ε = 1e-10.
+/// Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 12, 2011.
+public final class AdaGrad: Optimizer {
+    public var learningRate: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    private let parameters: [Parameter]
+    private let sums: [Matrix]
+
+    public init(parameters: [Parameter], learningRate: Float, epsilon: Float = 1e-10, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        sums = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
+    }
+
+    public func step() {
+        for (index, parameter) in parameters.enumerated() {
+            let w = parameter.value.pointer, g = parameter.gradient.pointer, s = sums[index].pointer
+            let rate = learningRate, decay = weightDecay, eps = epsilon
+            for i in 0..<parameter.count {
+                let gradient = g[i] + decay * w[i]
+                s[i] += gradient * gradient
+                w[i] -= rate * (gradient / (s[i].squareRoot() + eps))
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// RMSprop, PyTorch's `optim.RMSprop` (not centered).
+///
+/// g = ∇ + λw; v ← αv + (1−α)g²; without momentum w ← w − η·g/(√v + ε); with momentum μ:
+/// b ← μb + g/(√v + ε), w ← w − ηb. Defaults α = 0.99, ε = 1e-8.
+/// Tieleman & Hinton, Lecture 6.5, COURSERA: Neural Networks for Machine Learning, 2012.
+public final class RMSprop: Optimizer {
+    public var learningRate: Float
+    public let alpha: Float
+    public let epsilon: Float
+    public let momentum: Float
+    public let weightDecay: Float
+    private let parameters: [Parameter]
+    private let squareAverages: [Matrix]
+    private let velocities: [Matrix]
+
+    public init(
+        parameters: [Parameter], learningRate: Float, alpha: Float = 0.99, epsilon: Float = 1e-8,
+        momentum: Float = 0, weightDecay: Float = 0
+    ) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.alpha = alpha
+        self.epsilon = epsilon
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        squareAverages = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
+        velocities = momentum > 0 ? parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) } : []
+    }
+
+    public func step() {
+        for (index, parameter) in parameters.enumerated() {
+            let w = parameter.value.pointer, g = parameter.gradient.pointer, v = squareAverages[index].pointer
+            let rate = learningRate, decay = weightDecay, eps = epsilon, a = alpha
+            if momentum > 0 {
+                let b = velocities[index].pointer, mu = momentum
+                for i in 0..<parameter.count {
+                    let gradient = g[i] + decay * w[i]
+                    v[i] = a * v[i] + (1 - a) * gradient * gradient
+                    b[i] = mu * b[i] + gradient / (v[i].squareRoot() + eps)
+                    w[i] -= rate * b[i]
+                }
+            } else {
+                for i in 0..<parameter.count {
+                    let gradient = g[i] + decay * w[i]
+                    v[i] = a * v[i] + (1 - a) * gradient * gradient
+                    w[i] -= rate * (gradient / (v[i].squareRoot() + eps))
+                }
+            }
+        }
+    }
+}
