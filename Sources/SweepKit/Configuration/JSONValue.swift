@@ -1,0 +1,135 @@
+import Foundation
+
+/// Any JSON value. Specs are read into this first so that every problem can be reported with
+/// its JSON path, rather than stopping at the first decoding error.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Parses JSON text; the error says where the syntax breaks.
+    public static func parse(_ data: Data, source: String) throws(ConfigurationError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw ConfigurationError(source: source, problems: [
+                ConfigurationProblem(path: "$", message: "is not valid JSON: \(detail ?? context.debugDescription)")
+            ])
+        } catch {
+            throw ConfigurationError(source: source, problems: [
+                ConfigurationProblem(path: "$", message: "is not valid JSON: \(error)")
+            ])
+        }
+    }
+
+    /// The JSON kind, for messages: "a number", "a list", ...
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "true/false"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
+        }
+    }
+
+    /// Compact JSON text with sorted keys: the canonical form stored and compared.
+    public var canonicalText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A short human form for leaderboards: strings bare, numbers without trailing zeros.
+    public var shortText: String {
+        switch self {
+        case .string(let text): return text
+        case .number(let value): return value.compactDescription
+        default: return canonicalText
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension Double {
+    /// "0.001", "32", "1e-05" — the shortest text that reads back as the same value.
+    public var compactDescription: String {
+        if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
+        return "\(self)"
+    }
+}
+
+/// One thing wrong with a spec or configuration, at a JSON path such as `$.parameters.lr.values[2]`.
+public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Every problem found in one file, reported together.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let source: String
+    public let problems: [ConfigurationProblem]
+
+    public init(source: String, problems: [ConfigurationProblem]) {
+        self.source = source
+        self.problems = problems
+    }
+
+    public var description: String {
+        let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
+        return "\(source): \(count)\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,1 +1,0 @@
-// SweepKit module; see the files beside this one.

@@ -1,0 +1,286 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// Why a configuration cannot be trained on its data.
+public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
+    case lossDoesNotFitTask(loss: Loss, task: TaskKind, allowed: [Loss])
+    case noTrainingRows
+    case engine(NeuralNetError)
+
+    public var description: String {
+        switch self {
+        case .lossDoesNotFitTask(let loss, let task, let allowed):
+            return "loss '\(loss.rawValue)' does not fit a \(task.rawValue) task; use one of \(allowed.map(\.rawValue).joined(separator: ", "))"
+        case .noTrainingRows:
+            return "the split leaves no training rows; lower test_fraction or validation_fraction"
+        case .engine(let error):
+            return error.description
+        }
+    }
+}
+
+/// Trains one configuration on prepared data: the training loop of section 8 of the founding
+/// document, the same path for `sweep train` and for every sweep trial.
+///
+/// Per epoch: set the scheduled rate, reshuffle the training rows from the run's seed, run the
+/// mini-batches in train mode (the last partial batch is kept, but a last batch of one row is
+/// dropped when batch norm is on), then evaluate the validation rows in eval mode. A NaN or
+/// infinite loss ends the run as diverged. Early stopping restores the best epoch's weights.
+public struct Trainer {
+    public let configuration: TrainingConfiguration
+    public let data: PreparedData
+    public let loss: Loss
+
+    public init(configuration: TrainingConfiguration, data: PreparedData) throws(TrainingError) {
+        self.configuration = configuration
+        self.data = data
+        let allowed: [Loss] = switch data.task {
+        case .multiclass: [.crossEntropy]
+        case .binary: [.binaryCrossEntropyWithLogits, .binaryCrossEntropy]
+        case .regression: [.mse, .l1, .smoothL1]
+        }
+        let chosen = configuration.loss ?? allowed[0]
+        guard allowed.contains(chosen) else {
+            throw .lossDoesNotFitTask(loss: chosen, task: data.task, allowed: allowed)
+        }
+        loss = chosen
+        guard data.folds.allSatisfy({ !$0.train.isEmpty }) else { throw .noTrainingRows }
+    }
+
+    /// The network this configuration builds for this data.
+    public var networkDescription: NetworkDescription {
+        NetworkDescription(
+            inputWidth: data.featureNames.count, hiddenWidths: configuration.hiddenLayers,
+            outputWidth: data.outputWidth, activation: configuration.activation,
+            negativeSlope: configuration.negativeSlope, initializer: configuration.initializer,
+            dropout: configuration.dropout, batchNorm: configuration.batchNorm,
+            output: data.task == .multiclass ? .softmax : (data.task == .binary ? .sigmoid : .identity))
+    }
+
+    /// Trains every fold and combines them. `observe` sees each batch and epoch; `shouldStop`
+    /// is asked before every batch and ends the run as interrupted when it answers true.
+    public func run(
+        observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    ) throws(TrainingError) -> TrainingResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var outcomes: [FoldOutcome] = []
+        for (index, fold) in data.folds.enumerated() {
+            let outcome = try train(fold: fold, number: index + 1, observe: observe, shouldStop: shouldStop)
+            outcomes.append(outcome)
+            if outcome.status != .complete { break }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return combine(outcomes, seconds: seconds)
+    }
+
+    private struct FoldOutcome {
+        var status: TrainingStatus
+        var epochs: [EpochRecord]
+        var bestEpoch: Int?
+        var bestValidationMetric: Double?
+        var divergedEpoch: Int?
+        var validation: Evaluation?
+        var test: Evaluation?
+        var tensors: [NamedTensor]
+        var standardizer: Standardizer?
+    }
+
+    private func train(
+        fold: DataFold, number: Int, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool
+    ) throws(TrainingError) -> FoldOutcome {
+        let description = networkDescription
+        // Separate streams for the weights/dropout and for the batch order, both fixed by the seed.
+        let networkSeed = SplitMix64.derived(seed: configuration.seed, stream: UInt64(2 * number)).state
+        var orderGenerator = SplitMix64.derived(seed: configuration.seed, stream: UInt64(2 * number + 1))
+        let network: Network
+        let optimizer: any Optimizer
+        do {
+            network = try Network(description, seed: networkSeed)
+            optimizer = try configuration.optimizer.makeOptimizer(for: network.parameters())
+        } catch {
+            throw .engine(error)
+        }
+        let baseRate = Double(configuration.optimizer.learningRate ?? configuration.optimizer.defaultLearningRate)
+        let featureCount = data.featureNames.count
+        let batchSize = min(configuration.batchSize, fold.train.rowCount)
+        let batchFeatures = Matrix(rows: batchSize, columns: featureCount)
+        let batchTargets = Matrix(rows: batchSize, columns: 1)
+        let probabilities = loss.takesProbabilities
+        var outcome = FoldOutcome(status: .complete, epochs: [], tensors: [], standardizer: fold.standardizer)
+        var bestStopping: Double?
+        var bestSnapshot: [NamedTensor]?
+        var epochsWithoutImprovement = 0
+        let hasValidation = !fold.validation.isEmpty
+        let stoppingMetric = configuration.earlyStopping?.metric ?? headlineValidationMetric
+
+        epochLoop: for epoch in 1...configuration.epochs {
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            let rate = configuration.schedule.learningRate(epoch: epoch - 1, baseRate: baseRate)
+            optimizer.learningRate = Float(rate)
+            network.train()
+            let order = epochOrder(rowCount: fold.train.rowCount, rng: &orderGenerator)
+            var ranges = batchRanges(count: order.count, batchSize: batchSize)
+            if configuration.batchNorm, let last = ranges.last, last.count == 1, ranges.count > 1 {
+                ranges.removeLast()
+            }
+            var metrics = MetricAccumulator(task: data.task)
+            metrics.binaryThreshold = probabilities ? 0.5 : 0
+            for (batchIndex, range) in ranges.enumerated() {
+                if shouldStop() {
+                    outcome.status = .interrupted
+                    break epochLoop
+                }
+                gather(fold.train, rows: order[range], features: batchFeatures, targets: batchTargets)
+                let batchLoss: Float
+                do {
+                    let output = try network.forward(batchFeatures, applyingOutputActivation: probabilities)
+                    batchLoss = try loss.evaluate(prediction: output, target: batchTargets, gradient: network.outputGradient)
+                    metrics.add(output: output, targets: batchTargets, loss: batchLoss)
+                } catch {
+                    throw .engine(error)
+                }
+                guard batchLoss.isFinite else {
+                    outcome.status = .diverged
+                    outcome.divergedEpoch = epoch
+                    break epochLoop
+                }
+                network.backward(batchFeatures, throughOutputActivation: probabilities)
+                optimizer.step()
+                observe(.batch(fold: number, epoch: epoch, batch: batchIndex + 1, batchCount: ranges.count))
+            }
+            let training = metrics.evaluation
+            var validation: Evaluation?
+            if hasValidation {
+                validation = try evaluate(network, on: fold.validation)
+                if let value = validation?.headline, headlineValidationMetric.isBetter(value, than: outcome.bestValidationMetric) {
+                    outcome.bestValidationMetric = value
+                    if configuration.earlyStopping == nil { outcome.bestEpoch = epoch }
+                }
+            }
+            let record = EpochRecord(
+                fold: number, epoch: epoch, trainLoss: training.loss, trainMetric: training.headline,
+                validationLoss: validation?.loss, validationMetric: validation?.headline, learningRate: rate,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9)
+            outcome.epochs.append(record)
+            observe(.epoch(record))
+            if let validation, !validation.loss.isFinite {
+                outcome.status = .diverged
+                outcome.divergedEpoch = epoch
+                break
+            }
+            if let stopping = configuration.earlyStopping, let validation {
+                let value = stoppingMetric.value(in: validation) ?? .nan
+                if stoppingMetric.isBetter(value, than: bestStopping) {
+                    bestStopping = value
+                    bestSnapshot = network.namedTensors()
+                    outcome.bestEpoch = epoch
+                    epochsWithoutImprovement = 0
+                } else {
+                    epochsWithoutImprovement += 1
+                    if epochsWithoutImprovement >= stopping.patience { break }
+                }
+            }
+        }
+        guard outcome.status == .complete else { return outcome }
+        do {
+            if let bestSnapshot { try network.load(bestSnapshot) }
+        } catch {
+            throw .engine(error)
+        }
+        if hasValidation { outcome.validation = try evaluate(network, on: fold.validation) }
+        if !fold.test.isEmpty { outcome.test = try evaluate(network, on: fold.test) }
+        outcome.tensors = network.namedTensors()
+        return outcome
+    }
+
+    /// The validation metric that ranks epochs: accuracy for classification, RMSE for regression.
+    private var headlineValidationMetric: MetricName {
+        data.task.isClassification ? .validationAccuracy : .validationRMSE
+    }
+
+    /// Loss and metrics over a whole part in evaluation mode, in chunks so memory stays bounded.
+    public func evaluate(_ network: Network, on part: DataPart) throws(TrainingError) -> Evaluation {
+        network.eval()
+        defer { network.train() }
+        let chunk = min(512, max(part.rowCount, 1))
+        let features = Matrix(rows: chunk, columns: part.featureCount)
+        let targets = Matrix(rows: chunk, columns: 1)
+        var metrics = MetricAccumulator(task: data.task)
+        metrics.binaryThreshold = loss.takesProbabilities ? 0.5 : 0
+        var start = 0
+        while start < part.rowCount {
+            let end = min(start + chunk, part.rowCount)
+            gather(part, rows: start..<end, features: features, targets: targets)
+            do {
+                let output = try network.forward(features, applyingOutputActivation: loss.takesProbabilities)
+                let value = try loss.evaluate(prediction: output, target: targets)
+                metrics.add(output: output, targets: targets, loss: value)
+            } catch {
+                throw .engine(error)
+            }
+            start = end
+        }
+        return metrics.evaluation
+    }
+
+    /// Copies the given positions of a part into the batch matrices, resizing them to fit.
+    private func gather<Positions: Collection<Int>>(_ part: DataPart, rows positions: Positions, features: Matrix, targets: Matrix) {
+        features.resize(rows: positions.count)
+        targets.resize(rows: positions.count)
+        let width = part.featureCount
+        part.features.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            for (offset, position) in positions.enumerated() {
+                (features.pointer + offset * width).update(from: base + position * width, count: width)
+                targets.pointer[offset] = part.targets[position]
+            }
+        }
+    }
+
+    private func combine(_ outcomes: [FoldOutcome], seconds: Double) -> TrainingResult {
+        let status: TrainingStatus = outcomes.first { $0.status != .complete }?.status ?? .complete
+        let divergedEpoch = outcomes.first { $0.status == .diverged }?.divergedEpoch
+        func mean(_ values: [Double?]) -> Double? {
+            let present = values.compactMap { $0 }
+            guard !present.isEmpty, present.count == values.count else { return nil }
+            return present.reduce(0, +) / Double(present.count)
+        }
+        func meanEvaluation(_ evaluations: [Evaluation?]) -> Evaluation? {
+            guard let meanLoss = mean(evaluations.map { $0?.loss }) else { return nil }
+            return Evaluation(
+                loss: meanLoss, accuracy: mean(evaluations.map { $0?.accuracy }),
+                rmse: mean(evaluations.map { $0?.rmse }), mae: mean(evaluations.map { $0?.mae }))
+        }
+        var model: TrainedModel?
+        if status == .complete {
+            // For k-fold the exported model is the fold that validated best.
+            let metric = headlineValidationMetric
+            let chosen = outcomes.max { first, second in
+                metric.isBetter(second.validation?.headline ?? .nan, than: first.validation?.headline)
+            } ?? outcomes[0]
+            model = TrainedModel(
+                network: networkDescription, tensors: chosen.tensors, task: data.task, featureNames: data.featureNames,
+                targetName: data.targetName, classLabels: data.classLabels, standardizer: chosen.standardizer)
+        }
+        return TrainingResult(
+            status: status, epochs: outcomes.flatMap(\.epochs),
+            bestEpoch: outcomes.count == 1 ? outcomes[0].bestEpoch : nil, divergedEpoch: divergedEpoch,
+            validation: status == .complete ? meanEvaluation(outcomes.map(\.validation)) : nil,
+            bestValidationMetric: mean(outcomes.map(\.bestValidationMetric)),
+            test: status == .complete ? meanEvaluation(outcomes.map(\.test)) : nil,
+            trainSeconds: seconds, model: model)
+    }
+}
+
+extension MetricName {
+    /// This metric's value in an evaluation of the matching part.
+    func value(in evaluation: Evaluation) -> Double? {
+        switch self {
+        case .trainLoss, .validationLoss, .testLoss: evaluation.loss
+        case .validationAccuracy, .testAccuracy: evaluation.accuracy
+        case .validationRMSE, .testRMSE: evaluation.rmse
+        case .validationMAE, .testMAE: evaluation.mae
+        }
+    }
+}

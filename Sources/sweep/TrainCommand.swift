@@ -1,0 +1,203 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import NeuralNet
+import SweepKit
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one configuration and report its validation and test metrics.",
+        discussion: """
+            CONFIG is a JSON object of training settings (see README: "Configuration reference").
+            Without it the founding document's price network is trained on builtin:phone-price:
+            20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 0.001, batch 32, 50 epochs.
+            Flags override the file's fields.
+            """
+    )
+
+    @Argument(help: "A training configuration JSON file (optional).")
+    var config: String?
+
+    @Option(help: "Data: a CSV path or builtin:phone-price (overrides data.source).")
+    var data: String?
+
+    @Option(help: "Target column name (default: the last column).")
+    var target: String?
+
+    @Option(help: "Hidden layer widths, comma-separated, e.g. 128,256.")
+    var hidden: String?
+
+    @Option(help: "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var activation: String?
+
+    @Option(help: "Weight initialiser: \(Initializer.names.joined(separator: ", ")).")
+    var initializer: String?
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var optimizer: String?
+
+    @Option(help: "Learning rate.")
+    var lr: Double?
+
+    @Option(name: .customLong("batch-size"), help: "Rows per mini-batch.")
+    var batchSize: Int?
+
+    @Option(help: "Number of epochs.")
+    var epochs: Int?
+
+    @Option(help: "Dropout probability p in [0, 1).")
+    var dropout: Double?
+
+    @Flag(name: .customLong("batch-norm"), help: "Add BatchNorm1d after every hidden Linear.")
+    var batchNorm = false
+
+    @Option(help: "Random seed for weights, dropout and batch order.")
+    var seed: Int?
+
+    @Flag(help: "Print only the final metrics.")
+    var quiet = false
+
+    func run() throws {
+        var settings: JSONValue = .object([:])
+        var source = "command-line flags"
+        if let config {
+            guard let text = FileManager.default.contents(atPath: config) else {
+                Terminal.error("cannot read configuration file '\(config)': no such file or it is unreadable")
+                throw ExitCode(2)
+            }
+            source = config
+            do {
+                settings = try JSONValue.parse(text, source: config)
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+        }
+        settings = applyingOverrides(to: settings)
+        var problems: [ConfigurationProblem] = []
+        let configuration = TrainingConfiguration.read(settings, problems: &problems)
+        guard problems.isEmpty else {
+            Terminal.error(ConfigurationError(source: source, problems: problems).description)
+            throw ExitCode(2)
+        }
+        try train(configuration)
+    }
+
+    /// Folds the flags into the JSON settings so that they are validated like the file's fields.
+    private func applyingOverrides(to settings: JSONValue) -> JSONValue {
+        guard case .object(var members) = settings else { return settings }
+        if data != nil || target != nil {
+            var dataMembers: [String: JSONValue] = [:]
+            switch members["data"] {
+            case .string(let path)?: dataMembers["source"] = .string(path)
+            case .object(let existing)?: dataMembers = existing
+            default: break
+            }
+            if let data { dataMembers["source"] = .string(data) }
+            if let target { dataMembers["target"] = .string(target) }
+            members["data"] = .object(dataMembers)
+        }
+        if let hidden {
+            let widths = hidden.split(separator: ",").map { part -> JSONValue in
+                let text = part.trimmingCharacters(in: .whitespaces)
+                return Double(text).map(JSONValue.number) ?? .string(text)
+            }
+            members["hidden_layers"] = .array(widths)
+        }
+        if let activation { members["activation"] = .string(activation) }
+        if let initializer { members["initializer"] = .string(initializer) }
+        if let optimizer {
+            if case .object(var existing)? = members["optimizer"] {
+                existing["name"] = .string(optimizer)
+                members["optimizer"] = .object(existing)
+            } else {
+                members["optimizer"] = .string(optimizer)
+            }
+        }
+        if let lr { members["lr"] = .number(lr) }
+        if let batchSize { members["batch_size"] = .number(Double(batchSize)) }
+        if let epochs { members["epochs"] = .number(Double(epochs)) }
+        if let dropout { members["dropout"] = .number(dropout) }
+        if batchNorm { members["batch_norm"] = .bool(true) }
+        if let seed { members["seed"] = .number(Double(seed)) }
+        return .object(members)
+    }
+
+    private func train(_ configuration: TrainingConfiguration) throws {
+        let prepared: PreparedData
+        let trainer: Trainer
+        do {
+            prepared = try PreparedData.load(configuration.data)
+            trainer = try Trainer(configuration: configuration, data: prepared)
+        } catch let error as DatasetError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        } catch let error as TrainingError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let fold = prepared.folds[0]
+        if !quiet {
+            print("data: \(prepared.source) — \(prepared.task.rawValue), target '\(prepared.targetName)', "
+                + "\(fold.train.rowCount) train / \(fold.validation.rowCount) validation / \(fold.test.rowCount) test rows"
+                + (prepared.folds.count > 1 ? " (\(prepared.folds.count)-fold cross-validation)" : ""))
+            if let network = try? Network(trainer.networkDescription, seed: 0) {
+                print(ModelSummary(network: network, batchSize: configuration.batchSize).text)
+            }
+            print("optimizer: \(configuration.optimizer.kind.rawValue), lr \(format(Double(configuration.optimizer.learningRate ?? configuration.optimizer.defaultLearningRate), digits: 6)), "
+                + "schedule \(configuration.schedule.name), loss \(trainer.loss.rawValue), batch \(configuration.batchSize), epochs \(configuration.epochs), seed \(configuration.seed)")
+        }
+        let metricName = prepared.task.isClassification ? "accuracy" : "rmse"
+        let interactive = Terminal.isInteractive && !quiet
+        let totalEpochs = configuration.epochs * prepared.folds.count
+        let result = try trainingResult(trainer) { event in
+            guard !quiet else { return }
+            switch event {
+            case .batch(let fold, let epoch, let batch, let batchCount) where interactive:
+                let done = Double((fold - 1) * configuration.epochs + epoch - 1) + Double(batch) / Double(batchCount)
+                Terminal.status("\(Terminal.bar(fraction: done / Double(totalEpochs))) fold \(fold) epoch \(epoch)/\(configuration.epochs) batch \(batch)/\(batchCount)")
+            case .epoch(let record):
+                if interactive { Terminal.endStatus() }
+                let foldText = prepared.folds.count > 1 ? "fold \(record.fold) " : ""
+                print("\(foldText)epoch \(String(format: "%3d", record.epoch))  train loss \(format(record.trainLoss)) \(metricName) \(format(record.trainMetric))"
+                    + "  validation loss \(format(record.validationLoss)) \(metricName) \(format(record.validationMetric))"
+                    + "  lr \(format(record.learningRate, digits: 6))  \(String(format: "%.2fs", record.seconds))")
+            default:
+                break
+            }
+        }
+        if interactive { Terminal.endStatus() }
+        switch result.status {
+        case .diverged:
+            print("diverged: the loss became NaN or infinite in epoch \(result.divergedEpoch ?? 0); try a smaller learning rate")
+        case .interrupted:
+            print("interrupted")
+        case .complete:
+            if let best = result.bestEpoch, configuration.earlyStopping != nil {
+                print("early stopping restored the weights of epoch \(best)")
+            }
+            if let validation = result.validation {
+                print("validation: loss \(format(validation.loss)) \(metricLine(validation))")
+            }
+            if let test = result.test {
+                print("test: loss \(format(test.loss)) \(metricLine(test))")
+            }
+            print("trained in \(formatDuration(result.trainSeconds))")
+        }
+    }
+
+    private func trainingResult(_ trainer: Trainer, observe: (TrainingEvent) -> Void) throws -> TrainingResult {
+        do {
+            return try trainer.run(observe: observe)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+func metricLine(_ evaluation: Evaluation) -> String {
+    if let accuracy = evaluation.accuracy { return "accuracy \(format(accuracy))" }
+    return "rmse \(format(evaluation.rmse)) mae \(format(evaluation.mae))"
+}

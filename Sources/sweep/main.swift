@@ -1,1 +1,0 @@
-print("sweep: under construction")
