@@ -18,7 +18,7 @@ let package = Package(
         // AVX2/FMA code at run time without the user setting anything.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
         .target(name: "NeuralNet", dependencies: ["CKernels"]),
         .target(name: "Datasets", dependencies: ["NeuralNet"]),
@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"]),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "sweepTests", dependencies: ["sweep"]),
     ]
 )

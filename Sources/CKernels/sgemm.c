@@ -1,3 +1,4 @@
+// Contraction into FMA is explicit in the micro-kernel; elsewhere it stays off.
 // Single-precision GEMM in the BLIS / GotoBLAS shape: pack a KC×NC slab of B and an MC×KC block
 // of A into contiguous micro-panels, then run a 6×16 register-blocked micro-kernel over them.
 // Packing absorbs both transposes, so one micro-kernel serves all four cases. The AVX2+FMA

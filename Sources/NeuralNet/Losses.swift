@@ -93,7 +93,8 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
 
     private func checkShapes(prediction: Matrix, target: Matrix) throws(NeuralNetError) {
         guard prediction.rows == target.rows else {
-            throw .shapeMismatch("\(rawValue) got \(prediction.rows) predictions but \(target.rows) targets")
+            throw .shapeMismatch(
+                "\(rawValue) needs one target row per prediction row, got \(prediction.rows) predictions but \(target.rows) targets")
         }
         guard prediction.rows > 0 else {
             throw .shapeMismatch("\(rawValue) needs at least one row")

@@ -25,7 +25,10 @@ public final class Matrix {
 
     /// A matrix holding `values` row by row; throws when the count does not match the shape.
     public convenience init(rows: Int, columns: Int, values: [Float]) throws(NeuralNetError) {
-        guard rows >= 0, columns >= 0, values.count == rows * columns else {
+        guard rows >= 0, columns >= 0 else {
+            throw .shapeMismatch("a \(rows)×\(columns) matrix is impossible: rows and columns must not be negative")
+        }
+        guard values.count == rows * columns else {
             throw .shapeMismatch(
                 "\(values.count) values cannot fill a \(rows)×\(columns) matrix (needs \(rows * columns))")
         }
@@ -38,8 +41,9 @@ public final class Matrix {
     /// A matrix from nested rows, which must all have the same length.
     public convenience init(_ nestedRows: [[Float]]) throws(NeuralNetError) {
         let columns = nestedRows.first?.count ?? 0
-        guard nestedRows.allSatisfy({ $0.count == columns }) else {
-            throw .shapeMismatch("rows of different lengths cannot form a matrix")
+        if let ragged = nestedRows.firstIndex(where: { $0.count != columns }) {
+            throw .shapeMismatch(
+                "row \(ragged) has \(nestedRows[ragged].count) values but row 0 has \(columns); every row needs the same length")
         }
         try self.init(rows: nestedRows.count, columns: columns, values: nestedRows.flatMap { $0 })
     }

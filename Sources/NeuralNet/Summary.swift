@@ -20,9 +20,15 @@ public struct ModelSummary: Sendable, Hashable {
     public let bufferElements: Int
 
     public init(network: Network, batchSize: Int) {
+        self.init(layers: network.layers, inputWidth: network.description.inputWidth, batchSize: batchSize)
+    }
+
+    /// The table of any stack of layers, such as a hand-written `nn.Sequential` that mixes
+    /// activations (the founding document's Linear → Sigmoid → Linear → ReLU → Linear).
+    public init(layers: [any Layer], inputWidth: Int, batchSize: Int) {
         self.batchSize = batchSize
-        inputWidth = network.description.inputWidth
-        rows = network.layers.map { layer in
+        self.inputWidth = inputWidth
+        rows = layers.map { layer in
             Row(
                 type: layer.typeName, outputShape: [batchSize, layer.outputWidth],
                 parameterCount: layer.parameters.reduce(0) { $0 + $1.count })
@@ -30,7 +36,7 @@ public struct ModelSummary: Sendable, Hashable {
         totalParameters = rows.reduce(0) { $0 + $1.parameterCount }
         trainableParameters = totalParameters
         nonTrainableParameters = 0
-        bufferElements = network.layers.flatMap(\.buffers).reduce(0) { $0 + $1.values.count }
+        bufferElements = layers.flatMap(\.buffers).reduce(0) { $0 + $1.values.count }
     }
 
     private static let megabyte = 1024.0 * 1024.0

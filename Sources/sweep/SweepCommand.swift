@@ -13,7 +13,8 @@ struct SweepCommand: AsyncParsableCommand {
               sweep train                           train one configuration and watch it learn
             """,
         subcommands: [
-            TrainCommand.self,
+            RunCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
+            ListCommand.self, ValidateCommand.self, TrainCommand.self,
         ]
     )
 }

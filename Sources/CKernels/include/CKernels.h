@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "Elementwise.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Hidden-layer nonlinearities (section 2 of the founding document). One String-backed enum
@@ -101,9 +102,9 @@ public final class ElementwiseActivation: Layer {
         case .tanh:
             for i in 0..<count { a[i] = tanhf(z[i]) }
         case .relu:
-            for i in 0..<count { a[i] = z[i] > 0 ? z[i] : 0 }
+            sweep_leaky_relu_forward(z, a, count, 0)
         case .leakyReLU(let slope):
-            for i in 0..<count { a[i] = z[i] > 0 ? z[i] : z[i] * slope }
+            sweep_leaky_relu_forward(z, a, count, slope)
         case .identity:
             a.update(from: z, count: count)
         }
@@ -119,9 +120,9 @@ public final class ElementwiseActivation: Layer {
         case .tanh:
             for i in 0..<count { dz[i] = da[i] * (1 - a[i] * a[i]) }
         case .relu:
-            for i in 0..<count { dz[i] = z[i] > 0 ? da[i] : 0 }
+            sweep_leaky_relu_backward(z, da, dz, count, 0)
         case .leakyReLU(let slope):
-            for i in 0..<count { dz[i] = z[i] > 0 ? da[i] : da[i] * slope }
+            sweep_leaky_relu_backward(z, da, dz, count, slope)
         case .identity:
             dz.update(from: da, count: count)
         }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inverted dropout, PyTorch's `nn.Dropout(p)`: in training each element is zeroed with
 /// probability p and survivors are scaled by 1/(1−p), so E[output] = input; in evaluation it is
 /// the identity. The mask is drawn from the network's generator, so one seed gives one mask.
@@ -43,8 +45,8 @@ public final class Dropout: Layer {
         let scale = 1 / (1 - probability)
         for i in 0..<count {
             mask[i] = context.generator.nextUnitFloat() < probability ? 0 : scale
-            y[i] = x[i] * mask[i]
         }
+        sweep_multiply(x, mask, y, count)
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
@@ -54,7 +56,6 @@ public final class Dropout: Layer {
             dx.update(from: dy, count: count)
             return
         }
-        let mask = lastMask.pointer
-        for i in 0..<count { dx[i] = dy[i] * mask[i] }
+        sweep_multiply(dy, lastMask.pointer, dx, count)
     }
 }

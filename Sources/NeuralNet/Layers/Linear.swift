@@ -1,3 +1,5 @@
+import CKernels
+
 /// A fully-connected layer, z = x·Wᵀ + b, PyTorch's `nn.Linear`.
 ///
 /// The weight is stored as PyTorch stores it, [outputCount, inputCount], so exported tensors
@@ -44,11 +46,7 @@ public final class Linear: Layer {
         let rows = input.rows
         output.resize(rows: rows)
         // Start from the bias in every row, then accumulate x·Wᵀ on top (beta = 1).
-        let out = output.pointer
-        let b = bias.value.pointer
-        for row in 0..<rows {
-            (out + row * outputWidth).update(from: b, count: outputWidth)
-        }
+        sweep_broadcast_rows(bias.value.pointer, output.pointer, rows, outputWidth)
         context.workspace.multiply(input, by: weight.value, transposingSecond: true, into: output, beta: 1)
     }
 
@@ -56,13 +54,7 @@ public final class Linear: Layer {
         let rows = input.rows
         // ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in]
         context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
-        let db = bias.gradient.pointer
-        db.update(repeating: 0, count: outputWidth)
-        let dz = outputGradient.pointer
-        for row in 0..<rows {
-            let source = dz + row * outputWidth
-            for column in 0..<outputWidth { db[column] += source[column] }
-        }
+        sweep_column_sums(outputGradient.pointer, bias.gradient.pointer, rows, outputWidth)
         if computesInputGradient {
             // ∂x [rows, in] = ∂z [rows, out] · W [out, in]
             context.workspace.multiply(outputGradient, by: weight.value, into: inputGradient)

@@ -1,3 +1,5 @@
+import CKernels
+
 /// AdaGrad, PyTorch's `optim.Adagrad` (lr_decay 0, initial accumulator 0).
 ///
 /// g = ∇ + λw; s ← s + g²; w ← w − η·g/(√s + ε), ε = 1e-10.
@@ -19,13 +21,9 @@ public final class AdaGrad: Optimizer {
 
     public func step() {
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.pointer, g = parameter.gradient.pointer, s = sums[index].pointer
-            let rate = learningRate, decay = weightDecay, eps = epsilon
-            for i in 0..<parameter.count {
-                let gradient = g[i] + decay * w[i]
-                s[i] += gradient * gradient
-                w[i] -= rate * (gradient / (s[i].squareRoot() + eps))
-            }
+            sweep_adagrad_step(
+                parameter.value.pointer, parameter.gradient.pointer, sums[index].pointer, parameter.count,
+                learningRate, weightDecay, epsilon)
         }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam and AdamW, PyTorch's `optim.Adam` and `optim.AdamW`.
@@ -43,19 +44,13 @@ public final class Adam: Optimizer {
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(stepCount))
         let stepSize = Float(Double(learningRate) / correction1)
         let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
-        let b1 = beta1, b2 = beta2, eps = epsilon
         let l2 = decoupled ? 0 : weightDecay
         let shrink = decoupled ? 1 - learningRate * weightDecay : 1
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.pointer, g = parameter.gradient.pointer
-            let m = firstMoments[index].pointer, v = secondMoments[index].pointer
-            for i in 0..<parameter.count {
-                let weight = w[i] * shrink
-                let gradient = g[i] + l2 * weight
-                m[i] += (1 - b1) * (gradient - m[i])
-                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                w[i] = weight - stepSize * (m[i] / (v[i].squareRoot() * inverseRootCorrection2 + eps))
-            }
+            sweep_adam_step(
+                parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,
+                secondMoments[index].pointer, parameter.count, beta1, beta2, stepSize, inverseRootCorrection2,
+                epsilon, l2, shrink)
         }
     }
 }

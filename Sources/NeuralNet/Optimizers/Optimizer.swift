@@ -55,10 +55,10 @@ public struct OptimizerConfiguration: Codable, Sendable, Hashable {
         case epsilon = "eps", betas, weightDecay = "weight_decay"
     }
 
-    /// PyTorch's default learning rate for each optimizer.
+    /// PyTorch's default learning rate for each optimizer (SGD's is 0.001 since PyTorch 2.2).
     public var defaultLearningRate: Float {
         switch kind {
-        case .sgd, .momentum: 0.01
+        case .sgd, .momentum: 0.001
         case .adagrad: 0.01
         case .rmsprop: 0.01
         case .adam, .adamw: 0.001

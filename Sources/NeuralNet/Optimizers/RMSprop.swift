@@ -1,3 +1,5 @@
+import CKernels
+
 /// RMSprop, PyTorch's `optim.RMSprop` (not centered).
 ///
 /// g = ∇ + λw; v ← αv + (1−α)g²; without momentum w ← w − η·g/(√v + ε); with momentum μ:
@@ -29,23 +31,10 @@ public final class RMSprop: Optimizer {
 
     public func step() {
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.pointer, g = parameter.gradient.pointer, v = squareAverages[index].pointer
-            let rate = learningRate, decay = weightDecay, eps = epsilon, a = alpha
-            if momentum > 0 {
-                let b = velocities[index].pointer, mu = momentum
-                for i in 0..<parameter.count {
-                    let gradient = g[i] + decay * w[i]
-                    v[i] = a * v[i] + (1 - a) * gradient * gradient
-                    b[i] = mu * b[i] + gradient / (v[i].squareRoot() + eps)
-                    w[i] -= rate * b[i]
-                }
-            } else {
-                for i in 0..<parameter.count {
-                    let gradient = g[i] + decay * w[i]
-                    v[i] = a * v[i] + (1 - a) * gradient * gradient
-                    w[i] -= rate * (gradient / (v[i].squareRoot() + eps))
-                }
-            }
+            sweep_rmsprop_step(
+                parameter.value.pointer, parameter.gradient.pointer, squareAverages[index].pointer,
+                momentum > 0 ? velocities[index].pointer : nil, parameter.count, learningRate, weightDecay, alpha,
+                epsilon, momentum)
         }
     }
 }

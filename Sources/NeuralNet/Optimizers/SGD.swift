@@ -1,3 +1,5 @@
+import CKernels
+
 /// Stochastic gradient descent with optional momentum, PyTorch's `optim.SGD`.
 ///
 /// g = ∇ + λw; with momentum μ: b₁ = g, bₜ = μbₜ₋₁ + (1−τ)g (τ = dampening); the step uses
@@ -29,20 +31,9 @@ public final class SGD: Optimizer {
 
     public func step() {
         for (index, parameter) in parameters.enumerated() {
-            let w = parameter.value.pointer, g = parameter.gradient.pointer, count = parameter.count
-            let rate = learningRate, decay = weightDecay
-            guard momentum > 0 else {
-                for i in 0..<count { w[i] -= rate * (g[i] + decay * w[i]) }
-                continue
-            }
-            let b = velocities[index].pointer
-            let mu = momentum, keep = 1 - dampening
-            for i in 0..<count {
-                let gradient = g[i] + decay * w[i]
-                let velocity = hasVelocity ? mu * b[i] + keep * gradient : gradient
-                b[i] = velocity
-                w[i] -= rate * (nesterov ? gradient + mu * velocity : velocity)
-            }
+            sweep_sgd_step(
+                parameter.value.pointer, parameter.gradient.pointer, momentum > 0 ? velocities[index].pointer : nil,
+                parameter.count, learningRate, weightDecay, momentum, 1 - dampening, hasVelocity ? 0 : 1, nesterov ? 1 : 0)
         }
         hasVelocity = true
     }

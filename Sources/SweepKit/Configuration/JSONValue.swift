@@ -85,7 +85,7 @@ extension JSONValue: Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value == value.rounded(), abs(value) < 1e15 {
+            if value == value.rounded(), abs(value) <= 9_007_199_254_740_992 {
                 try container.encode(Int64(value))
             } else {
                 try container.encode(value)
@@ -100,7 +100,7 @@ extension JSONValue: Codable {
 extension Double {
     /// "0.001", "32", "1e-05" — the shortest text that reads back as the same value.
     public var compactDescription: String {
-        if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
+        if self == rounded(), abs(self) <= 9_007_199_254_740_992 { return String(Int64(self)) }
         return "\(self)"
     }
 }

@@ -43,7 +43,7 @@ struct ObjectReader {
 
     mutating func integer(_ key: String, problems: inout [ConfigurationProblem], where valid: (Int) -> Bool = { _ in true }, rule: String = "") -> Int? {
         guard let found = value(key) else { return nil }
-        guard case .number(let number) = found, number == number.rounded(), abs(number) < 1e15 else {
+        guard case .number(let number) = found, number == number.rounded(), abs(number) <= 9_007_199_254_740_992 else {
             problems.append(.init(path: childPath(key), message: "must be a whole number, got \(found.shortText)"))
             return nil
         }
@@ -108,6 +108,41 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     return previous[b.count]
 }
 
+/// Checks the form every engine value (initializer, optimizer, schedule) shares before it is
+/// decoded: a bare name, or an object with "name" and options. Records a problem for any other
+/// kind of value, for a name outside `names` (when given) and for every option outside
+/// `options`, suggesting the closest, since the decoders would ignore it silently. Returns
+/// whether decoding is worth trying.
+func checkEngineValue(
+    _ value: JSONValue, path: String, kind: String, names: [String]? = nil, options: [String],
+    problems: inout [ConfigurationProblem]
+) -> Bool {
+    let name: String?
+    switch value {
+    case .string(let bare):
+        name = bare
+    case .object(let members):
+        if case .string(let named)? = members["name"] { name = named } else { name = nil }
+        for key in members.keys.sorted() where key != "name" && !options.contains(key) {
+            var message = "unknown \(kind) option '\(key)'"
+            if let suggestion = closestName(to: key, among: options) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; known options: \(options.joined(separator: ", "))"
+            }
+            problems.append(.init(path: "\(path).\(key)", message: message))
+        }
+    default:
+        problems.append(.init(path: path, message: "must be a name or an object with \"name\" and options, got \(value.kindDescription)"))
+        return false
+    }
+    if let names, let name, !names.contains(name) {
+        problems.append(.init(path: path, message: NeuralNetError.unknownName(kind: kind, name: name, known: names).description))
+        return false
+    }
+    return true
+}
+
 /// Decodes an engine value (initializer, schedule, optimizer) from JSON through its Codable
 /// form, turning decoding failures into one readable problem.
 func decodeEngineValue<T: Decodable>(_ type: T.Type, from value: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> T? {
@@ -117,7 +152,9 @@ func decodeEngineValue<T: Decodable>(_ type: T.Type, from value: JSONValue, path
     } catch let error as NeuralNetError {
         problems.append(.init(path: path, message: error.description))
     } catch let DecodingError.keyNotFound(key, context) {
-        let detail = context.debugDescription.isEmpty ? "" : " (\(context.debugDescription))"
+        // Foundation's own "No value associated with key CodingKeys(...)" says nothing more.
+        let generic = context.debugDescription.isEmpty || context.debugDescription.hasPrefix("No value associated")
+        let detail = generic ? "" : " (\(context.debugDescription))"
         problems.append(.init(path: path, message: "missing '\(key.stringValue)'\(detail)"))
     } catch let DecodingError.typeMismatch(expected, context) {
         let where_ = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")

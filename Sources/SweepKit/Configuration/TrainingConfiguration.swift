@@ -121,6 +121,7 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             configuration.negativeSlope = Float(slope)
         }
         if let initializer = reader.value("initializer"),
+            checkEngineValue(initializer, path: reader.childPath("initializer"), kind: "initializer", options: ["a", "b", "mean", "std", "val", "gain"], problems: &problems),
             let decoded = decodeEngineValue(Initializer.self, from: initializer, path: reader.childPath("initializer"), problems: &problems) {
             configuration.initializer = decoded
         }
@@ -136,14 +137,10 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             let optimizerPath = reader.childPath("optimizer")
             let objectForm: JSONValue
             if case .string(let name) = optimizer { objectForm = .object(["name": .string(name)]) } else { objectForm = optimizer }
-            if let decoded = decodeEngineValue(OptimizerConfiguration.self, from: objectForm, path: optimizerPath, problems: &problems) {
+            let options = ["lr", "momentum", "dampening", "nesterov", "alpha", "eps", "betas", "weight_decay"]
+            if checkEngineValue(optimizer, path: optimizerPath, kind: "optimizer", names: OptimizerKind.allCases.map(\.rawValue), options: options, problems: &problems),
+                let decoded = decodeEngineValue(OptimizerConfiguration.self, from: objectForm, path: optimizerPath, problems: &problems) {
                 configuration.optimizer = decoded
-            }
-            if case .object(let members) = optimizer {
-                let known = ["name", "lr", "momentum", "dampening", "nesterov", "alpha", "eps", "betas", "weight_decay"]
-                for key in members.keys.sorted() where !known.contains(key) {
-                    problems.append(.init(path: "\(optimizerPath).\(key)", message: "unknown optimizer option '\(key)'; known options: \(known.joined(separator: ", "))"))
-                }
             }
         }
         if let rate = reader.number("lr", problems: &problems, where: { $0 > 0 && $0.isFinite }, rule: "lr must be a positive number") {
@@ -161,6 +158,9 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             problems.append(.init(path: reader.childPath("optimizer"), message: error.description))
         }
         if let schedule = reader.value("schedule"),
+            checkEngineValue(
+                schedule, path: reader.childPath("schedule"), kind: "schedule",
+                options: ["step_size", "gamma", "milestones", "T_max", "eta_min", "start_factor", "end_factor", "total_iters"], problems: &problems),
             let decoded = decodeEngineValue(LearningRateSchedule.self, from: schedule, path: reader.childPath("schedule"), problems: &problems) {
             configuration.schedule = decoded
         }

@@ -1,0 +1,124 @@
+import Foundation
+import NeuralNet
+
+/// A trial's lifecycle. `pending` and `running` are live states; the others are final, except
+/// that `interrupted` (and a stale `running`) trials run again when a sweep resumes.
+public enum TrialStatus: String, CaseIterable, Codable, Sendable {
+    case pending, running, complete, failed, diverged, interrupted
+
+    /// Whether a resumed sweep keeps this trial's result rather than running it again.
+    public var isFinal: Bool { self == .complete || self == .failed || self == .diverged }
+}
+
+public enum SweepStatus: String, CaseIterable, Codable, Sendable {
+    case running, complete, interrupted
+}
+
+/// A stored sweep: its name, the canonical text of its spec, and when and how it ran.
+public struct SweepRecord: Sendable, Hashable {
+    public var name: String
+    /// The spec as canonical JSON (sorted keys), compared to detect a changed spec on re-run.
+    public var specJSON: String
+    public var created: Date
+    public var status: SweepStatus
+
+    public init(name: String, specJSON: String, created: Date, status: SweepStatus) {
+        self.name = name
+        self.specJSON = specJSON
+        self.created = created
+        self.status = status
+    }
+}
+
+/// A sweep with its trial counts by status, for `sweep list`.
+public struct SweepOverview: Sendable, Hashable {
+    public var sweep: SweepRecord
+    public var trialCounts: [TrialStatus: Int]
+
+    public init(sweep: SweepRecord, trialCounts: [TrialStatus: Int]) {
+        self.sweep = sweep
+        self.trialCounts = trialCounts
+    }
+
+    public var totalTrials: Int { trialCounts.values.reduce(0, +) }
+}
+
+/// What the scheduler plans for one trial before it runs.
+public struct TrialPlan: Sendable, Hashable {
+    /// 1-based, unique within the sweep.
+    public var number: Int
+    /// The searched parameters' values for this trial, as a JSON object.
+    public var parameters: JSONValue
+    /// The complete training configuration (fixed settings + parameters), canonical JSON.
+    public var configurationJSON: String
+    public var seed: UInt64
+
+    public init(number: Int, parameters: JSONValue, configurationJSON: String, seed: UInt64) {
+        self.number = number
+        self.parameters = parameters
+        self.configurationJSON = configurationJSON
+        self.seed = seed
+    }
+}
+
+/// A frozen, read-only record of one trial as stored: the plan, how it ended and its metrics.
+/// Metrics are keyed by `MetricName` raw values plus "best_validation_metric"; NaN and
+/// infinities are legitimate values (a diverged run) and survive storage.
+public struct TrialRecord: Sendable, Hashable {
+    public var plan: TrialPlan
+    public var status: TrialStatus
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var trainSeconds: Double?
+    public var epochsRun: Int?
+    public var bestEpoch: Int?
+    public var divergedEpoch: Int?
+    public var metrics: [String: Double]
+    public var errorMessage: String?
+
+    public init(
+        plan: TrialPlan, status: TrialStatus, startedAt: Date? = nil, endedAt: Date? = nil,
+        trainSeconds: Double? = nil, epochsRun: Int? = nil, bestEpoch: Int? = nil, divergedEpoch: Int? = nil,
+        metrics: [String: Double] = [:], errorMessage: String? = nil
+    ) {
+        self.plan = plan
+        self.status = status
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.trainSeconds = trainSeconds
+        self.epochsRun = epochsRun
+        self.bestEpoch = bestEpoch
+        self.divergedEpoch = divergedEpoch
+        self.metrics = metrics
+        self.errorMessage = errorMessage
+    }
+
+    public var number: Int { plan.number }
+}
+
+/// Where sweep results live. The SQLite implementation is in SweepStore; `MemoryResultStore`
+/// serves tests. Only the results actor writes through it.
+public protocol ResultStore: Sendable {
+    /// The stored sweep with this name, if any.
+    func sweep(named name: String) throws -> SweepRecord?
+    func createSweep(_ sweep: SweepRecord) throws
+    /// Removes a sweep and everything under it (for `--restart`).
+    func deleteSweep(named name: String) throws
+    func setSweepStatus(_ name: String, _ status: SweepStatus) throws
+    /// Inserts trials as pending; trials whose number already exists are left unchanged.
+    func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws
+    func markRunning(sweep: String, trial: Int, at date: Date) throws
+    /// Stores a finished trial, its epochs and (when given) its model in one transaction, so a
+    /// kill never leaves a trial half written. Any epochs stored earlier for it are replaced.
+    func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws
+    /// Marks every `running` trial of the sweep as `interrupted`; returns how many.
+    @discardableResult
+    func interruptRunningTrials(sweep: String) throws -> Int
+    /// Drops stored weights of all but the best `keep` complete trials by `metric`.
+    func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws
+
+    func sweeps() throws -> [SweepOverview]
+    func trials(sweep: String) throws -> [TrialRecord]
+    func epochs(sweep: String, trial: Int) throws -> [EpochRecord]
+    func model(sweep: String, trial: Int) throws -> TrainedModel?
+}

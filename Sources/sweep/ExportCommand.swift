@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the best (or a chosen) trial's model as safetensors that PyTorch loads.",
+        discussion: """
+            Tensors are named like the state_dict of the equivalent nn.Sequential (Linear,
+            BatchNorm1d, activation, Dropout per hidden layer, then the output Linear); the metadata
+            holds the architecture, feature names, standardisation, class labels and metrics.
+            tools/check_export.py rebuilds the network in PyTorch and re-checks the test metric.
+            """)
+
+    @Argument(help: "The sweep name (default: the most recent sweep).")
+    var sweep: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The trial number to export (default: the best trial).")
+    var trial: Int?
+
+    @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors.")
+    var output: String
+
+    func run() throws {
+        let results = try store.openStore(mustExist: true)
+        let record = try resolveSweep(sweep, in: results)
+        let spec = try storedSpec(record)
+        let trials = try results.trials(sweep: record.name)
+        let chosen: TrialRecord
+        if let trial {
+            guard let found = trials.first(where: { $0.number == trial }) else {
+                Terminal.error("sweep '\(record.name)' has no trial \(trial); it has trials 1 to \(trials.count)")
+                throw ExitCode(2)
+            }
+            guard found.status == .complete else {
+                Terminal.error("trial \(trial) is \(found.status.rawValue), not complete; only complete trials have a model")
+                throw ExitCode(2)
+            }
+            chosen = found
+        } else {
+            guard let best = Leaderboard(trials: trials, metric: spec.metric).best else {
+                Terminal.error("sweep '\(record.name)' has no complete trial yet; run or resume it with sweep run")
+                throw ExitCode(2)
+            }
+            chosen = best
+        }
+        guard let model = try results.model(sweep: record.name, trial: chosen.number) else {
+            Terminal.error("trial \(chosen.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); export one of those, or rerun the sweep")
+            throw ExitCode(2)
+        }
+        let file = ModelFile(model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number)
+        do {
+            let url = URL(fileURLWithPath: output)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try file.encoded().write(to: url, options: .atomic)
+        } catch {
+            Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        let testMetric = testMetricName(for: spec.metric.name)
+        print("wrote \(output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
+        print("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, csv, json
+}
+
+struct LeaderboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leaderboard",
+        abstract: "Rank a sweep's trials by its metric (diverged and failed trials last).")
+
+    @Argument(help: "The sweep name (default: the most recent sweep).")
+    var sweep: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Show only the best K trials.")
+    var top: Int?
+
+    @Option(help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+    }
+
+    func run() throws {
+        let results = try store.openStore(mustExist: true)
+        let record = try resolveSweep(sweep, in: results)
+        let spec = try storedSpec(record)
+        let board = Leaderboard(trials: try results.trials(sweep: record.name), metric: spec.metric)
+        let table = LeaderboardTable(board: board, testMetric: testMetricName(for: spec.metric.name))
+        switch format {
+        case .table:
+            print("sweep '\(record.name)' (\(record.status.rawValue)), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
+            print(table.text(top: top))
+        case .csv:
+            print(table.csv(top: top), terminator: "")
+        case .json:
+            print(table.json(top: top, sweep: record.name))
+        }
+    }
+}
+
+/// A leaderboard's rows as text, CSV or JSON.
+struct LeaderboardTable {
+    let board: Leaderboard
+    let testMetric: MetricName
+
+    var header: [String] {
+        ["rank", "trial", "status"] + board.varyingParameters
+            + [board.metric.name.rawValue, testMetric.rawValue, "epochs", "train_seconds"]
+    }
+
+    func cells(_ entry: Leaderboard.Entry) -> [String] {
+        let trial = entry.trial
+        var row = [String(entry.rank), String(trial.number), trial.status.rawValue]
+        for name in board.varyingParameters { row.append(trial.plan.parameters[name]?.shortText ?? "") }
+        row.append(format(trial.metrics[board.metric.name.rawValue]))
+        row.append(format(trial.metrics[testMetric.rawValue]))
+        row.append(trial.epochsRun.map(String.init) ?? "-")
+        row.append(trial.trainSeconds.map { String(format: "%.2f", $0) } ?? "-")
+        return row
+    }
+
+    func text(top: Int?) -> String {
+        let rows = board.entries.prefix(top ?? board.entries.count).map(cells)
+        guard !rows.isEmpty else { return "(no trials)" }
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        func line(_ row: [String]) -> String {
+            row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
+            .joined(separator: "\n")
+    }
+
+    func csv(top: Int?) -> String {
+        func quote(_ cell: String) -> String {
+            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+        }
+        let rows = board.entries.prefix(top ?? board.entries.count).map(cells)
+        return ([header] + rows).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    func json(top: Int?, sweep: String) -> String {
+        func number(_ value: Double?) -> JSONValue {
+            guard let value else { return .null }
+            return value.isFinite ? .number(value) : .string(value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))
+        }
+        let trials: [JSONValue] = board.entries.prefix(top ?? board.entries.count).map { entry in
+            let trial = entry.trial
+            var members: [String: JSONValue] = [
+                "rank": .number(Double(entry.rank)), "trial": .number(Double(trial.number)),
+                "status": .string(trial.status.rawValue), "parameters": trial.plan.parameters,
+                "epochs": trial.epochsRun.map { .number(Double($0)) } ?? .null,
+                "train_seconds": number(trial.trainSeconds),
+                "metrics": .object(trial.metrics.mapValues(number)),
+            ]
+            if let message = trial.errorMessage { members["error"] = .string(message) }
+            return .object(members)
+        }
+        let document: JSONValue = .object([
+            "sweep": .string(sweep), "metric": .string(board.metric.name.rawValue),
+            "goal": .string(board.metric.maximize ? "maximize" : "minimize"), "trials": .array(trials),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(document)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the sweeps in the database with their trial counts.")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let results = try store.openStore(mustExist: true)
+        let overviews = try results.sweeps().sorted { $0.sweep.created < $1.sweep.created }
+        guard !overviews.isEmpty else {
+            print("no sweeps yet; run one with: sweep run sweeps/phone-price.json")
+            return
+        }
+        let formatter = ISO8601DateFormatter()
+        for overview in overviews {
+            let counts = TrialStatus.allCases.compactMap { status in
+                overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
+            }.joined(separator: ", ")
+            print("\(overview.sweep.name)  \(overview.sweep.status.rawValue)  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)")
+        }
+    }
+}

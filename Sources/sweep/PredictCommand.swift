@@ -1,0 +1,156 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import NeuralNet
+import SweepKit
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Run an exported model on a CSV and print or write its predictions.",
+        discussion: """
+            The CSV needs the model's feature columns (by name, any order; other columns are ignored).
+            If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error.
+            """)
+
+    @Argument(help: "A model written by sweep export (.safetensors).")
+    var model: String
+
+    @Argument(help: "A CSV with a header row, or builtin:phone-price.")
+    var data: String
+
+    @Option(name: .shortAndLong, help: "Write predictions to this CSV instead of standard output.")
+    var output: String?
+
+    @Option(help: "Rows to predict: all, or the train, validation or test part of the split the model was trained with (needs the target column).")
+    var part: Part = .all
+
+    enum Part: String, CaseIterable, ExpressibleByArgument {
+        case all, train, validation, test
+    }
+
+    func run() throws {
+        let file: ModelFile
+        do {
+            file = try ModelFile.read(path: model)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let trained = file.model
+        let dataset = try selectRows(of: try loadColumns(target: trained.targetName), file: file)
+        // Gather the model's features by name, in the model's order.
+        var columns: [[Float]] = []
+        for name in trained.featureNames {
+            if let index = dataset.featureIndex(named: name) {
+                columns.append(dataset.featureColumn(index))
+            } else if dataset.targetName == name {
+                columns.append(dataset.targets)
+            } else {
+                Terminal.error("'\(data)' has no column '\(name)', which the model needs; its columns: \((dataset.featureNames + [dataset.targetName]).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+        }
+        let rows = dataset.rowCount
+        var features = [Float](repeating: 0, count: rows * columns.count)
+        for (column, values) in columns.enumerated() {
+            for row in 0..<rows { features[row * columns.count + column] = values[row] }
+        }
+        if let standardizer = trained.standardizer { try? standardizer.apply(toFeatures: &features) }
+        let outputs: [[Float]]
+        do {
+            let network = try trained.makeNetwork()
+            let input = try Matrix(rows: rows, columns: columns.count, values: features)
+            outputs = try network.forward(input).nestedRows
+        } catch {
+            Terminal.error("the model cannot run: \(error)")
+            throw ExitCode(1)
+        }
+        let hasTarget = dataset.targetName == trained.targetName
+        var lines: [String] = []
+        var correct = 0, squaredError = 0.0, absoluteError = 0.0
+        switch trained.task {
+        case .multiclass, .binary:
+            let labels = trained.classLabels
+            lines.append((["row", "prediction"] + labels.map { "probability_\($0)" }).joined(separator: ","))
+            for (row, output) in outputs.enumerated() {
+                let probabilities: [Float] = trained.task == .binary ? [1 - output[0], output[0]] : output
+                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                let label = best < labels.count ? labels[best] : String(best)
+                lines.append(([String(row + 1), label] + probabilities.map { String(format: "%.6f", $0) }).joined(separator: ","))
+                if hasTarget, Float(label) == dataset.targets[row] { correct += 1 }
+            }
+        case .regression:
+            lines.append("row,prediction")
+            for (row, output) in outputs.enumerated() {
+                lines.append("\(row + 1),\(output[0])")
+                if hasTarget {
+                    let error = Double(output[0] - dataset.targets[row])
+                    squaredError += error * error
+                    absoluteError += abs(error)
+                }
+            }
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        if let output {
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+            Terminal.note("wrote \(rows) predictions to \(output)")
+        } else {
+            print(text, terminator: "")
+        }
+        if hasTarget, rows > 0 {
+            if trained.task.isClassification {
+                Terminal.note("accuracy on '\(data)': \(format(Double(correct) / Double(rows))) (\(correct)/\(rows) rows)")
+            } else {
+                Terminal.note("on '\(data)': rmse \(format((squaredError / Double(rows)).squareRoot())) mae \(format(absoluteError / Double(rows)))")
+            }
+        }
+    }
+
+    /// The rows of `part`, reproducing the model's split from its metadata.
+    private func selectRows(of dataset: Dataset, file: ModelFile) throws -> Dataset {
+        guard part != .all else { return dataset }
+        guard dataset.targetName == file.model.targetName else {
+            Terminal.error("--part \(part.rawValue) needs the target column '\(file.model.targetName)' to reproduce the split")
+            throw ExitCode(2)
+        }
+        var configuration = file.split
+        configuration.source = data
+        configuration.task = file.model.task
+        configuration.standardize = false
+        do {
+            let fold = try PreparedData.prepare(dataset, configuration).folds[0]
+            let rows = switch part {
+            case .all, .train: fold.train.rowIndices
+            case .validation: fold.validation.rowIndices
+            case .test: fold.test.rowIndices
+            }
+            return dataset.subset(rows: rows)
+        } catch {
+            Terminal.error("cannot reproduce the model's split on '\(data)': \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Every column of the CSV: with the model's target as target when present, else the last.
+    private func loadColumns(target: String) throws -> Dataset {
+        do {
+            return try Dataset.load(source: data, target: target)
+        } catch DatasetError.unknownTargetColumn {
+            do {
+                return try Dataset.load(source: data, target: nil)
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+}

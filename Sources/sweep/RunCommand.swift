@@ -1,0 +1,187 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Synchronization
+import SweepKit
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run (or resume) a sweep: train its trials several at once and store every result.",
+        discussion: """
+            Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale
+            running ones run again. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
+            """)
+
+    @Argument(help: "The sweep spec (JSON), e.g. sweeps/phone-price.json.")
+    var spec: String
+
+    @Option(help: "Use this data instead of the spec's data.source (a CSV path or builtin:phone-price).")
+    var data: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Trials trained at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Discard the stored results of a sweep with the same name and start again.")
+    var restart = false
+
+    @Option(name: .customLong("keep-weights"), help: "Keep the weights of only the best K trials (default: all).")
+    var keepWeights: Int?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
+    }
+
+    func run() async throws {
+        let parsed = try loadSpec(spec, data: data)
+        let data = try loadData(for: parsed)
+        let results = try store.openStore()
+        let stop = StopSignal()
+        let signals = installStopHandlers(stop)
+        defer { signals.forEach { $0.cancel() } }
+
+        let progress = SweepProgress(spec: parsed, interactive: Terminal.isInteractive && !quiet, quiet: quiet)
+        let scheduler = SweepScheduler(
+            spec: parsed, data: data, store: results,
+            options: SweepRunOptions(jobs: jobs, restart: restart, keepWeights: keepWeights),
+            stop: stop, onEvent: { progress.handle($0) })
+        let summary: SweepRunSummary
+        do {
+            summary = try await scheduler.run()
+        } catch let error as SweepRunError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        progress.finish()
+        report(summary, spec: parsed)
+        if summary.interrupted {
+            print("interrupted: rerun `sweep run \(spec)` to resume the remaining trials")
+            throw ExitCode(130)
+        }
+    }
+
+    private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec) {
+        let board = Leaderboard(trials: summary.trials, metric: parsed.metric)
+        let counts = Dictionary(grouping: summary.trials, by: \.status).mapValues(\.count)
+        let countText = TrialStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
+        print("sweep '\(parsed.name)': \(summary.trials.count) trials (\(countText)); \(summary.trialsRun) trained in this run, wall time \(formatDuration(summary.wallSeconds))")
+        print(LeaderboardTable(board: board, testMetric: testMetricName(for: parsed.metric.name)).text(top: 5))
+        if let best = board.best {
+            print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
+            print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors" + (store.databasePath == "results/sweeps.sqlite" ? "" : " --db \(store.databasePath)"))
+        }
+    }
+}
+
+/// SIGINT and SIGTERM raise the stop signal; a second one ends the process at once (finished
+/// trials are stored already).
+func installStopHandlers(_ stop: StopSignal) -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            if stop.isRaised { exit(130) }
+            stop.raise()
+            Terminal.note("\nstopping: letting running trials end cleanly (press Ctrl-C again to quit at once)")
+        }
+        source.resume()
+        return source
+    }
+}
+
+/// The test-part twin of a validation metric, shown beside it.
+func testMetricName(for metric: MetricName) -> MetricName {
+    switch metric {
+    case .validationAccuracy: .testAccuracy
+    case .validationRMSE: .testRMSE
+    case .validationMAE: .testMAE
+    default: .testLoss
+    }
+}
+
+/// The live progress line (terminal) or one log line per finished trial (otherwise).
+final class SweepProgress: Sendable {
+    private struct State {
+        var total = 0
+        var finishedBefore = 0
+        var toRun = 0
+        var done = 0
+        var running: Set<Int> = []
+        var failed = 0
+        var diverged = 0
+        var best: (number: Int, value: Double)?
+        var start = Date()
+    }
+
+    private let spec: SweepSpec
+    private let interactive: Bool
+    private let quiet: Bool
+    private let state = Mutex(State())
+
+    init(spec: SweepSpec, interactive: Bool, quiet: Bool) {
+        self.spec = spec
+        self.interactive = interactive
+        self.quiet = quiet
+    }
+
+    func handle(_ event: SweepEvent) {
+        guard !quiet else { return }
+        let metricName = spec.metric.name.rawValue
+        state.withLock { state in
+            switch event {
+            case .planned(let total, let finished, let toRun, let resumed):
+                state.total = total
+                state.finishedBefore = finished
+                state.toRun = toRun
+                state.start = Date()
+                let resumeText = resumed ? " (resuming: \(finished) already finished)" : ""
+                print("sweep '\(spec.name)': \(total) trials\(resumeText), \(toRun) to run")
+            case .trialStarted(let number):
+                state.running.insert(number)
+            case .trialFinished(let record):
+                state.running.remove(record.number)
+                state.done += 1
+                if record.status == .failed { state.failed += 1 }
+                if record.status == .diverged { state.diverged += 1 }
+                if record.status == .complete, let value = record.metrics[metricName],
+                    spec.metric.isBetter(value, than: state.best?.value) {
+                    state.best = (record.number, value)
+                }
+                if !interactive {
+                    let parameters: String
+                    if case .object(let members) = record.plan.parameters {
+                        parameters = members.keys.sorted().map { "\($0)=\(members[$0]!.shortText)" }.joined(separator: " ")
+                    } else {
+                        parameters = ""
+                    }
+                    let metricText = record.status == .complete
+                        ? "\(metricName) \(format(record.metrics[metricName]))"
+                        : (record.errorMessage ?? "")
+                    print("[\(state.finishedBefore + state.done)/\(state.total)] trial \(record.number) \(record.status.rawValue) \(metricText) (\(formatDuration(record.trainSeconds ?? 0))) \(parameters)")
+                }
+            }
+            if interactive { Terminal.status(statusLine(state)) }
+        }
+    }
+
+    private func statusLine(_ state: State) -> String {
+        let finished = state.finishedBefore + state.done
+        let elapsed = Date().timeIntervalSince(state.start)
+        let remaining = state.toRun - state.done
+        let eta = state.done > 0 ? elapsed / Double(state.done) * Double(remaining) : .nan
+        let best = state.best.map { "best \(format($0.value)) (trial \($0.number))" } ?? "best -"
+        let fraction = state.total > 0 ? Double(finished) / Double(state.total) : 0
+        return "\(Terminal.bar(fraction: fraction)) \(finished)/\(state.total) done, \(state.running.count) running, "
+            + "\(state.failed + state.diverged) failed, \(best), ETA \(state.done > 0 ? formatDuration(eta) : "?")"
+    }
+
+    func finish() {
+        if interactive { Terminal.endStatus() }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+import SweepStore
+
+/// The results database option every sweep command shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The results database (created if missing).")
+    var databasePath = "results/sweeps.sqlite"
+
+    func openStore(mustExist: Bool = false) throws -> SQLiteResultStore {
+        if mustExist, !FileManager.default.fileExists(atPath: databasePath) {
+            Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")
+            throw ExitCode(2)
+        }
+        do {
+            return try SQLiteResultStore(path: databasePath)
+        } catch {
+            Terminal.error("cannot open the results database '\(databasePath)': \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Resolves an optional sweep name to a stored sweep: the most recent one when omitted.
+func resolveSweep(_ name: String?, in store: any ResultStore) throws -> SweepRecord {
+    let overviews = try store.sweeps()
+    if let name {
+        guard let found = overviews.first(where: { $0.sweep.name == name })?.sweep else {
+            let known = overviews.map(\.sweep.name)
+            Terminal.error("no sweep named '\(name)' in the database" + (known.isEmpty ? "" : "; sweeps: \(known.joined(separator: ", "))"))
+            throw ExitCode(2)
+        }
+        return found
+    }
+    guard let latest = overviews.max(by: { $0.sweep.created < $1.sweep.created })?.sweep else {
+        Terminal.error("the database has no sweeps yet; run one with: sweep run sweeps/phone-price.json")
+        throw ExitCode(2)
+    }
+    return latest
+}
+
+/// The spec a stored sweep was run with (its metric and data settings).
+func storedSpec(_ sweep: SweepRecord) throws -> SweepSpec {
+    do {
+        return try SweepSpec.parse(Data(sweep.specJSON.utf8), source: "stored spec of '\(sweep.name)'")
+    } catch {
+        Terminal.error(error.description)
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a sweep spec and its data; print every problem and the number of trials.")
+
+    @Argument(help: "The sweep spec (JSON).")
+    var spec: String
+
+    @Option(help: "Use this data instead of the spec's data.source (a CSV path or builtin:phone-price).")
+    var data: String?
+
+    func run() throws {
+        let parsed = try loadSpec(spec, data: data)
+        _ = try loadData(for: parsed)
+        let method: String = switch parsed.method {
+        case .grid: "grid"
+        case .random(let trials): "random search, \(trials) draws"
+        }
+        print("\(spec): valid — sweep '\(parsed.name)', \(parsed.trialCount) trials (\(method)), "
+            + "ranked by \(parsed.metric.name.rawValue) (\(parsed.metric.maximize ? "maximize" : "minimize"))")
+        for (name, space) in parsed.parameters {
+            let text: String = switch space {
+            case .values(let values): values.map(\.shortText).joined(separator: ", ")
+            case .uniform(let minimum, let maximum): "uniform(\(minimum.compactDescription), \(maximum.compactDescription))"
+            case .logUniform(let minimum, let maximum): "log_uniform(\(minimum.compactDescription), \(maximum.compactDescription))"
+            case .integerUniform(let minimum, let maximum): "int_uniform(\(minimum), \(maximum))"
+            case .quantizedUniform(let minimum, let maximum, let quantum): "q_uniform(\(minimum.compactDescription), \(maximum.compactDescription), q=\(quantum.compactDescription))"
+            }
+            print("  \(name): \(text)")
+        }
+    }
+}
+
+/// Reads and validates a spec file (with `data` replacing its data source when given),
+/// printing the problem report and exiting 2 on failure.
+func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
+    guard var text = FileManager.default.contents(atPath: path) else {
+        Terminal.error("cannot read spec '\(path)': no such file or it is unreadable")
+        throw ExitCode(2)
+    }
+    do {
+        if let data {
+            // The override becomes part of the spec, so the stored spec says what really ran.
+            text = try SweepSpec.replacingDataSource(in: text, with: data, source: path)
+        }
+        return try SweepSpec.parse(text, source: path)
+    } catch {
+        Terminal.error(error.description)
+        throw ExitCode(2)
+    }
+}
+
+/// Loads and prepares the spec's data and checks every trial's loss fits the task.
+func loadData(for spec: SweepSpec) throws -> PreparedData {
+    let data: PreparedData
+    do {
+        data = try PreparedData.load(spec.data)
+    } catch {
+        Terminal.error("data: \(error.description)")
+        throw ExitCode(2)
+    }
+    var problems: [String] = []
+    for plan in spec.plans {
+        guard let configuration = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8)) else { continue }
+        do {
+            _ = try Trainer(configuration: configuration, data: data)
+        } catch {
+            let message = "trial \(plan.number): \(error.description)"
+            if problems.count < 5 { problems.append(message) }
+        }
+    }
+    if !problems.isEmpty {
+        Terminal.error("the spec does not fit its data (\(data.task.rawValue) task):\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
+        throw ExitCode(2)
+    }
+    if spec.metric.name.rawValue.contains("accuracy"), !data.task.isClassification {
+        Terminal.error("metric \(spec.metric.name.rawValue) needs a classification task, but '\(data.targetName)' is a regression target; use validation_rmse")
+        throw ExitCode(2)
+    }
+    if spec.metric.name == .validationRMSE || spec.metric.name == .validationMAE, data.task.isClassification {
+        Terminal.error("metric \(spec.metric.name.rawValue) needs a regression task, but '\(data.targetName)' is a \(data.task.rawValue) target; use validation_accuracy or validation_loss")
+        throw ExitCode(2)
+    }
+    return data
+}
