@@ -26,6 +26,11 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
         self = value
     }
 
+    /// Decodes a name, refusing an unknown one with the list of known names.
+    public init(from decoder: any Decoder) throws {
+        self = try Loss(validating: decoder.singleValueContainer().decode(String.self))
+    }
+
     /// Whether the loss expects the output activation applied (probabilities) rather than the
     /// last Linear's z. Cross-entropy and BCE-with-logits fuse the activation for stability.
     public var takesProbabilities: Bool { self == .binaryCrossEntropy }

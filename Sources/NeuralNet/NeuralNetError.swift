@@ -16,7 +16,7 @@ public enum NeuralNetError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidValue(let setting, let value, let allowed):
             return "invalid \(setting) \(value): \(allowed)"
         case .unknownName(let kind, let name, let known):
-            return "unknown \(kind) '\(name)'; known \(kind)s: \(known.joined(separator: ", "))"
+            return "unknown \(kind) '\(name)'; choose one of: \(known.joined(separator: ", "))"
         case .batchTooSmallForBatchNorm(let layer):
             return "\(layer) needs at least 2 rows per batch in training mode (a batch of one has no variance); "
                 + "use a batch size of 2 or more, or switch the network to evaluation mode"

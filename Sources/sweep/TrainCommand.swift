@@ -55,8 +55,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed for weights, dropout and batch order.")
     var seed: Int?
 
+    @Option(help: "Train this many seeds (seed, seed+1, ...) and report the mean and spread of the metrics.")
+    var seeds: Int = 1
+
     @Flag(help: "Print only the final metrics.")
     var quiet = false
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+    }
 
     func run() throws {
         var settings: JSONValue = .object([:])
@@ -81,7 +88,26 @@ struct TrainCommand: ParsableCommand {
             Terminal.error(ConfigurationError(source: source, problems: problems).description)
             throw ExitCode(2)
         }
-        try train(configuration)
+        guard seeds > 1 else {
+            try train(configuration)
+            return
+        }
+        var tests: [Evaluation] = []
+        for offset in 0..<seeds {
+            var seeded = configuration
+            seeded.seed = configuration.seed + UInt64(offset)
+            if !quiet { print("== seed \(seeded.seed)") }
+            if let test = try train(seeded, printing: !quiet) {
+                tests.append(test)
+                if quiet { print("seed \(seeded.seed): test \(metricLine(test))") }
+            }
+        }
+        let headlines = tests.compactMap(\.headline)
+        guard !headlines.isEmpty else { return }
+        let mean = headlines.reduce(0, +) / Double(headlines.count)
+        let spread = (headlines.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(headlines.count)).squareRoot()
+        let name = tests.first?.accuracy != nil ? "accuracy" : "rmse"
+        print("test \(name) over \(headlines.count) of \(seeds) seeds: mean \(format(mean)) std \(format(spread))")
     }
 
     /// Folds the flags into the JSON settings so that they are validated like the file's fields.
@@ -124,7 +150,10 @@ struct TrainCommand: ParsableCommand {
         return .object(members)
     }
 
-    private func train(_ configuration: TrainingConfiguration) throws {
+    /// Trains one configuration, printing as it goes; returns the test evaluation if it completed.
+    @discardableResult
+    private func train(_ configuration: TrainingConfiguration, printing: Bool = true) throws -> Evaluation? {
+        let quiet = self.quiet || !printing
         let prepared: PreparedData
         let trainer: Trainer
         do {
@@ -150,16 +179,17 @@ struct TrainCommand: ParsableCommand {
         }
         let metricName = prepared.task.isClassification ? "accuracy" : "rmse"
         let interactive = Terminal.isInteractive && !quiet
-        let totalEpochs = configuration.epochs * prepared.folds.count
+        let totalEpochs = configuration.epochs * (prepared.folds.count + (prepared.finalFit == nil ? 0 : 1))
         let result = try trainingResult(trainer) { event in
             guard !quiet else { return }
             switch event {
             case .batch(let fold, let epoch, let batch, let batchCount) where interactive:
-                let done = Double((fold - 1) * configuration.epochs + epoch - 1) + Double(batch) / Double(batchCount)
-                Terminal.status("\(Terminal.bar(fraction: done / Double(totalEpochs))) fold \(fold) epoch \(epoch)/\(configuration.epochs) batch \(batch)/\(batchCount)")
+                let finished = fold == 0 ? prepared.folds.count : fold - 1
+                let done = Double(finished * configuration.epochs + epoch - 1) + Double(batch) / Double(batchCount)
+                Terminal.status("\(Terminal.bar(fraction: done / Double(totalEpochs))) \(fold == 0 ? "final fit" : "fold \(fold)") epoch \(epoch)/\(configuration.epochs) batch \(batch)/\(batchCount)")
             case .epoch(let record):
                 if interactive { Terminal.endStatus() }
-                let foldText = prepared.folds.count > 1 ? "fold \(record.fold) " : ""
+                let foldText = prepared.folds.count > 1 ? (record.fold == 0 ? "final fit " : "fold \(record.fold) ") : ""
                 print("\(foldText)epoch \(String(format: "%3d", record.epoch))  train loss \(format(record.trainLoss)) \(metricName) \(format(record.trainMetric))"
                     + "  validation loss \(format(record.validationLoss)) \(metricName) \(format(record.validationMetric))"
                     + "  lr \(format(record.learningRate, digits: 6))  \(String(format: "%.2fs", record.seconds))")
@@ -171,12 +201,15 @@ struct TrainCommand: ParsableCommand {
         switch result.status {
         case .diverged:
             print("diverged: the loss became NaN or infinite in epoch \(result.divergedEpoch ?? 0); try a smaller learning rate")
+            return nil
         case .interrupted:
             print("interrupted")
+            return nil
         case .complete:
             if let best = result.bestEpoch, configuration.earlyStopping != nil {
                 print("early stopping restored the weights of epoch \(best)")
             }
+            guard printing else { break }
             if let validation = result.validation {
                 print("validation: loss \(format(validation.loss)) \(metricLine(validation))")
             }
@@ -185,6 +218,7 @@ struct TrainCommand: ParsableCommand {
             }
             print("trained in \(formatDuration(result.trainSeconds))")
         }
+        return result.test
     }
 
     private func trainingResult(_ trainer: Trainer, observe: (TrainingEvent) -> Void) throws -> TrainingResult {

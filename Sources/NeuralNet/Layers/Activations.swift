@@ -37,6 +37,11 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
         self = value
     }
+
+    /// Decodes a name, refusing an unknown one with the list of known names.
+    public init(from decoder: any Decoder) throws {
+        self = try Activation(validating: decoder.singleValueContainer().decode(String.self))
+    }
 }
 
 /// What the output layer applies to the last Linear's z: softmax for several classes, sigmoid
@@ -50,6 +55,11 @@ public enum OutputActivation: String, CaseIterable, Codable, Sendable {
             throw .unknownName(kind: "output activation", name: name, known: OutputActivation.allCases.map(\.rawValue))
         }
         self = value
+    }
+
+    /// Decodes a name, refusing an unknown one with the list of known names.
+    public init(from decoder: any Decoder) throws {
+        self = try OutputActivation(validating: decoder.singleValueContainer().decode(String.self))
     }
 }
 

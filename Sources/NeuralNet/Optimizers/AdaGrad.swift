@@ -20,7 +20,10 @@ public final class AdaGrad: Optimizer {
     }
 
     public func step() {
-        for (index, parameter) in parameters.enumerated() {
+        // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
+        // coroutine frame per element, and a training step must allocate nothing.
+        for index in parameters.indices {
+            let parameter = parameters[index]
             sweep_adagrad_step(
                 parameter.value.pointer, parameter.gradient.pointer, sums[index].pointer, parameter.count,
                 learningRate, weightDecay, epsilon)

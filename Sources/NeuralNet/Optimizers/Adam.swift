@@ -46,7 +46,10 @@ public final class Adam: Optimizer {
         let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
         let l2 = decoupled ? 0 : weightDecay
         let shrink = decoupled ? 1 - learningRate * weightDecay : 1
-        for (index, parameter) in parameters.enumerated() {
+        // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
+        // coroutine frame per element, and a training step must allocate nothing.
+        for index in parameters.indices {
+            let parameter = parameters[index]
             sweep_adam_step(
                 parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,
                 secondMoments[index].pointer, parameter.count, beta1, beta2, stepSize, inverseRootCorrection2,

@@ -17,6 +17,11 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
         }
         self = value
     }
+
+    /// Decodes a name, refusing an unknown one with the list of known names.
+    public init(from decoder: any Decoder) throws {
+        self = try OptimizerKind(validating: decoder.singleValueContainer().decode(String.self))
+    }
 }
 
 /// An optimizer and its options as a configuration names them, with PyTorch's keyword names in

@@ -30,7 +30,10 @@ public final class RMSprop: Optimizer {
     }
 
     public func step() {
-        for (index, parameter) in parameters.enumerated() {
+        // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
+        // coroutine frame per element, and a training step must allocate nothing.
+        for index in parameters.indices {
+            let parameter = parameters[index]
             sweep_rmsprop_step(
                 parameter.value.pointer, parameter.gradient.pointer, squareAverages[index].pointer,
                 momentum > 0 ? velocities[index].pointer : nil, parameter.count, learningRate, weightDecay, alpha,

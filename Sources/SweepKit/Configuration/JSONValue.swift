@@ -46,12 +46,19 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// A short human form for leaderboards: strings bare, numbers without trailing zeros.
+    /// A short human form for leaderboards: strings bare, numbers without trailing zeros,
+    /// named objects as `adam(lr=0.01)`, lists as `[64,32]`.
     public var shortText: String {
         switch self {
         case .string(let text): return text
         case .number(let value): return value.compactDescription
-        default: return canonicalText
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        case .array(let items): return "[" + items.map(\.shortText).joined(separator: ",") + "]"
+        case .object(let members):
+            let options = members.keys.sorted().filter { $0 != "name" }.map { "\($0)=\(members[$0]!.shortText)" }
+            guard case .string(let name)? = members["name"] else { return "{" + options.joined(separator: ",") + "}" }
+            return options.isEmpty ? name : "\(name)(\(options.joined(separator: ",")))"
         }
     }
 

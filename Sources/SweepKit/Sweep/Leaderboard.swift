@@ -1,7 +1,8 @@
 import Foundation
 
 /// Trials ranked by a sweep's metric: complete trials best first, then diverged, failed,
-/// interrupted, running and pending ones, so a broken trial is never "best".
+/// interrupted, running and pending ones, so a broken trial is never "best". Ties on the metric
+/// (common for accuracy on a small validation part) go to the lower validation loss.
 public struct Leaderboard: Sendable {
     public struct Entry: Sendable {
         public var rank: Int
@@ -22,6 +23,10 @@ public struct Leaderboard: Sendable {
             let a = first.metrics[metric.name.rawValue], b = second.metrics[metric.name.rawValue]
             if metric.isBetter(a, than: b) { return true }
             if metric.isBetter(b, than: a) { return false }
+            let tieBreak = SweepMetric(name: .validationLoss, maximize: false)
+            let lossA = first.metrics[MetricName.validationLoss.rawValue], lossB = second.metrics[MetricName.validationLoss.rawValue]
+            if metric.name != .validationLoss, tieBreak.isBetter(lossA, than: lossB) { return true }
+            if metric.name != .validationLoss, tieBreak.isBetter(lossB, than: lossA) { return false }
             return first.number < second.number
         }
         entries = sorted.enumerated().map { Entry(rank: $0.offset + 1, trial: $0.element) }

@@ -87,7 +87,9 @@ public actor SweepScheduler {
                     try await work(on: executor)
                 }
             }
-            try await group.waitForAll()
+            // Not `waitForAll()`, which waits for every worker before rethrowing: the first
+            // failure leaves the group at once, which cancels the other workers.
+            for try await _ in group {}
         }
 
         let interrupted = stop.isRaised
@@ -106,7 +108,9 @@ public actor SweepScheduler {
     }
 
     private func nextPlan() -> TrialPlan? {
-        guard !stop.isRaised else { return nil }
+        // A worker that failed (its result could not be stored) cancels the others: they stop
+        // taking trials rather than train the rest of the sweep for nothing.
+        guard !stop.isRaised, !Task.isCancelled else { return nil }
         return queue.popFirst()
     }
 

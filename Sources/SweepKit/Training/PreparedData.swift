@@ -32,6 +32,9 @@ public struct PreparedData: Sendable {
     public let classLabels: [String]
     /// One fold for a plain split; k for k-fold cross-validation.
     public let folds: [DataFold]
+    /// With k-fold: every non-test row for training and the test rows, for the final model that
+    /// is tested and exported after cross-validation has scored the configuration.
+    public let finalFit: DataFold?
     public let configuration: DataConfiguration
 
     public var outputWidth: Int {
@@ -54,6 +57,7 @@ public struct PreparedData: Sendable {
             targets = dataset.targets
         }
         var folds: [DataFold] = []
+        var finalFit: DataFold?
         if let k = configuration.folds {
             // k-fold over the rows that are not held out for testing.
             let outer = try dataset.split(task: task, testFraction: configuration.testFraction, seed: configuration.splitSeed)
@@ -63,6 +67,7 @@ public struct PreparedData: Sendable {
                 let validationRows = fold.validation.map { outer.train[$0] }
                 folds.append(try makeFold(dataset, targets, train: trainRows, validation: validationRows, test: outer.test, configuration.standardize))
             }
+            finalFit = try makeFold(dataset, targets, train: outer.train, validation: [], test: outer.test, configuration.standardize)
         } else {
             let split = try dataset.split(
                 task: task, testFraction: configuration.testFraction,
@@ -71,7 +76,8 @@ public struct PreparedData: Sendable {
         }
         return PreparedData(
             source: dataset.source, task: task, featureNames: dataset.featureNames, targetName: dataset.targetName,
-            classLabels: task.isClassification ? encoding.labelNames : [], folds: folds, configuration: configuration)
+            classLabels: task.isClassification ? encoding.labelNames : [], folds: folds, finalFit: finalFit,
+            configuration: configuration)
     }
 
     private static func makeFold(

@@ -58,8 +58,11 @@ public struct Trainer {
             output: data.task == .multiclass ? .softmax : (data.task == .binary ? .sigmoid : .identity))
     }
 
-    /// Trains every fold and combines them. `observe` sees each batch and epoch; `shouldStop`
-    /// is asked before every batch and ends the run as interrupted when it answers true.
+    /// Trains every fold and combines them. With k-fold, the folds score the configuration
+    /// (validation metrics are their mean) and a final fit on all non-test rows (fold 0 in the
+    /// epoch records, all epochs, no early stopping) gives the tested and exported model.
+    /// `observe` sees each batch and epoch; `shouldStop` is asked before every batch and ends the
+    /// run as interrupted when it answers true.
     public func run(
         observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws(TrainingError) -> TrainingResult {
@@ -70,8 +73,12 @@ public struct Trainer {
             outcomes.append(outcome)
             if outcome.status != .complete { break }
         }
+        var final: FoldOutcome?
+        if let finalFit = data.finalFit, outcomes.allSatisfy({ $0.status == .complete }) {
+            final = try train(fold: finalFit, number: 0, observe: observe, shouldStop: shouldStop)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return combine(outcomes, seconds: seconds)
+        return combine(outcomes, final: final, seconds: seconds)
     }
 
     private struct FoldOutcome {
@@ -113,6 +120,7 @@ public struct Trainer {
         var epochsWithoutImprovement = 0
         let hasValidation = !fold.validation.isEmpty
         let stoppingMetric = configuration.earlyStopping?.metric ?? headlineValidationMetric
+        let earlyStopping = hasValidation ? configuration.earlyStopping : nil
 
         epochLoop: for epoch in 1...configuration.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
@@ -126,7 +134,9 @@ public struct Trainer {
             }
             var metrics = MetricAccumulator(task: data.task)
             metrics.binaryThreshold = probabilities ? 0.5 : 0
-            for (batchIndex, range) in ranges.enumerated() {
+            // Indices rather than enumerated(), which allocates per element unoptimised (see gather).
+            for batchIndex in ranges.indices {
+                let range = ranges[batchIndex]
                 if shouldStop() {
                     outcome.status = .interrupted
                     break epochLoop
@@ -155,7 +165,7 @@ public struct Trainer {
                 validation = try evaluate(network, on: fold.validation)
                 if let value = validation?.headline, headlineValidationMetric.isBetter(value, than: outcome.bestValidationMetric) {
                     outcome.bestValidationMetric = value
-                    if configuration.earlyStopping == nil { outcome.bestEpoch = epoch }
+                    if earlyStopping == nil { outcome.bestEpoch = epoch }
                 }
             }
             let record = EpochRecord(
@@ -169,7 +179,7 @@ public struct Trainer {
                 outcome.divergedEpoch = epoch
                 break
             }
-            if let stopping = configuration.earlyStopping, let validation {
+            if let stopping = earlyStopping, let validation {
                 let value = stoppingMetric.value(in: validation) ?? .nan
                 if stoppingMetric.isBetter(value, than: bestStopping) {
                     bestStopping = value
@@ -226,21 +236,34 @@ public struct Trainer {
 
     /// Copies the given positions of a part into the batch matrices, resizing them to fit.
     private func gather<Positions: Collection<Int>>(_ part: DataPart, rows positions: Positions, features: Matrix, targets: Matrix) {
+        // Through a buffer: iterating a generic collection allocates per element in unoptimised
+        // builds, and a training step must allocate nothing. Only evaluation's ranges get copied.
+        let gathered: Void? = positions.withContiguousStorageIfAvailable { buffer in
+            gather(part, positions: buffer, features: features, targets: targets)
+        }
+        if gathered == nil {
+            Array(positions).withUnsafeBufferPointer { gather(part, positions: $0, features: features, targets: targets) }
+        }
+    }
+
+    private func gather(_ part: DataPart, positions: UnsafeBufferPointer<Int>, features: Matrix, targets: Matrix) {
         features.resize(rows: positions.count)
         targets.resize(rows: positions.count)
         let width = part.featureCount
         part.features.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
-            for (offset, position) in positions.enumerated() {
+            for offset in 0..<positions.count {
+                let position = positions[offset]
                 (features.pointer + offset * width).update(from: base + position * width, count: width)
                 targets.pointer[offset] = part.targets[position]
             }
         }
     }
 
-    private func combine(_ outcomes: [FoldOutcome], seconds: Double) -> TrainingResult {
-        let status: TrainingStatus = outcomes.first { $0.status != .complete }?.status ?? .complete
-        let divergedEpoch = outcomes.first { $0.status == .diverged }?.divergedEpoch
+    private func combine(_ outcomes: [FoldOutcome], final: FoldOutcome?, seconds: Double) -> TrainingResult {
+        let all = outcomes + (final.map { [$0] } ?? [])
+        let status: TrainingStatus = all.first { $0.status != .complete }?.status ?? .complete
+        let divergedEpoch = all.first { $0.status == .diverged }?.divergedEpoch
         func mean(_ values: [Double?]) -> Double? {
             let present = values.compactMap { $0 }
             guard !present.isEmpty, present.count == values.count else { return nil }
@@ -253,22 +276,18 @@ public struct Trainer {
                 rmse: mean(evaluations.map { $0?.rmse }), mae: mean(evaluations.map { $0?.mae }))
         }
         var model: TrainedModel?
+        let chosen = final ?? outcomes[0]
         if status == .complete {
-            // For k-fold the exported model is the fold that validated best.
-            let metric = headlineValidationMetric
-            let chosen = outcomes.max { first, second in
-                metric.isBetter(second.validation?.headline ?? .nan, than: first.validation?.headline)
-            } ?? outcomes[0]
             model = TrainedModel(
                 network: networkDescription, tensors: chosen.tensors, task: data.task, featureNames: data.featureNames,
                 targetName: data.targetName, classLabels: data.classLabels, standardizer: chosen.standardizer)
         }
         return TrainingResult(
-            status: status, epochs: outcomes.flatMap(\.epochs),
+            status: status, epochs: all.flatMap(\.epochs),
             bestEpoch: outcomes.count == 1 ? outcomes[0].bestEpoch : nil, divergedEpoch: divergedEpoch,
             validation: status == .complete ? meanEvaluation(outcomes.map(\.validation)) : nil,
             bestValidationMetric: mean(outcomes.map(\.bestValidationMetric)),
-            test: status == .complete ? meanEvaluation(outcomes.map(\.test)) : nil,
+            test: status == .complete ? chosen.test : nil,
             trainSeconds: seconds, model: model)
     }
 }

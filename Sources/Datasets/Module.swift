@@ -1,1 +1,0 @@
-// Datasets module; see the files beside this one.

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Why a `ResultStore` refused a request. Every backend throws these, so callers (and the
+/// shared backend test suite) need not know which store they hold.
+public enum ResultStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    case sweepNotFound(String)
+    case sweepAlreadyExists(String)
+    case trialNotFound(sweep: String, trial: Int)
+    /// `finish` was given two epochs with the same fold and epoch number.
+    case duplicateEpoch(sweep: String, trial: Int, fold: Int, epoch: Int)
+
+    public var description: String {
+        switch self {
+        case .sweepNotFound(let name):
+            return "no sweep named '\(name)' is stored"
+        case .sweepAlreadyExists(let name):
+            return "a sweep named '\(name)' is already stored"
+        case .trialNotFound(let sweep, let trial):
+            return "sweep '\(sweep)' has no trial \(trial)"
+        case .duplicateEpoch(let sweep, let trial, let fold, let epoch):
+            return "sweep '\(sweep)' trial \(trial): fold \(fold) epoch \(epoch) is given twice"
+        }
+    }
+}
+
+/// A `ResultStore` that keeps everything in memory, for tests and dry runs.
+///
+/// It follows the SQLite store's semantics exactly (the same test suite runs against both):
+/// writes into a missing sweep throw `ResultStoreError.sweepNotFound`, reads of a missing sweep
+/// answer empty, and `deleteSweep` of a missing sweep does nothing. Every call holds one lock, so
+/// each is atomic, as a transaction is in SQLite.
+public final class MemoryResultStore: ResultStore, @unchecked Sendable {
+    /// One sweep and everything under it, keyed by trial number.
+    private struct StoredSweep {
+        var record: SweepRecord
+        var trials: [Int: TrialRecord] = [:]
+        var epochs: [Int: [EpochRecord]] = [:]
+        var models: [Int: TrainedModel] = [:]
+    }
+
+    // Guarded by `lock`; this is what makes the `@unchecked Sendable` sound.
+    private let lock = NSLock()
+    private var sweepsByName: [String: StoredSweep] = [:]
+
+    public init() {}
+
+    public func sweep(named name: String) throws -> SweepRecord? {
+        lock.withLock { sweepsByName[name]?.record }
+    }
+
+    public func createSweep(_ sweep: SweepRecord) throws {
+        try lock.withLock {
+            guard sweepsByName[sweep.name] == nil else { throw ResultStoreError.sweepAlreadyExists(sweep.name) }
+            sweepsByName[sweep.name] = StoredSweep(record: sweep)
+        }
+    }
+
+    public func deleteSweep(named name: String) throws {
+        lock.withLock { _ = sweepsByName.removeValue(forKey: name) }
+    }
+
+    public func setSweepStatus(_ name: String, _ status: SweepStatus) throws {
+        try update(name) { $0.record.status = status }
+    }
+
+    public func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws {
+        try update(sweep) { stored in
+            for plan in plans where stored.trials[plan.number] == nil {
+                stored.trials[plan.number] = TrialRecord(plan: plan, status: .pending)
+            }
+        }
+    }
+
+    /// Starts a fresh attempt: the outcome of any earlier attempt (end time, metrics, epochs,
+    /// weights) is dropped so that a record never mixes two attempts.
+    public func markRunning(sweep: String, trial: Int, at date: Date) throws {
+        try update(sweep) { stored in
+            guard let plan = stored.trials[trial]?.plan else {
+                throw ResultStoreError.trialNotFound(sweep: sweep, trial: trial)
+            }
+            stored.trials[trial] = TrialRecord(plan: plan, status: .running, startedAt: date)
+            stored.epochs[trial] = nil
+            stored.models[trial] = nil
+        }
+    }
+
+    public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        var seen = Set<[Int]>()
+        for epoch in epochs where !seen.insert([epoch.fold, epoch.epoch]).inserted {
+            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: record.number, fold: epoch.fold, epoch: epoch.epoch)
+        }
+        try update(sweep) { stored in
+            stored.trials[record.number] = record
+            stored.epochs[record.number] = epochs.sorted { ($0.fold, $0.epoch) < ($1.fold, $1.epoch) }
+            stored.models[record.number] = model
+        }
+    }
+
+    @discardableResult
+    public func interruptRunningTrials(sweep: String) throws -> Int {
+        try update(sweep) { stored in
+            let running = stored.trials.values.filter { $0.status == .running }.map(\.number)
+            for number in running { stored.trials[number]?.status = .interrupted }
+            return running.count
+        }
+    }
+
+    public func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws {
+        try update(sweep) { stored in
+            let complete = stored.trials.values.filter { $0.status == .complete }
+            let kept = Set(Self.ranked(complete, by: metric).prefix(max(keep, 0)))
+            stored.models = stored.models.filter { kept.contains($0.key) }
+        }
+    }
+
+    public func sweeps() throws -> [SweepOverview] {
+        lock.withLock {
+            sweepsByName.values
+                .sorted { ($0.record.created, $0.record.name) < ($1.record.created, $1.record.name) }
+                .map { stored in
+                    var counts: [TrialStatus: Int] = [:]
+                    for trial in stored.trials.values { counts[trial.status, default: 0] += 1 }
+                    return SweepOverview(sweep: stored.record, trialCounts: counts)
+                }
+        }
+    }
+
+    public func trials(sweep: String) throws -> [TrialRecord] {
+        lock.withLock { (sweepsByName[sweep]?.trials.values).map { $0.sorted { $0.number < $1.number } } ?? [] }
+    }
+
+    public func epochs(sweep: String, trial: Int) throws -> [EpochRecord] {
+        lock.withLock { sweepsByName[sweep]?.epochs[trial] ?? [] }
+    }
+
+    public func model(sweep: String, trial: Int) throws -> TrainedModel? {
+        lock.withLock { sweepsByName[sweep]?.models[trial] }
+    }
+
+    /// Trial numbers best first: finite values by `metric.prefersLarger`, then the trials whose
+    /// value is NaN, infinite or missing; ties go to the lower trial number. The SQLite store's
+    /// `keepWeights` query orders the same way.
+    private static func ranked(_ trials: [TrialRecord], by metric: MetricName) -> [Int] {
+        func finiteValue(_ trial: TrialRecord) -> Double? {
+            guard let value = trial.metrics[metric.rawValue], value.isFinite else { return nil }
+            return metric.prefersLarger ? -value : value
+        }
+        return trials.sorted { first, second in
+            switch (finiteValue(first), finiteValue(second)) {
+            case let (a?, b?) where a != b: return a < b
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return first.number < second.number
+            }
+        }.map(\.number)
+    }
+
+    private func update<Result>(_ sweep: String, _ change: (inout StoredSweep) throws -> Result) throws -> Result {
+        try lock.withLock {
+            guard var stored = sweepsByName[sweep] else { throw ResultStoreError.sweepNotFound(sweep) }
+            // Changes apply to a copy that is stored only on success, so a throw leaves no trace.
+            let result = try change(&stored)
+            sweepsByName[sweep] = stored
+            return result
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// SweepStore module; see the files beside this one.

@@ -1,0 +1,220 @@
+import Foundation
+import GRDB
+import NeuralNet
+import SweepKit
+
+// Reading trials, epochs and models, and the conversions between records and rows.
+extension SQLiteResultStore {
+    public func trials(sweep: String) throws -> [TrialRecord] {
+        try database.read { db in
+            guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
+            var metrics: [Int64: [String: Double]] = [:]
+            let metricRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT trial_metrics.* FROM trial_metrics JOIN trials ON trials.id = trial_metrics.trial_id
+                    WHERE trials.sweep_id = ?
+                    """,
+                arguments: [sweepID])
+            for row in metricRows {
+                let name: String = try row.decode(forColumn: "name")
+                metrics[try row.decode(forColumn: "trial_id"), default: [:]][name] =
+                    try StoredNumber.readRequired(row, column: "value", kindColumn: "kind")
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM trials WHERE sweep_id = ? ORDER BY number", arguments: [sweepID])
+                .map { row in try Self.trialRecord(row, metrics: metrics[try row.decode(forColumn: "id")] ?? [:]) }
+        }
+    }
+
+    public func epochs(sweep: String, trial: Int) throws -> [EpochRecord] {
+        try database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT epochs.* FROM epochs
+                    JOIN trials ON trials.id = epochs.trial_id JOIN sweeps ON sweeps.id = trials.sweep_id
+                    WHERE sweeps.name = ? AND trials.number = ?
+                    ORDER BY epochs.fold, epochs.epoch
+                    """,
+                arguments: [sweep, trial])
+            return try rows.map { row in
+                EpochRecord(
+                    fold: try row.decode(forColumn: "fold"), epoch: try row.decode(forColumn: "epoch"),
+                    trainLoss: try StoredNumber.readRequired(row, column: "train_loss"),
+                    trainMetric: try StoredNumber.read(row, column: "train_metric"),
+                    validationLoss: try StoredNumber.read(row, column: "validation_loss"),
+                    validationMetric: try StoredNumber.read(row, column: "validation_metric"),
+                    learningRate: try StoredNumber.readRequired(row, column: "learning_rate"),
+                    seconds: try StoredNumber.readRequired(row, column: "seconds"))
+            }
+        }
+    }
+
+    public func model(sweep: String, trial: Int) throws -> TrainedModel? {
+        let row = try database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT models.* FROM models
+                    JOIN trials ON trials.id = models.trial_id JOIN sweeps ON sweeps.id = trials.sweep_id
+                    WHERE sweeps.name = ? AND trials.number = ?
+                    """,
+                arguments: [sweep, trial])
+        }
+        guard let row else { return nil }
+        // TrainedModel has no public memberwise initialiser, so the columns (JSON already) are
+        // assembled into its Codable form without the weights, which are then set directly.
+        func json(_ column: String) throws -> String {
+            let text: String? = try row.decode(forColumn: column)
+            return text ?? "null"
+        }
+        let members = [
+            ("network", try json("network_json")), ("tensors", "[]"),
+            ("task", try Self.jsonText(try row.decode(String.self, forColumn: "task"))),
+            ("featureNames", try json("feature_names_json")),
+            ("targetName", try Self.jsonText(try row.decode(String.self, forColumn: "target_name"))),
+            ("classLabels", try json("class_labels_json")), ("standardizer", try json("standardizer_json")),
+        ]
+        let document = "{" + members.map { #""\#($0.0)":\#($0.1)"# }.joined(separator: ",") + "}"
+        var model: TrainedModel
+        do {
+            model = try Self.jsonDecoder.decode(TrainedModel.self, from: Data(document.utf8))
+        } catch {
+            throw SQLiteResultStoreError.corrupt("the model of sweep '\(sweep)' trial \(trial) is not readable: \(error)")
+        }
+        model.tensors = try TensorBlob.decode(try row.decode(forColumn: "tensors"))
+        return model
+    }
+
+    // MARK: Writing rows
+
+    /// The named arguments `number`, `parameters_json`, `configuration_json` and `seed`.
+    static func planArguments(_ plan: TrialPlan) throws -> [String: (any DatabaseValueConvertible)?] {
+        [
+            "number": plan.number, "parameters_json": try jsonText(plan.parameters, allowingNonFinite: false),
+            "configuration_json": plan.configurationJSON, "seed": String(plan.seed),
+        ]
+    }
+
+    static func replaceMetrics(_ db: Database, trialID: Int64, metrics: [String: Double]) throws {
+        try db.execute(sql: "DELETE FROM trial_metrics WHERE trial_id = ?", arguments: [trialID])
+        for (name, number) in metrics {
+            let stored = StoredNumber(number)
+            try db.execute(
+                sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (?, ?, ?, ?)",
+                arguments: [trialID, name, stored.value, stored.kind?.rawValue])
+        }
+    }
+
+    static func replaceEpochs(_ db: Database, trialID: Int64, epochs: [EpochRecord]) throws {
+        try db.execute(sql: "DELETE FROM epochs WHERE trial_id = ?", arguments: [trialID])
+        for epoch in epochs {
+            var arguments: [String: (any DatabaseValueConvertible)?] = [
+                "trial_id": trialID, "fold": epoch.fold, "epoch": epoch.epoch,
+            ]
+            let numbers: [(String, Double?)] = [
+                ("train_loss", epoch.trainLoss), ("train_metric", epoch.trainMetric),
+                ("validation_loss", epoch.validationLoss), ("validation_metric", epoch.validationMetric),
+                ("learning_rate", epoch.learningRate), ("seconds", epoch.seconds),
+            ]
+            for (column, number) in numbers {
+                arguments.merge(StoredNumber(number).arguments(column: column)) { $1 }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
+                        train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
+                        validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
+                    VALUES (:trial_id, :fold, :epoch, :train_loss, :train_loss_kind, :train_metric,
+                        :train_metric_kind, :validation_loss, :validation_loss_kind, :validation_metric,
+                        :validation_metric_kind, :learning_rate, :learning_rate_kind, :seconds, :seconds_kind)
+                    """,
+                arguments: StatementArguments(arguments))
+        }
+    }
+
+    static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO models (trial_id, network_json, task, feature_names_json, target_name,
+                    class_labels_json, standardizer_json, tensors)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                trialID, try jsonText(model.network), model.task.rawValue, try jsonText(model.featureNames),
+                model.targetName, try jsonText(model.classLabels), try model.standardizer.map { try jsonText($0) },
+                try TensorBlob.encode(model.tensors),
+            ])
+    }
+
+    /// The first (fold, epoch) that occurs twice, for the error message.
+    static func firstDuplicate(in epochs: [EpochRecord]) -> (fold: Int, epoch: Int)? {
+        var seen = Set<[Int]>()
+        return epochs.first { !seen.insert([$0.fold, $0.epoch]).inserted }.map { ($0.fold, $0.epoch) }
+    }
+
+    // MARK: Reading rows
+
+    static func sweepRecord(_ row: Row) throws -> SweepRecord {
+        SweepRecord(
+            name: try row.decode(forColumn: "name"), specJSON: try row.decode(forColumn: "spec_json"),
+            created: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
+            status: try decodeStatus(SweepStatus.self, row, column: "status"))
+    }
+
+    static func trialRecord(_ row: Row, metrics: [String: Double]) throws -> TrialRecord {
+        let seedText: String = try row.decode(forColumn: "seed")
+        guard let seed = UInt64(seedText) else { throw SQLiteResultStoreError.corrupt("seed '\(seedText)' is not a UInt64") }
+        let parametersText: String = try row.decode(forColumn: "parameters_json")
+        let parameters: JSONValue
+        do {
+            parameters = try JSONValue.parse(Data(parametersText.utf8), source: "trials.parameters_json")
+        } catch {
+            throw SQLiteResultStoreError.corrupt(error.description)
+        }
+        func date(_ column: String) throws -> Date? {
+            try row.decode(Double?.self, forColumn: column).map(Date.init(timeIntervalSince1970:))
+        }
+        let plan = TrialPlan(
+            number: try row.decode(forColumn: "number"), parameters: parameters,
+            configurationJSON: try row.decode(forColumn: "configuration_json"), seed: seed)
+        return TrialRecord(
+            plan: plan, status: try decodeStatus(TrialStatus.self, row, column: "status"),
+            startedAt: try date("started_at"), endedAt: try date("ended_at"),
+            trainSeconds: try StoredNumber.read(row, column: "train_seconds"),
+            epochsRun: try row.decode(forColumn: "epochs_run"), bestEpoch: try row.decode(forColumn: "best_epoch"),
+            divergedEpoch: try row.decode(forColumn: "diverged_epoch"), metrics: metrics,
+            errorMessage: try row.decode(forColumn: "error_message"))
+    }
+
+    static func decodeStatus<Status: RawRepresentable<String>>(_ type: Status.Type, _ row: Row, column: String) throws -> Status {
+        let text: String = try row.decode(forColumn: column)
+        guard let status = Status(rawValue: text) else {
+            throw SQLiteResultStoreError.corrupt("\(column) '\(text)' is not a \(Status.self)")
+        }
+        return status
+    }
+
+    // MARK: JSON
+
+    /// Compact JSON with sorted keys, like `JSONValue.canonicalText`, but throwing rather than
+    /// writing "null" for a value JSON cannot hold. In model columns non-finite floats (a
+    /// standardiser fitted on broken data) are written as the strings "nan", "+inf" and "-inf"
+    /// and read back as numbers; in `JSONValue`s they would read back as strings, so they throw.
+    static func jsonText(_ value: some Encodable, allowingNonFinite: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if allowingNonFinite {
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(
+                positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static var jsonDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+import SweepKit
+
+/// The `ResultStore` of the CLI: one SQLite file (results/sweeps.sqlite by default) holding
+/// every sweep, trial, epoch and kept model. The tables are declared in `Schema`.
+///
+/// The file is opened in WAL mode with `synchronous = NORMAL`: readers never wait for the writer,
+/// and a killed process loses no committed transaction (a power cut may lose the last few). A
+/// writer that finds the file locked by another process waits up to `busyTimeout` instead of
+/// failing, so `sweep list` can run beside a live sweep, and foreign keys are enforced, so
+/// deleting a sweep deletes everything under it.
+///
+/// Every method is one transaction; the class holds no mutable state, so it is `Sendable`.
+public final class SQLiteResultStore: ResultStore {
+    /// The schema version this program writes (the number of migrations in `Schema`).
+    public static let schemaVersion = Schema.version
+    /// How long a write waits for another connection's write lock before it fails.
+    public static let busyTimeout: TimeInterval = 5
+
+    public let path: String
+    let database: DatabasePool
+
+    /// Opens (creating it and its parent directories if needed) the database at `path` and
+    /// migrates it to `schemaVersion`.
+    ///
+    /// - Throws: `SQLiteResultStoreError.newerSchema` when a newer sweep wrote the file, or the
+    ///   `DatabaseError` of a file that is not an SQLite database.
+    public init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.label = "sweep results"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
+        self.path = path
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrate(database, path: path)
+    }
+
+    /// The schema version recorded in the file (equal to `schemaVersion` once opened).
+    public func storedSchemaVersion() throws -> Int {
+        try database.read(Schema.storedVersion)
+    }
+
+    // MARK: Sweeps
+
+    public func sweep(named name: String) throws -> SweepRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sweeps WHERE name = ?", arguments: [name]).map(Self.sweepRecord)
+        }
+    }
+
+    public func createSweep(_ sweep: SweepRecord) throws {
+        try database.write { db in
+            guard try Self.sweepID(db, sweep.name) == nil else { throw ResultStoreError.sweepAlreadyExists(sweep.name) }
+            try db.execute(
+                sql: "INSERT INTO sweeps (name, spec_json, created, status) VALUES (?, ?, ?, ?)",
+                arguments: [sweep.name, sweep.specJSON, sweep.created.timeIntervalSince1970, sweep.status.rawValue])
+        }
+    }
+
+    public func deleteSweep(named name: String) throws {
+        // Trials, their metrics, epochs and models go with it (ON DELETE CASCADE).
+        try database.write { db in try db.execute(sql: "DELETE FROM sweeps WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setSweepStatus(_ name: String, _ status: SweepStatus) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE sweeps SET status = ? WHERE name = ?", arguments: [status.rawValue, name])
+            guard db.changesCount > 0 else { throw ResultStoreError.sweepNotFound(name) }
+        }
+    }
+
+    public func sweeps() throws -> [SweepOverview] {
+        try database.read { db in
+            var counts: [Int64: [TrialStatus: Int]] = [:]
+            let countRows = try Row.fetchAll(
+                db, sql: "SELECT sweep_id, status, COUNT(*) AS count FROM trials GROUP BY sweep_id, status")
+            for row in countRows {
+                let status = try Self.decodeStatus(TrialStatus.self, row, column: "status")
+                counts[try row.decode(forColumn: "sweep_id"), default: [:]][status] = try row.decode(forColumn: "count")
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM sweeps ORDER BY created, name").map { row in
+                SweepOverview(sweep: try Self.sweepRecord(row), trialCounts: counts[try row.decode(forColumn: "id")] ?? [:])
+            }
+        }
+    }
+
+    // MARK: Trials
+
+    public func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws {
+        try database.write { db in
+            let sweepID = try Self.requireSweepID(db, sweep)
+            for plan in plans {
+                var arguments = try Self.planArguments(plan)
+                arguments["sweep_id"] = sweepID
+                arguments["status"] = TrialStatus.pending.rawValue
+                try db.execute(
+                    sql: """
+                        INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status)
+                        VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status)
+                        ON CONFLICT (sweep_id, number) DO NOTHING
+                        """,
+                    arguments: StatementArguments(arguments))
+            }
+        }
+    }
+
+    /// Starts a fresh attempt: the outcome of any earlier attempt (end time, metrics, epochs,
+    /// weights) is dropped so that a record never mixes two attempts.
+    public func markRunning(sweep: String, trial: Int, at date: Date) throws {
+        try database.write { db in
+            let sweepID = try Self.requireSweepID(db, sweep)
+            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: trial) else {
+                throw ResultStoreError.trialNotFound(sweep: sweep, trial: trial)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE trials SET status = ?, started_at = ?, ended_at = NULL, train_seconds = NULL,
+                        train_seconds_kind = NULL, epochs_run = NULL, best_epoch = NULL, diverged_epoch = NULL,
+                        error_message = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [TrialStatus.running.rawValue, date.timeIntervalSince1970, trialID])
+            for table in ["trial_metrics", "epochs", "models"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE trial_id = ?", arguments: [trialID])
+            }
+        }
+    }
+
+    /// Writes the whole record (inserting the trial if it was never planned), replaces its
+    /// metrics and epochs, and replaces its model (removing it when `model` is nil), all in one
+    /// transaction: an error at any step, such as two epochs with the same number, rolls back
+    /// every step.
+    public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        try database.write { db in
+            let sweepID = try Self.requireSweepID(db, sweep)
+            var arguments = try Self.planArguments(record.plan)
+            arguments.merge(StoredNumber(record.trainSeconds).arguments(column: "train_seconds")) { $1 }
+            let outcome: [String: (any DatabaseValueConvertible)?] = [
+                "sweep_id": sweepID, "status": record.status.rawValue,
+                "started_at": record.startedAt?.timeIntervalSince1970, "ended_at": record.endedAt?.timeIntervalSince1970,
+                "epochs_run": record.epochsRun, "best_epoch": record.bestEpoch, "diverged_epoch": record.divergedEpoch,
+                "error_message": record.errorMessage,
+            ]
+            arguments.merge(outcome) { $1 }
+            try db.execute(
+                sql: """
+                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at,
+                        ended_at, train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message)
+                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status, :started_at,
+                        :ended_at, :train_seconds, :train_seconds_kind, :epochs_run, :best_epoch, :diverged_epoch,
+                        :error_message)
+                    ON CONFLICT (sweep_id, number) DO UPDATE SET
+                        parameters_json = excluded.parameters_json, configuration_json = excluded.configuration_json,
+                        seed = excluded.seed, status = excluded.status, started_at = excluded.started_at,
+                        ended_at = excluded.ended_at, train_seconds = excluded.train_seconds,
+                        train_seconds_kind = excluded.train_seconds_kind, epochs_run = excluded.epochs_run,
+                        best_epoch = excluded.best_epoch, diverged_epoch = excluded.diverged_epoch,
+                        error_message = excluded.error_message
+                    """,
+                arguments: StatementArguments(arguments))
+            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: record.number) else {
+                throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number)
+            }
+            try Self.replaceMetrics(db, trialID: trialID, metrics: record.metrics)
+            do {
+                try Self.replaceEpochs(db, trialID: trialID, epochs: epochs)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                let duplicate = Self.firstDuplicate(in: epochs) ?? (fold: 0, epoch: 0)
+                throw ResultStoreError.duplicateEpoch(
+                    sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
+            }
+            try db.execute(sql: "DELETE FROM models WHERE trial_id = ?", arguments: [trialID])
+            if let model { try Self.insertModel(db, trialID: trialID, model: model) }
+        }
+    }
+
+    @discardableResult
+    public func interruptRunningTrials(sweep: String) throws -> Int {
+        try database.write { db in
+            let sweepID = try Self.requireSweepID(db, sweep)
+            try db.execute(
+                sql: "UPDATE trials SET status = ? WHERE sweep_id = ? AND status = ?",
+                arguments: [TrialStatus.interrupted.rawValue, sweepID, TrialStatus.running.rawValue])
+            return db.changesCount
+        }
+    }
+
+    /// Keeps the models of the best `keep` complete trials: finite values first, ordered by
+    /// `metric.prefersLarger`, then NaN, infinite or missing values; ties go to the lower trial
+    /// number (as in `MemoryResultStore`).
+    public func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws {
+        let direction = metric.prefersLarger ? "DESC" : "ASC"
+        try database.write { db in
+            let sweepID = try Self.requireSweepID(db, sweep)
+            try db.execute(
+                sql: """
+                    DELETE FROM models
+                    WHERE trial_id IN (SELECT id FROM trials WHERE sweep_id = :sweep_id)
+                      AND trial_id NOT IN (
+                        SELECT trials.id FROM trials
+                        LEFT JOIN trial_metrics ON trial_metrics.trial_id = trials.id AND trial_metrics.name = :metric
+                        WHERE trials.sweep_id = :sweep_id AND trials.status = :complete
+                        ORDER BY COALESCE(trial_metrics.kind = 'finite', 0) DESC, trial_metrics.value \(direction),
+                            trials.number
+                        LIMIT :keep)
+                    """,
+                arguments: [
+                    "sweep_id": sweepID, "metric": metric.rawValue, "complete": TrialStatus.complete.rawValue,
+                    "keep": max(keep, 0),
+                ])
+        }
+    }
+
+    // MARK: Identifiers
+
+    static func sweepID(_ db: Database, _ name: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM sweeps WHERE name = ?", arguments: [name])
+    }
+
+    static func requireSweepID(_ db: Database, _ name: String) throws -> Int64 {
+        guard let id = try sweepID(db, name) else { throw ResultStoreError.sweepNotFound(name) }
+        return id
+    }
+
+    static func trialID(_ db: Database, sweepID: Int64, number: Int) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT id FROM trials WHERE sweep_id = ? AND number = ?", arguments: [sweepID, number])
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+
+/// The SQLite schema, declared here and nowhere else; the queries live in `SQLiteResultStore`.
+///
+/// Each schema version is one migration, applied in order and recorded as a row of
+/// `schema_migrations`, so the version of a file is its largest `version` there. A migration is
+/// frozen once released: a change to the schema is a new migration, and a database written by
+/// each released version is kept as a test fixture (`Tests/SweepStoreTests/Fixtures/v1.sqlite`).
+///
+/// Conventions the queries rely on:
+/// - Dates are REAL seconds since 1970-01-01 UTC (microsecond resolution for today's dates), so
+///   `datetime(started_at, 'unixepoch')` reads them.
+/// - Seeds are TEXT in decimal: a `UInt64` seed may exceed SQLite's largest integer, and the
+///   text is what a person copies into `sweep train --seed`.
+/// - A `Double` that may be NaN or infinite is a pair of columns, `x` REAL and `x_kind` TEXT
+///   ('finite', 'nan', '+inf' or '-inf'), with `x` NULL unless the kind is 'finite' (optuna's
+///   `TrialValueModel.value_type`). SQLite silently turns NaN into NULL, so a lone REAL column
+///   would lose the difference between "diverged" and "not measured"; the pair keeps it, and
+///   `AVG(x)` still averages the finite values. Both columns NULL means the value is absent.
+/// - Model weights are a `TensorBlob`: a JSON header and little-endian Float32 values.
+enum Schema {
+    struct Migration: Sendable {
+        let identifier: String
+        let apply: @Sendable (Database) throws -> Void
+    }
+
+    /// Every migration, oldest first; version n is `migrations[n - 1]`.
+    static let migrations: [Migration] = [
+        Migration(identifier: "v1", apply: createTables),
+    ]
+
+    static var version: Int { migrations.count }
+
+    /// Brings the database up to `version`, or throws if a newer program wrote it.
+    ///
+    /// All pending migrations run in one IMMEDIATE transaction, so two processes opening a new
+    /// file at once cannot both create the tables: the second waits (busy timeout), then finds
+    /// them. Foreign keys are off meanwhile, as SQLite requires for a migration that rebuilds a
+    /// table, and checked before the commit instead.
+    static func migrate(_ writer: DatabasePool, path: String) throws {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY,
+                        identifier TEXT NOT NULL,
+                        applied_at REAL NOT NULL        -- seconds since 1970
+                    )
+                    """)
+                let stored = try storedVersion(db)
+                guard stored <= version else {
+                    throw SQLiteResultStoreError.newerSchema(path: path, found: stored, supported: version)
+                }
+                for (index, migration) in migrations.enumerated().dropFirst(stored) {
+                    try migration.apply(db)
+                    try db.execute(
+                        sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (?, ?, ?)",
+                        arguments: [index + 1, migration.identifier, Date().timeIntervalSince1970])
+                }
+                if try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") != nil {
+                    throw SQLiteResultStoreError.corrupt("migrating \(path) broke a foreign key")
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// The schema version recorded in the file; 0 for a file without tables.
+    static func storedVersion(_ db: Database) throws -> Int {
+        guard try db.tableExists("schema_migrations") else { return 0 }
+        return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_migrations") ?? 0
+    }
+
+    /// v1: sweeps, trials, their metrics and epochs, and the weights of trained models.
+    private static func createTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sweeps (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                spec_json TEXT NOT NULL,            -- canonical JSON (sorted keys)
+                created REAL NOT NULL,              -- seconds since 1970
+                status TEXT NOT NULL                -- SweepStatus raw value
+            );
+
+            CREATE TABLE trials (
+                id INTEGER PRIMARY KEY,
+                sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                number INTEGER NOT NULL,            -- 1-based within the sweep
+                parameters_json TEXT NOT NULL,      -- the searched values, canonical JSON object
+                configuration_json TEXT NOT NULL,   -- the complete training configuration
+                seed TEXT NOT NULL,                 -- UInt64 in decimal
+                status TEXT NOT NULL,               -- TrialStatus raw value
+                started_at REAL,
+                ended_at REAL,
+                train_seconds REAL,
+                train_seconds_kind TEXT,
+                epochs_run INTEGER,
+                best_epoch INTEGER,
+                diverged_epoch INTEGER,
+                error_message TEXT,
+                UNIQUE (sweep_id, number),
+                CHECK (seed GLOB '[0-9]*' AND NOT seed GLOB '*[^0-9]*'),
+                CHECK (train_seconds_kind IS NULL AND train_seconds IS NULL
+                    OR train_seconds_kind IN ('finite', 'nan', '+inf', '-inf')
+                        AND (train_seconds IS NOT NULL) = (train_seconds_kind = 'finite'))
+            );
+
+            -- Named metrics of a finished trial: MetricName raw values and "best_validation_metric".
+            CREATE TABLE trial_metrics (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                value REAL,
+                kind TEXT NOT NULL,
+                PRIMARY KEY (trial_id, name),
+                CHECK (kind IN ('finite', 'nan', '+inf', '-inf') AND (value IS NOT NULL) = (kind = 'finite'))
+            );
+
+            CREATE TABLE epochs (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                fold INTEGER NOT NULL,              -- 1-based
+                epoch INTEGER NOT NULL,             -- 1-based
+                train_loss REAL,
+                train_loss_kind TEXT NOT NULL,
+                train_metric REAL,
+                train_metric_kind TEXT,
+                validation_loss REAL,
+                validation_loss_kind TEXT,
+                validation_metric REAL,
+                validation_metric_kind TEXT,
+                learning_rate REAL,
+                learning_rate_kind TEXT NOT NULL,
+                seconds REAL,
+                seconds_kind TEXT NOT NULL,
+                PRIMARY KEY (trial_id, fold, epoch),
+                CHECK (train_loss_kind IN ('finite', 'nan', '+inf', '-inf')
+                    AND (train_loss IS NOT NULL) = (train_loss_kind = 'finite')),
+                CHECK (train_metric_kind IS NULL AND train_metric IS NULL
+                    OR train_metric_kind IN ('finite', 'nan', '+inf', '-inf')
+                        AND (train_metric IS NOT NULL) = (train_metric_kind = 'finite')),
+                CHECK (validation_loss_kind IS NULL AND validation_loss IS NULL
+                    OR validation_loss_kind IN ('finite', 'nan', '+inf', '-inf')
+                        AND (validation_loss IS NOT NULL) = (validation_loss_kind = 'finite')),
+                CHECK (validation_metric_kind IS NULL AND validation_metric IS NULL
+                    OR validation_metric_kind IN ('finite', 'nan', '+inf', '-inf')
+                        AND (validation_metric IS NOT NULL) = (validation_metric_kind = 'finite')),
+                CHECK (learning_rate_kind IN ('finite', 'nan', '+inf', '-inf')
+                    AND (learning_rate IS NOT NULL) = (learning_rate_kind = 'finite')),
+                CHECK (seconds_kind IN ('finite', 'nan', '+inf', '-inf')
+                    AND (seconds IS NOT NULL) = (seconds_kind = 'finite'))
+            );
+
+            -- The weights of a trained trial; `keepWeights` deletes rows to save space.
+            CREATE TABLE models (
+                trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+                network_json TEXT NOT NULL,         -- NetworkDescription
+                task TEXT NOT NULL,                 -- TaskKind raw value
+                feature_names_json TEXT NOT NULL,   -- [String]
+                target_name TEXT NOT NULL,
+                class_labels_json TEXT NOT NULL,    -- [String]
+                standardizer_json TEXT,             -- Standardizer, NULL without one
+                tensors BLOB NOT NULL               -- TensorBlob layout
+            );
+            """)
+    }
+}

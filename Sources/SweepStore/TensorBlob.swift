@@ -1,0 +1,75 @@
+import Foundation
+import NeuralNet
+
+/// The binary layout of a model's weights in `models.tensors`:
+///
+///     bytes 0..<4      h, the header's length in bytes, UInt32 little-endian
+///     bytes 4..<4+h    the header, UTF-8 JSON: [{"name":"0.weight","shape":[128,20],"count":2560}, ...]
+///     the rest         every tensor's values in header order, Float32 little-endian
+///
+/// so a weight takes 4 bytes, and the names and shapes are readable with any JSON tool (in
+/// Python: `struct.unpack('<I', blob[:4])`, `json.loads(blob[4:4+h])`, then
+/// `numpy.frombuffer(blob, '<f4', offset=4+h)`). Bit patterns are copied, so NaN, ±∞ and −0
+/// survive. `count` is stored beside `shape` so that a tensor whose values do not fill its shape
+/// still reads back as written.
+enum TensorBlob {
+    private struct HeaderEntry: Codable {
+        var name: String
+        var shape: [Int]
+        var count: Int
+    }
+
+    static func encode(_ tensors: [NamedTensor]) throws -> Data {
+        let header = tensors.map { HeaderEntry(name: $0.name, shape: $0.shape, count: $0.values.count) }
+        let headerBytes = try JSONEncoder().encode(header)
+        var blob = Data()
+        blob.reserveCapacity(4 + headerBytes.count + 4 * header.reduce(0) { $0 + $1.count })
+        append(UInt32(headerBytes.count), to: &blob)
+        blob.append(headerBytes)
+        for tensor in tensors {
+            for value in tensor.values { append(value.bitPattern, to: &blob) }
+        }
+        return blob
+    }
+
+    /// - Throws: `SQLiteResultStoreError.corrupt` when the lengths do not add up or the header
+    ///   is not the JSON described above.
+    static func decode(_ blob: Data) throws -> [NamedTensor] {
+        let bytes = [UInt8](blob)
+        guard bytes.count >= 4 else {
+            throw SQLiteResultStoreError.corrupt("a tensor blob of \(bytes.count) bytes has no header")
+        }
+        let headerLength = Int(readUInt32(bytes, at: 0))
+        guard headerLength <= bytes.count - 4 else {
+            throw SQLiteResultStoreError.corrupt("a tensor blob's header runs past its end")
+        }
+        let header: [HeaderEntry]
+        do {
+            header = try JSONDecoder().decode([HeaderEntry].self, from: Data(bytes[4..<(4 + headerLength)]))
+        } catch {
+            throw SQLiteResultStoreError.corrupt("a tensor blob's header is not readable: \(error)")
+        }
+        let valueCount = header.reduce(0) { $0 + $1.count }
+        guard header.allSatisfy({ $0.count >= 0 }), bytes.count - 4 - headerLength == 4 * valueCount else {
+            throw SQLiteResultStoreError.corrupt(
+                "a tensor blob holds \(bytes.count - 4 - headerLength) bytes of values, its header promises \(valueCount) values")
+        }
+        var offset = 4 + headerLength
+        return header.map { entry in
+            let values = (0..<entry.count).map { index in
+                Float(bitPattern: readUInt32(bytes, at: offset + 4 * index))
+            }
+            offset += 4 * entry.count
+            return NamedTensor(name: entry.name, shape: entry.shape, values: values)
+        }
+    }
+
+    private static func append(_ word: UInt32, to blob: inout Data) {
+        withUnsafeBytes(of: word.littleEndian) { blob.append(contentsOf: $0) }
+    }
+
+    private static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+            | UInt32(bytes[offset + 3]) << 24
+    }
+}

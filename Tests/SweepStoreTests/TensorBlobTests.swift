@@ -1,0 +1,46 @@
+import Foundation
+import NeuralNet
+import Testing
+@testable import SweepStore
+
+/// The binary layout of stored weights.
+struct TensorBlobTests {
+    private let tensors = [
+        NamedTensor(name: "0.weight", shape: [2, 3], values: [1, -2.5, 0, -0.0, .nan, .infinity]),
+        NamedTensor(name: "1.num_batches_tracked", shape: [], values: [17]),
+        NamedTensor(name: "2.empty", shape: [0], values: []),
+        NamedTensor(name: "3.bias", shape: [2], values: [-.infinity, .leastNonzeroMagnitude]),
+    ]
+
+    @Test func tensorsReadBackWithTheirNamesShapesAndBitPatterns() throws {
+        let blob = try TensorBlob.encode(tensors)
+
+        #expect(sameTensors(try TensorBlob.decode(blob), tensors))
+        #expect(try TensorBlob.decode(try TensorBlob.encode([])).isEmpty)
+    }
+
+    @Test func blobIsALengthPrefixedJSONHeaderThenLittleEndianFloats() throws {
+        let blob = [UInt8](try TensorBlob.encode([NamedTensor(name: "w", shape: [2], values: [1, -2])]))
+        let header = #"[{"count":2,"name":"w","shape":[2]}]"#
+
+        let headerLength = Int(blob[0]) | Int(blob[1]) << 8 | Int(blob[2]) << 16 | Int(blob[3]) << 24
+        let decodedHeader = try JSONSerialization.jsonObject(with: Data(blob[4..<(4 + headerLength)])) as? [[String: Any]]
+        #expect(decodedHeader?.first?["name"] as? String == "w")
+        #expect(headerLength == header.utf8.count)
+        // 1.0f is 0x3F800000 and −2.0f is 0xC0000000, least significant byte first.
+        #expect(Array(blob[(4 + headerLength)...]) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0])
+    }
+
+    @Test(arguments: [0, 3, 10, 1])
+    func damagedBlobIsReportedAsCorrupt(droppedBytes: Int) throws {
+        var blob = try TensorBlob.encode(tensors)
+        if droppedBytes > 0 {
+            blob.removeLast(droppedBytes)
+        } else {
+            blob[4] = UInt8(ascii: "{")  // the header's opening bracket
+        }
+
+        #expect(throws: SQLiteResultStoreError.self) { try TensorBlob.decode(blob) }
+        #expect(throws: SQLiteResultStoreError.self) { try TensorBlob.decode(Data([1, 0])) }
+    }
+}

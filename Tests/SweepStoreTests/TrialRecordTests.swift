@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import SweepKit
+
+/// Trials on every backend: planning, running, finishing and resuming.
+struct TrialRecordTests {
+    @Test(arguments: StoreBackend.allCases)
+    func pendingTrialsReadBackWithTheirPlans(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        let plans = Sample.plans(1...3) + [Sample.plan(4, seed: 0), Sample.plan(5, seed: .max)]
+
+        try store.addPendingTrials(plans.reversed(), sweep: "phone-price")
+
+        let trials = try store.trials(sweep: "phone-price")
+        #expect(trials.map(\.plan) == plans)  // ordered by number, seeds above Int64.max intact
+        #expect(trials.allSatisfy { sameRecord($0, TrialRecord(plan: $0.plan, status: .pending)) })
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func addingPendingTrialsAgainLeavesExistingTrialsUnchanged(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...2), sweep: "phone-price")
+        let finished = Sample.completeRecord(1)
+        try store.finish(sweep: "phone-price", record: finished, epochs: Sample.epochs(), model: nil)
+        let before = try store.trials(sweep: "phone-price")
+
+        // A resumed sweep re-adds every plan; a changed seed for an existing number is ignored.
+        try store.addPendingTrials([Sample.plan(1, seed: 1), Sample.plan(2, seed: 2)] + Sample.plans(3...3), sweep: "phone-price")
+        try store.addPendingTrials(Sample.plans(1...3), sweep: "phone-price")
+
+        let after = try store.trials(sweep: "phone-price")
+        #expect(sameRecords(Array(after.prefix(2)), before))
+        #expect(sameRecord(after.last, TrialRecord(plan: Sample.plan(3), status: .pending)))
+        #expect(try store.epochs(sweep: "phone-price", trial: 1).count == Sample.epochs().count)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func writesIntoAMissingSweepThrowSweepNotFound(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        let missing = ResultStoreError.sweepNotFound("missing")
+
+        #expect(storeError { try store.addPendingTrials(Sample.plans(1...1), sweep: "missing") } == missing)
+        #expect(storeError { try store.markRunning(sweep: "missing", trial: 1, at: Sample.created) } == missing)
+        #expect(storeError { try store.finish(sweep: "missing", record: Sample.completeRecord(1), epochs: [], model: nil) } == missing)
+        #expect(storeError { try store.interruptRunningTrials(sweep: "missing") } == missing)
+        #expect(storeError { try store.keepWeights(sweep: "missing", best: 1, metric: .validationLoss) } == missing)
+        // Reads answer what is there: nothing.
+        #expect(try store.trials(sweep: "missing").isEmpty)
+        #expect(try store.epochs(sweep: "missing", trial: 1).isEmpty)
+        #expect(try store.model(sweep: "missing", trial: 1) == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func markRunningStartsAFreshAttempt(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        var interrupted = Sample.completeRecord(1)
+        interrupted.status = .interrupted
+        try store.finish(sweep: "phone-price", record: interrupted, epochs: Sample.epochs(), model: try Sample.model())
+        let start = Date(timeIntervalSince1970: 1_700_000_999.5)
+
+        try store.markRunning(sweep: "phone-price", trial: 1, at: start)
+
+        let trial = try #require(try store.trials(sweep: "phone-price").first)
+        #expect(sameRecord(trial, TrialRecord(plan: Sample.plan(1), status: .running, startedAt: start)))
+        #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
+        #expect(try store.model(sweep: "phone-price", trial: 1) == nil)
+        let unknown = storeError { try store.markRunning(sweep: "phone-price", trial: 9, at: start) }
+        #expect(unknown == .trialNotFound(sweep: "phone-price", trial: 9))
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func finishedTrialReadsBackEveryField(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...2), sweep: "phone-price")
+        try store.markRunning(sweep: "phone-price", trial: 1, at: Sample.created)
+        let record = Sample.completeRecord(1)
+        let model = try Sample.model()
+
+        try store.finish(sweep: "phone-price", record: record, epochs: Sample.epochs(), model: model)
+
+        let trials = try store.trials(sweep: "phone-price")
+        #expect(sameRecord(trials.first, record))
+        #expect(sameEpochs(try store.epochs(sweep: "phone-price", trial: 1), Sample.epochs()))
+        #expect(sameModel(try store.model(sweep: "phone-price", trial: 1), model))
+        #expect(try store.model(sweep: "phone-price", trial: 2) == nil)
+        #expect(try store.epochs(sweep: "phone-price", trial: 2).isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func storedModelRebuildsItsNetwork(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        let model = try Sample.model(standardizer: nil)
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: [], model: model)
+
+        let stored = try #require(try store.model(sweep: "phone-price", trial: 1))
+
+        #expect(stored.standardizer == nil)
+        #expect(try stored.makeNetwork().namedTensors() == model.tensors)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func nonFiniteMetricsAndEpochValuesSurvive(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        let record = Sample.divergedRecord(1)
+
+        try store.finish(sweep: "phone-price", record: record, epochs: Sample.nonFiniteEpochs, model: nil)
+
+        let stored = try #require(try store.trials(sweep: "phone-price").first)
+        #expect(sameRecord(stored, record))
+        #expect(stored.metrics["validation_loss"]?.isNaN == true)
+        #expect(stored.metrics["train_loss"] == .infinity)
+        #expect(stored.metrics["best_validation_metric"] == -.infinity)
+        #expect(stored.metrics["validation_accuracy"] == 0)  // zero, not absent
+        #expect(stored.trainSeconds == 0)
+        let epochs = try store.epochs(sweep: "phone-price", trial: 1)
+        #expect(sameEpochs(epochs, Sample.nonFiniteEpochs))
+        #expect(epochs.first?.validationLoss == nil)  // absent, not zero
+        #expect(epochs.first?.validationMetric == 0)
+        #expect(epochs.last?.validationLoss == -.infinity)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func finishAgainReplacesMetricsEpochsAndModel(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: Sample.epochs(count: 5), model: try Sample.model())
+        let second = Sample.divergedRecord(1)
+
+        try store.finish(sweep: "phone-price", record: second, epochs: Sample.nonFiniteEpochs, model: nil)
+
+        #expect(sameRecords(try store.trials(sweep: "phone-price"), [second]))  // no metric of the first left
+        #expect(sameEpochs(try store.epochs(sweep: "phone-price", trial: 1), Sample.nonFiniteEpochs))
+        #expect(try store.model(sweep: "phone-price", trial: 1) == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func finishReturnsEpochsInFoldThenEpochOrder(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: Sample.epochs().reversed(), model: nil)
+
+        #expect(sameEpochs(try store.epochs(sweep: "phone-price", trial: 1), Sample.epochs()))
+    }
+
+    /// The second epoch 2 of fold 1 fails after the trial row and its metrics are written, so
+    /// in SQLite this proves the rollback of a half-done transaction.
+    @Test(arguments: StoreBackend.allCases)
+    func failedFinishLeavesTheTrialAsItWas(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        try store.markRunning(sweep: "phone-price", trial: 1, at: Sample.created)
+        let before = try store.trials(sweep: "phone-price")
+        let epochs = Sample.epochs(count: 3, folds: 1)
+
+        let error = storeError {
+            try store.finish(
+                sweep: "phone-price", record: Sample.completeRecord(1), epochs: epochs + [epochs[1]], model: try Sample.model())
+        }
+
+        #expect(error == .duplicateEpoch(sweep: "phone-price", trial: 1, fold: 1, epoch: 2))
+        #expect(sameRecords(try store.trials(sweep: "phone-price"), before))
+        #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
+        #expect(try store.model(sweep: "phone-price", trial: 1) == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func finishStoresATrialThatWasNeverPlanned(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        let record = Sample.completeRecord(7)
+
+        try store.finish(sweep: "phone-price", record: record, epochs: [], model: nil)
+
+        #expect(sameRecords(try store.trials(sweep: "phone-price"), [record]))
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func interruptingMarksOnlyRunningTrials(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.createSweep(Sample.sweep("other"))
+        try store.addPendingTrials(Sample.plans(1...4), sweep: "phone-price")
+        try store.addPendingTrials(Sample.plans(1...1), sweep: "other")
+        for trial in 1...3 { try store.markRunning(sweep: "phone-price", trial: trial, at: Sample.created) }
+        try store.markRunning(sweep: "other", trial: 1, at: Sample.created)
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(3), epochs: [], model: nil)
+
+        let count = try store.interruptRunningTrials(sweep: "phone-price")
+
+        #expect(count == 2)
+        #expect(try store.trials(sweep: "phone-price").map(\.status) == [.interrupted, .interrupted, .complete, .pending])
+        #expect(try store.trials(sweep: "phone-price").first?.startedAt == Sample.created)
+        #expect(try store.trials(sweep: "other").map(\.status) == [.running])
+        #expect(try store.interruptRunningTrials(sweep: "phone-price") == 0)
+    }
+}
