@@ -34,10 +34,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], resources: [.copy("Fixtures")]),
+        // Test support: counts the heap allocations of the calling thread (the allocation tests).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "sweepTests", dependencies: ["sweep"]),
+        .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit"]),
     ]
 )

@@ -7,10 +7,7 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the best (or a chosen) trial's model as safetensors that PyTorch loads.",
         discussion: """
-            Tensors are named like the state_dict of the equivalent nn.Sequential (Linear,
-            BatchNorm1d, activation, Dropout per hidden layer, then the output Linear); the metadata
-            holds the architecture, feature names, standardisation, class labels and metrics.
-            tools/check_export.py rebuilds the network in PyTorch and re-checks the test metric.
+            Tensors are named like the state_dict of the equivalent nn.Sequential (Linear, BatchNorm1d, activation, Dropout per hidden layer, then the output Linear); the metadata holds the architecture, feature names, standardisation, class labels and metrics. tools/check_export.py rebuilds the network in PyTorch and re-checks the test metric.
             """)
 
     @Argument(help: "The sweep name (default: the most recent sweep).")

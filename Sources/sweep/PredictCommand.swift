@@ -9,8 +9,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Run an exported model on a CSV and print or write its predictions.",
         discussion: """
-            The CSV needs the model's feature columns (by name, any order; other columns are ignored).
-            If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error.
+            The CSV needs the model's feature columns (by name, any order; other columns are ignored). If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error.
             """)
 
     @Argument(help: "A model written by sweep export (.safetensors).")

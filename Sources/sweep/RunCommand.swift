@@ -9,8 +9,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run (or resume) a sweep: train its trials several at once and store every result.",
         discussion: """
-            Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale
-            running ones run again. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
+            Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale running ones run again. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
             """)
 
     @Argument(help: "The sweep spec (JSON), e.g. sweeps/phone-price.json.")
@@ -21,8 +20,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Trials trained at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Trials trained at once, each on its own thread (default: the number of cores).")
+    var jobs: Int?
 
     @Flag(help: "Discard the stored results of a sweep with the same name and start again.")
     var restart = false
@@ -33,10 +32,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
+    @Option(name: .customLong("stats-json"), help: .hidden)
+    var statsPath: String?
+
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
     }
+
+    private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
         let parsed = try loadSpec(spec, data: data)
@@ -49,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         let progress = SweepProgress(spec: parsed, interactive: Terminal.isInteractive && !quiet, quiet: quiet)
         let scheduler = SweepScheduler(
             spec: parsed, data: data, store: results,
-            options: SweepRunOptions(jobs: jobs, restart: restart, keepWeights: keepWeights),
+            options: SweepRunOptions(jobs: jobCount, restart: restart, keepWeights: keepWeights),
             stop: stop, onEvent: { progress.handle($0) })
         let summary: SweepRunSummary
         do {
@@ -59,6 +63,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         progress.finish()
+        if let statsPath {
+            let stats: [String: Any] = [
+                "wall_seconds": summary.wallSeconds, "training_seconds": summary.trainingSeconds,
+                "trials_run": summary.trialsRun, "jobs": jobCount,
+            ]
+            try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
+        }
         report(summary, spec: parsed)
         if summary.interrupted {
             print("interrupted: rerun `sweep run \(spec)` to resume the remaining trials")

@@ -6,15 +6,16 @@ struct SweepCommand: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Find the best fully-connected network for a tabular task by training many configurations at once.",
         discussion: """
-            Quick start (no download needed, uses the built-in phone-price data):
-              sweep run sweeps/phone-price.json     train the default grid, results in results/sweeps.sqlite
-              sweep leaderboard                     rank the trials of the latest sweep
-              sweep export -o best.safetensors      write the best model for PyTorch
-              sweep train                           train one configuration and watch it learn
+            Quick start (built-in phone-price data, no download needed):
+              sweep run sweeps/phone-price.json    run the default grid
+              sweep leaderboard                    rank the latest sweep
+              sweep export -o best.safetensors     the best model, for PyTorch
+              sweep train                          train one configuration
+            Results go to results/sweeps.sqlite (--db to change).
             """,
         subcommands: [
             RunCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
-            ListCommand.self, ValidateCommand.self, TrainCommand.self,
+            ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
 }

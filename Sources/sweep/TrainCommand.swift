@@ -9,10 +9,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one configuration and report its validation and test metrics.",
         discussion: """
-            CONFIG is a JSON object of training settings (see README: "Configuration reference").
-            Without it the founding document's price network is trained on builtin:phone-price:
-            20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 0.001, batch 32, 50 epochs.
-            Flags override the file's fields.
+            CONFIG is a JSON object of training settings (README: "Configuration reference"); flags override its fields. Without it, the founding document's price network is trained on builtin:phone-price: 20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 0.001, batch 32, 50 epochs.
             """
     )
 

@@ -1,0 +1,281 @@
+import ArgumentParser
+import CKernels
+import Foundation
+import NeuralNet
+import SweepKit
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training speed against PyTorch and JAX, how cost grows, and sweep throughput.",
+        discussion: """
+            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. Writes BENCHMARKS.md (see --output) and prints a JSON copy.
+            """)
+
+    @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep).")
+    var quick = false
+
+    @Option(help: "The phone-price CSV; the built-in data stands in when it is missing.")
+    var data = "../shared/data/phone_price.csv"
+
+    @Option(help: "The Python with torch and jax (from tools/setup-python-env.sh).")
+    var python = "tools/.venv/bin/python"
+
+    @Option(help: "Where to write the Markdown report.")
+    var output = "BENCHMARKS.md"
+
+    @Option(help: "Also write the JSON report to this file.")
+    var json: String?
+
+    func run() async throws {
+        var report = BenchReport(quick: quick)
+        let source = FileManager.default.fileExists(atPath: data) ? data : "builtin:phone-price?rows=1600"
+        if source != data { Terminal.note("note: \(data) not found; using \(source)") }
+        report.dataSource = source
+        report.kernel = GemmWorkspace.kernelName
+        #if DEBUG
+        Terminal.note("warning: this is a debug build; build with `swift build -c release` for meaningful figures")
+        report.buildMode = "debug"
+        #endif
+
+        let reference = BenchShape(hidden: [128, 256], batch: 32, epochs: quick ? 5 : 50)
+        let split = try prepare(source)
+        Terminal.note("reference trial: 20 → 128 → 256 → 4, Adam, batch 32, \(reference.epochs) epochs on \(split.folds[0].train.rowCount) rows")
+        report.reference = try measure(reference, data: split, repeats: quick ? 1 : 3)
+        let havePython = !quick && FileManager.default.isExecutableFile(atPath: python)
+        if havePython {
+            report.pytorch = runPython("tools/bench_torch.py", shape: reference, repeats: 3)
+            report.jax = runPython("tools/bench_jax.py", shape: reference, repeats: 3)
+        } else if !quick {
+            Terminal.note("note: \(python) not found; PyTorch and JAX skipped (run tools/setup-python-env.sh)")
+        }
+
+        let widths = quick ? [32, 256] : [32, 64, 128, 256, 512, 1024]
+        for width in widths {
+            let shape = BenchShape(hidden: [width, width], batch: 32, epochs: scaledEpochs(width: width))
+            Terminal.note("width \(width)…")
+            var row = BenchRow(label: "width \(width)", shape: shape, project: try measure(shape, data: split, repeats: quick ? 1 : 2))
+            if havePython {
+                row.pytorch = runPython("tools/bench_torch.py", shape: shape, repeats: 2)
+                row.jax = runPython("tools/bench_jax.py", shape: shape, repeats: 2)
+            }
+            report.widthRows.append(row)
+        }
+        let batches = quick ? [8, 128] : [1, 8, 32, 128, 1280]
+        for batch in batches {
+            let shape = BenchShape(hidden: [128, 256], batch: batch, epochs: scaledEpochs(batch: batch))
+            Terminal.note("batch \(batch)…")
+            var row = BenchRow(label: "batch \(batch)", shape: shape, project: try measure(shape, data: split, repeats: quick ? 1 : 2))
+            if havePython {
+                row.pytorch = runPython("tools/bench_torch.py", shape: shape, repeats: 2)
+                row.jax = runPython("tools/bench_jax.py", shape: shape, repeats: 2)
+            }
+            report.batchRows.append(row)
+        }
+
+        let trials = quick ? 8 : 40
+        for jobs in [1, 2] {
+            Terminal.note("\(trials)-trial sweep with --jobs \(jobs)…")
+            report.sweeps.append(try runSweep(trials: trials, jobs: jobs, source: source))
+        }
+
+        let markdown = report.markdown()
+        print(report.table())
+        let jsonText = report.json()
+        print(jsonText)
+        do {
+            try markdown.write(toFile: output, atomically: true, encoding: .utf8)
+            if let json { try jsonText.write(toFile: json, atomically: true, encoding: .utf8) }
+        } catch {
+            Terminal.error("cannot write the report: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        Terminal.note("wrote \(output)")
+    }
+
+    private func scaledEpochs(width: Int) -> Int {
+        if quick { return 1 }
+        switch width {
+        case ...64: return 20
+        case ...128: return 10
+        case ...256: return 5
+        case ...512: return 2
+        default: return 1
+        }
+    }
+
+    private func scaledEpochs(batch: Int) -> Int {
+        if quick { return 1 }
+        switch batch {
+        case ...1: return 1
+        case ...8: return 5
+        case ...32: return 10
+        case ...128: return 20
+        default: return 50
+        }
+    }
+
+    private func prepare(_ source: String) throws -> PreparedData {
+        var configuration = DataConfiguration()
+        configuration.source = source
+        configuration.testFraction = 0.2
+        configuration.validationFraction = 0
+        configuration.splitSeed = 88
+        do {
+            return try PreparedData.load(configuration)
+        } catch {
+            Terminal.error("data: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Trains `shape` with the project's trainer and keeps the fastest of `repeats` runs.
+    private func measure(_ shape: BenchShape, data: PreparedData, repeats: Int) throws -> Timing {
+        var configuration = TrainingConfiguration()
+        configuration.data = data.configuration
+        configuration.hiddenLayers = shape.hidden
+        configuration.activation = .relu
+        configuration.initializer = .kaimingNormal
+        configuration.optimizer = OptimizerConfiguration(kind: .adam, learningRate: 1e-3)
+        configuration.batchSize = shape.batch
+        configuration.epochs = shape.epochs
+        var best = Double.infinity
+        var accuracy: Double?
+        for _ in 0..<repeats {
+            let result = try Trainer(configuration: configuration, data: data).run()
+            best = min(best, result.trainSeconds)
+            accuracy = result.test?.accuracy
+        }
+        let rows = data.folds[0].train.rowCount
+        return Timing(seconds: best, steps: shape.steps(rows: rows), samples: rows * shape.epochs, flops: shape.flops(rows: rows), testAccuracy: accuracy)
+    }
+
+    /// Runs a tools/ reference script; nil (with a note) when it fails.
+    private func runPython(_ script: String, shape: BenchShape, repeats: Int) -> Timing? {
+        let arguments = [
+            script, "--data", data, "--hidden", shape.hidden.map(String.init).joined(separator: ","),
+            "--batch", String(shape.batch), "--epochs", String(shape.epochs), "--repeats", String(repeats),
+        ]
+        guard let result = try? runProcess(python, arguments), result.status == 0,
+            let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let seconds = object["seconds"] as? Double, let steps = object["steps"] as? Int
+        else {
+            Terminal.note("note: \(script) failed for \(shape.hidden) batch \(shape.batch); skipped")
+            return nil
+        }
+        let rows = 1280
+        return Timing(
+            seconds: seconds, steps: steps, samples: rows * shape.epochs, flops: shape.flops(rows: rows),
+            testAccuracy: object["test_accuracy"] as? Double, version: object["version"] as? String)
+    }
+
+    /// Runs a sweep in a child process so that its peak memory is its own.
+    private func runSweep(trials: Int, jobs: Int, source: String) throws -> SweepTiming {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-\(getpid())-\(jobs)")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = """
+            {"name": "bench", "data": {"source": "\(source)", "validation_fraction": 0.1, "split_seed": 88},
+             "method": "random", "trials": \(trials), "seed": 3,
+             "fixed": {"epochs": 20, "batch_size": 32},
+             "parameters": {
+               "optimizer": {"values": ["sgd", "momentum", "adagrad", "rmsprop", "adam"]},
+               "lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.05},
+               "hidden_layers": {"values": [[32], [64], [64, 32], [128, 64]]},
+               "dropout": {"values": [0, 0.2]},
+               "batch_norm": {"values": [false, true]}}}
+            """
+        let specPath = directory.appendingPathComponent("spec.json").path
+        let statsPath = directory.appendingPathComponent("stats.json").path
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let result = try runProcess(executable, [
+            "run", specPath, "--db", directory.appendingPathComponent("bench.sqlite").path,
+            "--jobs", String(jobs), "--quiet", "--stats-json", statsPath,
+        ])
+        guard result.status == 0, let stats = FileManager.default.contents(atPath: statsPath),
+            let object = try? JSONSerialization.jsonObject(with: stats) as? [String: Any],
+            let wall = object["wall_seconds"] as? Double, let training = object["training_seconds"] as? Double
+        else {
+            Terminal.error("the benchmark sweep failed:\n\(result.output)")
+            throw ExitCode(1)
+        }
+        return SweepTiming(jobs: jobs, trials: trials, wallSeconds: wall, trainingSeconds: training, peakMegabytes: Double(result.peakKilobytes) / 1024)
+    }
+}
+
+/// Runs a program, capturing its output, and reports its peak resident memory.
+func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, peakKilobytes: Int) {
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-output-\(getpid())").path
+    defer { unlink(outputPath) }
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var child: pid_t = 0
+    let spawned = posix_spawnp(&child, path, &actions, nil, argv, environ)
+    guard spawned == 0 else {
+        throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
+    }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
+    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    return (exitStatus, output, Int(usage.ru_maxrss))
+}
+
+struct BenchShape {
+    var hidden: [Int]
+    var batch: Int
+    var epochs: Int
+
+    var widths: [Int] { [20] + hidden + [4] }
+
+    func steps(rows: Int) -> Int { (rows + batch - 1) / batch * epochs }
+
+    /// 2·in·out per sample per Linear forward, three times that with backward.
+    func flops(rows: Int) -> Double {
+        let perSample = zip(widths, widths.dropFirst()).reduce(0) { $0 + 2 * $1.0 * $1.1 }
+        return Double(3 * perSample) * Double(rows * epochs)
+    }
+}
+
+struct Timing {
+    var seconds: Double
+    var steps: Int
+    var samples: Int
+    var flops: Double
+    var testAccuracy: Double?
+    var version: String?
+
+    var stepMicroseconds: Double { seconds / Double(steps) * 1e6 }
+    var samplesPerSecond: Double { Double(samples) / seconds }
+    var gigaflops: Double { flops / seconds / 1e9 }
+}
+
+struct BenchRow {
+    var label: String
+    var shape: BenchShape
+    var project: Timing
+    var pytorch: Timing?
+    var jax: Timing?
+}
+
+struct SweepTiming {
+    var jobs: Int
+    var trials: Int
+    var wallSeconds: Double
+    var trainingSeconds: Double
+    var peakMegabytes: Double
+
+    var trialsPerMinute: Double { Double(trials) / wallSeconds * 60 }
+    /// Worker time not spent inside a trial's training: scheduling, storage, progress, and
+    /// workers idle at the end while the last trials finish.
+    var outsideShare: Double { max(0, 1 - trainingSeconds / (wallSeconds * Double(jobs))) }
+}

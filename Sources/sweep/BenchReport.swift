@@ -1,0 +1,160 @@
+import Foundation
+
+/// The figures `sweep bench` measured, as a terminal table, JSON and BENCHMARKS.md.
+struct BenchReport {
+    var quick: Bool
+    var dataSource = ""
+    var kernel = ""
+    var buildMode = "release"
+    var reference: Timing?
+    var pytorch: Timing?
+    var jax: Timing?
+    var widthRows: [BenchRow] = []
+    var batchRows: [BenchRow] = []
+    var sweeps: [SweepTiming] = []
+    let date = Date()
+
+    var cpuModel: String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let name = line.split(separator: ":", maxSplits: 1).last
+        else { return "unknown CPU" }
+        return name.trimmingCharacters(in: .whitespaces)
+    }
+
+    var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    private func fixed(_ value: Double?, _ digits: Int = 2) -> String {
+        guard let value, value.isFinite else { return "-" }
+        return String(format: "%.\(digits)f", value)
+    }
+
+    private func ratio(_ project: Timing?, _ other: Timing?) -> Double? {
+        guard let project, let other else { return nil }
+        return project.seconds / other.seconds
+    }
+
+    private var speedUp: Double? {
+        guard let one = sweeps.first(where: { $0.jobs == 1 }), let two = sweeps.first(where: { $0.jobs == 2 }) else { return nil }
+        return two.trialsPerMinute / one.trialsPerMinute
+    }
+
+    func table() -> String {
+        var lines: [String] = []
+        if let reference {
+            lines.append("reference trial (20→128→256→4, Adam, batch 32, \(reference.steps) steps):")
+            lines.append("  project  \(fixed(reference.seconds, 3)) s  \(fixed(reference.samplesPerSecond, 0)) samples/s  \(fixed(reference.gigaflops, 1)) GFLOP/s  test accuracy \(fixed(reference.testAccuracy, 4))")
+            if let pytorch { lines.append("  PyTorch  \(fixed(pytorch.seconds, 3)) s  ratio project/PyTorch \(fixed(ratio(reference, pytorch), 3))") }
+            if let jax { lines.append("  JAX      \(fixed(jax.seconds, 3)) s  ratio project/JAX \(fixed(ratio(reference, jax), 3))") }
+        }
+        lines.append("scaling (step time µs, GFLOP/s; ratios project/PyTorch, project/JAX):")
+        for row in widthRows + batchRows {
+            lines.append("  \(row.label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(fixed(row.project.stepMicroseconds, 1)) µs  \(fixed(row.project.gigaflops, 1)) GFLOP/s  \(fixed(ratio(row.project, row.pytorch), 3))  \(fixed(ratio(row.project, row.jax), 3))")
+        }
+        for sweep in sweeps {
+            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))%, peak \(fixed(sweep.peakMegabytes, 1)) MB")
+        }
+        if let speedUp { lines.append("speed-up --jobs 2 / --jobs 1: \(fixed(speedUp))×") }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        func timing(_ value: Timing?) -> Any {
+            guard let value else { return NSNull() }
+            var object: [String: Any] = [
+                "seconds": value.seconds, "steps": value.steps, "step_microseconds": value.stepMicroseconds,
+                "samples_per_second": value.samplesPerSecond, "gflops": value.gigaflops,
+            ]
+            if let accuracy = value.testAccuracy { object["test_accuracy"] = accuracy }
+            if let version = value.version { object["version"] = version }
+            return object
+        }
+        func rows(_ rows: [BenchRow]) -> [Any] {
+            rows.map { row in
+                [
+                    "label": row.label, "hidden": row.shape.hidden, "batch": row.shape.batch, "epochs": row.shape.epochs,
+                    "project": timing(row.project), "pytorch": timing(row.pytorch), "jax": timing(row.jax),
+                    "ratio_pytorch": ratio(row.project, row.pytorch) ?? NSNull(), "ratio_jax": ratio(row.project, row.jax) ?? NSNull(),
+                ] as [String: Any]
+            }
+        }
+        let object: [String: Any] = [
+            "date": ISO8601DateFormatter().string(from: date), "cpu": cpuModel, "cores": cores, "kernel": kernel,
+            "build": buildMode, "quick": quick, "data": dataSource,
+            "reference": timing(reference), "pytorch": timing(pytorch), "jax": timing(jax),
+            "ratio_pytorch": ratio(reference, pytorch) ?? NSNull(), "ratio_jax": ratio(reference, jax) ?? NSNull(),
+            "width_scaling": rows(widthRows), "batch_scaling": rows(batchRows),
+            "sweeps": sweeps.map { sweep in
+                [
+                    "jobs": sweep.jobs, "trials": sweep.trials, "wall_seconds": sweep.wallSeconds,
+                    "training_seconds": sweep.trainingSeconds, "trials_per_minute": sweep.trialsPerMinute,
+                    "outside_training_share": sweep.outsideShare, "peak_megabytes": sweep.peakMegabytes,
+                ] as [String: Any]
+            },
+            "speed_up": speedUp ?? NSNull(),
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func markdown() -> String {
+        let day = ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        var text = """
+            # Benchmarks
+
+            Measured by `sweep bench`\(quick ? " --quick (short run: figures are indicative only)" : "") on \(day).
+            Machine: \(cpuModel), \(cores) cores; matrix kernel `\(kernel)`; \(buildMode) build; one thread per trial.
+            Data: \(dataSource) (80/20 stratified split, seed 88, standardised; 1280 training rows).
+
+            ## Reference trial
+
+            20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 1e-3, batch 32, 50 epochs = 2000 optimizer steps.
+            FLOPs count 2·in·out per sample per Linear forward, three times that with backward.
+
+            | engine | seconds | samples/s | GFLOP/s | test accuracy | project / engine |
+            | --- | --- | --- | --- | --- | --- |
+
+            """
+        if let reference {
+            text += "| sweep | \(fixed(reference.seconds, 3)) | \(fixed(reference.samplesPerSecond, 0)) | \(fixed(reference.gigaflops, 1)) | \(fixed(reference.testAccuracy, 4)) | 1 |\n"
+        }
+        for (name, timing) in [("PyTorch \(pytorch?.version ?? "") eager, 1 thread", pytorch), ("JAX \(jax?.version ?? "") jit + scan, 1 thread", jax)] {
+            if let timing {
+                text += "| \(name) | \(fixed(timing.seconds, 3)) | \(fixed(timing.samplesPerSecond, 0)) | \(fixed(timing.gigaflops, 1)) | \(fixed(timing.testAccuracy, 4)) | \(fixed(ratio(reference, timing), 3)) |\n"
+            } else {
+                text += "| \(name) | not measured (tools/.venv missing) | | | | |\n"
+            }
+        }
+        text += """
+
+            ## How cost grows
+
+            Two equal hidden layers at batch 32, then the reference network at other batch sizes. Step time
+            is training seconds / optimizer steps (data gathering, loss and the optimizer included).
+
+            | shape | epochs | step time (µs) | GFLOP/s | PyTorch step (µs) | JAX step (µs) | project / PyTorch | project / JAX |
+            | --- | --- | --- | --- | --- | --- | --- | --- |
+
+            """
+        for row in widthRows + batchRows {
+            text += "| \(row.label) | \(row.shape.epochs) | \(fixed(row.project.stepMicroseconds, 1)) | \(fixed(row.project.gigaflops, 1)) | \(fixed(row.pytorch?.stepMicroseconds, 1)) | \(fixed(row.jax?.stepMicroseconds, 1)) | \(fixed(ratio(row.project, row.pytorch), 3)) | \(fixed(ratio(row.project, row.jax), 3)) |\n"
+        }
+        text += """
+
+            ## Sweep throughput
+
+            A \(sweeps.first?.trials ?? 0)-trial random sweep (5 optimizers, 4 architectures, dropout, batch norm; 20 epochs) on
+            \(dataSource), run as a child process. "Outside training" is worker time not spent in a trial's
+            training loop (scheduling, SQLite writes, progress, and workers idle while the last trials finish).
+
+            | jobs | wall (s) | trials/min | outside training | peak memory (MB) |
+            | --- | --- | --- | --- | --- |
+
+            """
+        for sweep in sweeps {
+            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
+        }
+        if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp))×.\n" }
+        return text
+    }
+}

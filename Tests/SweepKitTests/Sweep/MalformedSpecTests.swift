@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import SweepKit
+
+/// One broken spec and what its error must say: for each expected problem, the JSON path and a
+/// phrase of the message that tells the user what to do.
+struct MalformedSpec: Sendable, CustomTestStringConvertible {
+    struct Expected: Sendable {
+        var path: String
+        var phrase: String
+    }
+
+    var title: String
+    var json: String
+    var expected: [Expected]
+
+    init(_ title: String, _ json: String, _ expected: [(path: String, phrase: String)]) {
+        self.title = title
+        self.json = json
+        self.expected = expected.map { Expected(path: $0.path, phrase: $0.phrase) }
+    }
+
+    var testDescription: String { title }
+
+    /// A valid spec around `body`, which is spliced in after the name and data.
+    static func spec(_ body: String) -> String {
+        #"{"name": "broken", "data": "builtin:phone-price?rows=400""# + (body.isEmpty ? "" : ", " + body) + "}"
+    }
+
+    static let catalogue: [MalformedSpec] = [
+        MalformedSpec("invalid JSON syntax", #"{"name": "broken", "data": "builtin:phone-price","#,
+                      [("$", "is not valid JSON")]),
+        MalformedSpec("a list at the top level", #"[{"name": "broken"}]"#,
+                      [("$", "must be an object, got a list")]),
+        MalformedSpec("no name", #"{"data": "builtin:phone-price"}"#,
+                      [("$.name", "is required")]),
+        MalformedSpec("a name with spaces and punctuation", #"{"name": "my sweep!", "data": "builtin:phone-price"}"#,
+                      [("$.name", "letters, digits")]),
+        MalformedSpec("no data", #"{"name": "broken"}"#,
+                      [("$.data", "is required")]),
+        MalformedSpec("a misspelled top-level key", spec(#""paramters": {}"#),
+                      [("$.paramters", "did you mean 'parameters'?")]),
+        MalformedSpec("an unknown method", spec(#""method": "bayesian""#),
+                      [("$.method", "unknown method 'bayesian'")]),
+        MalformedSpec("random search without a trial count", spec(#""method": "random", "parameters": {"lr": {"values": [0.1]}}"#),
+                      [("$.trials", "is required for random search")]),
+        MalformedSpec("a trial count on a grid", spec(#""method": "grid", "trials": 10"#),
+                      [("$.trials", "applies to random search only")]),
+        MalformedSpec("an unknown metric", spec(#""metric": {"name": "validation_f1"}"#),
+                      [("$.metric.name", "unknown metric 'validation_f1'")]),
+        MalformedSpec("a validation metric without validation rows",
+                      #"{"name": "broken", "data": {"source": "builtin:phone-price", "validation_fraction": 0}, "metric": "validation_accuracy"}"#,
+                      [("$.metric", "needs validation rows")]),
+        MalformedSpec("ranking by a test metric", spec(#""metric": {"name": "test_accuracy", "goal": "maximize"}"#),
+                      [("$.metric", "would leak the test rows")]),
+        MalformedSpec("a goal other than maximize or minimize", spec(#""metric": {"name": "validation_accuracy", "goal": "max"}"#),
+                      [("$.metric.goal", #"must be "maximize" or "minimize""#)]),
+        MalformedSpec("fixed settings that are not an object", spec(#""fixed": [64, 32]"#),
+                      [("$.fixed", "must be an object")]),
+        MalformedSpec("a seed among the fixed settings", spec(#""fixed": {"seed": 3}"#),
+                      [("$.fixed.seed", "top-level seed")]),
+        MalformedSpec("data among the fixed settings", spec(#""fixed": {"data": "builtin:phone-price"}"#),
+                      [("$.fixed.data", "top level")]),
+        MalformedSpec("parameters that are not an object", spec(#""parameters": ["lr", "dropout"]"#),
+                      [("$.parameters", "must be an object")]),
+        MalformedSpec("a misspelled parameter", spec(#""parameters": {"dropuot": {"values": [0, 0.2]}}"#),
+                      [("$.parameters.dropuot", "did you mean 'dropout'?")]),
+        MalformedSpec("an empty values list", spec(#""parameters": {"lr": {"values": []}}"#),
+                      [("$.parameters.lr.values", "is empty")]),
+        MalformedSpec("a parameter with neither values nor a distribution", spec(#""parameters": {"lr": {"min": 0.1}}"#),
+                      [("$.parameters.lr", #"needs "values""#)]),
+        MalformedSpec("a grid over a continuous distribution",
+                      spec(#""parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}"#),
+                      [("$.parameters.lr", "list the values instead")]),
+        MalformedSpec("log_uniform from zero",
+                      spec(#""method": "random", "trials": 4, "parameters": {"lr": {"distribution": "log_uniform", "min": 0, "max": 0.1}}"#),
+                      [("$.parameters.lr.min", "log_uniform needs min > 0")]),
+        MalformedSpec("min equal to max",
+                      spec(#""method": "random", "trials": 4, "parameters": {"dropout": {"distribution": "uniform", "min": 0.3, "max": 0.3}}"#),
+                      [("$.parameters.dropout", "must be below max")]),
+        MalformedSpec("min above max",
+                      spec(#""method": "random", "trials": 4, "parameters": {"dropout": {"distribution": "uniform", "min": 0.5, "max": 0.1}}"#),
+                      [("$.parameters.dropout", "must be below max")]),
+        MalformedSpec("int_uniform with fractional bounds",
+                      spec(#""method": "random", "trials": 4, "parameters": {"batch_size": {"distribution": "int_uniform", "min": 8.5, "max": 64}}"#),
+                      [("$.parameters.batch_size", "whole-number min and max")]),
+        MalformedSpec("q_uniform without q",
+                      spec(#""method": "random", "trials": 4, "parameters": {"dropout": {"distribution": "q_uniform", "min": 0, "max": 0.4}}"#),
+                      [("$.parameters.dropout.q", "is required for q_uniform")]),
+        MalformedSpec("an unknown distribution",
+                      spec(#""method": "random", "trials": 4, "parameters": {"lr": {"distribution": "normal", "min": 0, "max": 1}}"#),
+                      [("$.parameters.lr.distribution", "unknown distribution 'normal'")]),
+        MalformedSpec("a zero learning rate among the values", spec(#""parameters": {"lr": {"values": [0.01, 0]}}"#),
+                      [("$.parameters.lr.values[1]", "lr must be a positive number")]),
+        MalformedSpec("a negative learning rate as a distribution bound",
+                      spec(#""method": "random", "trials": 4, "parameters": {"lr": {"distribution": "uniform", "min": -0.1, "max": 0.1}}"#),
+                      [("$.parameters.lr.min", "lr must be a positive number")]),
+        MalformedSpec("a fixed dropout of 1", spec(#""fixed": {"dropout": 1}"#),
+                      [("$.fixed.dropout", "dropout p must be in [0, 1)")]),
+        MalformedSpec("a hidden layer of width 0 among the values", spec(#""parameters": {"hidden_layers": {"values": [[8], [16, 0]]}}"#),
+                      [("$.parameters.hidden_layers.values[1][1]", "positive whole number, got 0")]),
+        MalformedSpec("an unknown optimizer among the values", spec(#""parameters": {"optimizer": {"values": ["adam", "adamm"]}}"#),
+                      [("$.parameters.optimizer.values[1]", "unknown optimizer 'adamm'")]),
+        MalformedSpec("an unknown activation among the values", spec(#""parameters": {"activation": {"values": ["relu", "swish"]}}"#),
+                      [("$.parameters.activation.values[1]", "unknown activation 'swish'")]),
+        MalformedSpec("an unknown initializer among the values", spec(#""parameters": {"initializer": {"values": ["lecun_normal"]}}"#),
+                      [("$.parameters.initializer.values[0]", "unknown initializer 'lecun_normal'")]),
+        MalformedSpec("an unknown schedule among the values", spec(#""parameters": {"schedule": {"values": ["none", "cosine_annealing"]}}"#),
+                      [("$.parameters.schedule.values[1]", "unknown learning-rate schedule 'cosine_annealing'")]),
+        MalformedSpec("a setting both fixed and searched", spec(#""fixed": {"lr": 0.01}, "parameters": {"lr": {"values": [0.1]}}"#),
+                      [("$.parameters.lr", "both fixed and searched")]),
+        MalformedSpec("three problems in one file",
+                      #"{"data": "builtin:phone-price", "method": "anneal", "fixed": {"dropout": -0.5}, "parameters": {"lr": {"values": [-1]}}}"#,
+                      [("$.name", "is required"), ("$.method", "unknown method 'anneal'"),
+                       ("$.fixed.dropout", "dropout p must be in [0, 1)"), ("$.parameters.lr.values[0]", "lr must be a positive number")]),
+    ]
+}
+
+@Suite("Malformed sweep specs")
+struct MalformedSpecTests {
+    @Test("Every malformed spec is refused with each problem at its JSON path", arguments: MalformedSpec.catalogue)
+    func malformedSpecIsRefusedWithItsJSONPath(_ malformed: MalformedSpec) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try SweepSpec.parse(Data(malformed.json.utf8), source: "spec.json")
+        }
+        guard let error else { return }
+        #expect(error.source == "spec.json")
+        for expected in malformed.expected {
+            let atPath = error.problems.filter { $0.path == expected.path }
+            #expect(!atPath.isEmpty, "no problem at \(expected.path); got \(error.problems)")
+            #expect(atPath.contains { $0.message.contains(expected.phrase) },
+                    "the problem at \(expected.path) does not say '\(expected.phrase)': \(atPath.map(\.message))")
+        }
+        // One clear message per cause: the same path is never reported twice.
+        let paths = error.problems.map(\.path)
+        #expect(Set(paths).count == paths.count, "a path is reported twice: \(error.problems)")
+    }
+
+    @Test func catalogueCoversAtLeastTwentyDistinctMistakes() {
+        #expect(Set(MalformedSpec.catalogue.map(\.title)).count >= 20)
+    }
+
+    @Test func errorDescriptionCountsAndListsEveryProblem() throws {
+        let three = try #require(MalformedSpec.catalogue.last)
+        let error = #expect(throws: ConfigurationError.self) {
+            try SweepSpec.parse(Data(three.json.utf8), source: "spec.json")
+        }
+        let text = try #require(error).description
+        // The header names the file and the count; each problem follows on its own line.
+        #expect(text.hasPrefix("spec.json: 4 problems\n"))
+        for expected in three.expected { #expect(text.contains("  - \(expected.path): ")) }
+    }
+
+    @Test func validSpecParsesWithoutProblems() {
+        #expect(SweepFixtures.problems(SweepFixtures.smallGrid).isEmpty)
+    }
+
+    @Test func validationMetricIsAcceptedWithFoldsInsteadOfValidationRows() {
+        let json = #"{"name": "folds", "data": {"source": "builtin:phone-price", "validation_fraction": 0, "folds": 3}}"#
+        #expect(SweepFixtures.problems(json).isEmpty)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+@testable import SweepKit
+
+@Suite("Sweep scheduler with an in-memory store")
+struct SweepSchedulerTests {
+    private static let spec = Result { try SweepFixtures.spec(SweepFixtures.smallGrid) }
+    private static let data = Result { try PreparedData.load(spec.get().data) }
+
+    private func run(
+        _ spec: SweepSpec, store: any ResultStore, jobs: Int, restart: Bool = false, stop: StopSignal = StopSignal(),
+        log: SweepEventLog = SweepEventLog(), onEvent: @escaping @Sendable (SweepEvent) -> Void = { _ in }
+    ) async throws -> SweepRunSummary {
+        let scheduler = SweepScheduler(
+            spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: jobs, restart: restart),
+            stop: stop, onEvent: { event in
+                log.append(event)
+                onEvent(event)
+            })
+        return try await scheduler.run()
+    }
+
+    private func metricsByTrial(_ trials: [TrialRecord]) -> [Int: [String: Double]] {
+        Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0.metrics) })
+    }
+
+    @Test func oneJobAndTwoJobsGiveTheSameMetricsForEveryTrial() async throws {
+        let spec = try Self.spec.get()
+        let serial = try await run(spec, store: MemoryResultStore(), jobs: 1)
+        let parallel = try await run(spec, store: MemoryResultStore(), jobs: 2)
+        #expect(serial.trials.count == 8)
+        #expect(serial.trials.allSatisfy { $0.status == .complete })
+        #expect(parallel.trials.allSatisfy { $0.status == .complete })
+        #expect(metricsByTrial(serial.trials) == metricsByTrial(parallel.trials))
+        // The comparison means something only if the metrics are there and differ between trials.
+        #expect(serial.trials.allSatisfy { $0.metrics[MetricName.validationAccuracy.rawValue] != nil && $0.metrics[MetricName.testAccuracy.rawValue] != nil })
+        #expect(Set(serial.trials.map { $0.metrics[MetricName.trainLoss.rawValue] }).count > 1)
+    }
+
+    @Test func completedSweepStoresEveryTrialWithItsEpochsAndModel() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        let summary = try await run(spec, store: store, jobs: 2)
+        #expect(!summary.interrupted)
+        #expect(summary.trialsRun == 8)
+        #expect(try store.sweep(named: spec.name)?.status == .complete)
+        for trial in try store.trials(sweep: spec.name) {
+            #expect(trial.epochsRun == 3)
+            #expect(try store.epochs(sweep: spec.name, trial: trial.number).map(\.epoch) == [1, 2, 3])
+            #expect(try store.model(sweep: spec.name, trial: trial.number) != nil)
+        }
+    }
+
+    @Test func rerunningAFinishedSweepTrainsNothing() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        let first = try await run(spec, store: store, jobs: 2)
+        let log = SweepEventLog()
+        let second = try await run(spec, store: store, jobs: 2, log: log)
+        #expect(second.trialsRun == 0)
+        #expect(log.startedTrials.isEmpty)
+        #expect(log.planned?.toRun == 0)
+        #expect(log.planned?.resumed == true)
+        #expect(metricsByTrial(second.trials) == metricsByTrial(first.trials))
+    }
+
+    @Test func raisedStopSignalEndsWithInterruptedTrialsAndAnInterruptedSweep() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        let stop = StopSignal()
+        // Raising the signal when trial 3 starts: trial 3 sees it before its first batch.
+        let summary = try await run(spec, store: store, jobs: 2, stop: stop, onEvent: { event in
+            if case .trialStarted(3) = event { stop.raise() }
+        })
+        #expect(summary.interrupted)
+        #expect(try store.sweep(named: spec.name)?.status == .interrupted)
+        let byNumber = Dictionary(uniqueKeysWithValues: summary.trials.map { ($0.number, $0.status) })
+        #expect(byNumber[3] == .interrupted)
+        // Trial 3 started when trial 1 or 2 had finished; the other may have been cut short too.
+        #expect([byNumber[1], byNumber[2]].contains(.complete))
+        #expect([byNumber[1], byNumber[2]].allSatisfy { $0 == .complete || $0 == .interrupted })
+        #expect(!summary.trials.contains { $0.status == .running }, "no trial may stay running once the sweep ends")
+        // The other worker may have taken trial 4 while trial 3 was being marked running; no
+        // trial starts once the signal is up.
+        #expect(byNumber[4] == .pending || byNumber[4] == .interrupted)
+        #expect(summary.trials.filter { $0.number >= 5 }.allSatisfy { $0.status == .pending })
+    }
+
+    @Test func resumingRunsOnlyTheTrialsThatAreNotFinal() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        let stop = StopSignal()
+        _ = try await run(spec, store: store, jobs: 2, stop: stop, onEvent: { event in
+            if case .trialStarted(4) = event { stop.raise() }
+        })
+        let before = try store.trials(sweep: spec.name)
+        let notFinal = before.filter { !$0.status.isFinal }.map(\.number)
+        #expect(!notFinal.isEmpty && notFinal.count < 8)
+
+        let log = SweepEventLog()
+        let resumed = try await run(spec, store: store, jobs: 2, log: log)
+        #expect(log.startedTrials.sorted() == notFinal)
+        #expect(log.planned?.resumed == true)
+        #expect(log.planned?.finished == 8 - notFinal.count)
+        #expect(resumed.trialsRun == notFinal.count)
+        #expect(!resumed.interrupted)
+        #expect(resumed.trials.allSatisfy { $0.status == .complete })
+        #expect(try store.sweep(named: spec.name)?.status == .complete)
+        // Finished trials keep their stored records untouched.
+        for trial in before where trial.status.isFinal {
+            #expect(resumed.trials.first { $0.number == trial.number } == trial)
+        }
+        // And the resumed sweep ends exactly where an uninterrupted one does.
+        let uninterrupted = try await run(spec, store: MemoryResultStore(), jobs: 1)
+        #expect(metricsByTrial(resumed.trials) == metricsByTrial(uninterrupted.trials))
+        for trial in resumed.trials {
+            #expect(try store.epochs(sweep: spec.name, trial: trial.number).map(\.epoch) == [1, 2, 3])
+        }
+    }
+
+    @Test func changedSpecUnderTheSameNameIsRefusedWithoutRestart() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        _ = try await run(spec, store: store, jobs: 2)
+        let changed = try SweepFixtures.spec(SweepFixtures.smallGrid.replacingOccurrences(of: #""epochs": 3"#, with: #""epochs": 2"#))
+        #expect(changed.name == spec.name)
+        let error = await #expect(throws: SweepRunError.self) {
+            _ = try await run(changed, store: store, jobs: 2)
+        }
+        if case .specChanged(let name)? = error { #expect(name == spec.name) }
+        #expect(error?.description.contains("--restart") == true)
+        // Nothing stored was touched.
+        #expect(try store.trials(sweep: spec.name).allSatisfy { $0.status == .complete && $0.epochsRun == 3 })
+    }
+
+    @Test func changedSpecWithRestartDiscardsTheOldResults() async throws {
+        let spec = try Self.spec.get()
+        let store = MemoryResultStore()
+        _ = try await run(spec, store: store, jobs: 2)
+        let changed = try SweepFixtures.spec(SweepFixtures.smallGrid.replacingOccurrences(of: #""epochs": 3"#, with: #""epochs": 2"#))
+        let summary = try await run(changed, store: store, jobs: 2, restart: true)
+        #expect(summary.trialsRun == 8)
+        #expect(summary.trials.allSatisfy { $0.status == .complete && $0.epochsRun == 2 })
+        #expect(try store.sweep(named: spec.name)?.specJSON == changed.canonicalJSON)
+    }
+
+    @Test func moreJobsThanTrialsStillRunsEachTrialOnce() async throws {
+        let spec = try SweepFixtures.spec(#"{"name": "two", "data": "builtin:phone-price?rows=400", "fixed": {"hidden_layers": [8], "epochs": 2}, "parameters": {"lr": {"values": [0.01, 0.1]}}}"#)
+        let log = SweepEventLog()
+        let summary = try await run(spec, store: MemoryResultStore(), jobs: 6, log: log)
+        #expect(log.startedTrials.sorted() == [1, 2])
+        #expect(summary.trials.map(\.status) == [.complete, .complete])
+    }
+}
+
+/// A memory store whose `finish` fails for one trial, like a full disk would.
+private final class FailingStore: ResultStore {
+    struct DiskFull: Error {}
+
+    let base = MemoryResultStore()
+    let failingTrial: Int
+
+    init(failingTrial: Int) { self.failingTrial = failingTrial }
+
+    func sweep(named name: String) throws -> SweepRecord? { try base.sweep(named: name) }
+    func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
+    func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
+    func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
+    func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws { try base.addPendingTrials(plans, sweep: sweep) }
+    func markRunning(sweep: String, trial: Int, at date: Date) throws { try base.markRunning(sweep: sweep, trial: trial, at: date) }
+    func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        if record.number == failingTrial { throw DiskFull() }
+        try base.finish(sweep: sweep, record: record, epochs: epochs, model: model)
+    }
+    func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
+    func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws { try base.keepWeights(sweep: sweep, best: keep, metric: metric) }
+    func sweeps() throws -> [SweepOverview] { try base.sweeps() }
+    func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
+    func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
+    func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
+}
+
+extension SweepSchedulerTests {
+    @Test func storeFailureEndsTheSweepInsteadOfTrainingTheRemainingTrials() async throws {
+        let spec = try Self.spec.get()
+        let store = FailingStore(failingTrial: 2)
+        let log = SweepEventLog()
+        let scheduler = SweepScheduler(
+            spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: 2),
+            stop: StopSignal(), onEvent: log.append)
+        await #expect(throws: FailingStore.DiskFull.self) { _ = try await scheduler.run() }
+        // Trial 2's result could not be stored; at most the trial then running on the other
+        // worker and one more may start after it, not the whole remaining sweep.
+        #expect(log.startedTrials.count <= 4, "started \(log.startedTrials) after the store failed")
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import SweepKit
+
+/// Shared fixtures of the sweep tests, kept in one namespace so that they never collide with
+/// the training tests' helpers in the same target.
+enum SweepFixtures {
+    /// 400 phones: 280 training, 40 validation and 80 test rows with the default split.
+    static let smallData = "builtin:phone-price?rows=400"
+
+    /// Parses a spec written as JSON, as `sweep validate` does.
+    static func spec(_ json: String) throws -> SweepSpec {
+        try SweepSpec.parse(Data(json.utf8), source: "spec.json")
+    }
+
+    /// The problems a spec has, or an empty list when it parses.
+    static func problems(_ json: String) -> [ConfigurationProblem] {
+        do {
+            _ = try SweepSpec.parse(Data(json.utf8), source: "spec.json")
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    /// A small grid of 2 × 2 × 2 = 8 trials of a tiny network, each well under a second.
+    static let smallGrid = """
+        {"name": "small-grid", "data": "\(smallData)", "seed": 5,
+         "fixed": {"hidden_layers": [8], "epochs": 3, "batch_size": 16},
+         "parameters": {"optimizer": {"values": ["sgd", "adam"]},
+                        "lr": {"values": [0.01, 0.05]},
+                        "activation": {"values": ["relu", "tanh"]}}}
+        """
+
+    /// A trial record with only what ranking looks at.
+    static func record(_ number: Int, _ status: TrialStatus, metric: Double? = nil, parameters: [String: JSONValue] = [:]) -> TrialRecord {
+        let plan = TrialPlan(number: number, parameters: .object(parameters), configurationJSON: "{}", seed: 0)
+        var metrics: [String: Double] = [:]
+        if let metric { metrics[MetricName.validationAccuracy.rawValue] = metric }
+        return TrialRecord(plan: plan, status: status, metrics: metrics)
+    }
+}
+
+/// Collects a scheduler's events from any thread.
+final class SweepEventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [SweepEvent] = []
+
+    func append(_ event: SweepEvent) { lock.withLock { events.append(event) } }
+
+    var startedTrials: [Int] {
+        lock.withLock { events.compactMap { if case .trialStarted(let number) = $0 { number } else { nil } } }
+    }
+
+    var planned: (total: Int, finished: Int, toRun: Int, resumed: Bool)? {
+        lock.withLock {
+            for event in events {
+                if case .planned(let total, let finished, let toRun, let resumed) = event { return (total, finished, toRun, resumed) }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import SweepKit
+import SweepStore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sweep process is killed or interrupted part-way, again and again, and the database must
+/// still end with every trial complete exactly once, with all its epochs.
+@Suite("Killing and interrupting sweep run")
+struct InterruptionTests {
+    static let epochs = 4
+    static let trialCount = 16
+
+    /// Starts `sweep run`, waits until the database shows `completions` complete trials, then
+    /// sends `signals`. Returns how the process ended and the trials seen complete just before.
+    private func run(
+        until completions: Int, then signals: Int32..., spec: String, database: LazyStore, sweepName: String,
+        in directory: ScratchDirectory
+    ) async throws -> (result: CommandResult, completeBefore: [TrialRecord]) {
+        let process = try SweepProcess(["run", spec, "--db", database.path, "--jobs", "2"], in: directory)
+        let seen = Observed()
+        // The watcher polls on a thread of its own: tests that train on the shared pool must
+        // not delay the signal until the sweep has finished.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let watcher = Thread {
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, Date() < deadline {
+                    if let complete = try? database.get()?.trials(sweep: sweepName).filter({ $0.status == .complete }) {
+                        seen.complete = complete
+                        if complete.count >= completions {
+                            for signal in signals {
+                                process.send(signal)
+                                usleep(1_000)
+                            }
+                            break
+                        }
+                    }
+                    usleep(2_000)
+                }
+                continuation.resume()
+            }
+            watcher.start()
+        }
+        return (try await process.wait(), seen.complete)
+    }
+
+    /// What the watcher thread saw, handed back to the test once the thread is done.
+    private final class Observed: @unchecked Sendable {
+        var complete: [TrialRecord] = []
+    }
+
+    /// Opens the database once the sweep process has created it and switched it to WAL mode
+    /// (its `-wal` file exists): SQLite does not wait for a lock while it switches a new file's
+    /// journal mode, so opening the file at the same moment would make one of the two fail.
+    private final class LazyStore: @unchecked Sendable {
+        let path: String
+        private var store: SQLiteResultStore?
+        init(path: String) { self.path = path }
+        private let lock = NSLock()
+        /// The store, once it is safe to open beside a running sweep.
+        func get() throws -> SQLiteResultStore? {
+            try lock.withLock {
+                if store == nil, FileManager.default.fileExists(atPath: path + "-wal") { store = try SQLiteResultStore(path: path) }
+                return store
+            }
+        }
+
+        /// The store, when no sweep process is running.
+        func afterRun() throws -> SQLiteResultStore {
+            try lock.withLock {
+                if let store { return store }
+                let opened = try SQLiteResultStore(path: path)
+                store = opened
+                return opened
+            }
+        }
+    }
+
+    /// Every trial 1...N once, complete, with epochs 1...E of fold 1 and nothing else.
+    private func expectEveryTrialCompleteOnce(_ store: SQLiteResultStore, sweep: String) throws {
+        let trials = try store.trials(sweep: sweep)
+        #expect(trials.map(\.number) == Array(1...Self.trialCount))
+        for trial in trials {
+            #expect(trial.status == .complete, "trial \(trial.number) is \(trial.status)")
+            #expect(trial.epochsRun == Self.epochs)
+            let epochs = try store.epochs(sweep: sweep, trial: trial.number)
+            #expect(epochs.map(\.epoch) == Array(1...Self.epochs), "trial \(trial.number) has epochs \(epochs.map(\.epoch))")
+            #expect(epochs.allSatisfy { $0.fold == 1 })
+        }
+    }
+
+    private func metricsByTrial(_ store: SQLiteResultStore, sweep: String) throws -> [Int: [String: Double]] {
+        Dictionary(uniqueKeysWithValues: try store.trials(sweep: sweep).map { ($0.number, $0.metrics) })
+    }
+
+    @Test func sweepKilledRepeatedlyEndsWithEveryTrialCompleteExactlyOnce() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("killed.json", SmallSpecs.slowRandom(name: "killed", epochs: Self.epochs, trials: Self.trialCount))
+        let database = directory.path("killed.sqlite")
+        let lazy = LazyStore(path: database)
+
+        var completeSoFar: [Int: [String: Double]] = [:]
+        var runningLeftBehind: [Int] = []
+        for completions in [2, 5, 9] {
+            let (result, completeBefore) = try await run(
+                until: completions, then: SIGKILL, spec: spec, database: lazy, sweepName: "killed", in: directory)
+            let store = try lazy.afterRun()
+            let trials = try store.trials(sweep: "killed")
+            // Each trial takes tens of milliseconds, so the kill lands while the sweep runs.
+            #expect(result.endedBySignal && result.status == SIGKILL, "the sweep was not killed mid-run:\n\(result)")
+            #expect(completeBefore.count >= completions)
+            // A killed process leaves at most its two running trials behind as running.
+            let running = trials.filter { $0.status == .running }.count
+            #expect(running <= 2)
+            runningLeftBehind.append(running)
+            // Nothing that was complete is lost or changed by a kill or by the resume that follows.
+            let complete = trials.filter { $0.status == .complete }
+            for trial in complete where completeSoFar[trial.number] != nil {
+                #expect(completeSoFar[trial.number] == trial.metrics, "trial \(trial.number) changed after a kill")
+            }
+            #expect(Set(completeSoFar.keys).isSubset(of: complete.map(\.number)), "a complete trial was lost")
+            for trial in complete { completeSoFar[trial.number] = trial.metrics }
+            #expect(trials.filter { $0.status == .complete }.count >= completeBefore.count)
+        }
+
+        // Both workers train nearly all the time, so the kills catch trials mid-run, which the
+        // next run must notice are stale and train again.
+        #expect(runningLeftBehind.contains { $0 > 0 }, "no kill caught a running trial: \(runningLeftBehind)")
+
+        let resumed = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(resumed.status == 0 && !resumed.endedBySignal, "\(resumed)")
+        #expect(resumed.standardOutput.contains("(resuming: \(completeSoFar.count) already finished)"), "\(resumed)")
+        let store = try lazy.afterRun()
+        try expectEveryTrialCompleteOnce(store, sweep: "killed")
+        #expect(try store.sweep(named: "killed")?.status == .complete)
+
+        // A sweep never killed computes exactly the same metrics.
+        let clean = directory.path("clean.sqlite")
+        let cleanRun = try await sweep("run", spec, "--db", clean, "--jobs", "2", in: directory)
+        #expect(cleanRun.status == 0, "\(cleanRun)")
+        #expect(try metricsByTrial(store, sweep: "killed") == metricsByTrial(SQLiteResultStore(path: clean), sweep: "killed"))
+    }
+
+    @Test func interruptedSweepStoresRunningTrialsAsInterruptedAndResumes() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("stopped.json", SmallSpecs.slowRandom(name: "stopped", epochs: Self.epochs, trials: Self.trialCount))
+        let database = directory.path("stopped.sqlite")
+        let lazy = LazyStore(path: database)
+
+        let (result, completeBefore) = try await run(
+            until: 3, then: SIGINT, spec: spec, database: lazy, sweepName: "stopped", in: directory)
+        // The process stops by itself, cleanly, with the conventional status of Ctrl-C.
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+        #expect(result.standardOutput.contains("interrupted: rerun `sweep run"), "\(result)")
+        #expect(result.standardError.contains("stopping: letting running trials end cleanly"))
+
+        let store = try lazy.afterRun()
+        #expect(try store.sweep(named: "stopped")?.status == .interrupted)
+        let trials = try store.trials(sweep: "stopped")
+        #expect(trials.count == Self.trialCount)
+        #expect(!trials.contains { $0.status == .running || $0.status == .failed || $0.status == .diverged }, "\(trials.map(\.status))")
+        // Two jobs train almost all the time, so the signal lands in at least one trial.
+        #expect(trials.contains { $0.status == .interrupted })
+        // Whatever was complete when the signal came is still complete, unchanged.
+        for before in completeBefore {
+            #expect(trials.first { $0.number == before.number }?.metrics == before.metrics)
+        }
+
+        let resumed = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(resumed.status == 0 && !resumed.endedBySignal, "\(resumed)")
+        let finished = trials.filter { $0.status == .complete }.count
+        #expect(resumed.standardOutput.contains("(resuming: \(finished) already finished), \(Self.trialCount - finished) to run"), "\(resumed)")
+        try expectEveryTrialCompleteOnce(store, sweep: "stopped")
+        #expect(try store.sweep(named: "stopped")?.status == .complete)
+    }
+
+    @Test func sigtermStopsASweepAsCleanlyAsCtrlC() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("terminated.json", SmallSpecs.slowRandom(name: "terminated", epochs: Self.epochs, trials: Self.trialCount))
+        let database = directory.path("terminated.sqlite")
+        let lazy = LazyStore(path: database)
+        let (result, _) = try await run(
+            until: 2, then: SIGTERM, spec: spec, database: lazy, sweepName: "terminated", in: directory)
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+        let store = try lazy.afterRun()
+        #expect(try store.sweep(named: "terminated")?.status == .interrupted)
+        #expect(try !store.trials(sweep: "terminated").contains { $0.status == .running })
+    }
+
+    @Test func secondCtrlCQuitsAtOnceAndARerunStillCompletesEveryTrial() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("hurried.json", SmallSpecs.slowRandom(name: "hurried", epochs: Self.epochs, trials: Self.trialCount))
+        let lazy = LazyStore(path: directory.path("hurried.sqlite"))
+        let (result, _) = try await run(
+            until: 2, then: SIGINT, SIGINT, spec: spec, database: lazy, sweepName: "hurried", in: directory)
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+
+        let resumed = try await sweep("run", spec, "--db", lazy.path, "--jobs", "2", in: directory)
+        #expect(resumed.status == 0, "\(resumed)")
+        try expectEveryTrialCompleteOnce(try lazy.afterRun(), sweep: "hurried")
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+
+/// Whole command lines over a finished sweep: run, leaderboard, export and predict.
+@Suite("sweep run, leaderboard, export and predict")
+struct ResultsCommandTests {
+    /// Leaderboard CSV rows keyed by trial number, without the timing column.
+    private func leaderboardByTrial(_ csv: String) throws -> (header: [String], rows: [String: [String]]) {
+        let rows = csvRows(csv)
+        let header = try #require(rows.first)
+        let trialColumn = try #require(header.firstIndex(of: "trial"))
+        let timing = try #require(header.firstIndex(of: "train_seconds"))
+        var byTrial: [String: [String]] = [:]
+        for row in rows.dropFirst() {
+            var cells = row
+            cells.remove(at: timing)
+            byTrial[row[trialColumn]] = cells
+        }
+        var kept = header
+        kept.remove(at: timing)
+        return (kept, byTrial)
+    }
+
+    @Test func oneJobAndTwoJobsGiveIdenticalLeaderboards() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let serial = try await sweep("run", spec, "--db", directory.path("one.sqlite"), "--jobs", "1", in: directory)
+        let parallel = try await sweep("run", spec, "--db", directory.path("two.sqlite"), "--jobs", "2", in: directory)
+        #expect(serial.status == 0, "\(serial)")
+        #expect(parallel.status == 0, "\(parallel)")
+
+        let first = try await sweep("leaderboard", "cli-grid", "--db", directory.path("one.sqlite"), "--format", "csv", in: directory)
+        let second = try await sweep("leaderboard", "cli-grid", "--db", directory.path("two.sqlite"), "--format", "csv", in: directory)
+        #expect(first.status == 0 && second.status == 0)
+        let one = try leaderboardByTrial(first.standardOutput)
+        let two = try leaderboardByTrial(second.standardOutput)
+        #expect(one.header == ["rank", "trial", "status", "activation", "lr", "optimizer", "validation_accuracy", "test_accuracy", "epochs"])
+        #expect(one.rows.count == 8)
+        #expect(one.rows == two.rows)
+        #expect(one.rows.values.allSatisfy { $0[2] == "complete" && $0.last == "3" })
+    }
+
+    @Test func exportedBestModelPredictsTheLeaderboardTestAccuracy() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "round-trip"))
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+
+        let board = try await sweep("leaderboard", "round-trip", "--db", database, "--format", "csv", in: directory)
+        let rows = csvRows(board.standardOutput)
+        let header = try #require(rows.first)
+        let best = try #require(rows.dropFirst().first)
+        let bestTrial = best[try #require(header.firstIndex(of: "trial"))]
+        let testAccuracy = best[try #require(header.firstIndex(of: "test_accuracy"))]
+
+        let model = directory.path("best.safetensors")
+        let export = try await sweep("export", "round-trip", "--db", database, "-o", model, in: directory)
+        #expect(export.status == 0, "\(export)")
+        #expect(export.standardOutput.contains("sweep 'round-trip' trial \(bestTrial),"), "\(export)")
+        #expect(export.standardOutput.contains("test_accuracy \(testAccuracy)"))
+
+        let predict = try await sweep("predict", model, SmallSpecs.data, "--part", "test", in: directory)
+        #expect(predict.status == 0, "\(predict)")
+        // 400 rows with a test fraction of 0.2: 80 test rows, one prediction line each after the header.
+        #expect(predict.standardOutput.split(separator: "\n").count == 81)
+        #expect(predict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(testAccuracy) ("), "\(predict)")
+    }
+
+    @Test func exportOfAChosenTrialWritesThatTrial() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "chosen"))
+        let database = directory.path("results.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory).status == 0)
+        let export = try await sweep("export", "chosen", "--db", database, "--trial", "5", "-o", directory.path("five.safetensors"), in: directory)
+        #expect(export.status == 0, "\(export)")
+        #expect(export.standardOutput.contains("trial 5,"))
+        #expect(FileManager.default.fileExists(atPath: directory.path("five.safetensors")))
+    }
+
+    @Test func listShowsTheSweepWithItsTrialCounts() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "listed"))
+        let database = directory.path("results.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory).status == 0)
+        let list = try await sweep("list", "--db", database, in: directory)
+        #expect(list.status == 0, "\(list)")
+        #expect(list.standardOutput.contains("listed  complete"))
+        #expect(list.standardOutput.contains("8 trials: 8 complete"))
+    }
+
+    @Test func changedSpecUnderTheSameNameIsRefusedUntilRestart() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "changing"))
+        #expect(try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory).status == 0)
+        try directory.write("grid.json", SmallSpecs.grid(name: "changing", epochs: 2))
+        let refused = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(refused.isCleanFailure, "\(refused)")
+        #expect(refused.standardError.contains("already exists with a different spec"))
+        #expect(refused.standardError.contains("--restart"))
+        let restarted = try await sweep("run", spec, "--db", database, "--jobs", "2", "--restart", in: directory)
+        #expect(restarted.status == 0, "\(restarted)")
+        let board = try await sweep("leaderboard", "changing", "--db", database, "--format", "csv", in: directory)
+        // The epochs column of every row now says 2.
+        #expect(csvRows(board.standardOutput).dropFirst().allSatisfy { $0[$0.count - 2] == "2" }, "\(board)")
+    }
+}
+
+extension ResultsCommandTests {
+    @Test func divergedTrialsRankLastAndTheSweepStillSucceeds() async throws {
+        let directory = try ScratchDirectory()
+        // Plain SGD with a learning rate of a million overflows in the first epoch.
+        let spec = try directory.write("diverging.json", """
+            {"name": "diverging", "data": "\(SmallSpecs.data)", "fixed": {"hidden_layers": [8], "epochs": 2, "optimizer": "sgd"},
+             "parameters": {"lr": {"values": [1e6, 0.05, 1e7, 0.01]}}}
+            """)
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.standardOutput.contains("4 trials (2 complete, 2 diverged)"), "\(run)")
+
+        let board = try await sweep("leaderboard", "diverging", "--db", database, "--format", "csv", in: directory)
+        let rows = csvRows(board.standardOutput).dropFirst()
+        #expect(rows.map { $0[2] } == ["complete", "complete", "diverged", "diverged"], "\(board)")
+        #expect(Set(rows.prefix(2).map { $0[1] }) == ["2", "4"])
+
+        let export = try await sweep("export", "diverging", "--db", database, "-o", directory.path("best.safetensors"), in: directory)
+        #expect(export.status == 0, "\(export)")
+        #expect(export.standardOutput.contains("trial \(rows.first?[1] ?? "?"),"))
+
+        let diverged = try await sweep("export", "diverging", "--db", database, "--trial", "1", "-o", directory.path("x.safetensors"), in: directory)
+        #expect(diverged.isCleanFailure, "\(diverged)")
+        #expect(diverged.standardError.contains("trial 1 is diverged, not complete"))
+    }
+
+    @Test func exportOfATrialWhoseWeightsWereDroppedSaysWhy() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "kept"))
+        let database = directory.path("results.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, "--jobs", "2", "--keep-weights", "1", in: directory).status == 0)
+        let board = csvRows(try await sweep("leaderboard", "kept", "--db", database, "--format", "csv", in: directory).standardOutput)
+        let secondBest = try #require(board.dropFirst(2).first?[1])
+
+        let dropped = try await sweep("export", "kept", "--db", database, "--trial", secondBest, "-o", directory.path("x.safetensors"), in: directory)
+        #expect(dropped.isCleanFailure, "\(dropped)")
+        #expect(dropped.standardError.contains("weights are not stored"))
+        let best = try await sweep("export", "kept", "--db", database, "-o", directory.path("best.safetensors"), in: directory)
+        #expect(best.status == 0, "\(best)")
+    }
+}
+
+/// Mistakes on the command line end with a non-zero status and a helpful message, never a trap.
+@Suite("Bad command-line input")
+struct BadInputCommandTests {
+    /// A database with one finished two-trial sweep named "tiny".
+    private func tinyDatabase(in directory: ScratchDirectory) async throws -> String {
+        let spec = try directory.write("tiny.json", #"{"name": "tiny", "data": "builtin:phone-price?rows=400", "fixed": {"hidden_layers": [8], "epochs": 2}, "parameters": {"lr": {"values": [0.01, 0.1]}}}"#)
+        let database = directory.path("tiny.sqlite")
+        let run = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        return database
+    }
+
+    @Test func leaderboardOfAnUnknownSweepNamesTheKnownOnes() async throws {
+        let directory = try ScratchDirectory()
+        let database = try await tinyDatabase(in: directory)
+        let result = try await sweep("leaderboard", "nope", "--db", database, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("no sweep named 'nope'"))
+        #expect(result.standardError.contains("sweeps: tiny"))
+    }
+
+    @Test func exportOfAnUnknownSweepIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let database = try await tinyDatabase(in: directory)
+        let result = try await sweep("export", "nope", "--db", database, "-o", directory.path("x.safetensors"), in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("no sweep named 'nope'"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("x.safetensors")))
+    }
+
+    @Test func exportOfAMissingTrialSaysWhichTrialsExist() async throws {
+        let directory = try ScratchDirectory()
+        let database = try await tinyDatabase(in: directory)
+        for trial in ["3", "0", "-1"] {
+            let result = try await sweep("export", "tiny", "--db", database, "--trial=\(trial)", "-o", directory.path("x.safetensors"), in: directory)
+            #expect(result.isCleanFailure, "\(result)")
+            #expect(result.standardError.contains("has no trial \(trial)"), "\(result)")
+            #expect(result.standardError.contains("trials 1 to 2"))
+        }
+    }
+
+    @Test func leaderboardWithoutADatabaseSaysHowToMakeOne() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("absent.sqlite")
+        let result = try await sweep("leaderboard", "--db", database, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("no results database at"))
+        // Looking must not create the file.
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test func predictWithAMissingModelFileIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let result = try await sweep("predict", directory.path("absent.safetensors"), SmallSpecs.data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("absent.safetensors"))
+    }
+
+    @Test func predictWithAFileThatIsNotAModelIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let notAModel = try directory.write("notes.safetensors", "these are not tensors")
+        let result = try await sweep("predict", notAModel, SmallSpecs.data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+    }
+
+    @Test func zeroJobsIsRefusedBeforeAnythingRuns() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let database = directory.path("results.sqlite")
+        let result = try await sweep("run", spec, "--db", database, "--jobs", "0", in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("--jobs must be at least 1, got 0"))
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    @Test func negativeTopIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let database = try await tinyDatabase(in: directory)
+        let result = try await sweep("leaderboard", "tiny", "--db", database, "--top", "0", in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("--top must be at least 1"))
+    }
+
+    @Test func unknownSubcommandIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let result = try await sweep("sweepify", in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+    }
+}

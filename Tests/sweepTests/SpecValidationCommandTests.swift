@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// A broken spec file and the JSON path its error must name.
+struct BrokenSpecFile: Sendable, CustomTestStringConvertible {
+    var file: String
+    var json: String
+    var path: String
+    var phrase: String
+
+    var testDescription: String { file }
+
+    static func spec(_ body: String) -> String {
+        #"{"name": "broken", "data": "builtin:phone-price?rows=400", "fixed": {"hidden_layers": [8], "epochs": 2}"# + (body.isEmpty ? "" : ", " + body) + "}"
+    }
+
+    static let catalogue: [BrokenSpecFile] = [
+        BrokenSpecFile(file: "truncated.json", json: #"{"name": "broken", "data": "#, path: "$", phrase: "is not valid JSON"),
+        BrokenSpecFile(file: "list.json", json: "[1, 2, 3]", path: "$", phrase: "must be an object"),
+        BrokenSpecFile(file: "no-name.json", json: #"{"data": "builtin:phone-price"}"#, path: "$.name", phrase: "is required"),
+        BrokenSpecFile(file: "bad-name.json", json: #"{"name": "a/b", "data": "builtin:phone-price"}"#, path: "$.name", phrase: "letters, digits"),
+        BrokenSpecFile(file: "no-data.json", json: #"{"name": "broken"}"#, path: "$.data", phrase: "is required"),
+        BrokenSpecFile(file: "typo-key.json", json: spec(#""metirc": "validation_loss""#), path: "$.metirc", phrase: "did you mean 'metric'?"),
+        BrokenSpecFile(file: "method.json", json: spec(#""method": "bayes""#), path: "$.method", phrase: "unknown method 'bayes'"),
+        BrokenSpecFile(file: "random-no-trials.json", json: spec(#""method": "random", "parameters": {"lr": {"values": [0.1]}}"#), path: "$.trials", phrase: "is required for random search"),
+        BrokenSpecFile(file: "test-metric.json", json: spec(#""metric": "test_accuracy""#), path: "$.metric", phrase: "leak"),
+        BrokenSpecFile(file: "goal.json", json: spec(#""metric": {"name": "validation_loss", "goal": "lowest"}"#), path: "$.metric.goal", phrase: "maximize"),
+        BrokenSpecFile(file: "fixed-seed.json", json: #"{"name": "broken", "data": "builtin:phone-price", "fixed": {"seed": 1}}"#, path: "$.fixed.seed", phrase: "top-level seed"),
+        BrokenSpecFile(file: "typo-parameter.json", json: spec(#""parameters": {"batch_sise": {"values": [8, 16]}}"#), path: "$.parameters.batch_sise", phrase: "did you mean 'batch_size'?"),
+        BrokenSpecFile(file: "empty-values.json", json: spec(#""parameters": {"dropout": {"values": []}}"#), path: "$.parameters.dropout.values", phrase: "is empty"),
+        BrokenSpecFile(file: "grid-distribution.json", json: spec(#""parameters": {"lr": {"distribution": "uniform", "min": 0.01, "max": 0.1}}"#), path: "$.parameters.lr", phrase: "list the values"),
+        BrokenSpecFile(file: "log-uniform-zero.json", json: spec(#""method": "random", "trials": 3, "parameters": {"lr": {"distribution": "log_uniform", "min": 0, "max": 1}}"#), path: "$.parameters.lr.min", phrase: "min > 0"),
+        BrokenSpecFile(file: "lr-zero.json", json: spec(#""parameters": {"lr": {"values": [0.1, 0]}}"#), path: "$.parameters.lr.values[1]", phrase: "positive"),
+        BrokenSpecFile(file: "dropout-one.json", json: #"{"name": "broken", "data": "builtin:phone-price", "fixed": {"dropout": 1.0}}"#, path: "$.fixed.dropout", phrase: "[0, 1)"),
+        BrokenSpecFile(file: "width-zero.json", json: spec(#""parameters": {"hidden_layers": {"values": [[0]]}}"#), path: "$.parameters.hidden_layers.values[0][0]", phrase: "positive whole number"),
+        BrokenSpecFile(file: "optimizer.json", json: spec(#""parameters": {"optimizer": {"values": ["adam", "lion"]}}"#), path: "$.parameters.optimizer.values[1]", phrase: "unknown optimizer 'lion'"),
+        BrokenSpecFile(file: "fixed-and-searched.json", json: spec(#""parameters": {"epochs": {"values": [2, 3]}}"#), path: "$.parameters.epochs", phrase: "both fixed and searched"),
+    ]
+}
+
+@Suite("sweep validate and sweep run on spec files")
+struct SpecValidationCommandTests {
+    @Test("sweep validate refuses a broken spec with one message naming the JSON path", arguments: BrokenSpecFile.catalogue)
+    func validateRefusesBrokenSpec(_ broken: BrokenSpecFile) async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write(broken.file, broken.json)
+        let result = try await sweep("validate", file, in: directory)
+        expectOneClearRefusal(result, naming: broken)
+    }
+
+    @Test("sweep run refuses a broken spec before creating a database", arguments: BrokenSpecFile.catalogue)
+    func runRefusesBrokenSpec(_ broken: BrokenSpecFile) async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write(broken.file, broken.json)
+        let database = directory.path("results.sqlite")
+        let result = try await sweep("run", file, "--db", database, "--jobs", "1", in: directory)
+        expectOneClearRefusal(result, naming: broken)
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
+    private func expectOneClearRefusal(_ result: CommandResult, naming broken: BrokenSpecFile, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.isCleanFailure, "\(result)", sourceLocation: sourceLocation)
+        #expect(result.status == 2, sourceLocation: sourceLocation)
+        #expect(result.standardOutput.isEmpty, "\(result)", sourceLocation: sourceLocation)
+        // One "error:" message, naming the file, then the problem at its path.
+        #expect(result.standardError.hasPrefix("error: "), sourceLocation: sourceLocation)
+        #expect(result.standardError.components(separatedBy: "error: ").count == 2, "\(result)", sourceLocation: sourceLocation)
+        #expect(result.standardError.contains(broken.file), sourceLocation: sourceLocation)
+        let line = result.standardError.split(separator: "\n").first { $0.hasPrefix("  - \(broken.path): ") }
+        #expect(line != nil, "no line for \(broken.path):\n\(result.standardError)", sourceLocation: sourceLocation)
+        #expect(line?.contains(broken.phrase) == true, "\(result.standardError)", sourceLocation: sourceLocation)
+    }
+
+    @Test func catalogueHoldsAtLeastFifteenFiles() {
+        #expect(Set(BrokenSpecFile.catalogue.map(\.file)).count >= 15)
+    }
+
+    @Test func validSpecValidatesAndPrintsItsTrialCount() async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write("grid.json", SmallSpecs.grid())
+        let result = try await sweep("validate", file, in: directory)
+        #expect(result.status == 0 && !result.endedBySignal, "\(result)")
+        // 2 optimizers × 2 learning rates × 2 activations.
+        #expect(result.standardOutput.contains("valid — sweep 'cli-grid', 8 trials (grid)"), "\(result)")
+        #expect(result.standardOutput.contains("  lr: 0.01, 0.05"))
+        #expect(result.standardError.isEmpty)
+    }
+
+    @Test func validateReportsRandomSearchDraws() async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write("random.json", SmallSpecs.slowRandom(name: "draws", trials: 12))
+        let result = try await sweep("validate", file, in: directory)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.standardOutput.contains("12 trials (random search, 12 draws)"), "\(result)")
+        #expect(result.standardOutput.contains("lr: log_uniform(0.001, 0.05)"))
+    }
+
+    @Test func validateChecksTheMetricAgainstTheData() async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write("rmse.json", #"{"name": "rmse", "data": "builtin:phone-price?rows=400", "metric": "validation_rmse"}"#)
+        let result = try await sweep("validate", file, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("needs a regression task"))
+    }
+
+    @Test func validateRefusesAMissingSpecFile() async throws {
+        let directory = try ScratchDirectory()
+        let result = try await sweep("validate", directory.path("absent.json"), in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("cannot read spec"))
+    }
+
+    @Test func validateRefusesMissingData() async throws {
+        let directory = try ScratchDirectory()
+        let file = try directory.write("csv.json", #"{"name": "csv", "data": "no-such-file.csv"}"#)
+        let result = try await sweep("validate", file, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.hasPrefix("error: data: "), "\(result)")
+        #expect(result.standardError.contains("no-such-file.csv"))
+    }
+}
