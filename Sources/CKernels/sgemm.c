@@ -64,6 +64,57 @@ static void pack_a(const float *a, int lda, int transposed, int i0, int mc, int 
     }
 }
 
+// One NR-column panel of op(B) = Xᵀ where X is stored row-major: packed[p·NR + j] = x[j·ld + p].
+// A weight matrix in a Linear forward pass arrives this way, so this runs every step over every
+// weight; the AVX2 version moves 8×8 blocks through registers instead of gathering scalars.
+static void pack_b_transposed_panel_portable(const float *x, int ld, int kc, float *packed) {
+    for (int p = 0; p < kc; p++)
+        for (int j = 0; j < NR; j++) packed[(size_t)p * NR + j] = x[(size_t)j * ld + p];
+}
+
+#ifdef SWEEP_X86
+__attribute__((target("avx2")))
+static inline void transpose_8x8(__m256 *r) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+__attribute__((target("avx2")))
+static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *packed) {
+    int p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        for (int half = 0; half < 2; half++) {
+            __m256 r[8];
+            for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(x + (size_t)(half * 8 + j) * ld + p);
+            transpose_8x8(r);
+            for (int q = 0; q < 8; q++) _mm256_storeu_ps(packed + (size_t)(p + q) * NR + half * 8, r[q]);
+        }
+    }
+    for (; p < kc; p++)
+        for (int j = 0; j < NR; j++) packed[(size_t)p * NR + j] = x[(size_t)j * ld + p];
+}
+#endif
+
+static void pack_b_transposed_panel(const float *x, int ld, int kc, float *packed) {
+#ifdef SWEEP_X86
+    if (has_avx2_fma()) {
+        pack_b_transposed_panel_avx2(x, ld, kc, packed);
+        return;
+    }
+#endif
+    pack_b_transposed_panel_portable(x, ld, kc, packed);
+}
+
 // Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column micro-panels, each laid
 // out row by row (NR floats per k), zero-padding the last panel.
 static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int j0, int nc,
@@ -78,10 +129,8 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
             }
         } else if (transposed && cols == NR) {
             const float *base = b + (size_t)(j0 + jb) * ldb + p0;
-            for (int p = 0; p < kc; p++) {
-                for (int j = 0; j < NR; j++) packed[j] = base[(size_t)j * ldb + p];
-                packed += NR;
-            }
+            pack_b_transposed_panel(base, ldb, kc, packed);
+            packed += (size_t)NR * kc;
         } else {
             for (int p = 0; p < kc; p++) {
                 for (int j = 0; j < NR; j++)
@@ -92,9 +141,12 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
     }
 }
 
-// C[rows×cols] += alpha · Ap · Bp over kc, for one MR×NR tile (rows ≤ MR, cols ≤ NR).
-static void micro_portable(int kc, float alpha, const float *ap, const float *bp, float *c,
-                           int ldc, int rows, int cols) {
+// The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR) over kc steps from
+// packed panels (MR floats of A and NR floats of B per step). `overwrite` stores the result
+// instead of adding it to C, which saves zeroing C first when beta is 0.
+
+static void micro_portable(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
+                           int rows, int cols, int overwrite) {
     float acc[MR][NR];
     memset(acc, 0, sizeof(acc));
     for (int p = 0; p < kc; p++) {
@@ -106,13 +158,48 @@ static void micro_portable(int kc, float alpha, const float *ap, const float *bp
         bp += NR;
     }
     for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++) c[(size_t)i * ldc + j] += alpha * acc[i][j];
+        for (int j = 0; j < cols; j++) {
+            float *target = c + (size_t)i * ldc + j;
+            *target = overwrite ? alpha * acc[i][j] : *target + alpha * acc[i][j];
+        }
 }
 
 #ifdef SWEEP_X86
+// Writes R rows of accumulated results into C (all NR columns, or the first `cols` of them).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void store_tile(const int R, const __m256 *low, const __m256 *high, float alpha, float *c,
+                              int ldc, int cols, int overwrite) {
+    __m256 va = _mm256_set1_ps(alpha);
+    if (cols == NR) {
+        for (int i = 0; i < R; i++) {
+            float *row = c + (size_t)i * ldc;
+            if (overwrite) {
+                _mm256_storeu_ps(row, _mm256_mul_ps(va, low[i]));
+                _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, high[i]));
+            } else {
+                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, low[i], _mm256_loadu_ps(row)));
+                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, high[i], _mm256_loadu_ps(row + 8)));
+            }
+        }
+        return;
+    }
+    float tile[MR][NR];
+    for (int i = 0; i < R; i++) {
+        _mm256_storeu_ps(&tile[i][0], low[i]);
+        _mm256_storeu_ps(&tile[i][8], high[i]);
+    }
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < cols; j++) {
+            float *target = c + (size_t)i * ldc + j;
+            *target = overwrite ? alpha * tile[i][j] : *target + alpha * tile[i][j];
+        }
+}
+
+// The full 6×16 tile: 12 accumulators, two B vectors and one broadcast fill 15 of the 16 ymm
+// registers, so it is written out by hand to keep the compiler from shuffling them.
 __attribute__((target("avx2,fma")))
-static void micro_avx2(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
-                       int rows, int cols) {
+static void micro_avx2_full(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
+                            int cols, int overwrite) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -132,41 +219,70 @@ static void micro_avx2(int kc, float alpha, const float *ap, const float *bp, fl
         ap += MR;
         bp += NR;
     }
-    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    __m256 va = _mm256_set1_ps(alpha);
-    if (rows == MR && cols == NR) {
-        for (int i = 0; i < MR; i++) {
-            float *row = c + (size_t)i * ldc;
-            _mm256_storeu_ps(row, _mm256_fmadd_ps(va, acc[i][0], _mm256_loadu_ps(row)));
-            _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, acc[i][1], _mm256_loadu_ps(row + 8)));
+    const __m256 low[MR] = {c00, c10, c20, c30, c40, c50};
+    const __m256 high[MR] = {c01, c11, c21, c31, c41, c51};
+    store_tile(MR, low, high, alpha, c, ldc, cols, overwrite);
+}
+
+// A tile of R < MR rows (the last rows of a batch): only R rows of work, not MR.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, const float *bp,
+                                      float *c, int ldc, int cols, int overwrite) {
+    __m256 low[MR], high[MR];
+    for (int i = 0; i < R; i++) low[i] = high[i] = _mm256_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(bp);
+        __m256 b1 = _mm256_loadu_ps(bp + 8);
+        for (int i = 0; i < R; i++) {
+            __m256 ai = _mm256_broadcast_ss(ap + i);
+            low[i] = _mm256_fmadd_ps(ai, b0, low[i]);
+            high[i] = _mm256_fmadd_ps(ai, b1, high[i]);
         }
-        return;
+        ap += MR;
+        bp += NR;
     }
-    float tile[MR][NR];
-    for (int i = 0; i < MR; i++) {
-        _mm256_storeu_ps(&tile[i][0], acc[i][0]);
-        _mm256_storeu_ps(&tile[i][8], acc[i][1]);
+    store_tile(R, low, high, alpha, c, ldc, cols, overwrite);
+}
+
+#define MICRO_AVX2_PARTIAL(R)                                                                          \
+    __attribute__((target("avx2,fma"))) static void micro_avx2_##R(                                  \
+        int kc, float alpha, const float *ap, const float *bp, float *c, int ldc, int cols, int overwrite) { \
+        micro_avx2_partial(R, kc, alpha, ap, bp, c, ldc, cols, overwrite);                             \
     }
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++) c[(size_t)i * ldc + j] += alpha * tile[i][j];
+MICRO_AVX2_PARTIAL(1)
+MICRO_AVX2_PARTIAL(2)
+MICRO_AVX2_PARTIAL(3)
+MICRO_AVX2_PARTIAL(4)
+MICRO_AVX2_PARTIAL(5)
+
+static void micro_avx2(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
+                       int rows, int cols, int overwrite) {
+    switch (rows) {
+    case 6: micro_avx2_full(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    case 5: micro_avx2_5(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    case 4: micro_avx2_4(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    case 3: micro_avx2_3(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    case 2: micro_avx2_2(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    default: micro_avx2_1(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    }
 }
 #endif
 
-typedef void (*micro_kernel)(int, float, const float *, const float *, float *, int, int, int);
+typedef void (*micro_kernel)(int, float, const float *, const float *, float *, int, int, int, int);
 
 static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
                       float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                       float *c, int ldc, float *workspace) {
     if (m <= 0 || n <= 0) return;
-    for (int i = 0; i < m; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            memset(row, 0, (size_t)n * sizeof(float));
-        } else if (beta != 1.0f) {
-            for (int j = 0; j < n; j++) row[j] *= beta;
+    int nothing_to_add = k <= 0 || alpha == 0.0f;
+    if (beta != 1.0f && (beta != 0.0f || nothing_to_add)) {
+        for (int i = 0; i < m; i++) {
+            float *row = c + (size_t)i * ldc;
+            if (beta == 0.0f) memset(row, 0, (size_t)n * sizeof(float));
+            else for (int j = 0; j < n; j++) row[j] *= beta;
         }
     }
-    if (k <= 0 || alpha == 0.0f) return;
+    if (nothing_to_add) return;
 
     float *packed_a = workspace;
     float *packed_b = workspace + (size_t)MC * KC;
@@ -175,6 +291,7 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
         int nc = n - j0 < NC ? n - j0 : NC;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = k - p0 < KC ? k - p0 : KC;
+            int overwrite = beta == 0.0f && p0 == 0;
             pack_b(b, ldb, transpose_b, p0, kc, j0, nc, packed_b);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 int mc = m - i0 < MC ? m - i0 : MC;
@@ -186,7 +303,7 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
                         int rows = mc - ib < MR ? mc - ib : MR;
                         const float *ap = packed_a + (size_t)ib * kc;
                         float *tile = c + (size_t)(i0 + ib) * ldc + j0 + jb;
-                        kernel(kc, alpha, ap, bp, tile, ldc, rows, cols);
+                        kernel(kc, alpha, ap, bp, tile, ldc, rows, cols, overwrite);
                     }
                 }
             }

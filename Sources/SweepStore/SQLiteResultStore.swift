@@ -35,8 +35,22 @@ public final class SQLiteResultStore: ResultStore {
         configuration.busyMode = .timeout(Self.busyTimeout)
         // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
         self.path = path
-        database = try DatabasePool(path: path, configuration: configuration)
+        database = try Self.openPool(path: path, configuration: configuration)
         try Schema.migrate(database, path: path)
+    }
+
+    /// Opens the pool, retrying while another process holds the lock: switching a new file to
+    /// WAL mode does not wait on the busy timeout the way reads and writes do, so two processes
+    /// opening the same new file at once would otherwise fail.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
     }
 
     /// The schema version recorded in the file (equal to `schemaVersion` once opened).

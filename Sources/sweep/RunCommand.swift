@@ -178,6 +178,9 @@ final class SweepProgress: Sendable {
                 }
             }
             if interactive { Terminal.status(statusLine(state)) }
+            // A pipe or file gets each line as it happens (stdout is block-buffered there),
+            // so `| tee` shows progress and a killed run leaves its log behind.
+            else { fflush(nil) }
         }
     }
 

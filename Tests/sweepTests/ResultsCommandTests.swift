@@ -225,12 +225,22 @@ struct BadInputCommandTests {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
-    @Test func negativeTopIsRefused() async throws {
+    @Test func topBelowOneIsRefused() async throws {
         let directory = try ScratchDirectory()
         let database = try await tinyDatabase(in: directory)
         let result = try await sweep("leaderboard", "tiny", "--db", database, "--top", "0", in: directory)
         #expect(result.isCleanFailure, "\(result)")
         #expect(result.standardError.contains("--top must be at least 1"))
+    }
+
+    @Test func fileThatIsNotADatabaseIsRefused() async throws {
+        let directory = try ScratchDirectory()
+        let database = try directory.write("notes.sqlite", "these are not tables")
+        let result = try await sweep("leaderboard", "--db", database, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("cannot open the results database"))
+        // The file is left as it was.
+        #expect(try String(contentsOfFile: database, encoding: .utf8) == "these are not tables")
     }
 
     @Test func unknownSubcommandIsRefused() async throws {

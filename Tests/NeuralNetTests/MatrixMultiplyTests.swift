@@ -1,0 +1,70 @@
+import Testing
+@testable import NeuralNet
+
+/// The packed SGEMM against a plain triple loop in double precision, for every transpose
+/// combination, shapes that leave partial tiles and cross the MC/KC/NC block sizes, both
+/// micro-kernels (AVX2 where present, and the portable one), and alpha/beta.
+@Suite struct MatrixMultiplyTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let m, n, k: Int
+        let transposeA, transposeB: Bool
+        let alpha, beta: Float
+        var testDescription: String { "\(m)×\(k)·\(k)×\(n) tA=\(transposeA) tB=\(transposeB) α=\(alpha) β=\(beta)" }
+    }
+
+    static let cases: [Case] = {
+        // (1, 1, 1) and 5×3 tiles; 32×256·128 is the reference trial's layer; 100×300×1100 crosses
+        // MC = 96, KC = 256 and NC = 1024.
+        let shapes = [(1, 1, 1), (5, 3, 2), (7, 33, 13), (32, 256, 128), (13, 17, 300), (100, 1100, 300)]
+        var cases: [Case] = []
+        for (index, (m, n, k)) in shapes.enumerated() {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let (alpha, beta): (Float, Float) = [(1, 0), (2, 1), (0.5, 0.25)][(index + (transposeA ? 1 : 0)) % 3]
+                    cases.append(Case(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta))
+                }
+            }
+        }
+        return cases
+    }()
+
+    @Test(arguments: cases, [false, true])
+    func packedMultiplyMatchesTheDefinition(_ example: Case, portable: Bool) throws {
+        var generator = SplitMix64(seed: UInt64(example.m * 31 + example.n * 7 + example.k))
+        func random(_ rows: Int, _ columns: Int) throws -> Matrix {
+            try Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) })
+        }
+        let a = example.transposeA ? try random(example.k, example.m) : try random(example.m, example.k)
+        let b = example.transposeB ? try random(example.n, example.k) : try random(example.k, example.n)
+        let c = try random(example.m, example.n)
+        let original = c.values
+        GemmWorkspace().multiply(
+            a, transposingFirst: example.transposeA, by: b, transposingSecond: example.transposeB,
+            into: c, alpha: example.alpha, beta: example.beta, portable: portable)
+
+        var worst = 0.0
+        for i in 0..<example.m {
+            for j in 0..<example.n {
+                var sum = 0.0
+                for p in 0..<example.k {
+                    let left = example.transposeA ? a[p, i] : a[i, p]
+                    let right = example.transposeB ? b[j, p] : b[p, j]
+                    sum += Double(left) * Double(right)
+                }
+                let expected = Double(example.alpha) * sum + Double(example.beta) * Double(original[i * example.n + j])
+                worst = max(worst, abs(Double(c[i, j]) - expected))
+            }
+        }
+        // Float32 accumulation of k products of magnitude ≤ 1: error grows like k·2⁻²⁴.
+        #expect(worst <= Double(example.k) * 1e-6 + 1e-6, "largest error \(worst)")
+    }
+
+    @Test func betaZeroOverwritesWhateverTheResultHeld() throws {
+        let a = try Matrix([[1, 2], [3, 4]])
+        let b = try Matrix([[5, 6], [7, 8]])
+        let c = try Matrix([[Float.nan, .infinity], [-.infinity, .nan]])
+        GemmWorkspace().multiply(a, by: b, into: c)
+        // [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]]
+        #expect(c.values == [19, 22, 43, 50])
+    }
+}
