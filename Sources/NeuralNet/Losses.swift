@@ -11,7 +11,9 @@ import Foundation
 /// - bce_with_logits: mean(max(z,0) − z·t + log(1+e^{−|z|})); ∂z = (σ(z) − t)/N
 /// - l1: mean|x−t|; ∂x = sign(x−t)/N.  mse: mean (x−t)²; ∂x = 2(x−t)/N
 /// - smooth_l1: d = x−t; 0.5d²/β if |d| < β else |d| − 0.5β; ∂x = d/β or sign(d), over N
-public enum Loss: String, CaseIterable, Codable, Sendable {
+public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
+    public static let choiceKind = "loss"
+
     case crossEntropy = "cross_entropy"
     case binaryCrossEntropy = "bce"
     case binaryCrossEntropyWithLogits = "bce_with_logits"
@@ -19,17 +21,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
     case mse
     case smoothL1 = "smooth_l1"
 
-    public init(validating name: String) throws(NeuralNetError) {
-        guard let value = Loss(rawValue: name) else {
-            throw .unknownName(kind: "loss", name: name, known: Loss.allCases.map(\.rawValue))
-        }
-        self = value
-    }
 
-    /// Decodes a name, refusing an unknown one with the list of known names.
-    public init(from decoder: any Decoder) throws {
-        self = try Loss(validating: decoder.singleValueContainer().decode(String.self))
-    }
 
     /// Whether the loss expects the output activation applied (probabilities) rather than the
     /// last Linear's z. Cross-entropy and BCE-with-logits fuse the activation for stability.

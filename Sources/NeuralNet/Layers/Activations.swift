@@ -3,7 +3,9 @@ import Foundation
 
 /// Hidden-layer nonlinearities (section 2 of the founding document). One String-backed enum
 /// serves the CLI, the JSON specs and SQLite.
-public enum Activation: String, CaseIterable, Codable, Sendable {
+public enum Activation: String, CaseIterable, Codable, Sendable, NamedChoice {
+    public static let choiceKind = "activation"
+
     case relu, sigmoid, tanh
     case leakyReLU = "leaky_relu"
     case prelu
@@ -31,36 +33,18 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    public init(validating name: String) throws(NeuralNetError) {
-        guard let value = Activation(rawValue: name) else {
-            throw .unknownName(kind: "activation", name: name, known: Activation.allCases.map(\.rawValue))
-        }
-        self = value
-    }
 
-    /// Decodes a name, refusing an unknown one with the list of known names.
-    public init(from decoder: any Decoder) throws {
-        self = try Activation(validating: decoder.singleValueContainer().decode(String.self))
-    }
 }
 
 /// What the output layer applies to the last Linear's z: softmax for several classes, sigmoid
 /// for two, identity for regression. Losses that fuse it (cross-entropy, BCE with logits) take
 /// z directly.
-public enum OutputActivation: String, CaseIterable, Codable, Sendable {
+public enum OutputActivation: String, CaseIterable, Codable, Sendable, NamedChoice {
+    public static let choiceKind = "output activation"
+
     case softmax, sigmoid, identity
 
-    public init(validating name: String) throws(NeuralNetError) {
-        guard let value = OutputActivation(rawValue: name) else {
-            throw .unknownName(kind: "output activation", name: name, known: OutputActivation.allCases.map(\.rawValue))
-        }
-        self = value
-    }
 
-    /// Decodes a name, refusing an unknown one with the list of known names.
-    public init(from decoder: any Decoder) throws {
-        self = try OutputActivation(validating: decoder.singleValueContainer().decode(String.self))
-    }
 }
 
 /// An element-wise activation without parameters: a = f(z).

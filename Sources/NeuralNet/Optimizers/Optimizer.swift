@@ -8,20 +8,12 @@ public protocol Optimizer: AnyObject {
 }
 
 /// The optimizers a configuration can name.
-public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
+public enum OptimizerKind: String, CaseIterable, Codable, Sendable, NamedChoice {
+    public static let choiceKind = "optimizer"
+
     case sgd, momentum, adagrad, rmsprop, adam, adamw
 
-    public init(validating name: String) throws(NeuralNetError) {
-        guard let value = OptimizerKind(rawValue: name) else {
-            throw .unknownName(kind: "optimizer", name: name, known: OptimizerKind.allCases.map(\.rawValue))
-        }
-        self = value
-    }
 
-    /// Decodes a name, refusing an unknown one with the list of known names.
-    public init(from decoder: any Decoder) throws {
-        self = try OptimizerKind(validating: decoder.singleValueContainer().decode(String.self))
-    }
 }
 
 /// An optimizer and its options as a configuration names them, with PyTorch's keyword names in
