@@ -65,12 +65,6 @@ from jax import lax  # noqa: E402
 import sweep_reference as ref  # noqa: E402
 
 
-def parse_hidden(text: str) -> list[int]:
-    widths = [int(w) for w in text.replace(" ", "").split(",") if w]
-    if not widths or any(w <= 0 for w in widths):
-        raise argparse.ArgumentTypeError("--hidden wants positive widths like 128,256")
-    return widths
-
 
 def init_params(key, widths: list[int]):
     """[(W [in, out], b [out])] with W ~ N(0, 2 / fan_in), b = 0."""
@@ -135,7 +129,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=None)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--hidden", type=parse_hidden, default=[128, 256])
+    parser.add_argument("--hidden", type=ref.parse_hidden, default=[128, 256])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)

@@ -48,12 +48,6 @@ from torch import nn  # noqa: E402
 import sweep_reference as ref  # noqa: E402
 
 
-def parse_hidden(text: str) -> list[int]:
-    widths = [int(w) for w in text.replace(" ", "").split(",") if w]
-    if not widths or any(w <= 0 for w in widths):
-        raise argparse.ArgumentTypeError("--hidden wants positive widths like 128,256")
-    return widths
-
 
 def build(input_width: int, hidden: list[int], output_width: int) -> nn.Sequential:
     layers: list[nn.Module] = []
@@ -104,7 +98,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=None)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--hidden", type=parse_hidden, default=[128, 256])
+    parser.add_argument("--hidden", type=ref.parse_hidden, default=[128, 256])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)

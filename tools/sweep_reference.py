@@ -261,3 +261,13 @@ if __name__ == "__main__":
     print(f"phone split seed {REFERENCE_SPLIT_SEED}: train {len(s.train)}, validation {len(s.validation)}, "
           f"test {len(s.test)}; test class counts {np.bincount(data['y_test']).tolist()}")
     print("first test rows:", s.test[:10].tolist())
+
+
+def parse_hidden(text: str) -> list[int]:
+    """--hidden 128,256 for the bench scripts: positive layer widths, comma-separated."""
+    import argparse
+
+    widths = [int(w) for w in text.replace(" ", "").split(",") if w]
+    if not widths or any(w <= 0 for w in widths):
+        raise argparse.ArgumentTypeError("--hidden wants positive widths like 128,256")
+    return widths

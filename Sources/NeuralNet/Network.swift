@@ -39,15 +39,11 @@ public struct NetworkDescription: Codable, Sendable, Hashable {
 
     /// Checks widths, dropout and the initialiser before anything is built.
     public func validate() throws(NeuralNetError) {
-        guard inputWidth > 0 else {
-            throw .invalidValue(setting: "input width", value: "\(inputWidth)", allowed: "must be a positive integer")
-        }
+        try requirePositive(inputWidth, "input width")
         for (index, width) in hiddenWidths.enumerated() where width <= 0 {
             throw .invalidValue(setting: "hidden layer \(index + 1) width", value: "\(width)", allowed: "must be a positive integer")
         }
-        guard outputWidth > 0 else {
-            throw .invalidValue(setting: "output width", value: "\(outputWidth)", allowed: "must be a positive integer")
-        }
+        try requirePositive(outputWidth, "output width")
         guard dropout >= 0, dropout < 1 else {
             throw .invalidValue(setting: "dropout p", value: "\(dropout)", allowed: "must be in [0, 1)")
         }

@@ -23,3 +23,10 @@ public enum NeuralNetError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 }
+
+/// Throws `invalidValue` unless `value` (a width or count) is a positive integer.
+func requirePositive(_ value: Int, _ setting: String) throws(NeuralNetError) {
+    guard value > 0 else {
+        throw .invalidValue(setting: setting, value: "\(value)", allowed: "must be a positive integer")
+    }
+}

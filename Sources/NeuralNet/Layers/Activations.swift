@@ -67,9 +67,7 @@ public final class ElementwiseActivation: Layer {
     public let inputGradient: Matrix
 
     public init(_ function: Function, width: Int) throws(NeuralNetError) {
-        guard width > 0 else {
-            throw .invalidValue(setting: "activation width", value: "\(width)", allowed: "must be a positive integer")
-        }
+        try requirePositive(width, "activation width")
         self.function = function
         inputWidth = width
         output = Matrix(rows: 0, columns: width)
@@ -135,9 +133,7 @@ public final class PReLU: Layer {
     public let inputGradient: Matrix
 
     public init(width: Int, initialSlope: Float = 0.25) throws(NeuralNetError) {
-        guard width > 0 else {
-            throw .invalidValue(setting: "PReLU width", value: "\(width)", allowed: "must be a positive integer")
-        }
+        try requirePositive(width, "PReLU width")
         inputWidth = width
         slope = Parameter(name: "weight", shape: [1])
         slope.value.fill(initialSlope)
@@ -181,9 +177,7 @@ public final class Softmax: Layer {
     public let inputGradient: Matrix
 
     public init(width: Int) throws(NeuralNetError) {
-        guard width > 0 else {
-            throw .invalidValue(setting: "softmax width", value: "\(width)", allowed: "must be a positive integer")
-        }
+        try requirePositive(width, "softmax width")
         inputWidth = width
         output = Matrix(rows: 0, columns: width)
         inputGradient = Matrix(rows: 0, columns: width)

@@ -29,9 +29,7 @@ public final class BatchNorm1d: Layer {
     private var columnSecondSums: [Float]
 
     public init(features: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws(NeuralNetError) {
-        guard features > 0 else {
-            throw .invalidValue(setting: "BatchNorm1d features", value: "\(features)", allowed: "must be a positive integer")
-        }
+        try requirePositive(features, "BatchNorm1d features")
         guard epsilon > 0 else {
             throw .invalidValue(setting: "BatchNorm1d eps", value: "\(epsilon)", allowed: "must be positive")
         }

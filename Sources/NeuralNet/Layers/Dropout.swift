@@ -21,9 +21,7 @@ public final class Dropout: Layer {
                 setting: "dropout probability", value: "\(probability)",
                 allowed: "must be in [0, 1): 0 disables dropout, 1 would drop every unit")
         }
-        guard width > 0 else {
-            throw .invalidValue(setting: "dropout width", value: "\(width)", allowed: "must be a positive integer")
-        }
+        try requirePositive(width, "dropout width")
         self.probability = probability
         inputWidth = width
         output = Matrix(rows: 0, columns: width)

@@ -16,12 +16,8 @@ public final class Linear: Layer {
     public var computesInputGradient = true
 
     public init(inputCount: Int, outputCount: Int) throws(NeuralNetError) {
-        guard inputCount > 0 else {
-            throw .invalidValue(setting: "Linear input width", value: "\(inputCount)", allowed: "must be a positive integer")
-        }
-        guard outputCount > 0 else {
-            throw .invalidValue(setting: "Linear output width", value: "\(outputCount)", allowed: "must be a positive integer")
-        }
+        try requirePositive(inputCount, "Linear input width")
+        try requirePositive(outputCount, "Linear output width")
         inputWidth = inputCount
         outputWidth = outputCount
         weight = Parameter(name: "weight", shape: [outputCount, inputCount])
