@@ -40,6 +40,11 @@ struct RunCommand: AsyncParsableCommand {
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
     }
 
+    /// " --db PATH" when the database is not the default one, for the commands printed to reuse.
+    private var databaseOption: String {
+        store.databasePath == StoreOptions().databasePath ? "" : " --db \(store.databasePath)"
+    }
+
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
@@ -72,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         report(summary, spec: parsed)
         if summary.interrupted {
-            print("interrupted: rerun `sweep run \(spec)` to resume the remaining trials")
+            let dataOption = self.data.map { " --data \($0)" } ?? ""
+            print("interrupted: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to resume the remaining trials")
             throw ExitCode(130)
         }
     }
@@ -85,7 +91,7 @@ struct RunCommand: AsyncParsableCommand {
         print(LeaderboardTable(board: board, testMetric: testMetricName(for: parsed.metric.name)).text(top: 5))
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
-            print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors" + (store.databasePath == "results/sweeps.sqlite" ? "" : " --db \(store.databasePath)"))
+            print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
         }
     }
 }

@@ -46,12 +46,14 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// A short human form for leaderboards: strings bare, numbers without trailing zeros,
+    /// A short human form for leaderboards: strings bare, numbers to four significant digits,
     /// named objects as `adam(lr=0.01)`, lists as `[64,32]`.
     public var shortText: String {
         switch self {
         case .string(let text): return text
-        case .number(let value): return value.compactDescription
+        case .number(let value):
+            // Four significant digits: a drawn learning rate reads 0.006793, not 0.006793100354723485.
+            return value == value.rounded() ? value.compactDescription : String(format: "%.4g", value)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map(\.shortText).joined(separator: ",") + "]"
