@@ -100,3 +100,71 @@ CLONES void sweep_rmsprop_step(float *restrict w, const float *restrict g, float
         }
     }
 }
+
+CLONES void sweep_batch_norm_statistics(const float *restrict x, size_t rows, size_t width, float epsilon,
+                                        float momentum, float *restrict mean, float *restrict variance,
+                                        float *restrict inverse, float *restrict running_mean,
+                                        float *restrict running_variance) {
+    // Two passes (mean, then squared deviations) keep the variance accurate.
+    for (size_t j = 0; j < width; j++) mean[j] = 0, variance[j] = 0;
+    for (size_t row = 0; row < rows; row++) {
+        const float *restrict source = x + row * width;
+        for (size_t j = 0; j < width; j++) mean[j] += source[j];
+    }
+    const float inverse_rows = 1 / (float)rows;
+    for (size_t j = 0; j < width; j++) mean[j] *= inverse_rows;
+    for (size_t row = 0; row < rows; row++) {
+        const float *restrict source = x + row * width;
+        for (size_t j = 0; j < width; j++) {
+            float deviation = source[j] - mean[j];
+            variance[j] += deviation * deviation;
+        }
+    }
+    const float unbiasing = (float)rows / (float)(rows - 1);
+    for (size_t j = 0; j < width; j++) {
+        variance[j] *= inverse_rows;
+        inverse[j] = 1 / sqrtf(variance[j] + epsilon);
+        running_mean[j] = (1 - momentum) * running_mean[j] + momentum * mean[j];
+        running_variance[j] = (1 - momentum) * running_variance[j] + momentum * variance[j] * unbiasing;
+    }
+}
+
+CLONES void sweep_batch_norm_normalize(const float *restrict x, size_t rows, size_t width,
+                                       const float *restrict mean, const float *restrict inverse,
+                                       const float *restrict gamma, const float *restrict beta,
+                                       float *restrict normalized, float *restrict y) {
+    for (size_t row = 0; row < rows; row++) {
+        const size_t offset = row * width;
+        for (size_t j = 0; j < width; j++) {
+            float value = (x[offset + j] - mean[j]) * inverse[j];
+            normalized[offset + j] = value;
+            y[offset + j] = gamma[j] * value + beta[j];
+        }
+    }
+}
+
+CLONES void sweep_batch_norm_backward(const float *restrict dy, const float *restrict normalized, size_t rows,
+                                      size_t width, const float *restrict gamma, const float *restrict inverse,
+                                      int training, float *restrict d_gamma, float *restrict d_beta,
+                                      float *restrict dx) {
+    for (size_t j = 0; j < width; j++) d_gamma[j] = 0, d_beta[j] = 0;
+    for (size_t row = 0; row < rows; row++) {
+        const size_t offset = row * width;
+        for (size_t j = 0; j < width; j++) {
+            d_gamma[j] += dy[offset + j] * normalized[offset + j];
+            d_beta[j] += dy[offset + j];
+        }
+    }
+    const float n = (float)rows;
+    for (size_t row = 0; row < rows; row++) {
+        const size_t offset = row * width;
+        if (training) {
+            for (size_t j = 0; j < width; j++) {
+                float factor = gamma[j] * inverse[j] / n;
+                dx[offset + j] = factor * (n * dy[offset + j] - d_beta[j] - normalized[offset + j] * d_gamma[j]);
+            }
+        } else {
+            for (size_t j = 0; j < width; j++) dx[offset + j] = dy[offset + j] * gamma[j] * inverse[j];
+        }
+    }
+}

@@ -42,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// " --db PATH" when the database is not the default one, for the commands printed to reuse.
     private var databaseOption: String {
-        store.databasePath == StoreOptions().databasePath ? "" : " --db \(store.databasePath)"
+        store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.databasePath)"
     }
 
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }

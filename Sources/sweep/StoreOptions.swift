@@ -5,8 +5,10 @@ import SweepStore
 
 /// The results database option every sweep command shares.
 struct StoreOptions: ParsableArguments {
+    static let defaultPath = "results/sweeps.sqlite"
+
     @Option(name: .customLong("db"), help: "The results database (created if missing).")
-    var databasePath = "results/sweeps.sqlite"
+    var databasePath = StoreOptions.defaultPath
 
     func openStore(mustExist: Bool = false) throws -> SQLiteResultStore {
         if mustExist, !FileManager.default.fileExists(atPath: databasePath) {

@@ -45,6 +45,23 @@ void sweep_rmsprop_step(float *w, const float *g, float *square_average, float *
                         size_t count, float rate, float decay, float alpha, float epsilon,
                         float momentum);
 
+/// BatchNorm1d statistics of x[rows × width] in training: the batch mean and biased variance
+/// per column, inverse[j] = 1/√(var + ε), and the running statistics moved by `momentum`
+/// towards the mean and the unbiased variance var·rows/(rows−1). `mean` and `variance` are
+/// scratch outputs of `width` floats.
+void sweep_batch_norm_statistics(const float *x, size_t rows, size_t width, float epsilon, float momentum,
+                                 float *mean, float *variance, float *inverse, float *running_mean,
+                                 float *running_variance);
+/// x̂ = (x − mean)·inverse and y = γx̂ + β, row by row.
+void sweep_batch_norm_normalize(const float *x, size_t rows, size_t width, const float *mean,
+                                const float *inverse, const float *gamma, const float *beta,
+                                float *normalized, float *y);
+/// ∂γ = Σ ∂y·x̂, ∂β = Σ ∂y; training: ∂x = γ·inverse/n · (n∂y − ∂β − x̂∂γ); evaluation
+/// (`training` 0): ∂x = ∂y·γ·inverse.
+void sweep_batch_norm_backward(const float *dy, const float *normalized, size_t rows, size_t width,
+                               const float *gamma, const float *inverse, int training, float *d_gamma,
+                               float *d_beta, float *dx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Batch normalisation over the rows of a [batch, features] matrix, PyTorch's `nn.BatchNorm1d`.
@@ -15,18 +16,20 @@ public final class BatchNorm1d: Layer {
     public let momentum: Float
     public let scale: Parameter
     public let shift: Parameter
-    public private(set) var runningMean: [Float]
-    public private(set) var runningVariance: [Float]
     public private(set) var batchesTracked: Int = 0
     public let output: Matrix
     public let inputGradient: Matrix
+    /// Running mean and (unbiased) variance, 1 × features each.
+    private let runningMeanStorage: Matrix
+    private let runningVarianceStorage: Matrix
     /// x̂ from the last forward pass.
     private let lastNormalized: Matrix
     /// 1/√(σ² + ε) per feature from the last forward pass (batch or running variance).
-    private var lastInverseDeviation: [Float]
+    private let lastInverseDeviation: Matrix
     private var lastMode: Mode = .training
-    private var columnSums: [Float]
-    private var columnSecondSums: [Float]
+    /// The last training batch's mean and biased variance.
+    private let batchMean: Matrix
+    private let batchVariance: Matrix
 
     public init(features: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws(NeuralNetError) {
         try requirePositive(features, "BatchNorm1d features")
@@ -42,15 +45,18 @@ public final class BatchNorm1d: Layer {
         scale = Parameter(name: "weight", shape: [features])
         scale.value.fill(1)
         shift = Parameter(name: "bias", shape: [features])
-        runningMean = Array(repeating: 0, count: features)
-        runningVariance = Array(repeating: 1, count: features)
+        runningMeanStorage = Matrix(rows: 1, columns: features, repeating: 0)
+        runningVarianceStorage = Matrix(rows: 1, columns: features, repeating: 1)
         output = Matrix(rows: 0, columns: features)
         inputGradient = Matrix(rows: 0, columns: features)
         lastNormalized = Matrix(rows: 0, columns: features)
-        lastInverseDeviation = Array(repeating: 1, count: features)
-        columnSums = Array(repeating: 0, count: features)
-        columnSecondSums = Array(repeating: 0, count: features)
+        lastInverseDeviation = Matrix(rows: 1, columns: features, repeating: 1)
+        batchMean = Matrix(rows: 1, columns: features)
+        batchVariance = Matrix(rows: 1, columns: features)
     }
+
+    public var runningMean: [Float] { runningMeanStorage.values }
+    public var runningVariance: [Float] { runningVarianceStorage.values }
 
     public var parameters: [Parameter] { [scale, shift] }
 
@@ -67,8 +73,8 @@ public final class BatchNorm1d: Layer {
         guard mean.count == inputWidth, variance.count == inputWidth else {
             throw .shapeMismatch("BatchNorm1d(\(inputWidth)) running statistics need \(inputWidth) values each")
         }
-        runningMean = mean
-        runningVariance = variance
+        try runningMeanStorage.assign(mean)
+        try runningVarianceStorage.assign(variance)
         self.batchesTracked = batchesTracked
     }
 
@@ -81,91 +87,28 @@ public final class BatchNorm1d: Layer {
         }
         output.resize(rows: rows)
         lastNormalized.resize(rows: rows)
-        let x = input.pointer
+        let mean: Matrix
         if context.mode == .training {
-            columnSums.withUnsafeMutableBufferPointer { mean in
-                columnSecondSums.withUnsafeMutableBufferPointer { variance in
-                    // Two passes (mean, then squared deviations) keep the variance accurate.
-                    mean.update(repeating: 0)
-                    variance.update(repeating: 0)
-                    for row in 0..<rows {
-                        let source = x + row * width
-                        for j in 0..<width { mean[j] += source[j] }
-                    }
-                    let inverseRows = 1 / Float(rows)
-                    for j in 0..<width { mean[j] *= inverseRows }
-                    for row in 0..<rows {
-                        let source = x + row * width
-                        for j in 0..<width {
-                            let deviation = source[j] - mean[j]
-                            variance[j] += deviation * deviation
-                        }
-                    }
-                    for j in 0..<width { variance[j] *= inverseRows }
-                    let unbiasing = Float(rows) / Float(rows - 1)
-                    for j in 0..<width {
-                        lastInverseDeviation[j] = 1 / (variance[j] + epsilon).squareRoot()
-                        runningMean[j] = (1 - momentum) * runningMean[j] + momentum * mean[j]
-                        runningVariance[j] = (1 - momentum) * runningVariance[j] + momentum * variance[j] * unbiasing
-                    }
-                }
-            }
+            sweep_batch_norm_statistics(
+                input.pointer, rows, width, epsilon, momentum, batchMean.pointer, batchVariance.pointer,
+                lastInverseDeviation.pointer, runningMeanStorage.pointer, runningVarianceStorage.pointer)
             batchesTracked += 1
-            normalize(input, mean: columnSums)
+            mean = batchMean
         } else {
-            for j in 0..<width { lastInverseDeviation[j] = 1 / (runningVariance[j] + epsilon).squareRoot() }
-            normalize(input, mean: runningMean)
+            let variance = runningVarianceStorage.pointer, inverse = lastInverseDeviation.pointer
+            for j in 0..<width { inverse[j] = 1 / (variance[j] + epsilon).squareRoot() }
+            mean = runningMeanStorage
         }
-    }
-
-    private func normalize(_ input: Matrix, mean: [Float]) {
-        let width = inputWidth
-        let x = input.pointer, normalized = lastNormalized.pointer, y = output.pointer
-        let gamma = scale.value.pointer, beta = shift.value.pointer
-        mean.withUnsafeBufferPointer { mean in
-            lastInverseDeviation.withUnsafeBufferPointer { inverse in
-                for row in 0..<input.rows {
-                    let offset = row * width
-                    for j in 0..<width {
-                        let value = (x[offset + j] - mean[j]) * inverse[j]
-                        normalized[offset + j] = value
-                        y[offset + j] = gamma[j] * value + beta[j]
-                    }
-                }
-            }
-        }
+        sweep_batch_norm_normalize(
+            input.pointer, rows, width, mean.pointer, lastInverseDeviation.pointer, scale.value.pointer,
+            shift.value.pointer, lastNormalized.pointer, output.pointer)
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
-        let rows = input.rows, width = inputWidth
-        inputGradient.resize(rows: rows)
-        let dy = outputGradient.pointer, normalized = lastNormalized.pointer, dx = inputGradient.pointer
-        let gamma = scale.value.pointer, dGamma = scale.gradient.pointer, dBeta = shift.gradient.pointer
-        dGamma.update(repeating: 0, count: width)
-        dBeta.update(repeating: 0, count: width)
-        for row in 0..<rows {
-            let offset = row * width
-            for j in 0..<width {
-                dGamma[j] += dy[offset + j] * normalized[offset + j]
-                dBeta[j] += dy[offset + j]
-            }
-        }
-        lastInverseDeviation.withUnsafeBufferPointer { inverse in
-            if lastMode == .training {
-                let n = Float(rows)
-                for row in 0..<rows {
-                    let offset = row * width
-                    for j in 0..<width {
-                        let factor = gamma[j] * inverse[j] / n
-                        dx[offset + j] = factor * (n * dy[offset + j] - dBeta[j] - normalized[offset + j] * dGamma[j])
-                    }
-                }
-            } else {
-                for row in 0..<rows {
-                    let offset = row * width
-                    for j in 0..<width { dx[offset + j] = dy[offset + j] * gamma[j] * inverse[j] }
-                }
-            }
-        }
+        inputGradient.resize(rows: input.rows)
+        sweep_batch_norm_backward(
+            outputGradient.pointer, lastNormalized.pointer, input.rows, inputWidth, scale.value.pointer,
+            lastInverseDeviation.pointer, lastMode == .training ? 1 : 0, scale.gradient.pointer,
+            shift.gradient.pointer, inputGradient.pointer)
     }
 }

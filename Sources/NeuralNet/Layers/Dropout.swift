@@ -41,9 +41,13 @@ public final class Dropout: Layer {
         lastMask.resize(rows: input.rows)
         let mask = lastMask.pointer
         let scale = 1 / (1 - probability)
+        // A local copy of the generator: mutating it through the context in the loop would pay an
+        // exclusivity check per element.
+        var generator = context.generator
         for i in 0..<count {
-            mask[i] = context.generator.nextUnitFloat() < probability ? 0 : scale
+            mask[i] = generator.nextUnitFloat() < probability ? 0 : scale
         }
+        context.generator = generator
         sweep_multiply(x, mask, y, count)
     }
 
