@@ -18,7 +18,8 @@ let package = Package(
         // AVX2/FMA code at run time without the user setting anything.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]
         ),
         .target(name: "NeuralNet", dependencies: ["CKernels"]),
         .target(name: "Datasets", dependencies: ["NeuralNet"]),

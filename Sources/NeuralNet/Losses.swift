@@ -121,17 +121,23 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
             let zRow = z + row * classes
             var largest = -Float.infinity
             for j in 0..<classes { largest = max(largest, zRow[j]) }
+            // Each e^{z−max} once: summed for the loss and, divided by the sum, the softmax.
             var sum: Double = 0
-            for j in 0..<classes { sum += Foundation.exp(Double(zRow[j] - largest)) }
-            let logSumExp = Double(largest) + Foundation.log(sum)
-            total += logSumExp - Double(zRow[Int(label)])
             if let dx {
                 let dRow = dx + row * classes
                 for j in 0..<classes {
-                    let probability = Float(Foundation.exp(Double(zRow[j]) - logSumExp))
-                    dRow[j] = (probability - (j == Int(label) ? 1 : 0)) * inverseRows
+                    dRow[j] = expf(zRow[j] - largest)
+                    sum += Double(dRow[j])
                 }
+                let inverseSum = Float(1 / sum)
+                for j in 0..<classes {
+                    dRow[j] = (dRow[j] * inverseSum - (j == Int(label) ? 1 : 0)) * inverseRows
+                }
+            } else {
+                for j in 0..<classes { sum += Double(expf(zRow[j] - largest)) }
             }
+            let logSumExp = Double(largest) + Foundation.log(sum)
+            total += logSumExp - Double(zRow[Int(label)])
         }
         return Float(total / Double(rows))
     }

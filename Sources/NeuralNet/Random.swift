@@ -63,6 +63,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
 
 extension MutableCollection where Self: RandomAccessCollection, Index == Int {
     /// Fisher–Yates from the last index down: `for i in (1..<n).reversed() { j = rng.nextIndex(below: i + 1); swap(i, j) }`.
+    // Inlinable so that callers in other modules get it specialised for their collection; the
+    // generic version costs a protocol call per swap.
+    @inlinable
     public mutating func shuffleReproducibly(using generator: inout SplitMix64) {
         guard count > 1 else { return }
         for i in stride(from: endIndex - 1, to: startIndex, by: -1) {

@@ -98,16 +98,24 @@ extension SQLiteResultStore {
 
     static func replaceMetrics(_ db: Database, trialID: Int64, metrics: [String: Double]) throws {
         try db.execute(sql: "DELETE FROM trial_metrics WHERE trial_id = ?", arguments: [trialID])
+        // One prepared statement for every row (GRDB caches it per connection).
+        let insert = try db.cachedStatement(sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (?, ?, ?, ?)")
         for (name, number) in metrics {
             let stored = StoredNumber(number)
-            try db.execute(
-                sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (?, ?, ?, ?)",
-                arguments: [trialID, name, stored.value, stored.kind?.rawValue])
+            try insert.execute(arguments: [trialID, name, stored.value, stored.kind?.rawValue])
         }
     }
 
     static func replaceEpochs(_ db: Database, trialID: Int64, epochs: [EpochRecord]) throws {
         try db.execute(sql: "DELETE FROM epochs WHERE trial_id = ?", arguments: [trialID])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
+                train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
+                validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
+            VALUES (:trial_id, :fold, :epoch, :train_loss, :train_loss_kind, :train_metric,
+                :train_metric_kind, :validation_loss, :validation_loss_kind, :validation_metric,
+                :validation_metric_kind, :learning_rate, :learning_rate_kind, :seconds, :seconds_kind)
+            """)
         for epoch in epochs {
             var arguments: [String: (any DatabaseValueConvertible)?] = [
                 "trial_id": trialID, "fold": epoch.fold, "epoch": epoch.epoch,
@@ -120,16 +128,7 @@ extension SQLiteResultStore {
             for (column, number) in numbers {
                 arguments.merge(StoredNumber(number).arguments(column: column)) { $1 }
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
-                        train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
-                        validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
-                    VALUES (:trial_id, :fold, :epoch, :train_loss, :train_loss_kind, :train_metric,
-                        :train_metric_kind, :validation_loss, :validation_loss_kind, :validation_metric,
-                        :validation_metric_kind, :learning_rate, :learning_rate_kind, :seconds, :seconds_kind)
-                    """,
-                arguments: StatementArguments(arguments))
+            try insert.execute(arguments: StatementArguments(arguments))
         }
     }
 

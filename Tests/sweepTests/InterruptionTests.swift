@@ -112,9 +112,10 @@ struct InterruptionTests {
             // Each trial takes tens of milliseconds, so the kill lands while the sweep runs.
             #expect(result.endedBySignal && result.status == SIGKILL, "the sweep was not killed mid-run:\n\(result)")
             #expect(completeBefore.count >= completions)
-            // A killed process leaves at most its two running trials behind as running.
+            // A killed process leaves at most its trials in flight behind as running: per worker
+            // (--jobs 2) one in training and one trained whose result was still being stored.
             let running = trials.filter { $0.status == .running }.count
-            #expect(running <= 2)
+            #expect(running <= 4)
             runningLeftBehind.append(running)
             // Nothing that was complete is lost or changed by a kill or by the resume that follows.
             let complete = trials.filter { $0.status == .complete }

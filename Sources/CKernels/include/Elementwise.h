@@ -16,6 +16,15 @@ void sweep_leaky_relu_forward(const float *x, float *y, size_t count, float slop
 /// dx[i] = x[i] > 0 ? dy[i] : slope·dy[i].
 void sweep_leaky_relu_backward(const float *x, const float *dy, float *dx, size_t count, float slope);
 
+/// y[i] = tanh(x[i]); on AVX2 with glibc's vector math library, 8 at a time.
+void sweep_tanh_forward(const float *x, float *y, size_t count);
+/// dx[i] = dy[i]·(1 − y[i]²), from the forward output y.
+void sweep_tanh_backward(const float *y, const float *dy, float *dx, size_t count);
+/// y[i] = 1/(1 + e^{−x[i]}); on AVX2 with glibc's vector math library, 8 at a time.
+void sweep_sigmoid_forward(const float *x, float *y, size_t count);
+/// dx[i] = dy[i]·y[i]·(1 − y[i]), from the forward output y.
+void sweep_sigmoid_backward(const float *y, const float *dy, float *dx, size_t count);
+
 /// y[i] = x[i] · mask[i]; dropout's forward and backward alike.
 void sweep_multiply(const float *x, const float *mask, float *y, size_t count);
 

@@ -90,9 +90,9 @@ public final class ElementwiseActivation: Layer {
         let z = input.pointer, a = output.pointer, count = input.count
         switch function {
         case .sigmoid:
-            for i in 0..<count { a[i] = 1 / (1 + expf(-z[i])) }
+            sweep_sigmoid_forward(z, a, count)
         case .tanh:
-            for i in 0..<count { a[i] = tanhf(z[i]) }
+            sweep_tanh_forward(z, a, count)
         case .relu:
             sweep_leaky_relu_forward(z, a, count, 0)
         case .leakyReLU(let slope):
@@ -108,9 +108,9 @@ public final class ElementwiseActivation: Layer {
         let dz = inputGradient.pointer, count = input.count
         switch function {
         case .sigmoid:
-            for i in 0..<count { dz[i] = da[i] * a[i] * (1 - a[i]) }
+            sweep_sigmoid_backward(a, da, dz, count)
         case .tanh:
-            for i in 0..<count { dz[i] = da[i] * (1 - a[i] * a[i]) }
+            sweep_tanh_backward(a, da, dz, count)
         case .relu:
             sweep_leaky_relu_backward(z, da, dz, count, 0)
         case .leakyReLU(let slope):

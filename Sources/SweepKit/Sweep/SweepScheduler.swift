@@ -119,16 +119,25 @@ public actor SweepScheduler {
         trainingSeconds += outcome.record.trainSeconds ?? 0
     }
 
+    /// One worker: trains trials one after another on its thread. A finished trial is stored by
+    /// the results actor while the worker already trains the next one, so the SQLite write is
+    /// off the training thread; the worker checks that write succeeded before storing another,
+    /// and waits for the last one before it returns.
     private func work(on executor: ThreadExecutor) async throws {
+        var pendingWrite: Task<Void, any Error>?
         while let plan = nextPlan() {
             let startedAt = Date()
             try await results.markRunning(plan.number, at: startedAt)
             onEvent(.trialStarted(number: plan.number))
             let trial = TrialActor(plan: plan, data: data, executor: executor)
             let outcome = await trial.run(stop: stop, startedAt: startedAt)
-            try await results.finish(outcome)
+            try await pendingWrite?.value
             record(outcome)
-            onEvent(.trialFinished(outcome.record))
+            pendingWrite = Task { [results, onEvent] in
+                try await results.finish(outcome)
+                onEvent(.trialFinished(outcome.record))
+            }
         }
+        try await pendingWrite?.value
     }
 }

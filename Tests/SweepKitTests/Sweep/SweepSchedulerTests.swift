@@ -189,8 +189,9 @@ extension SweepSchedulerTests {
             spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: 2),
             stop: StopSignal(), onEvent: log.append)
         await #expect(throws: FailingStore.DiskFull.self) { _ = try await scheduler.run() }
-        // Trial 2's result could not be stored; at most the trial then running on the other
-        // worker and one more may start after it, not the whole remaining sweep.
-        #expect(log.startedTrials.count <= 4, "started \(log.startedTrials) after the store failed")
+        // Trial 2's result could not be stored. Its worker learns of that after training its next
+        // trial (writes overlap training), and the other worker finishes the trial it is on, so a
+        // few trials start after it, never the whole remaining sweep of 8.
+        #expect(log.startedTrials.count <= 5, "started \(log.startedTrials) after the store failed")
     }
 }
