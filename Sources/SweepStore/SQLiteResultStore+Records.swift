@@ -108,27 +108,24 @@ extension SQLiteResultStore {
 
     static func replaceEpochs(_ db: Database, trialID: Int64, epochs: [EpochRecord]) throws {
         try db.execute(sql: "DELETE FROM epochs WHERE trial_id = ?", arguments: [trialID])
+        // Positional arguments from one reused array: this runs for every epoch of every trial.
         let insert = try db.cachedStatement(sql: """
             INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
                 train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
                 validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
-            VALUES (:trial_id, :fold, :epoch, :train_loss, :train_loss_kind, :train_metric,
-                :train_metric_kind, :validation_loss, :validation_loss_kind, :validation_metric,
-                :validation_metric_kind, :learning_rate, :learning_rate_kind, :seconds, :seconds_kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(15)
         for epoch in epochs {
-            var arguments: [String: (any DatabaseValueConvertible)?] = [
-                "trial_id": trialID, "fold": epoch.fold, "epoch": epoch.epoch,
-            ]
-            let numbers: [(String, Double?)] = [
-                ("train_loss", epoch.trainLoss), ("train_metric", epoch.trainMetric),
-                ("validation_loss", epoch.validationLoss), ("validation_metric", epoch.validationMetric),
-                ("learning_rate", epoch.learningRate), ("seconds", epoch.seconds),
-            ]
-            for (column, number) in numbers {
-                arguments.merge(StoredNumber(number).arguments(column: column)) { $1 }
+            values.removeAll(keepingCapacity: true)
+            values += [trialID, epoch.fold, epoch.epoch]
+            for number in [epoch.trainLoss, epoch.trainMetric, epoch.validationLoss, epoch.validationMetric, epoch.learningRate, epoch.seconds] {
+                let stored = StoredNumber(number)
+                values.append(stored.value)
+                values.append(stored.kind?.rawValue)
             }
-            try insert.execute(arguments: StatementArguments(arguments))
+            try insert.execute(arguments: StatementArguments(values))
         }
     }
 

@@ -53,6 +53,8 @@ public actor SweepScheduler {
     private let data: PreparedData
     private let options: SweepRunOptions
     private let stop: StopSignal
+    /// Raised when a result could not be stored: no trial starts after it, and running ones stop.
+    private let storageFailed = StopSignal()
     private let results: ResultsActor
     private let onEvent: @Sendable (SweepEvent) -> Void
     private var queue: ArraySlice<TrialPlan> = []
@@ -110,7 +112,7 @@ public actor SweepScheduler {
     private func nextPlan() -> TrialPlan? {
         // A worker that failed (its result could not be stored) cancels the others: they stop
         // taking trials rather than train the rest of the sweep for nothing.
-        guard !stop.isRaised, !Task.isCancelled else { return nil }
+        guard !stop.isRaised, !storageFailed.isRaised, !Task.isCancelled else { return nil }
         return queue.popFirst()
     }
 
@@ -130,11 +132,17 @@ public actor SweepScheduler {
             try await results.markRunning(plan.number, at: startedAt)
             onEvent(.trialStarted(number: plan.number))
             let trial = TrialActor(plan: plan, data: data, executor: executor)
-            let outcome = await trial.run(stop: stop, startedAt: startedAt)
+            let outcome = await trial.run(
+                shouldStop: { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }, startedAt: startedAt)
             try await pendingWrite?.value
             record(outcome)
-            pendingWrite = Task { [results, onEvent] in
-                try await results.finish(outcome)
+            pendingWrite = Task { [results, onEvent, storageFailed] in
+                do {
+                    try await results.finish(outcome)
+                } catch {
+                    storageFailed.raise()
+                    throw error
+                }
                 onEvent(.trialFinished(outcome.record))
             }
         }

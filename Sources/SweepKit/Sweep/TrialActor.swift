@@ -23,7 +23,8 @@ actor TrialActor {
         self.executor = executor
     }
 
-    func run(stop: StopSignal, startedAt: Date) -> TrialOutcome {
+    /// Trains the trial; `shouldStop` is asked before every batch.
+    func run(shouldStop: @Sendable () -> Bool, startedAt: Date) -> TrialOutcome {
         var record = TrialRecord(plan: plan, status: .running, startedAt: startedAt)
         let configuration: TrainingConfiguration
         do {
@@ -36,7 +37,7 @@ actor TrialActor {
         }
         do {
             let trainer = try Trainer(configuration: configuration, data: data)
-            let result = try trainer.run(shouldStop: { stop.isRaised })
+            let result = try trainer.run(shouldStop: shouldStop)
             record.endedAt = Date()
             record.trainSeconds = result.trainSeconds
             record.epochsRun = result.epochs.count
