@@ -193,12 +193,16 @@ struct BenchReport {
 
                 """
         }
-        if let outside, outside >= 0.02 {
+        if (outside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
+            let one = sweeps.first { $0.jobs == 1 }
             text += """
 
-                Time outside training includes workers idling while the last trials finish, the per-trial SQLite
-                transaction (trial row, metrics, one row per epoch, weights) and the actor hand-offs; with trials of a
-                fraction of a second these fixed costs are a few per cent.
+                Why the sweep targets are missed at --jobs 2: each trial also costs about 7 ms of CPU outside its
+                training loop (its SQLite transaction with one row per epoch and the weights, JSON, actor
+                hand-offs). With --jobs 1 that work runs on the idle second core while the worker already trains
+                the next trial, so the share outside training is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. With --jobs 2 both cores
+                train and that work takes its time from them, and the last trial of the sweep runs alone; both show
+                up as time outside training and cap the speed-up near 1.8×. Longer trials make both smaller.
 
                 """
         }
