@@ -141,20 +141,21 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
     }
 }
 
-// The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR) over kc steps from
-// packed panels (MR floats of A and NR floats of B per step). `overwrite` stores the result
+// The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR) over kc steps: per
+// step MR consecutive floats of A (`a_step` apart: a packed panel, or a transposed A in place)
+// and NR floats of B's packed panel. `overwrite` stores the result
 // instead of adding it to C, which saves zeroing C first when beta is 0.
 
-static void micro_portable(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
-                           int rows, int cols, int overwrite) {
+static void micro_portable(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+                           int ldc, int rows, int cols, int overwrite) {
     float acc[MR][NR];
     memset(acc, 0, sizeof(acc));
     for (int p = 0; p < kc; p++) {
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             float ai = ap[i];
             for (int j = 0; j < NR; j++) acc[i][j] += ai * bp[j];
         }
-        ap += MR;
+        ap += a_step;
         bp += NR;
     }
     for (int i = 0; i < rows; i++)
@@ -198,8 +199,8 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
 // The full 6×16 tile: 12 accumulators, two B vectors and one broadcast fill 15 of the 16 ymm
 // registers, so it is written out by hand to keep the compiler from shuffling them.
 __attribute__((target("avx2,fma")))
-static void micro_avx2_full(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
-                            int cols, int overwrite) {
+static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+                            int ldc, int cols, int overwrite) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -216,7 +217,7 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, const float *b
         a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
         a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
         a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-        ap += MR;
+        ap += a_step;
         bp += NR;
     }
     const __m256 low[MR] = {c00, c10, c20, c30, c40, c50};
@@ -226,8 +227,8 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, const float *b
 
 // A tile of R < MR rows (the last rows of a batch): only R rows of work, not MR.
 __attribute__((target("avx2,fma"), always_inline))
-static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, const float *bp,
-                                      float *c, int ldc, int cols, int overwrite) {
+static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, long a_step,
+                                      const float *bp, float *c, int ldc, int cols, int overwrite) {
     __m256 low[MR], high[MR];
     for (int i = 0; i < R; i++) low[i] = high[i] = _mm256_setzero_ps();
     for (int p = 0; p < kc; p++) {
@@ -238,7 +239,7 @@ static inline void micro_avx2_partial(const int R, int kc, float alpha, const fl
             low[i] = _mm256_fmadd_ps(ai, b0, low[i]);
             high[i] = _mm256_fmadd_ps(ai, b1, high[i]);
         }
-        ap += MR;
+        ap += a_step;
         bp += NR;
     }
     store_tile(R, low, high, alpha, c, ldc, cols, overwrite);
@@ -246,8 +247,9 @@ static inline void micro_avx2_partial(const int R, int kc, float alpha, const fl
 
 #define MICRO_AVX2_PARTIAL(R)                                                                          \
     __attribute__((target("avx2,fma"))) static void micro_avx2_##R(                                  \
-        int kc, float alpha, const float *ap, const float *bp, float *c, int ldc, int cols, int overwrite) { \
-        micro_avx2_partial(R, kc, alpha, ap, bp, c, ldc, cols, overwrite);                             \
+        int kc, float alpha, const float *ap, long a_step, const float *bp, float *c, int ldc, int cols,  \
+        int overwrite) {                                                                               \
+        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite);                     \
     }
 MICRO_AVX2_PARTIAL(1)
 MICRO_AVX2_PARTIAL(2)
@@ -255,20 +257,20 @@ MICRO_AVX2_PARTIAL(3)
 MICRO_AVX2_PARTIAL(4)
 MICRO_AVX2_PARTIAL(5)
 
-static void micro_avx2(int kc, float alpha, const float *ap, const float *bp, float *c, int ldc,
-                       int rows, int cols, int overwrite) {
+static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+                       int ldc, int rows, int cols, int overwrite) {
     switch (rows) {
-    case 6: micro_avx2_full(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
-    case 5: micro_avx2_5(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
-    case 4: micro_avx2_4(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
-    case 3: micro_avx2_3(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
-    case 2: micro_avx2_2(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
-    default: micro_avx2_1(kc, alpha, ap, bp, c, ldc, cols, overwrite); break;
+    case 6: micro_avx2_full(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    case 5: micro_avx2_5(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    case 4: micro_avx2_4(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    case 3: micro_avx2_3(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    case 2: micro_avx2_2(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    default: micro_avx2_1(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
     }
 }
 #endif
 
-typedef void (*micro_kernel)(int, float, const float *, const float *, float *, int, int, int, int);
+typedef void (*micro_kernel)(int, float, const float *, long, const float *, float *, int, int, int, int);
 
 static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
                       float alpha, const float *a, int lda, const float *b, int ldb, float beta,
@@ -295,15 +297,18 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
             pack_b(b, ldb, transpose_b, p0, kc, j0, nc, packed_b);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 int mc = m - i0 < MC ? m - i0 : MC;
-                pack_a(a, lda, transpose_a, i0, mc, p0, kc, packed_a);
+                // A stored transposed already has each step's MR values side by side, one row of
+                // the stored matrix apart: the kernel reads it in place. Otherwise it is packed.
+                if (!transpose_a) pack_a(a, lda, 0, i0, mc, p0, kc, packed_a);
                 for (int jb = 0; jb < nc; jb += NR) {
                     int cols = nc - jb < NR ? nc - jb : NR;
                     const float *bp = packed_b + (size_t)jb * kc;
                     for (int ib = 0; ib < mc; ib += MR) {
                         int rows = mc - ib < MR ? mc - ib : MR;
-                        const float *ap = packed_a + (size_t)ib * kc;
+                        const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)ib * kc;
+                        long a_step = transpose_a ? lda : MR;
                         float *tile = c + (size_t)(i0 + ib) * ldc + j0 + jb;
-                        kernel(kc, alpha, ap, bp, tile, ldc, rows, cols, overwrite);
+                        kernel(kc, alpha, ap, a_step, bp, tile, ldc, rows, cols, overwrite);
                     }
                 }
             }
