@@ -57,9 +57,6 @@ public actor SweepScheduler {
     private let storageFailed = StopSignal()
     private let results: ResultsActor
     private let onEvent: @Sendable (SweepEvent) -> Void
-    private var queue: ArraySlice<TrialPlan> = []
-    private var trialsRun = 0
-    private var trainingSeconds = 0.0
 
     public init(
         spec: SweepSpec, data: PreparedData, store: any ResultStore, options: SweepRunOptions,
@@ -77,21 +74,26 @@ public actor SweepScheduler {
         let start = Date()
         let stored = try await results.prepare(spec, restart: options.restart)
         let finished = Set(stored.filter { $0.status.isFinal }.map(\.number))
-        queue = ArraySlice(spec.plans.filter { !finished.contains($0.number) })
-        onEvent(.planned(total: spec.plans.count, finished: finished.count, toRun: queue.count, resumed: !finished.isEmpty))
+        let plans = spec.plans.filter { !finished.contains($0.number) }
+        onEvent(.planned(total: spec.plans.count, finished: finished.count, toRun: plans.count, resumed: !finished.isEmpty))
 
-        let workerCount = max(1, min(options.jobs, queue.count))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<workerCount {
-                let executor = ThreadExecutor(name: "sweep-trial-\(worker + 1)")
-                group.addTask { [self] in
-                    defer { executor.shutdown() }
-                    try await work(on: executor)
-                }
+        let queue = TrialQueue(plans)
+        let workerCount = max(1, min(options.jobs, plans.count))
+        var trialsRun = 0
+        var trainingSeconds = 0.0
+        try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
+            for number in 1...workerCount {
+                let worker = TrialWorker(
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), data: data, results: results,
+                    stop: stop, storageFailed: storageFailed, onEvent: onEvent)
+                group.addTask { try await worker.run(queue) }
             }
             // Not `waitForAll()`, which waits for every worker before rethrowing: the first
             // failure leaves the group at once, which cancels the other workers.
-            for try await _ in group {}
+            for try await totals in group {
+                trialsRun += totals.trials
+                trainingSeconds += totals.trainingSeconds
+            }
         }
 
         let interrupted = stop.isRaised
@@ -108,36 +110,76 @@ public actor SweepScheduler {
             trials: try await results.trials(), interrupted: interrupted,
             wallSeconds: Date().timeIntervalSince(start), trialsRun: trialsRun, trainingSeconds: trainingSeconds)
     }
+}
 
-    private func nextPlan() -> TrialPlan? {
-        // A worker that failed (its result could not be stored) cancels the others: they stop
-        // taking trials rather than train the rest of the sweep for nothing.
-        guard !stop.isRaised, !storageFailed.isRaised, !Task.isCancelled else { return nil }
-        return queue.popFirst()
+/// The plans not yet handed out. Workers take from it on their own threads, so that moving on
+/// to the next trial needs no hop to a shared actor.
+final class TrialQueue: @unchecked Sendable {
+    // `plans` is guarded by `lock`.
+    private let lock = NSLock()
+    private var plans: ArraySlice<TrialPlan>
+
+    init(_ plans: [TrialPlan]) {
+        self.plans = ArraySlice(plans)
     }
 
-    private func record(_ outcome: TrialOutcome) {
-        trialsRun += 1
-        trainingSeconds += outcome.record.trainSeconds ?? 0
+    func next() -> TrialPlan? {
+        lock.withLock { plans.popFirst() }
+    }
+}
+
+/// One worker: trains trials one after another on its own thread. Everything it hands the
+/// results actor (marking a trial running, storing a finished one) is written from the shared
+/// pool in order, while the worker already trains the next trial; the worker checks that a
+/// write succeeded before storing another, and waits for the last one before it returns.
+actor TrialWorker {
+    struct Totals: Sendable {
+        var trials = 0
+        var trainingSeconds = 0.0
     }
 
-    /// One worker: trains trials one after another on its thread. A finished trial is stored by
-    /// the results actor while the worker already trains the next one, so the SQLite write is
-    /// off the training thread; the worker checks that write succeeded before storing another,
-    /// and waits for the last one before it returns.
-    private func work(on executor: ThreadExecutor) async throws {
+    private let executor: ThreadExecutor
+    private let data: PreparedData
+    private let results: ResultsActor
+    private let stop: StopSignal
+    private let storageFailed: StopSignal
+    private let onEvent: @Sendable (SweepEvent) -> Void
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(
+        executor: ThreadExecutor, data: PreparedData, results: ResultsActor, stop: StopSignal,
+        storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
+    ) {
+        self.executor = executor
+        self.data = data
+        self.results = results
+        self.stop = stop
+        self.storageFailed = storageFailed
+        self.onEvent = onEvent
+    }
+
+    /// Trains trials from `queue` until it is empty, the sweep is stopped, a write failed or the
+    /// task is cancelled (another worker failed).
+    func run(_ queue: TrialQueue) async throws -> Totals {
+        defer { executor.shutdown() }
+        var totals = Totals()
         var pendingWrite: Task<Void, any Error>?
-        while let plan = nextPlan() {
+        let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
+        while !stopping(), !Task.isCancelled, let plan = queue.next() {
             let startedAt = Date()
-            try await results.markRunning(plan.number, at: startedAt)
+            // Detached: the write runs on the shared pool at once, not on this (busy) thread.
+            let marking = Task.detached { [results] in try await results.markRunning(plan.number, at: startedAt) }
             onEvent(.trialStarted(number: plan.number))
             let trial = TrialActor(plan: plan, data: data, executor: executor)
-            let outcome = await trial.run(
-                shouldStop: { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }, startedAt: startedAt)
+            let outcome = await trial.run(shouldStop: stopping, startedAt: startedAt)
             try await pendingWrite?.value
-            record(outcome)
-            pendingWrite = Task { [results, onEvent, storageFailed] in
+            totals.trials += 1
+            totals.trainingSeconds += outcome.record.trainSeconds ?? 0
+            pendingWrite = Task.detached { [results, onEvent, storageFailed] in
                 do {
+                    // Marking comes first, so a finished trial is never marked running again.
+                    try await marking.value
                     try await results.finish(outcome)
                 } catch {
                     storageFailed.raise()
@@ -147,5 +189,6 @@ public actor SweepScheduler {
             }
         }
         try await pendingWrite?.value
+        return totals
     }
 }
