@@ -155,7 +155,7 @@ struct BenchReport {
         for sweep in sweeps {
             text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
         }
-        if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp))×.\n" }
+        if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
         text += targetsSection()
         return text
     }
@@ -175,7 +175,7 @@ struct BenchReport {
             | --- | --- | --- |
             | reference trial ≥ 10× faster than PyTorch eager | \(fixed(pytorchSpeed))× | \(mark(pytorchSpeed.map { $0 >= 10 })) |
             | faster than JAX (ratio < 1.0, aiming at 0.67) | \(fixed(jaxRatio, 3)) | \(mark(jaxRatio.map { $0 < 1 }))\(jaxRatio.map { $0 <= 0.67 ? ", aim reached" : ", aim of 0.67 not reached" } ?? "") |
-            | --jobs 2 ≥ 1.8× the throughput of --jobs 1 | \(fixed(speedUp))× | \(mark(speedUp.map { $0 >= 1.8 })) |
+            | --jobs 2 ≥ 1.8× the throughput of --jobs 1 | \(fixed(speedUp, 3))× | \(mark(speedUp.map { $0 >= 1.8 })) |
             | time outside training < 2% | \(fixed(outside.map { $0 * 100 }, 1))% | \(mark(outside.map { $0 < 0.02 })) |
             | peak memory of a 2-job sweep < 150 MB | \(fixed(two?.peakMegabytes, 1)) MB | \(mark(two.map { $0.peakMegabytes < 150 })) |
             | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` in the test suite count them |
