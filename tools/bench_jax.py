@@ -44,7 +44,6 @@ os.environ["JAX_PLATFORMS"] = "cpu"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("JAX_ENABLE_X64", "0")
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
@@ -125,17 +124,7 @@ def make_epoch(n: int, batch: int, lr: float, b1=0.9, b2=0.999, eps=1e-8):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=None)
-    parser.add_argument("--epochs", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--hidden", type=ref.parse_hidden, default=[128, 256])
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.epochs < 1 or args.repeats < 1 or args.batch < 1:
-        parser.error("--epochs, --repeats and --batch must be positive")
+    args = ref.parse_bench_arguments(__doc__.split("\n\n")[0], argv)
 
     data = ref.phone_split(ref.resolve_data(args.data))
     x_train = jnp.asarray(data["x_train"])

@@ -30,7 +30,6 @@ Options: --data PATH (default <repo>/../shared/data/phone_price.csv), --epochs N
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -94,17 +93,7 @@ def run(args, x_train, y_train, x_test, y_test):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=None)
-    parser.add_argument("--epochs", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--hidden", type=ref.parse_hidden, default=[128, 256])
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.epochs < 1 or args.repeats < 1 or args.batch < 1:
-        parser.error("--epochs, --repeats and --batch must be positive")
+    args = ref.parse_bench_arguments(__doc__.split("\n\n")[0], argv)
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)

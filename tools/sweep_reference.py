@@ -271,3 +271,21 @@ def parse_hidden(text: str) -> list[int]:
     if not widths or any(w <= 0 for w in widths):
         raise argparse.ArgumentTypeError("--hidden wants positive widths like 128,256")
     return widths
+
+
+def parse_bench_arguments(description: str, argv=None):
+    """The options bench_torch.py and bench_jax.py share: the shape and length of the trial."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", default=None)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--hidden", type=parse_hidden, default=[128, 256])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.epochs < 1 or args.repeats < 1 or args.batch < 1:
+        parser.error("--epochs, --repeats and --batch must be positive")
+    return args
