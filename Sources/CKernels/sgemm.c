@@ -17,8 +17,11 @@
 
 enum { MR = 6, NR = 16, MC = 96, KC = 256, NC = 1024 };
 
+// Floats between the packed A and packed B areas, for the overlapping stores of pack_a.
+enum { PADDING = 8 };
+
 size_t sweep_sgemm_workspace_count(void) {
-    return (size_t)MC * KC + (size_t)KC * NC;
+    return (size_t)MC * KC + PADDING + (size_t)KC * NC;
 }
 
 static int has_avx2_fma(void) {
@@ -38,16 +41,15 @@ static inline float element(const float *x, int ld, int transposed, int row, int
 
 // Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into MR-row micro-panels, each laid out
 // column by column (MR floats per k), zero-padding the last panel.
+static void pack_a_rows_panel(const float *x, int ld, int kc, float *packed);
+
 static void pack_a(const float *a, int lda, int transposed, int i0, int mc, int p0, int kc,
                    float *packed) {
     for (int ib = 0; ib < mc; ib += MR) {
         int rows = mc - ib < MR ? mc - ib : MR;
         if (!transposed && rows == MR) {
-            const float *base = a + (size_t)(i0 + ib) * lda + p0;
-            for (int p = 0; p < kc; p++) {
-                for (int i = 0; i < MR; i++) packed[i] = base[(size_t)i * lda + p];
-                packed += MR;
-            }
+            pack_a_rows_panel(a + (size_t)(i0 + ib) * lda + p0, lda, kc, packed);
+            packed += (size_t)MR * kc;
         } else if (transposed && rows == MR) {
             const float *base = a + (size_t)p0 * lda + i0 + ib;
             for (int p = 0; p < kc; p++) {
@@ -104,6 +106,39 @@ static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *
         for (int j = 0; j < NR; j++) packed[(size_t)p * NR + j] = x[(size_t)j * ld + p];
 }
 #endif
+
+// One MR-row panel of a row-major A: packed[p·MR + i] = x[i·ld + p]. The activations and
+// gradients of a batch arrive this way in the forward pass and in ∂x; the AVX2 version moves
+// 6×8 blocks through registers (two zero rows make them 8×8) instead of gathering scalars.
+#ifdef SWEEP_X86
+__attribute__((target("avx2")))
+static void pack_a_rows_panel_avx2(const float *x, int ld, int kc, float *packed) {
+    int p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(x + (size_t)i * ld + p);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose_8x8(r);
+        // Eight-wide stores of six values: each spills two floats into the next step's slots,
+        // which that step then overwrites (the last spills into the next panel, packed after
+        // this one, or the workspace's padding). Masked stores are far slower on some processors.
+        for (int q = 0; q < 8; q++) _mm256_storeu_ps(packed + (size_t)(p + q) * MR, r[q]);
+    }
+    for (; p < kc; p++)
+        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = x[(size_t)i * ld + p];
+}
+#endif
+
+static void pack_a_rows_panel(const float *x, int ld, int kc, float *packed) {
+#ifdef SWEEP_X86
+    if (has_avx2_fma()) {
+        pack_a_rows_panel_avx2(x, ld, kc, packed);
+        return;
+    }
+#endif
+    for (int p = 0; p < kc; p++)
+        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = x[(size_t)i * ld + p];
+}
 
 static void pack_b_transposed_panel(const float *x, int ld, int kc, float *packed) {
 #ifdef SWEEP_X86
@@ -287,7 +322,7 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
     if (nothing_to_add) return;
 
     float *packed_a = workspace;
-    float *packed_b = workspace + (size_t)MC * KC;
+    float *packed_b = workspace + (size_t)MC * KC + PADDING;
 
     for (int j0 = 0; j0 < n; j0 += NC) {
         int nc = n - j0 < NC ? n - j0 : NC;
