@@ -101,13 +101,6 @@ public final class Matrix {
         }
     }
 
-    /// Copies another matrix of the same column count in, taking its row count.
-    public func assign(_ other: Matrix) {
-        precondition(other.columns == columns)
-        resize(rows: other.rows)
-        pointer.update(from: other.pointer, count: other.count)
-    }
-
     public func fill(_ value: Float) {
         pointer.update(repeating: value, count: count)
     }

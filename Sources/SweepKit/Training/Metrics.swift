@@ -62,8 +62,12 @@ struct MetricAccumulator {
     private var squaredErrorSum = 0.0
     private var absoluteErrorSum = 0.0
 
-    init(task: TaskKind) {
+    /// Binary predictions are class 1 above this: 0 for logits, 0.5 for probabilities.
+    private let binaryThreshold: Float
+
+    init(task: TaskKind, outputsAreProbabilities: Bool) {
         self.task = task
+        binaryThreshold = outputsAreProbabilities ? 0.5 : 0
     }
 
     /// Adds one batch: `output` is logits (classification) or predictions (regression), `loss`
@@ -82,7 +86,6 @@ struct MetricAccumulator {
                 if Float(best) == t[row] { correct += 1 }
             }
         case .binary:
-            // Works on logits (> 0) and on probabilities (> 0.5) alike through `threshold`.
             for row in 0..<count where (y[row] > binaryThreshold ? 1 : 0) == t[row] { correct += 1 }
         case .regression:
             for i in 0..<(count * width) {
@@ -92,8 +95,6 @@ struct MetricAccumulator {
             }
         }
     }
-
-    var binaryThreshold: Float = 0
 
     var evaluation: Evaluation {
         let n = Double(max(rows, 1))

@@ -132,8 +132,7 @@ public struct Trainer {
             if configuration.batchNorm, let last = ranges.last, last.count == 1, ranges.count > 1 {
                 ranges.removeLast()
             }
-            var metrics = MetricAccumulator(task: data.task)
-            metrics.binaryThreshold = probabilities ? 0.5 : 0
+            var metrics = MetricAccumulator(task: data.task, outputsAreProbabilities: probabilities)
             // Indices rather than enumerated(), which allocates per element unoptimised (see gather).
             for batchIndex in ranges.indices {
                 let range = ranges[batchIndex]
@@ -216,8 +215,7 @@ public struct Trainer {
         let chunk = min(512, max(part.rowCount, 1))
         let features = Matrix(rows: chunk, columns: part.featureCount)
         let targets = Matrix(rows: chunk, columns: 1)
-        var metrics = MetricAccumulator(task: data.task)
-        metrics.binaryThreshold = loss.takesProbabilities ? 0.5 : 0
+        var metrics = MetricAccumulator(task: data.task, outputsAreProbabilities: loss.takesProbabilities)
         var start = 0
         while start < part.rowCount {
             let end = min(start + chunk, part.rowCount)
