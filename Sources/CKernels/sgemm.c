@@ -1,8 +1,11 @@
 // Contraction into FMA is explicit in the micro-kernel; elsewhere it stays off.
 // Single-precision GEMM in the BLIS / GotoBLAS shape: pack a KC×NC slab of B and an MC×KC block
 // of A into contiguous micro-panels, then run a 6×16 register-blocked micro-kernel over them.
-// Packing absorbs both transposes, so one micro-kernel serves all four cases. The AVX2+FMA
-// kernel is chosen at run time, so the same binary runs (slower) on processors without it.
+// Packing absorbs both transposes, so one micro-kernel serves all four cases; operands that are
+// already laid out as the kernel reads them (a transposed A, full panels of an untransposed B)
+// are read in place. A product into a handful of columns with B transposed (a layer's class
+// scores) takes dot products instead. The AVX2+FMA kernels are chosen at run time, so the same
+// binary runs (slower) on processors without them.
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 41(3), 2015.
 
@@ -39,30 +42,35 @@ static inline float element(const float *x, int ld, int transposed, int row, int
     return transposed ? x[(size_t)col * ld + row] : x[(size_t)row * ld + col];
 }
 
-// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into MR-row micro-panels, each laid out
-// column by column (MR floats per k), zero-padding the last panel.
-static void pack_a_rows_panel(const float *x, int ld, int kc, float *packed);
+// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of a row-major A into micro-panels of the row
+// counts `split_rows` gives (at most MR each), each laid out column by column with MR floats per k
+// (the unused slots of a shorter panel are zero). A stored transposed is never packed: the
+// micro-kernel reads it in place.
+static void pack_a_rows_panel(const float *x, int ld, int rows, int kc, float *packed);
 
-static void pack_a(const float *a, int lda, int transposed, int i0, int mc, int p0, int kc,
-                   float *packed) {
-    for (int ib = 0; ib < mc; ib += MR) {
-        int rows = mc - ib < MR ? mc - ib : MR;
-        if (!transposed && rows == MR) {
-            pack_a_rows_panel(a + (size_t)(i0 + ib) * lda + p0, lda, kc, packed);
-            packed += (size_t)MR * kc;
-        } else if (transposed && rows == MR) {
-            const float *base = a + (size_t)p0 * lda + i0 + ib;
-            for (int p = 0; p < kc; p++) {
-                memcpy(packed, base + (size_t)p * lda, MR * sizeof(float));
-                packed += MR;
-            }
-        } else {
-            for (int p = 0; p < kc; p++) {
-                for (int i = 0; i < MR; i++)
-                    packed[i] = i < rows ? element(a, lda, transposed, i0 + ib + i, p0 + p) : 0.0f;
-                packed += MR;
-            }
-        }
+// Row tiles of a block of mc rows: as few as MR allows, their heights differing by at most one.
+// 32 rows become 6+6+5+5+5+5 rather than 6+6+6+6+6+2, whose two-row tile runs at a fraction of
+// the FMA rate (too few independent accumulators to cover the FMA latency).
+typedef struct {
+    int count, base, extra;
+} row_tiles;
+
+static inline row_tiles split_rows(int mc) {
+    row_tiles t;
+    t.count = (mc + MR - 1) / MR;
+    t.base = mc / t.count;
+    t.extra = mc % t.count;
+    return t;
+}
+
+static inline int tile_rows(row_tiles t, int index) { return t.base + (index < t.extra); }
+static inline int tile_offset(row_tiles t, int index) { return index * t.base + (index < t.extra ? index : t.extra); }
+
+static void pack_a(const float *a, int lda, int i0, int mc, int p0, int kc, float *packed) {
+    row_tiles tiles = split_rows(mc);
+    for (int t = 0; t < tiles.count; t++) {
+        const float *rows = a + (size_t)(i0 + tile_offset(tiles, t)) * lda + p0;
+        pack_a_rows_panel(rows, lda, tile_rows(tiles, t), kc, packed + (size_t)t * MR * kc);
     }
 }
 
@@ -107,17 +115,21 @@ static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *
 }
 #endif
 
-// One MR-row panel of a row-major A: packed[p·MR + i] = x[i·ld + p]. The activations and
-// gradients of a batch arrive this way in the forward pass and in ∂x; the AVX2 version moves
-// 6×8 blocks through registers (two zero rows make them 8×8) instead of gathering scalars.
+// One micro-panel of `rows` ≤ MR rows of a row-major A: packed[p·MR + i] = x[i·ld + p], zero for
+// i ≥ rows. The activations and gradients of a batch arrive this way in the forward pass and in
+// ∂x; the AVX2 version moves 8×8 blocks through registers instead of gathering scalars.
+static void pack_a_rows_panel_portable(const float *x, int ld, int rows, int kc, float *packed) {
+    for (int p = 0; p < kc; p++)
+        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
+}
+
 #ifdef SWEEP_X86
 __attribute__((target("avx2")))
-static void pack_a_rows_panel_avx2(const float *x, int ld, int kc, float *packed) {
+static void pack_a_rows_panel_avx2(const float *x, int ld, int rows, int kc, float *packed) {
     int p = 0;
     for (; p + 8 <= kc; p += 8) {
         __m256 r[8];
-        for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(x + (size_t)i * ld + p);
-        r[6] = r[7] = _mm256_setzero_ps();
+        for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_loadu_ps(x + (size_t)i * ld + p) : _mm256_setzero_ps();
         transpose_8x8(r);
         // Eight-wide stores of six values: each spills two floats into the next step's slots,
         // which that step then overwrites (the last spills into the next panel, packed after
@@ -125,19 +137,18 @@ static void pack_a_rows_panel_avx2(const float *x, int ld, int kc, float *packed
         for (int q = 0; q < 8; q++) _mm256_storeu_ps(packed + (size_t)(p + q) * MR, r[q]);
     }
     for (; p < kc; p++)
-        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = x[(size_t)i * ld + p];
+        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
 }
 #endif
 
-static void pack_a_rows_panel(const float *x, int ld, int kc, float *packed) {
+static void pack_a_rows_panel(const float *x, int ld, int rows, int kc, float *packed) {
 #ifdef SWEEP_X86
     if (has_avx2_fma()) {
-        pack_a_rows_panel_avx2(x, ld, kc, packed);
+        pack_a_rows_panel_avx2(x, ld, rows, kc, packed);
         return;
     }
 #endif
-    for (int p = 0; p < kc; p++)
-        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = x[(size_t)i * ld + p];
+    pack_a_rows_panel_portable(x, ld, rows, kc, packed);
 }
 
 static void pack_b_transposed_panel(const float *x, int ld, int kc, float *packed) {
@@ -151,37 +162,33 @@ static void pack_b_transposed_panel(const float *x, int ld, int kc, float *packe
 }
 
 // Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column micro-panels, each laid
-// out row by row (NR floats per k), zero-padding the last panel.
+// out row by row (NR floats per k), zero-padding the last panel. Panel jb sits at packed + jb·kc.
+// Full panels of a B stored untransposed are left out: the micro-kernel reads them in place.
 static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int j0, int nc,
                    float *packed) {
-    for (int jb = 0; jb < nc; jb += NR) {
+    for (int jb = 0; jb < nc; jb += NR, packed += (size_t)NR * kc) {
         int cols = nc - jb < NR ? nc - jb : NR;
-        if (!transposed && cols == NR) {
-            const float *base = b + (size_t)p0 * ldb + j0 + jb;
-            for (int p = 0; p < kc; p++) {
-                memcpy(packed, base + (size_t)p * ldb, NR * sizeof(float));
-                packed += NR;
-            }
-        } else if (transposed && cols == NR) {
-            const float *base = b + (size_t)(j0 + jb) * ldb + p0;
-            pack_b_transposed_panel(base, ldb, kc, packed);
-            packed += (size_t)NR * kc;
-        } else {
-            for (int p = 0; p < kc; p++) {
-                for (int j = 0; j < NR; j++)
-                    packed[j] = j < cols ? element(b, ldb, transposed, p0 + p, j0 + jb + j) : 0.0f;
-                packed += NR;
-            }
+        if (!transposed && cols == NR) continue;
+        if (transposed && cols == NR) {
+            pack_b_transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
+            continue;
+        }
+        float *panel = packed;
+        for (int p = 0; p < kc; p++) {
+            for (int j = 0; j < NR; j++)
+                panel[j] = j < cols ? element(b, ldb, transposed, p0 + p, j0 + jb + j) : 0.0f;
+            panel += NR;
         }
     }
 }
 
 // The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR) over kc steps: per
 // step MR consecutive floats of A (`a_step` apart: a packed panel, or a transposed A in place)
-// and NR floats of B's packed panel. `overwrite` stores the result
-// instead of adding it to C, which saves zeroing C first when beta is 0.
+// and NR consecutive floats of B (`b_step` apart: a packed panel, or an untransposed B in place).
+// `overwrite` stores the result instead of adding it to C, which saves zeroing C first when beta
+// is 0.
 
-static void micro_portable(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+static void micro_portable(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
                            int ldc, int rows, int cols, int overwrite) {
     float acc[MR][NR];
     memset(acc, 0, sizeof(acc));
@@ -191,7 +198,7 @@ static void micro_portable(int kc, float alpha, const float *ap, long a_step, co
             for (int j = 0; j < NR; j++) acc[i][j] += ai * bp[j];
         }
         ap += a_step;
-        bp += NR;
+        bp += b_step;
     }
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
@@ -234,7 +241,7 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
 // The full 6×16 tile: 12 accumulators, two B vectors and one broadcast fill 15 of the 16 ymm
 // registers, so it is written out by hand to keep the compiler from shuffling them.
 __attribute__((target("avx2,fma")))
-static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
                             int ldc, int cols, int overwrite) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -253,7 +260,7 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, c
         a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
         a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
         ap += a_step;
-        bp += NR;
+        bp += b_step;
     }
     const __m256 low[MR] = {c00, c10, c20, c30, c40, c50};
     const __m256 high[MR] = {c01, c11, c21, c31, c41, c51};
@@ -263,7 +270,7 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, c
 // A tile of R < MR rows (the last rows of a batch): only R rows of work, not MR.
 __attribute__((target("avx2,fma"), always_inline))
 static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, long a_step,
-                                      const float *bp, float *c, int ldc, int cols, int overwrite) {
+                                      const float *bp, long b_step, float *c, int ldc, int cols, int overwrite) {
     __m256 low[MR], high[MR];
     for (int i = 0; i < R; i++) low[i] = high[i] = _mm256_setzero_ps();
     for (int p = 0; p < kc; p++) {
@@ -275,16 +282,16 @@ static inline void micro_avx2_partial(const int R, int kc, float alpha, const fl
             high[i] = _mm256_fmadd_ps(ai, b1, high[i]);
         }
         ap += a_step;
-        bp += NR;
+        bp += b_step;
     }
     store_tile(R, low, high, alpha, c, ldc, cols, overwrite);
 }
 
 #define MICRO_AVX2_PARTIAL(R)                                                                          \
     __attribute__((target("avx2,fma"))) static void micro_avx2_##R(                                  \
-        int kc, float alpha, const float *ap, long a_step, const float *bp, float *c, int ldc, int cols,  \
+        int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c, int ldc, int cols,  \
         int overwrite) {                                                                               \
-        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite);                     \
+        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite);                     \
     }
 MICRO_AVX2_PARTIAL(1)
 MICRO_AVX2_PARTIAL(2)
@@ -292,25 +299,90 @@ MICRO_AVX2_PARTIAL(3)
 MICRO_AVX2_PARTIAL(4)
 MICRO_AVX2_PARTIAL(5)
 
-static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const float *bp, float *c,
+static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
                        int ldc, int rows, int cols, int overwrite) {
     switch (rows) {
-    case 6: micro_avx2_full(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
-    case 5: micro_avx2_5(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
-    case 4: micro_avx2_4(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
-    case 3: micro_avx2_3(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
-    case 2: micro_avx2_2(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
-    default: micro_avx2_1(kc, alpha, ap, a_step, bp, c, ldc, cols, overwrite); break;
+    case 6: micro_avx2_full(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    case 5: micro_avx2_5(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    case 4: micro_avx2_4(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    case 3: micro_avx2_3(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    case 2: micro_avx2_2(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    default: micro_avx2_1(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
     }
 }
 #endif
 
-typedef void (*micro_kernel)(int, float, const float *, long, const float *, float *, int, int, int, int);
+#ifdef SWEEP_X86
+// C = alpha·A·Bᵀ (+ C) for few columns (n ≤ SMALL_N), A and B both stored with k contiguous: a
+// Linear layer's forward pass into a handful of outputs (class scores, a regression value).
+// NR-wide panels would waste most of every FMA there, so each C element is a dot product
+// instead: a tile of 3 rows × 4 columns keeps 12 accumulators of 8 partial sums along k, then
+// reduces them. Missing rows or columns of a tile repeat row or column 0 and are not stored.
+enum { SMALL_N = 8, DOT_ROWS = 3, DOT_COLS = 4 };
 
-static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
-                      float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                      float *c, int ldc, float *workspace) {
-    if (m <= 0 || n <= 0) return;
+__attribute__((target("avx2,fma")))
+static inline __m128 sum_lanes4(__m256 c0, __m256 c1, __m256 c2, __m256 c3) {
+    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(c0, c1), _mm256_hadd_ps(c2, c3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+__attribute__((target("avx2,fma")))
+static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows, const float *b, int ldb,
+                          int cols, float *c, int ldc, int overwrite) {
+    const float *ar[DOT_ROWS], *br[DOT_COLS];
+    for (int i = 0; i < DOT_ROWS; i++) ar[i] = a + (size_t)(i < rows ? i : 0) * lda;
+    for (int j = 0; j < DOT_COLS; j++) br[j] = b + (size_t)(j < cols ? j : 0) * ldb;
+    __m256 acc[DOT_ROWS][DOT_COLS];
+    for (int i = 0; i < DOT_ROWS; i++)
+        for (int j = 0; j < DOT_COLS; j++) acc[i][j] = _mm256_setzero_ps();
+    int p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 a0 = _mm256_loadu_ps(ar[0] + p), a1 = _mm256_loadu_ps(ar[1] + p), a2 = _mm256_loadu_ps(ar[2] + p);
+        for (int j = 0; j < DOT_COLS; j++) {
+            __m256 bj = _mm256_loadu_ps(br[j] + p);
+            acc[0][j] = _mm256_fmadd_ps(a0, bj, acc[0][j]);
+            acc[1][j] = _mm256_fmadd_ps(a1, bj, acc[1][j]);
+            acc[2][j] = _mm256_fmadd_ps(a2, bj, acc[2][j]);
+        }
+    }
+    if (p < k) {
+        // The last k mod 8 steps through masked loads, which read nothing past the rows' ends.
+        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(k - p), lane);
+        __m256 a0 = _mm256_maskload_ps(ar[0] + p, mask), a1 = _mm256_maskload_ps(ar[1] + p, mask);
+        __m256 a2 = _mm256_maskload_ps(ar[2] + p, mask);
+        for (int j = 0; j < DOT_COLS; j++) {
+            __m256 bj = _mm256_maskload_ps(br[j] + p, mask);
+            acc[0][j] = _mm256_fmadd_ps(a0, bj, acc[0][j]);
+            acc[1][j] = _mm256_fmadd_ps(a1, bj, acc[1][j]);
+            acc[2][j] = _mm256_fmadd_ps(a2, bj, acc[2][j]);
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        float sums[DOT_COLS];
+        _mm_storeu_ps(sums, sum_lanes4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+        float *row = c + (size_t)i * ldc;
+        for (int j = 0; j < cols; j++) row[j] = overwrite ? alpha * sums[j] : row[j] + alpha * sums[j];
+    }
+}
+
+static void gemm_small_n_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                              int ldb, float *c, int ldc, int overwrite) {
+    for (int j0 = 0; j0 < n; j0 += DOT_COLS) {
+        int cols = n - j0 < DOT_COLS ? n - j0 : DOT_COLS;
+        for (int i0 = 0; i0 < m; i0 += DOT_ROWS) {
+            int rows = m - i0 < DOT_ROWS ? m - i0 : DOT_ROWS;
+            dot_tile_avx2(k, alpha, a + (size_t)i0 * lda, lda, rows, b + (size_t)j0 * ldb, ldb, cols,
+                          c + (size_t)i0 * ldc + j0, ldc, overwrite);
+        }
+    }
+}
+#endif
+
+// Applies beta to C where the kernels will not: they overwrite C (beta 0) or add to it (beta 1).
+// Returns whether alpha·op(A)·op(B) remains to be added.
+static int scale_result(int m, int n, int k, float alpha, float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return 0;
     int nothing_to_add = k <= 0 || alpha == 0.0f;
     if (beta != 1.0f && (beta != 0.0f || nothing_to_add)) {
         for (int i = 0; i < m; i++) {
@@ -319,7 +391,15 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
             else for (int j = 0; j < n; j++) row[j] *= beta;
         }
     }
-    if (nothing_to_add) return;
+    return !nothing_to_add;
+}
+
+typedef void (*micro_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int, int);
+
+static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
+                      float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                      float *c, int ldc, float *workspace) {
+    if (!scale_result(m, n, k, alpha, beta, c, ldc)) return;
 
     float *packed_a = workspace;
     float *packed_b = workspace + (size_t)MC * KC + PADDING;
@@ -332,18 +412,21 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
             pack_b(b, ldb, transpose_b, p0, kc, j0, nc, packed_b);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 int mc = m - i0 < MC ? m - i0 : MC;
-                // A stored transposed already has each step's MR values side by side, one row of
-                // the stored matrix apart: the kernel reads it in place. Otherwise it is packed.
-                if (!transpose_a) pack_a(a, lda, 0, i0, mc, p0, kc, packed_a);
+                row_tiles tiles = split_rows(mc);
+                // A stored transposed already has each step's rows side by side, one row of the
+                // stored matrix apart: the kernel reads it in place. Otherwise it is packed.
+                if (!transpose_a) pack_a(a, lda, i0, mc, p0, kc, packed_a);
                 for (int jb = 0; jb < nc; jb += NR) {
                     int cols = nc - jb < NR ? nc - jb : NR;
-                    const float *bp = packed_b + (size_t)jb * kc;
-                    for (int ib = 0; ib < mc; ib += MR) {
-                        int rows = mc - ib < MR ? mc - ib : MR;
-                        const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)ib * kc;
+                    int b_in_place = !transpose_b && cols == NR;
+                    const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
+                    long b_step = b_in_place ? ldb : NR;
+                    for (int t = 0; t < tiles.count; t++) {
+                        int ib = tile_offset(tiles, t);
+                        const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)t * MR * kc;
                         long a_step = transpose_a ? lda : MR;
                         float *tile = c + (size_t)(i0 + ib) * ldc + j0 + jb;
-                        kernel(kc, alpha, ap, a_step, bp, tile, ldc, rows, cols, overwrite);
+                        kernel(kc, alpha, ap, a_step, bp, b_step, tile, ldc, tile_rows(tiles, t), cols, overwrite);
                     }
                 }
             }
@@ -356,7 +439,14 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
                  float *workspace) {
     micro_kernel kernel = micro_portable;
 #ifdef SWEEP_X86
-    if (has_avx2_fma()) kernel = micro_avx2;
+    if (has_avx2_fma()) {
+        if (!transpose_a && transpose_b && n <= SMALL_N) {
+            if (scale_result(m, n, k, alpha, beta, c, ldc))
+                gemm_small_n_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f);
+            return;
+        }
+        kernel = micro_avx2;
+    }
 #endif
     gemm_with(kernel, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
               workspace);

@@ -15,6 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep).")
     var quick = false
 
+    @Flag(help: "Time only the reference trial (and PyTorch and JAX when present), print it, and leave the Markdown report alone.")
+    var referenceOnly = false
+
     @Option(help: "The phone-price CSV; the built-in data stands in when it is missing.")
     var data = "../shared/data/phone_price.csv"
 
@@ -48,6 +51,11 @@ struct BenchCommand: AsyncParsableCommand {
             report.jax = runPython("tools/bench_jax.py", shape: reference, repeats: 3)
         } else if !quick {
             Terminal.note("note: \(python) not found; PyTorch and JAX skipped (run tools/setup-python-env.sh)")
+        }
+
+        if referenceOnly {
+            print(report.table())
+            return
         }
 
         let widths = quick ? [32, 256] : [32, 64, 128, 256, 512, 1024]

@@ -47,7 +47,9 @@ struct BenchReport {
             if let pytorch { lines.append("  PyTorch  \(fixed(pytorch.seconds, 3)) s  ratio project/PyTorch \(fixed(ratio(reference, pytorch), 3))") }
             if let jax { lines.append("  JAX      \(fixed(jax.seconds, 3)) s  ratio project/JAX \(fixed(ratio(reference, jax), 3))") }
         }
-        lines.append("scaling (step time µs, GFLOP/s; ratios project/PyTorch, project/JAX):")
+        if !(widthRows + batchRows).isEmpty {
+            lines.append("scaling (step time µs, GFLOP/s; ratios project/PyTorch, project/JAX):")
+        }
         for row in widthRows + batchRows {
             lines.append("  \(row.label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(fixed(row.project.stepMicroseconds, 1)) µs  \(fixed(row.project.gigaflops, 1)) GFLOP/s  \(fixed(ratio(row.project, row.pytorch), 3))  \(fixed(ratio(row.project, row.jax), 3))")
         }

@@ -13,9 +13,14 @@ import Testing
     }
 
     static let cases: [Case] = {
-        // (1, 1, 1) and 5×3 tiles; 32×256·128 is the reference trial's layer; 100×300×1100 crosses
-        // MC = 96, KC = 256 and NC = 1024.
-        let shapes = [(1, 1, 1), (5, 3, 2), (7, 33, 13), (32, 256, 128), (13, 17, 300), (100, 1100, 300)]
+        // (1, 1, 1) and 5×3 tiles; 32×256·128 is the reference trial's layer (row tiles 6,6,5,5,5,5);
+        // 100×300×1100 crosses MC = 96, KC = 256 and NC = 1024. With B transposed, n ≤ 8 takes the
+        // dot-product path: 32×4·256 is the reference output layer, 11×3·37 leaves partial row and
+        // column tiles and a k tail, 9×8·7 is all tail.
+        let shapes = [
+            (1, 1, 1), (5, 3, 2), (7, 33, 13), (32, 256, 128), (13, 17, 300), (100, 1100, 300),
+            (32, 4, 256), (11, 3, 37), (9, 8, 7),
+        ]
         var cases: [Case] = []
         for (index, (m, n, k)) in shapes.enumerated() {
             for transposeA in [false, true] {
@@ -59,11 +64,13 @@ import Testing
         #expect(worst <= Double(example.k) * 1e-6 + 1e-6, "largest error \(worst)")
     }
 
-    @Test func betaZeroOverwritesWhateverTheResultHeld() throws {
+    /// Both paths: the packed one, and (B transposed, few columns) the dot-product one.
+    @Test(arguments: [false, true])
+    func betaZeroOverwritesWhateverTheResultHeld(transposeB: Bool) throws {
         let a = try Matrix([[1, 2], [3, 4]])
-        let b = try Matrix([[5, 6], [7, 8]])
+        let b = transposeB ? try Matrix([[5, 7], [6, 8]]) : try Matrix([[5, 6], [7, 8]])
         let c = try Matrix([[Float.nan, .infinity], [-.infinity, .nan]])
-        GemmWorkspace().multiply(a, by: b, into: c)
+        GemmWorkspace().multiply(a, by: b, transposingSecond: transposeB, into: c)
         // [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]]
         #expect(c.values == [19, 22, 43, 50])
     }
