@@ -97,7 +97,7 @@ extension SQLiteResultStore {
     }
 
     static func replaceMetrics(_ db: Database, trialID: Int64, metrics: [String: Double]) throws {
-        try db.execute(sql: "DELETE FROM trial_metrics WHERE trial_id = ?", arguments: [trialID])
+        try db.cachedStatement(sql: "DELETE FROM trial_metrics WHERE trial_id = ?").execute(arguments: [trialID])
         // One prepared statement for every row (GRDB caches it per connection).
         let insert = try db.cachedStatement(sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (?, ?, ?, ?)")
         for (name, number) in metrics {
@@ -107,7 +107,7 @@ extension SQLiteResultStore {
     }
 
     static func replaceEpochs(_ db: Database, trialID: Int64, epochs: [EpochRecord]) throws {
-        try db.execute(sql: "DELETE FROM epochs WHERE trial_id = ?", arguments: [trialID])
+        try db.cachedStatement(sql: "DELETE FROM epochs WHERE trial_id = ?").execute(arguments: [trialID])
         // Positional arguments from one reused array: this runs for every epoch of every trial.
         let insert = try db.cachedStatement(sql: """
             INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
@@ -130,12 +130,13 @@ extension SQLiteResultStore {
     }
 
     static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO models (trial_id, network_json, task, feature_names_json, target_name,
                     class_labels_json, standardizer_json, tensors)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 trialID, try jsonText(model.network), model.task.rawValue, try jsonText(model.featureNames),
                 model.targetName, try jsonText(model.classLabels), try model.standardizer.map { try jsonText($0) },

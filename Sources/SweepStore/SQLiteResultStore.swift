@@ -130,16 +130,16 @@ public final class SQLiteResultStore: ResultStore {
             guard let trialID = try Self.trialID(db, sweepID: sweepID, number: trial) else {
                 throw ResultStoreError.trialNotFound(sweep: sweep, trial: trial)
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE trials SET status = ?, started_at = ?, ended_at = NULL, train_seconds = NULL,
                         train_seconds_kind = NULL, epochs_run = NULL, best_epoch = NULL, diverged_epoch = NULL,
                         error_message = NULL
                     WHERE id = ?
-                    """,
-                arguments: [TrialStatus.running.rawValue, date.timeIntervalSince1970, trialID])
+                    """
+            ).execute(arguments: [TrialStatus.running.rawValue, date.timeIntervalSince1970, trialID])
             for table in ["trial_metrics", "epochs", "models"] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE trial_id = ?", arguments: [trialID])
+                try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trial_id = ?").execute(arguments: [trialID])
             }
         }
     }
@@ -160,7 +160,7 @@ public final class SQLiteResultStore: ResultStore {
                 "error_message": record.errorMessage,
             ]
             arguments.merge(outcome) { $1 }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at,
                         ended_at, train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message)
@@ -174,8 +174,8 @@ public final class SQLiteResultStore: ResultStore {
                         train_seconds_kind = excluded.train_seconds_kind, epochs_run = excluded.epochs_run,
                         best_epoch = excluded.best_epoch, diverged_epoch = excluded.diverged_epoch,
                         error_message = excluded.error_message
-                    """,
-                arguments: StatementArguments(arguments))
+                    """
+            ).execute(arguments: StatementArguments(arguments))
             guard let trialID = try Self.trialID(db, sweepID: sweepID, number: record.number) else {
                 throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number)
             }
@@ -187,7 +187,7 @@ public final class SQLiteResultStore: ResultStore {
                 throw ResultStoreError.duplicateEpoch(
                     sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
             }
-            try db.execute(sql: "DELETE FROM models WHERE trial_id = ?", arguments: [trialID])
+            try db.cachedStatement(sql: "DELETE FROM models WHERE trial_id = ?").execute(arguments: [trialID])
             if let model { try Self.insertModel(db, trialID: trialID, model: model) }
         }
     }
@@ -231,8 +231,11 @@ public final class SQLiteResultStore: ResultStore {
 
     // MARK: Identifiers
 
+    // The statements that run for every trial are cached per connection (`cachedStatement`):
+    // compiling them again each time cost more CPU than executing them.
+
     static func sweepID(_ db: Database, _ name: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM sweeps WHERE name = ?", arguments: [name])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM sweeps WHERE name = ?"), arguments: [name])
     }
 
     static func requireSweepID(_ db: Database, _ name: String) throws -> Int64 {
@@ -242,6 +245,6 @@ public final class SQLiteResultStore: ResultStore {
 
     static func trialID(_ db: Database, sweepID: Int64, number: Int) throws -> Int64? {
         try Int64.fetchOne(
-            db, sql: "SELECT id FROM trials WHERE sweep_id = ? AND number = ?", arguments: [sweepID, number])
+            db.cachedStatement(sql: "SELECT id FROM trials WHERE sweep_id = ? AND number = ?"), arguments: [sweepID, number])
     }
 }

@@ -18,9 +18,9 @@ struct MigrationTests {
             try Row.fetchAll(db, sql: "SELECT version, identifier FROM schema_migrations")
         }
 
-        #expect(SQLiteResultStore.schemaVersion == 1)
+        #expect(SQLiteResultStore.schemaVersion == 2)
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
-        #expect(migrations == [["version": 1, "identifier": "v1"]])
+        #expect(migrations == [["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"]])
     }
 
     @Test func aFileWrittenByANewerSweepIsRefused() throws {
@@ -28,10 +28,10 @@ struct MigrationTests {
         let path = directory.file("sweeps.sqlite")
         let store = try SQLiteResultStore(path: path)
         try store.database.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (2, 'v2', 0)")
+            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (3, 'v3', 0)")
         }
 
-        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 2, supported: 1)) {
+        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 3, supported: 2)) {
             try SQLiteResultStore(path: path)
         }
     }
@@ -77,6 +77,44 @@ struct MigrationTests {
         #expect(model.tensors.map(\.name) == ["0.weight", "0.bias"])
         #expect(model.tensors[0].values.map(\.bitPattern) == ([0.5, -0.5, .nan, 1] as [Float]).map(\.bitPattern))
         #expect(model.tensors[1].values == [0, -.infinity])
+    }
+
+    /// v2 rebuilt epochs and trial_metrics: their rows survive (above), their checks still refuse
+    /// a value that contradicts its kind, and no check uses `IN (…)`, which SQLite evaluates by
+    /// building a temporary index per row.
+    @Test func version2KeepsTheKindChecksWithoutInLists() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.file("v1.sqlite")
+        try FileManager.default.copyItem(atPath: FixtureV1.path, toPath: copy)
+        let store = try SQLiteResultStore(path: copy)
+
+        let definitions = try store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('epochs', 'trial_metrics')")
+        }
+        #expect(definitions.count == 2)
+        #expect(definitions.allSatisfy { !$0.contains(" IN (") && $0.contains("CHECK") })
+        let refused = [
+            "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', 1.5, 'nan')",
+            "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', 1.5, 'infinite')",
+            """
+            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, learning_rate, learning_rate_kind,
+                seconds, seconds_kind) VALUES (1, 9, 9, NULL, 'finite', 0.1, 'finite', 1, 'finite')
+            """,
+            """
+            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
+                learning_rate, learning_rate_kind, seconds, seconds_kind)
+                VALUES (1, 9, 9, 0.5, 'finite', 0.5, 'huge', 0.1, 'finite', 1, 'finite')
+            """,
+        ]
+        for sql in refused {
+            #expect(throws: DatabaseError.self, "\(sql)") { try store.database.write { db in try db.execute(sql: sql) } }
+        }
+        try store.database.write { db in
+            try db.execute(sql: """
+                INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, learning_rate, learning_rate_kind,
+                    seconds, seconds_kind) VALUES (1, 9, 9, NULL, 'nan', 0.1, 'finite', NULL, '+inf')
+                """)
+        }
     }
 
     /// Rewrites Fixtures/v1.sqlite. Run once, when version 1 was current, with
