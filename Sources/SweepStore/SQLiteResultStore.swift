@@ -107,17 +107,17 @@ public final class SQLiteResultStore: ResultStore {
     public func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws {
         try database.write { db in
             let sweepID = try Self.requireSweepID(db, sweep)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status)
+                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status)
+                    ON CONFLICT (sweep_id, number) DO NOTHING
+                    """)
             for plan in plans {
                 var arguments = try Self.planArguments(plan)
                 arguments["sweep_id"] = sweepID
                 arguments["status"] = TrialStatus.pending.rawValue
-                try db.execute(
-                    sql: """
-                        INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status)
-                        VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status)
-                        ON CONFLICT (sweep_id, number) DO NOTHING
-                        """,
-                    arguments: StatementArguments(arguments))
+                try insert.execute(arguments: StatementArguments(arguments))
             }
         }
     }

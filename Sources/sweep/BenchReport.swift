@@ -54,7 +54,7 @@ struct BenchReport {
             lines.append("  \(row.label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(fixed(row.project.stepMicroseconds, 1)) µs  \(fixed(row.project.gigaflops, 1)) GFLOP/s  \(fixed(ratio(row.project, row.pytorch), 3))  \(fixed(ratio(row.project, row.jax), 3))")
         }
         for sweep in sweeps {
-            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))%, peak \(fixed(sweep.peakMegabytes, 1)) MB")
+            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))% (between trials \(fixed(sweep.betweenTrialsShare * 100, 1))%, idle at the end \(fixed(sweep.idleAtEndShare * 100, 1))%, set-up and wrap-up \(fixed(sweep.setUpShare * 100, 1))%), peak \(fixed(sweep.peakMegabytes, 1)) MB")
         }
         if let speedUp { lines.append("speed-up --jobs 2 / --jobs 1: \(fixed(speedUp))×") }
         return lines.joined(separator: "\n")
@@ -90,7 +90,9 @@ struct BenchReport {
                 [
                     "jobs": sweep.jobs, "trials": sweep.trials, "wall_seconds": sweep.wallSeconds,
                     "training_seconds": sweep.trainingSeconds, "trials_per_minute": sweep.trialsPerMinute,
-                    "outside_training_share": sweep.outsideShare, "peak_megabytes": sweep.peakMegabytes,
+                    "outside_training_share": sweep.outsideShare, "between_trials_share": sweep.betweenTrialsShare,
+                    "idle_at_end_share": sweep.idleAtEndShare, "set_up_share": sweep.setUpShare,
+                    "peak_megabytes": sweep.peakMegabytes,
                 ] as [String: Any]
             },
             "speed_up": speedUp ?? NSNull(),
@@ -147,15 +149,17 @@ struct BenchReport {
 
             \(sweeps.first?.trials ?? 0) trials drawn at random from the default sweep's search space (5 optimizers, 4 schedules,
             2 initialisers, dropout, batch norm; 32 tanh units, 40 epochs, 4-fold cross-validation plus a final
-            fit per trial) on \(dataSource), run as a child process. "Outside training" is worker time not spent in a trial's
-            training loop (scheduling, SQLite writes, progress, and workers idle while the last trials finish).
+            fit per trial) on \(dataSource), run as a child process, best of three runs by wall time. "Outside training" is
+            worker time (jobs × wall time) not spent in a trial's training loop. It has three parts: workers
+            between trials (handing out plans, storing results, progress), workers idle at the end while the
+            last trials finish, and setting the sweep up and wrapping it up.
 
-            | jobs | wall (s) | trials/min | outside training | peak memory (MB) |
-            | --- | --- | --- | --- | --- |
+            | jobs | wall (s) | trials/min | outside training | between trials | idle at the end | set-up and wrap-up | peak memory (MB) |
+            | --- | --- | --- | --- | --- | --- | --- | --- |
 
             """
         for sweep in sweeps {
-            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
+            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.betweenTrialsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
         }
         if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
         text += targetsSection()

@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
         if let statsPath {
             let stats: [String: Any] = [
                 "wall_seconds": summary.wallSeconds, "training_seconds": summary.trainingSeconds,
-                "trials_run": summary.trialsRun, "jobs": jobCount,
+                "trials_run": summary.trialsRun, "jobs": jobCount, "worker_seconds": summary.workerSeconds,
+                "worker_window_seconds": summary.workerWindowSeconds,
             ]
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }

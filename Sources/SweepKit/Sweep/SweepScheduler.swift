@@ -43,6 +43,12 @@ public struct SweepRunSummary: Sendable {
     public var trialsRun: Int
     /// Seconds spent inside training (summed over trials).
     public var trainingSeconds: Double
+    /// Seconds the workers ran, summed over workers: training, plus moving between trials.
+    public var workerSeconds: Double
+    /// Seconds from the first worker's start to the last one's end. The rest of `wallSeconds` is
+    /// setting the sweep up and wrapping it up; the rest of `jobs · workerWindowSeconds` beyond
+    /// `workerSeconds` is workers idle while the last trials finish.
+    public var workerWindowSeconds: Double
 }
 
 /// Fans a sweep out: hands trial plans to `jobs` workers, each of which trains one trial at a
@@ -81,6 +87,8 @@ public actor SweepScheduler {
         let workerCount = max(1, min(options.jobs, plans.count))
         var trialsRun = 0
         var trainingSeconds = 0.0
+        var workerSeconds = 0.0
+        var firstStart = Date.distantFuture, lastEnd = Date.distantPast
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
@@ -93,6 +101,9 @@ public actor SweepScheduler {
             for try await totals in group {
                 trialsRun += totals.trials
                 trainingSeconds += totals.trainingSeconds
+                workerSeconds += totals.end.timeIntervalSince(totals.start)
+                firstStart = min(firstStart, totals.start)
+                lastEnd = max(lastEnd, totals.end)
             }
         }
 
@@ -108,7 +119,8 @@ public actor SweepScheduler {
         }
         return SweepRunSummary(
             trials: try await results.trials(), interrupted: interrupted,
-            wallSeconds: Date().timeIntervalSince(start), trialsRun: trialsRun, trainingSeconds: trainingSeconds)
+            wallSeconds: Date().timeIntervalSince(start), trialsRun: trialsRun, trainingSeconds: trainingSeconds,
+            workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)))
     }
 }
 
@@ -136,6 +148,8 @@ actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
         var trainingSeconds = 0.0
+        var start = Date()
+        var end = Date()
     }
 
     private let executor: ThreadExecutor
@@ -163,7 +177,7 @@ actor TrialWorker {
     /// task is cancelled (another worker failed).
     func run(_ queue: TrialQueue) async throws -> Totals {
         defer { executor.shutdown() }
-        var totals = Totals()
+        var totals = Totals(start: Date())
         var pendingWrite: Task<Void, any Error>?
         let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
         while !stopping(), !Task.isCancelled, let plan = queue.next() {
@@ -189,6 +203,7 @@ actor TrialWorker {
             }
         }
         try await pendingWrite?.value
+        totals.end = Date()
         return totals
     }
 }
