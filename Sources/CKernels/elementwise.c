@@ -83,13 +83,6 @@ CLONES void sweep_multiply(const float *restrict x, const float *restrict mask, 
     for (size_t i = 0; i < count; i++) y[i] = x[i] * mask[i];
 }
 
-CLONES void sweep_broadcast_rows(const float *restrict bias, float *restrict out, size_t rows, size_t columns) {
-    for (size_t row = 0; row < rows; row++) {
-        float *restrict target = out + row * columns;
-        for (size_t j = 0; j < columns; j++) target[j] = bias[j];
-    }
-}
-
 CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {
     for (size_t j = 0; j < columns; j++) sums[j] = 0;
     for (size_t row = 0; row < rows; row++) {

@@ -1,4 +1,3 @@
-// Contraction into FMA is explicit in the micro-kernel; elsewhere it stays off.
 // Single-precision GEMM in the BLIS / GotoBLAS shape: pack a KC×NC slab of B and an MC×KC block
 // of A into contiguous micro-panels, then run a 6×16 register-blocked micro-kernel over them.
 // Packing absorbs both transposes, so one micro-kernel serves all four cases; operands that are
@@ -12,6 +11,10 @@
 #include "CKernels.h"
 
 #include <string.h>
+
+// Contraction into FMA is explicit in the AVX2 kernels (intrinsics); elsewhere it stays off, so
+// the portable kernel rounds the same way on every processor.
+#pragma clang fp contract(off)
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -186,10 +189,18 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
 // step MR consecutive floats of A (`a_step` apart: a packed panel, or a transposed A in place)
 // and NR consecutive floats of B (`b_step` apart: a packed panel, or an untransposed B in place).
 // `overwrite` stores the result instead of adding it to C, which saves zeroing C first when beta
-// is 0.
+// is 0. `bias`, when not NULL, holds one value per column of the tile, added to every row (a
+// Linear layer's bias, added in the same pass instead of broadcast into C beforehand).
+
+// One element of a tile's result: `product` (alpha·A·B) onto C's value or, overwriting, onto
+// nothing; plus the column's bias if there is one.
+static inline float add_to(int overwrite, const float *bias, const float *target, int column, float product) {
+    float base = overwrite ? 0.0f : *target;
+    return bias ? base + bias[column] + product : (overwrite ? product : base + product);
+}
 
 static void micro_portable(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
-                           int ldc, int rows, int cols, int overwrite) {
+                           int ldc, int rows, int cols, int overwrite, const float *bias) {
     float acc[MR][NR];
     memset(acc, 0, sizeof(acc));
     for (int p = 0; p < kc; p++) {
@@ -203,7 +214,7 @@ static void micro_portable(int kc, float alpha, const float *ap, long a_step, co
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
             float *target = c + (size_t)i * ldc + j;
-            *target = overwrite ? alpha * acc[i][j] : *target + alpha * acc[i][j];
+            *target = add_to(overwrite, bias, target, j, alpha * acc[i][j]);
         }
 }
 
@@ -211,14 +222,22 @@ static void micro_portable(int kc, float alpha, const float *ap, long a_step, co
 // Writes R rows of accumulated results into C (all NR columns, or the first `cols` of them).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void store_tile(const int R, const __m256 *low, const __m256 *high, float alpha, float *c,
-                              int ldc, int cols, int overwrite) {
+                              int ldc, int cols, int overwrite, const float *bias) {
     __m256 va = _mm256_set1_ps(alpha);
     if (cols == NR) {
+        __m256 bias_low = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+        __m256 bias_high = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
         for (int i = 0; i < R; i++) {
             float *row = c + (size_t)i * ldc;
-            if (overwrite) {
+            if (overwrite && bias) {
+                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, low[i], bias_low));
+                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, high[i], bias_high));
+            } else if (overwrite) {
                 _mm256_storeu_ps(row, _mm256_mul_ps(va, low[i]));
                 _mm256_storeu_ps(row + 8, _mm256_mul_ps(va, high[i]));
+            } else if (bias) {
+                _mm256_storeu_ps(row, _mm256_fmadd_ps(va, low[i], _mm256_add_ps(_mm256_loadu_ps(row), bias_low)));
+                _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, high[i], _mm256_add_ps(_mm256_loadu_ps(row + 8), bias_high)));
             } else {
                 _mm256_storeu_ps(row, _mm256_fmadd_ps(va, low[i], _mm256_loadu_ps(row)));
                 _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(va, high[i], _mm256_loadu_ps(row + 8)));
@@ -234,7 +253,7 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
     for (int i = 0; i < R; i++)
         for (int j = 0; j < cols; j++) {
             float *target = c + (size_t)i * ldc + j;
-            *target = overwrite ? alpha * tile[i][j] : *target + alpha * tile[i][j];
+            *target = add_to(overwrite, bias, target, j, alpha * tile[i][j]);
         }
 }
 
@@ -242,7 +261,7 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
 // registers, so it is written out by hand to keep the compiler from shuffling them.
 __attribute__((target("avx2,fma")))
 static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
-                            int ldc, int cols, int overwrite) {
+                            int ldc, int cols, int overwrite, const float *bias) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -264,13 +283,13 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, c
     }
     const __m256 low[MR] = {c00, c10, c20, c30, c40, c50};
     const __m256 high[MR] = {c01, c11, c21, c31, c41, c51};
-    store_tile(MR, low, high, alpha, c, ldc, cols, overwrite);
+    store_tile(MR, low, high, alpha, c, ldc, cols, overwrite, bias);
 }
 
 // A tile of R < MR rows (the last rows of a batch): only R rows of work, not MR.
 __attribute__((target("avx2,fma"), always_inline))
 static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, long a_step,
-                                      const float *bp, long b_step, float *c, int ldc, int cols, int overwrite) {
+                                      const float *bp, long b_step, float *c, int ldc, int cols, int overwrite, const float *bias) {
     __m256 low[MR], high[MR];
     for (int i = 0; i < R; i++) low[i] = high[i] = _mm256_setzero_ps();
     for (int p = 0; p < kc; p++) {
@@ -284,14 +303,14 @@ static inline void micro_avx2_partial(const int R, int kc, float alpha, const fl
         ap += a_step;
         bp += b_step;
     }
-    store_tile(R, low, high, alpha, c, ldc, cols, overwrite);
+    store_tile(R, low, high, alpha, c, ldc, cols, overwrite, bias);
 }
 
 #define MICRO_AVX2_PARTIAL(R)                                                                          \
     __attribute__((target("avx2,fma"))) static void micro_avx2_##R(                                  \
         int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c, int ldc, int cols,  \
-        int overwrite) {                                                                               \
-        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite);                     \
+        int overwrite, const float *bias) {                                                            \
+        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);                     \
     }
 MICRO_AVX2_PARTIAL(1)
 MICRO_AVX2_PARTIAL(2)
@@ -300,14 +319,14 @@ MICRO_AVX2_PARTIAL(4)
 MICRO_AVX2_PARTIAL(5)
 
 static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
-                       int ldc, int rows, int cols, int overwrite) {
+                       int ldc, int rows, int cols, int overwrite, const float *bias) {
     switch (rows) {
-    case 6: micro_avx2_full(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
-    case 5: micro_avx2_5(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
-    case 4: micro_avx2_4(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
-    case 3: micro_avx2_3(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
-    case 2: micro_avx2_2(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
-    default: micro_avx2_1(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite); break;
+    case 6: micro_avx2_full(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
+    case 5: micro_avx2_5(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
+    case 4: micro_avx2_4(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
+    case 3: micro_avx2_3(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
+    case 2: micro_avx2_2(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
+    default: micro_avx2_1(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
     }
 }
 #endif
@@ -328,7 +347,7 @@ static inline __m128 sum_lanes4(__m256 c0, __m256 c1, __m256 c2, __m256 c3) {
 
 __attribute__((target("avx2,fma")))
 static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows, const float *b, int ldb,
-                          int cols, float *c, int ldc, int overwrite) {
+                          int cols, float *c, int ldc, int overwrite, const float *bias) {
     const float *ar[DOT_ROWS], *br[DOT_COLS];
     for (int i = 0; i < DOT_ROWS; i++) ar[i] = a + (size_t)(i < rows ? i : 0) * lda;
     for (int j = 0; j < DOT_COLS; j++) br[j] = b + (size_t)(j < cols ? j : 0) * ldb;
@@ -362,26 +381,26 @@ static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows,
         float sums[DOT_COLS];
         _mm_storeu_ps(sums, sum_lanes4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
         float *row = c + (size_t)i * ldc;
-        for (int j = 0; j < cols; j++) row[j] = overwrite ? alpha * sums[j] : row[j] + alpha * sums[j];
+        for (int j = 0; j < cols; j++) row[j] = add_to(overwrite, bias ? bias + j : NULL, row + j, 0, alpha * sums[j]);
     }
 }
 
 static void gemm_small_n_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *b,
-                              int ldb, float *c, int ldc, int overwrite) {
+                              int ldb, float *c, int ldc, int overwrite, const float *bias) {
     for (int j0 = 0; j0 < n; j0 += DOT_COLS) {
         int cols = n - j0 < DOT_COLS ? n - j0 : DOT_COLS;
         for (int i0 = 0; i0 < m; i0 += DOT_ROWS) {
             int rows = m - i0 < DOT_ROWS ? m - i0 : DOT_ROWS;
             dot_tile_avx2(k, alpha, a + (size_t)i0 * lda, lda, rows, b + (size_t)j0 * ldb, ldb, cols,
-                          c + (size_t)i0 * ldc + j0, ldc, overwrite);
+                          c + (size_t)i0 * ldc + j0, ldc, overwrite, bias ? bias + j0 : NULL);
         }
     }
 }
 #endif
 
 // Applies beta to C where the kernels will not: they overwrite C (beta 0) or add to it (beta 1).
-// Returns whether alpha·op(A)·op(B) remains to be added.
-static int scale_result(int m, int n, int k, float alpha, float beta, float *c, int ldc) {
+// With no product to add, the bias is added here. Returns whether the kernels have work to do.
+static int scale_result(int m, int n, int k, float alpha, float beta, float *c, int ldc, const float *bias) {
     if (m <= 0 || n <= 0) return 0;
     int nothing_to_add = k <= 0 || alpha == 0.0f;
     if (beta != 1.0f && (beta != 0.0f || nothing_to_add)) {
@@ -391,15 +410,19 @@ static int scale_result(int m, int n, int k, float alpha, float beta, float *c, 
             else for (int j = 0; j < n; j++) row[j] *= beta;
         }
     }
+    if (nothing_to_add && bias)
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] += bias[j];
     return !nothing_to_add;
 }
 
-typedef void (*micro_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int, int);
+typedef void (*micro_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int, int,
+                             const float *);
 
 static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
                       float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                      float *c, int ldc, float *workspace) {
-    if (!scale_result(m, n, k, alpha, beta, c, ldc)) return;
+                      float *c, int ldc, const float *bias, float *workspace) {
+    if (!scale_result(m, n, k, alpha, beta, c, ldc, bias)) return;
 
     float *packed_a = workspace;
     float *packed_b = workspace + (size_t)MC * KC + PADDING;
@@ -426,7 +449,10 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
                         const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)t * MR * kc;
                         long a_step = transpose_a ? lda : MR;
                         float *tile = c + (size_t)(i0 + ib) * ldc + j0 + jb;
-                        kernel(kc, alpha, ap, a_step, bp, b_step, tile, ldc, tile_rows(tiles, t), cols, overwrite);
+                        // The bias goes in once, with the first block of k.
+                        const float *tile_bias = bias && p0 == 0 ? bias + j0 + jb : NULL;
+                        kernel(kc, alpha, ap, a_step, bp, b_step, tile, ldc, tile_rows(tiles, t), cols, overwrite,
+                               tile_bias);
                     }
                 }
             }
@@ -436,25 +462,25 @@ static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int
 
 void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                 float *workspace) {
+                 const float *bias, float *workspace) {
     micro_kernel kernel = micro_portable;
 #ifdef SWEEP_X86
     if (has_avx2_fma()) {
         if (!transpose_a && transpose_b && n <= SMALL_N) {
-            if (scale_result(m, n, k, alpha, beta, c, ldc))
-                gemm_small_n_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f);
+            if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+                gemm_small_n_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
             return;
         }
         kernel = micro_avx2;
     }
 #endif
-    gemm_with(kernel, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+    gemm_with(kernel, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
               workspace);
 }
 
 void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                          int ldc, float *workspace) {
+                          int ldc, const float *bias, float *workspace) {
     gemm_with(micro_portable, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-              ldc, workspace);
+              ldc, bias, workspace);
 }

@@ -132,12 +132,13 @@ public final class GemmWorkspace {
     /// The processor-specific kernel in use, for benchmark reports.
     public static var kernelName: String { String(cString: sweep_sgemm_kernel_name()) }
 
-    /// result = alpha · op(a) · op(b) + beta · result. The shapes must agree; `result` is resized
-    /// to op(a)'s row count.
+    /// result = alpha · op(a) · op(b) + beta · result, plus `rowBias` (one value per column)
+    /// added to every row when given. The shapes must agree; `result` is resized to op(a)'s row
+    /// count.
     public func multiply(
         _ a: Matrix, transposingFirst transposeA: Bool = false,
         by b: Matrix, transposingSecond transposeB: Bool = false,
-        into result: Matrix, alpha: Float = 1, beta: Float = 0,
+        into result: Matrix, alpha: Float = 1, beta: Float = 0, rowBias: Matrix? = nil,
         portable: Bool = false
     ) {
         let m = transposeA ? a.columns : a.rows
@@ -145,11 +146,12 @@ public final class GemmWorkspace {
         let n = transposeB ? b.rows : b.columns
         precondition(k == (transposeB ? b.columns : b.rows), "inner dimensions differ")
         precondition(n == result.columns, "result has the wrong column count")
+        precondition(rowBias.map { $0.count == n } ?? true, "the bias has the wrong length")
         if result.rows != m { result.resize(rows: m) }
         let call = portable ? sweep_sgemm_portable : sweep_sgemm
         call(
             transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
             a.pointer, Int32(a.columns), b.pointer, Int32(b.columns), beta,
-            result.pointer, Int32(result.columns), pointer)
+            result.pointer, Int32(result.columns), rowBias.map { UnsafePointer($0.pointer) }, pointer)
     }
 }

@@ -3,13 +3,16 @@ import Testing
 
 /// The packed SGEMM against a plain triple loop in double precision, for every transpose
 /// combination, shapes that leave partial tiles and cross the MC/KC/NC block sizes, both
-/// micro-kernels (AVX2 where present, and the portable one), and alpha/beta.
+/// micro-kernels (AVX2 where present, and the portable one), alpha/beta, and a bias row.
 @Suite struct MatrixMultiplyTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let m, n, k: Int
         let transposeA, transposeB: Bool
         let alpha, beta: Float
-        var testDescription: String { "\(m)×\(k)·\(k)×\(n) tA=\(transposeA) tB=\(transposeB) α=\(alpha) β=\(beta)" }
+        let bias: Bool
+        var testDescription: String {
+            "\(m)×\(k)·\(k)×\(n) tA=\(transposeA) tB=\(transposeB) α=\(alpha) β=\(beta)\(bias ? " +bias" : "")"
+        }
     }
 
     static let cases: [Case] = {
@@ -25,8 +28,12 @@ import Testing
         for (index, (m, n, k)) in shapes.enumerated() {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
-                    let (alpha, beta): (Float, Float) = [(1, 0), (2, 1), (0.5, 0.25)][(index + (transposeA ? 1 : 0)) % 3]
-                    cases.append(Case(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta))
+                    // α = 0 leaves only beta and the bias (nothing to multiply).
+                    let (alpha, beta): (Float, Float) = [(1, 0), (2, 1), (0.5, 0.25), (0, 0.5)][(index + (transposeA ? 1 : 0)) % 4]
+                    let bias = (index + (transposeB ? 1 : 0)) % 2 == 0
+                    cases.append(Case(
+                        m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
+                        bias: bias))
                 }
             }
         }
@@ -42,10 +49,11 @@ import Testing
         let a = example.transposeA ? try random(example.k, example.m) : try random(example.m, example.k)
         let b = example.transposeB ? try random(example.n, example.k) : try random(example.k, example.n)
         let c = try random(example.m, example.n)
+        let bias = example.bias ? try random(1, example.n) : nil
         let original = c.values
         GemmWorkspace().multiply(
             a, transposingFirst: example.transposeA, by: b, transposingSecond: example.transposeB,
-            into: c, alpha: example.alpha, beta: example.beta, portable: portable)
+            into: c, alpha: example.alpha, beta: example.beta, rowBias: bias, portable: portable)
 
         var worst = 0.0
         for i in 0..<example.m {
@@ -57,6 +65,7 @@ import Testing
                     sum += Double(left) * Double(right)
                 }
                 let expected = Double(example.alpha) * sum + Double(example.beta) * Double(original[i * example.n + j])
+                    + Double(bias?[0, j] ?? 0)
                 worst = max(worst, abs(Double(c[i, j]) - expected))
             }
         }

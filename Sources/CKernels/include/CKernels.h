@@ -12,16 +12,17 @@ extern "C" {
 /// Floats of workspace that `sweep_sgemm` needs for its packed panels.
 size_t sweep_sgemm_workspace_count(void);
 
-/// C = alpha · op(A) · op(B) + beta · C for row-major matrices.
+/// C = alpha · op(A) · op(B) + beta · C (+ bias) for row-major matrices.
 ///
 /// op(A) is m×k and op(B) is k×n; `transpose_a` / `transpose_b` non-zero means A (B) is stored
 /// as its transpose, k×m (n×k). `lda`, `ldb`, `ldc` are row strides in floats. When beta is 0,
-/// C is overwritten and never read, so it may hold NaN. `workspace` must hold
+/// C is overwritten and never read, so it may hold NaN. `bias`, when not NULL, holds n floats
+/// added to every row of C in the same pass (a Linear layer's x·Wᵀ + b). `workspace` must hold
 /// `sweep_sgemm_workspace_count()` floats, 32-byte aligned; it is the only memory used, so a
 /// call allocates nothing and calls on different workspaces may run concurrently.
 void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                 float *workspace);
+                 const float *bias, float *workspace);
 
 /// Which micro-kernel `sweep_sgemm` runs on this processor: "avx2-fma" or "portable".
 const char *sweep_sgemm_kernel_name(void);
@@ -29,7 +30,7 @@ const char *sweep_sgemm_kernel_name(void);
 /// `sweep_sgemm` with the portable micro-kernel whatever the processor; for tests and benchmarks.
 void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                          int ldc, float *workspace);
+                          int ldc, const float *bias, float *workspace);
 
 #ifdef __cplusplus
 }

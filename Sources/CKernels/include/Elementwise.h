@@ -28,8 +28,6 @@ void sweep_sigmoid_backward(const float *y, const float *dy, float *dx, size_t c
 /// y[i] = x[i] · mask[i]; dropout's forward and backward alike.
 void sweep_multiply(const float *x, const float *mask, float *y, size_t count);
 
-/// Every row of out[rows × columns] = bias.
-void sweep_broadcast_rows(const float *bias, float *out, size_t rows, size_t columns);
 /// sums[j] = Σ_rows x[row, j].
 void sweep_column_sums(const float *x, float *sums, size_t rows, size_t columns);
 

@@ -39,11 +39,9 @@ public final class Linear: Layer {
 
     public func forward(_ input: Matrix, context: ExecutionContext) throws(NeuralNetError) {
         try checkInput(input)
-        let rows = input.rows
-        output.resize(rows: rows)
-        // Start from the bias in every row, then accumulate x·Wᵀ on top (beta = 1).
-        sweep_broadcast_rows(bias.value.pointer, output.pointer, rows, outputWidth)
-        context.workspace.multiply(input, by: weight.value, transposingSecond: true, into: output, beta: 1)
+        output.resize(rows: input.rows)
+        // x·Wᵀ with the bias added as each tile is stored, in one pass over the output.
+        context.workspace.multiply(input, by: weight.value, transposingSecond: true, into: output, rowBias: bias.value)
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
