@@ -26,7 +26,11 @@ let package = Package(
         .target(name: "SweepKit", dependencies: ["NeuralNet", "Datasets"]),
         .target(
             name: "SweepStore",
-            dependencies: ["SweepKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "SweepKit", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the per-epoch insert that binds values without boxing them.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "sweep",

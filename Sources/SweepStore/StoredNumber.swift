@@ -17,6 +17,16 @@ enum NumberKind: String, CaseIterable, Sendable {
             self = .finite
         }
     }
+
+    /// The raw value as static text, for binding through SQLite's C API without a copy.
+    var staticText: StaticString {
+        switch self {
+        case .finite: "finite"
+        case .nan: "nan"
+        case .positiveInfinity: "+inf"
+        case .negativeInfinity: "-inf"
+        }
+    }
 }
 
 /// A possibly absent, possibly non-finite `Double` as its pair of columns.
