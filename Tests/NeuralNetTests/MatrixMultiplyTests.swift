@@ -17,7 +17,8 @@ import Testing
 
     static let cases: [Case] = {
         // (1, 1, 1) and 5×3 tiles; 32×256·128 is the reference trial's layer (row tiles 6,6,5,5,5,5);
-        // 100×300×1100 crosses MC = 96, KC = 256 and NC = 1024. With B transposed, n ≤ 8 takes the
+        // 100×300×1100 crosses MC = 96, KC = 256 and NC = 1024, and its B rows (1100 floats) are too far
+        // apart to read in place, so they are packed. With B transposed, n ≤ 8 takes the
         // dot-product path: 32×4·256 is the reference output layer, 11×3·37 leaves partial row and
         // column tiles and a k tail, 9×8·7 is all tail.
         let shapes = [
