@@ -27,6 +27,18 @@ extension SQLiteResultStore {
         }
     }
 
+    /// One query over the status column: resuming a sweep needs no trial decoded.
+    public func finalTrialNumbers(sweep: String) throws -> Set<Int> {
+        try database.read { db in
+            guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
+            let final = TrialStatus.allCases.filter(\.isFinal).map(\.rawValue)
+            let placeholders = Array(repeating: "?", count: final.count).joined(separator: ", ")
+            return Set(try Int.fetchAll(
+                db, sql: "SELECT number FROM trials WHERE sweep_id = ? AND status IN (\(placeholders))",
+                arguments: StatementArguments([sweepID] + final)))
+        }
+    }
+
     public func epochs(sweep: String, trial: Int) throws -> [EpochRecord] {
         try database.read { db in
             let rows = try Row.fetchAll(

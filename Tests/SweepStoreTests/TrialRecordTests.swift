@@ -38,6 +38,28 @@ struct TrialRecordTests {
         #expect(try store.epochs(sweep: "phone-price", trial: 1).count == Sample.epochs().count)
     }
 
+    /// What a resumed sweep skips: complete, failed and diverged trials; pending, running and
+    /// interrupted ones run again.
+    @Test(arguments: StoreBackend.allCases)
+    func finalTrialNumbersAreTheCompleteFailedAndDivergedOnes(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...6), sweep: "phone-price")
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: [], model: nil)
+        try store.finish(sweep: "phone-price", record: Sample.divergedRecord(2), epochs: [], model: nil)
+        var failed = TrialRecord(plan: Sample.plan(3), status: .failed)
+        failed.errorMessage = "boom"
+        try store.finish(sweep: "phone-price", record: failed, epochs: [], model: nil)
+        try store.markRunning(sweep: "phone-price", trial: 4, at: Sample.created)
+        try store.markRunning(sweep: "phone-price", trial: 5, at: Sample.created)
+        try store.interruptRunningTrials(sweep: "phone-price")
+        try store.markRunning(sweep: "phone-price", trial: 4, at: Sample.created)
+
+        #expect(try store.finalTrialNumbers(sweep: "phone-price") == [1, 2, 3])
+        #expect(try store.finalTrialNumbers(sweep: "missing") == [])
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func writesIntoAMissingSweepThrowSweepNotFound(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()

@@ -96,6 +96,12 @@ public struct TrialRecord: Sendable, Hashable {
     public var number: Int { plan.number }
 }
 
+extension ResultStore {
+    public func finalTrialNumbers(sweep: String) throws -> Set<Int> {
+        Set(try trials(sweep: sweep).filter(\.status.isFinal).map(\.number))
+    }
+}
+
 /// Where sweep results live. The SQLite implementation is in SweepStore; `MemoryResultStore`
 /// serves tests. Only the results actor writes through it.
 public protocol ResultStore: Sendable {
@@ -119,6 +125,8 @@ public protocol ResultStore: Sendable {
 
     func sweeps() throws -> [SweepOverview]
     func trials(sweep: String) throws -> [TrialRecord]
+    /// The numbers of the sweep's trials whose result a resumed sweep keeps (`isFinal`).
+    func finalTrialNumbers(sweep: String) throws -> Set<Int>
     func epochs(sweep: String, trial: Int) throws -> [EpochRecord]
     func model(sweep: String, trial: Int) throws -> TrainedModel?
 }

@@ -13,8 +13,8 @@ actor ResultsActor {
 
     /// Creates the sweep or resumes it: a stored sweep with another spec is refused unless
     /// `restart`; stale running trials become interrupted; missing trials are added as pending.
-    /// Returns every stored trial.
-    func prepare(_ spec: SweepSpec, restart: Bool) throws -> [TrialRecord] {
+    /// Returns the numbers of the trials that are already final.
+    func prepare(_ spec: SweepSpec, restart: Bool) throws -> Set<Int> {
         if let existing = try store.sweep(named: sweepName) {
             if existing.specJSON != spec.canonicalJSON {
                 guard restart else { throw SweepRunError.specChanged(name: sweepName) }
@@ -31,7 +31,7 @@ actor ResultsActor {
             try store.createSweep(SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running))
         }
         try store.addPendingTrials(spec.plans, sweep: sweepName)
-        return try store.trials(sweep: sweepName)
+        return try store.finalTrialNumbers(sweep: sweepName)
     }
 
     func trials() throws -> [TrialRecord] {

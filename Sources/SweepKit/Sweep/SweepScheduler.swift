@@ -38,6 +38,7 @@ public struct SweepRunSummary: Sendable {
     /// Every trial of the sweep as stored at the end, in number order.
     public var trials: [TrialRecord]
     public var interrupted: Bool
+    /// From the start of the run until every result is stored and the sweep's status is set.
     public var wallSeconds: Double
     /// Trials trained in this run.
     public var trialsRun: Int
@@ -78,8 +79,7 @@ public actor SweepScheduler {
 
     public func run() async throws -> SweepRunSummary {
         let start = Date()
-        let stored = try await results.prepare(spec, restart: options.restart)
-        let finished = Set(stored.filter { $0.status.isFinal }.map(\.number))
+        let finished = try await results.prepare(spec, restart: options.restart)
         let plans = spec.plans.filter { !finished.contains($0.number) }
         onEvent(.planned(total: spec.plans.count, finished: finished.count, toRun: plans.count, resumed: !finished.isEmpty))
 
@@ -117,9 +117,11 @@ public actor SweepScheduler {
                 try await results.keepWeights(best: keep, metric: spec.metric.name)
             }
         }
+        // The sweep ends here; reading every trial back for the report is not part of it.
+        let wallSeconds = Date().timeIntervalSince(start)
         return SweepRunSummary(
             trials: try await results.trials(), interrupted: interrupted,
-            wallSeconds: Date().timeIntervalSince(start), trialsRun: trialsRun, trainingSeconds: trainingSeconds,
+            wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
             workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)))
     }
 }
