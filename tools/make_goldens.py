@@ -238,6 +238,17 @@ def cross_entropy_cases():
     logits = torch.randn(5, 3)
     target = torch.tensor([0, 2, 1, 2, 0])
     cases.append(loss_case("cross_entropy", loss_function, logits, target))
+
+    # The engine works through rows in blocks of 256 floats (51 rows of 5 classes) and one row
+    # at a time past 256 classes: one case crosses blocks, one has 300 classes.
+    torch.manual_seed(303)
+    logits = torch.randn(70, 5) * 3
+    target = torch.randint(0, 5, (70,))
+    cases.append(loss_case("cross_entropy", loss_function, logits, target, {"note": "70 rows cross the engine's blocks"}))
+    torch.manual_seed(304)
+    logits = torch.randn(3, 300) * 3
+    target = torch.tensor([0, 150, 299])
+    cases.append(loss_case("cross_entropy", loss_function, logits, target, {"note": "300 classes"}))
     return cases
 
 

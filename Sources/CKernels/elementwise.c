@@ -16,6 +16,7 @@
 #define SWEEP_LIBMVEC 1
 __attribute__((target("avx2"))) __m256 _ZGVdN8v_tanhf(__m256);
 __attribute__((target("avx2"))) __m256 _ZGVdN8v_expf(__m256);
+__attribute__((target("avx2"))) __m256 _ZGVdN8v_logf(__m256);
 
 __attribute__((target("avx2"))) static void tanh_avx2(const float *x, float *y, size_t count) {
     size_t i = 0;
@@ -34,7 +35,40 @@ __attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *
 }
 
 static int has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+
+__attribute__((target("avx2"))) static void exp_avx2(float *x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_expf(_mm256_loadu_ps(x + i)));
+    for (; i < count; i++) x[i] = expf(x[i]);
+}
+
+__attribute__((target("avx2"))) static void log_avx2(float *x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_logf(_mm256_loadu_ps(x + i)));
+    for (; i < count; i++) x[i] = logf(x[i]);
+}
 #endif
+
+// e^x and ln x in place, 8 at a time where the vector math library is there.
+static void exp_in_place(float *x, size_t count) {
+#ifdef SWEEP_LIBMVEC
+    if (has_avx2()) {
+        exp_avx2(x, count);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < count; i++) x[i] = expf(x[i]);
+}
+
+static void log_in_place(float *x, size_t count) {
+#ifdef SWEEP_LIBMVEC
+    if (has_avx2()) {
+        log_avx2(x, count);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < count; i++) x[i] = logf(x[i]);
+}
 
 #if defined(__x86_64__) && defined(__linux__)
 #define CLONES __attribute__((target_clones("avx2", "default")))
@@ -81,6 +115,65 @@ CLONES void sweep_sigmoid_backward(const float *restrict y, const float *restric
 
 CLONES void sweep_multiply(const float *restrict x, const float *restrict mask, float *restrict y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = x[i] * mask[i];
+}
+
+double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t rows, size_t classes,
+                                   float *gradient, float scale) {
+    // A block of rows at a time through a stack buffer, so that e^x and ln x run 8 wide over
+    // many rows however few classes there are, and no caller needs to provide scratch memory.
+    enum { BLOCK = 256 };
+    float shifted[BLOCK], sums[BLOCK];
+    size_t block_rows = classes <= BLOCK ? BLOCK / classes : 0;
+    if (block_rows == 0) {
+        // More classes than the buffer holds: one row at a time, the classes in slices.
+        double total = 0;
+        for (size_t row = 0; row < rows; row++) {
+            const float *zr = z + row * classes;
+            float largest = -INFINITY;
+            for (size_t j = 0; j < classes; j++) largest = zr[j] > largest ? zr[j] : largest;
+            float sum = 0;
+            for (size_t j = 0; j < classes; j++) sum += expf(zr[j] - largest);
+            size_t label = (size_t)labels[row];
+            total += (double)logf(sum) - (double)(zr[label] - largest);
+            if (gradient)
+                for (size_t j = 0; j < classes; j++)
+                    gradient[row * classes + j] = (expf(zr[j] - largest) / sum - (j == label ? 1.0f : 0.0f)) * scale;
+        }
+        return total;
+    }
+    double total = 0;
+    for (size_t first = 0; first < rows; first += block_rows) {
+        size_t count = rows - first < block_rows ? rows - first : block_rows;
+        const float *zb = z + first * classes;
+        for (size_t r = 0; r < count; r++) {
+            const float *zr = zb + r * classes;
+            float largest = -INFINITY;
+            for (size_t j = 0; j < classes; j++) largest = zr[j] > largest ? zr[j] : largest;
+            for (size_t j = 0; j < classes; j++) shifted[r * classes + j] = zr[j] - largest;
+        }
+        // shifted[·] holds z − max until the loss has read the label's entry, then e^(z − max).
+        float picked[BLOCK];
+        for (size_t r = 0; r < count; r++) picked[r] = shifted[r * classes + (size_t)labels[first + r]];
+        exp_in_place(shifted, count * classes);
+        for (size_t r = 0; r < count; r++) {
+            float sum = 0;
+            for (size_t j = 0; j < classes; j++) sum += shifted[r * classes + j];
+            sums[r] = sum;
+        }
+        if (gradient) {
+            for (size_t r = 0; r < count; r++) {
+                float inverse = 1 / sums[r];
+                size_t label = (size_t)labels[first + r];
+                float *gr = gradient + (first + r) * classes;
+                for (size_t j = 0; j < classes; j++)
+                    gr[j] = (shifted[r * classes + j] * inverse - (j == label ? 1.0f : 0.0f)) * scale;
+            }
+        }
+        // −log softmax(z)[label] = ln Σ e^(z − max) − (z[label] − max)
+        log_in_place(sums, count);
+        for (size_t r = 0; r < count; r++) total += (double)sums[r] - (double)picked[r];
+    }
+    return total;
 }
 
 CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {

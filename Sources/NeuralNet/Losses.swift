@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 /// Loss functions (section 5 of the founding document) with mean reduction, as PyTorch's
 /// `nn.CrossEntropyLoss`, `nn.BCELoss`, `nn.BCEWithLogitsLoss`, `nn.L1Loss`, `nn.MSELoss` and
@@ -108,9 +109,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
 
     private func crossEntropy(_ logits: Matrix, _ target: Matrix, _ dx: UnsafeMutablePointer<Float>?) throws(NeuralNetError) -> Float {
         let rows = logits.rows, classes = logits.columns
-        let z = logits.pointer, t = target.pointer
-        var total: Double = 0
-        let inverseRows = 1 / Float(rows)
+        let t = target.pointer
         for row in 0..<rows {
             let label = t[row]
             guard label >= 0, label < Float(classes), label == label.rounded() else {
@@ -118,27 +117,8 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
                     setting: "cross_entropy target", value: "\(label) in row \(row)",
                     allowed: "must be a class index from 0 to \(classes - 1)")
             }
-            let zRow = z + row * classes
-            var largest = -Float.infinity
-            for j in 0..<classes { largest = max(largest, zRow[j]) }
-            // Each e^{z−max} once: summed for the loss and, divided by the sum, the softmax.
-            var sum: Double = 0
-            if let dx {
-                let dRow = dx + row * classes
-                for j in 0..<classes {
-                    dRow[j] = expf(zRow[j] - largest)
-                    sum += Double(dRow[j])
-                }
-                let inverseSum = Float(1 / sum)
-                for j in 0..<classes {
-                    dRow[j] = (dRow[j] * inverseSum - (j == Int(label) ? 1 : 0)) * inverseRows
-                }
-            } else {
-                for j in 0..<classes { sum += Double(expf(zRow[j] - largest)) }
-            }
-            let logSumExp = Double(largest) + Foundation.log(sum)
-            total += logSumExp - Double(zRow[Int(label)])
         }
+        let total = sweep_softmax_cross_entropy(logits.pointer, t, rows, classes, dx, 1 / Float(rows))
         return Float(total / Double(rows))
     }
 

@@ -28,6 +28,14 @@ void sweep_sigmoid_backward(const float *y, const float *dy, float *dx, size_t c
 /// y[i] = x[i] · mask[i]; dropout's forward and backward alike.
 void sweep_multiply(const float *x, const float *mask, float *y, size_t count);
 
+/// Softmax cross-entropy of logits z[rows × classes] against class indices (whole numbers in
+/// [0, classes), checked by the caller). Returns Σ_rows −log softmax(z_row)[label] in double;
+/// when `gradient` is not NULL it receives (softmax(z) − one_hot(label)) · scale. As PyTorch's
+/// log_softmax: max subtracted, e^x summed in float, then ln; e^x and ln x 8 at a time with
+/// glibc's vector math library on AVX2.
+double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t rows, size_t classes,
+                                   float *gradient, float scale);
+
 /// sums[j] = Σ_rows x[row, j].
 void sweep_column_sums(const float *x, float *sums, size_t rows, size_t columns);
 
