@@ -11,8 +11,11 @@
 
 // glibc's vector math library (libmvec) has 8-wide AVX2 tanhf and expf from glibc 2.35; they
 // are within a few ulp of the scalar functions, far inside the engine's 1e-5 tolerance.
-#if defined(__x86_64__) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
+
+#if defined(__x86_64__) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
 #define SWEEP_LIBMVEC 1
 __attribute__((target("avx2"))) __m256 _ZGVdN8v_tanhf(__m256);
 __attribute__((target("avx2"))) __m256 _ZGVdN8v_expf(__m256);
@@ -174,6 +177,68 @@ double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t r
         for (size_t r = 0; r < count; r++) total += (double)sums[r] - (double)picked[r];
     }
     return total;
+}
+
+static const unsigned long long splitmix_gamma = 0x9E3779B97F4A7C15ULL;
+static const unsigned long long splitmix_m1 = 0xBF58476D1CE4E5B9ULL, splitmix_m2 = 0x94D049BB133111EBULL;
+
+static inline unsigned long long splitmix_mix(unsigned long long z) {
+    z = (z ^ (z >> 30)) * splitmix_m1;
+    z = (z ^ (z >> 27)) * splitmix_m2;
+    return z ^ (z >> 31);
+}
+
+#if defined(__x86_64__)
+// The low 64 bits of a·b per lane, from 32-bit multiplies (AVX2 has no 64-bit one):
+// a·b = a_lo·b_lo + ((a_hi·b_lo + a_lo·b_hi) << 32)  (mod 2⁶⁴).
+__attribute__((target("avx2"))) static inline __m256i multiply_u64(__m256i a, __m256i b_lo, __m256i b_hi) {
+    __m256i low = _mm256_mul_epu32(a, b_lo);
+    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), b_lo), _mm256_mul_epu32(a, b_hi));
+    return _mm256_add_epi64(low, _mm256_slli_epi64(cross, 32));
+}
+
+__attribute__((target("avx2"))) static size_t dropout_mask_avx2(unsigned long long *state, float *mask, size_t count,
+                                                               unsigned long long threshold, float scale) {
+    const __m256i m1_lo = _mm256_set1_epi64x((long long)(splitmix_m1 & 0xFFFFFFFFULL));
+    const __m256i m1_hi = _mm256_set1_epi64x((long long)(splitmix_m1 >> 32));
+    const __m256i m2_lo = _mm256_set1_epi64x((long long)(splitmix_m2 & 0xFFFFFFFFULL));
+    const __m256i m2_hi = _mm256_set1_epi64x((long long)(splitmix_m2 >> 32));
+    const __m256i stride = _mm256_set1_epi64x((long long)(4 * splitmix_gamma));
+    const __m256i limit = _mm256_set1_epi64x((long long)threshold);
+    const __m256i low_dwords = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m128 keep = _mm_set1_ps(scale);
+    unsigned long long s = *state;
+    // Lane k holds the state of draw k + 1 of each group of four.
+    __m256i states = _mm256_setr_epi64x((long long)(s + splitmix_gamma), (long long)(s + 2 * splitmix_gamma),
+                                        (long long)(s + 3 * splitmix_gamma), (long long)(s + 4 * splitmix_gamma));
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        __m256i z = states;
+        z = multiply_u64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 30)), m1_lo, m1_hi);
+        z = multiply_u64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 27)), m2_lo, m2_hi);
+        z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+        // u < p with u = k·2⁻²⁴ and k = z >> 40 < 2²⁴ is k < threshold (see sweep_dropout_mask).
+        __m256i dropped = _mm256_cmpgt_epi64(limit, _mm256_srli_epi64(z, 40));
+        __m128 dropped4 = _mm_castsi128_ps(_mm256_castsi256_si128(_mm256_permutevar8x32_epi32(dropped, low_dwords)));
+        _mm_storeu_ps(mask + i, _mm_andnot_ps(dropped4, keep));
+        states = _mm256_add_epi64(states, stride);
+    }
+    *state = s + (unsigned long long)i * splitmix_gamma;
+    return i;
+}
+#endif
+
+void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, float probability, float scale) {
+    // u = k·2⁻²⁴ < p  ⟺  k < p·2²⁴ (exact)  ⟺  k < ⌈p·2²⁴⌉ for whole k.
+    unsigned long long threshold = (unsigned long long)ceilf(probability * 16777216.0f);
+    size_t done = 0;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) done = dropout_mask_avx2(state, mask, count, threshold, scale);
+#endif
+    for (size_t i = done; i < count; i++) {
+        *state += splitmix_gamma;
+        mask[i] = (splitmix_mix(*state) >> 40) < threshold ? 0 : scale;
+    }
 }
 
 CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {

@@ -112,7 +112,8 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
         let t = target.pointer
         for row in 0..<rows {
             let label = t[row]
-            guard label >= 0, label < Float(classes), label == label.rounded() else {
+            // A whole number in range: the comparison fails for NaN, so the conversion is safe.
+            guard label >= 0, label < Float(classes), Float(Int(label)) == label else {
                 throw .invalidValue(
                     setting: "cross_entropy target", value: "\(label) in row \(row)",
                     allowed: "must be a class index from 0 to \(classes - 1)")

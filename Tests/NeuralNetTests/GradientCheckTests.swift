@@ -66,6 +66,25 @@ struct GradientCheckTests {
         #expect(mask.allSatisfy { $0 == 0 || $0 == 1 / (1 - 0.4 as Float) })
     }
 
+    /// The mask is one `nextUnitFloat()` draw per element, in order, compared with p: the vector
+    /// kernel that draws four at a time must give exactly that, and leave the generator where the
+    /// draws leave it. p = 0.5 puts the threshold on a whole multiple of 2⁻²⁴, 0.3 between two.
+    @Test(arguments: [Float(0.5), 0.3, 0.9])
+    func dropoutMaskIsTheGeneratorsDrawsInOrder(probability: Float) throws {
+        for width in [1, 3, 4, 5, 8, 13, 64] {
+            let layer = try Dropout(probability: probability, width: width)
+            let context = ExecutionContext(mode: .training, seed: 99)
+            var reference = context.generator
+            let rows = 7
+            try layer.forward(Matrix(rows: rows, columns: width, values: Array(repeating: 1, count: rows * width)), context: context)
+
+            let scale = 1 / (1 - probability)
+            let expected = (0..<(rows * width)).map { _ in reference.nextUnitFloat() < probability ? 0 : scale }
+            #expect(layer.lastMask.values == expected, "width \(width)")
+            #expect(context.generator == reference, "width \(width)")
+        }
+    }
+
     // MARK: BatchNorm1d
 
     @Test func batchNormInTrainingGradientsForInputScaleAndShiftMatchFiniteDifferences() throws {

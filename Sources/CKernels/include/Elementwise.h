@@ -25,6 +25,12 @@ void sweep_sigmoid_forward(const float *x, float *y, size_t count);
 /// dx[i] = dy[i]·y[i]·(1 − y[i]), from the forward output y.
 void sweep_sigmoid_backward(const float *y, const float *dy, float *dx, size_t count);
 
+/// Dropout's mask from a SplitMix64 generator at `*state`, advanced by one draw per element:
+/// mask[i] = u_i < probability ? 0 : scale, with u_i = (next() >> 40)·2⁻²⁴ as
+/// `SplitMix64.nextUnitFloat`. The AVX2 version computes four draws at a time (SplitMix64's
+/// states are a fixed stride apart) and gives exactly the scalar sequence.
+void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, float probability, float scale);
+
 /// y[i] = x[i] · mask[i]; dropout's forward and backward alike.
 void sweep_multiply(const float *x, const float *mask, float *y, size_t count);
 

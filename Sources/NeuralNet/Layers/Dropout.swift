@@ -40,14 +40,9 @@ public final class Dropout: Layer {
         }
         lastMask.resize(rows: input.rows)
         let mask = lastMask.pointer
-        let scale = 1 / (1 - probability)
-        // A local copy of the generator: mutating it through the context in the loop would pay an
-        // exclusivity check per element.
-        var generator = context.generator
-        for i in 0..<count {
-            mask[i] = generator.nextUnitFloat() < probability ? 0 : scale
-        }
-        context.generator = generator
+        // mask[i] = generator.nextUnitFloat() < p ? 0 : 1/(1−p), one draw per element in order;
+        // the kernel computes the same SplitMix64 draws four at a time.
+        sweep_dropout_mask(&context.generator.state, mask, count, probability, 1 / (1 - probability))
         sweep_multiply(x, mask, y, count)
     }
 
