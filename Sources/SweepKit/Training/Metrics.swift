@@ -80,10 +80,19 @@ struct MetricAccumulator {
         switch task {
         case .multiclass:
             for row in 0..<count {
+                // The first largest score (NaN never wins). Selects rather than branches: which
+                // class leads is a coin toss to the branch predictor, and mispredictions made
+                // this loop cost as much as the loss.
                 let scores = y + row * width
                 var best = 0
-                for j in 1..<max(width, 1) where scores[j] > scores[best] { best = j }
-                if Float(best) == t[row] { correct += 1 }
+                var bestScore = scores[0]
+                for j in 1..<max(width, 1) {
+                    let score = scores[j]
+                    let better = score > bestScore
+                    best = better ? j : best
+                    bestScore = better ? score : bestScore
+                }
+                correct += Float(best) == t[row] ? 1 : 0
             }
         case .binary:
             for row in 0..<count where (y[row] > binaryThreshold ? 1 : 0) == t[row] { correct += 1 }
