@@ -187,28 +187,32 @@ struct BenchReport {
             | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` in the test suite count them |
 
             """
-        if let pytorchSpeed, pytorchSpeed < 10 {
+        if let pytorchSpeed, pytorchSpeed < 10, let project = reference {
             text += """
 
-                Why the PyTorch target is not met: the reference trial is 7 MFLOP per step on matrices of 20 to 256
-                columns and 32 rows. About three quarters of the project's time is the matrix multiply, whose 6×16
-                AVX2/FMA micro-kernel runs at roughly 80–85% of this core's peak FMA throughput; most of the rest is
-                Adam's exact square root and division over 36,000 parameters per step (about 12%). Reaching 10× PyTorch
-                (under 0.2 s) would need the multiply near peak on these small shapes or an approximate Adam, which
-                would no longer match PyTorch's update to float precision.
+                Why the PyTorch target is not met: 10× needs the reference trial in \(fixed(pytorch.map { $0.seconds / 10 }, 3)) s,
+                \(fixed((1 - (pytorch.map { $0.seconds / 10 } ?? 0) / project.seconds) * 100, 0))% below this run. It is 7 MFLOP per step on matrices of 4 to 256 columns and
+                32 rows. Profiled on this machine (perf): about two thirds of the time is the 6×16 micro-kernel,
+                running at about 93 GFLOP/s, 88% of the 106 GFLOP/s this core reaches with independent FMAs;
+                Adam is 14% (its exact square root and division, as PyTorch computes them, over 600 KB of state
+                and gradients per step); packing the transposed weights for the forward pass is 5%; ReLU, bias
+                gradients, the loss and the loop are the rest. No remaining piece is as large as the gap. Tried and
+                measured without gain: Adam applied layer by layer as soon as each gradient is ready (to find it
+                in cache), and reading row-major A in place instead of packing it.
 
                 """
         }
-        if (outside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
+        if let two, (outside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
             let one = sweeps.first { $0.jobs == 1 }
             text += """
 
-                Why the sweep targets are missed at --jobs 2: each trial also costs about 7 ms of CPU outside its
-                training loop (its SQLite transaction with one row per epoch and the weights, JSON, actor
-                hand-offs). With --jobs 1 that work runs on the idle second core while the worker already trains
-                the next trial, so the share outside training is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. With --jobs 2 both cores
-                train and that work takes its time from them, and the last trial of the sweep runs alone; both show
-                up as time outside training and cap the speed-up near 1.8×. Longer trials make both smaller.
+                Why time outside training is over 2% at --jobs 2: \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
+                trial runs alone because the other worker has nothing left (on average half a trial: about 1% of
+                a 40-trial sweep on two workers, and a trial is not split across workers); \(fixed(two.betweenTrialsShare * 100, 1))% is between
+                trials, where storing each finished trial (one transaction with its 200 epoch rows and its
+                weights, about 1.5 ms of CPU) competes with two cores that are both training. With --jobs 1
+                the storing runs on the idle core and the share is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. Longer trials or more of them
+                make both parts smaller.
 
                 """
         }
