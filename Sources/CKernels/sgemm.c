@@ -387,7 +387,7 @@ static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows,
         float sums[DOT_COLS];
         _mm_storeu_ps(sums, sum_lanes4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
         float *row = c + (size_t)i * ldc;
-        for (int j = 0; j < cols; j++) row[j] = add_to(overwrite, bias ? bias + j : NULL, row + j, 0, alpha * sums[j]);
+        for (int j = 0; j < cols; j++) row[j] = add_to(overwrite, bias, row + j, j, alpha * sums[j]);
     }
 }
 

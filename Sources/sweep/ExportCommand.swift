@@ -15,7 +15,9 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "The trial number to export (default: the best trial).")
+    // Unconditional, so that `--trial -1` reaches the range check below instead of being read as
+    // a flag and reported as a missing value.
+    @Option(parsing: .unconditional, help: "The trial number to export (default: the best trial).")
     var trial: Int?
 
     @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors.")

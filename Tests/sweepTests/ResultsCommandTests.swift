@@ -183,11 +183,15 @@ struct BadInputCommandTests {
     @Test func exportOfAMissingTrialSaysWhichTrialsExist() async throws {
         let directory = try ScratchDirectory()
         let database = try await tinyDatabase(in: directory)
+        // `--trial -1` as well as `--trial=-1`: a negative number is a value, not a flag.
         for trial in ["3", "0", "-1"] {
-            let result = try await sweep("export", "tiny", "--db", database, "--trial=\(trial)", "-o", directory.path("x.safetensors"), in: directory)
-            #expect(result.isCleanFailure, "\(result)")
-            #expect(result.standardError.contains("has no trial \(trial)"), "\(result)")
-            #expect(result.standardError.contains("trials 1 to 2"))
+            for option in [["--trial=\(trial)"], ["--trial", trial]] {
+                let arguments = ["export", "tiny", "--db", database] + option + ["-o", directory.path("x.safetensors")]
+                let result = try await SweepProcess(arguments, in: directory).wait()
+                #expect(result.isCleanFailure, "\(result)")
+                #expect(result.standardError.contains("has no trial \(trial)"), "\(result)")
+                #expect(result.standardError.contains("trials 1 to 2"))
+            }
         }
     }
 
