@@ -3,7 +3,8 @@
 // Packing absorbs both transposes, so one micro-kernel serves all four cases; operands that are
 // already laid out as the kernel reads them (a transposed A, full panels of an untransposed B)
 // are read in place. A product into a handful of columns with B transposed (a layer's class
-// scores) takes dot products instead. The AVX2+FMA kernels are chosen at run time, so the same
+// scores), or from three rows or fewer, takes dot products instead, and one over a handful of k
+// adds up scaled rows of B. The AVX2+FMA kernels are chosen at run time, so the same
 // binary runs (slower) on processors without them.
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 41(3), 2015.
@@ -292,37 +293,61 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, c
     store_tile(MR, low, high, alpha, c, ldc, cols, overwrite, bias);
 }
 
-// A tile of R < MR rows (the last rows of a batch): only R rows of work, not MR.
+// A tile of R < MR rows (a batch of fewer than five rows, or few outputs): only R rows of work,
+// not MR. With R rows there are only 2R accumulators, and an FMA's result is ready 4 to 5 cycles
+// after it issues, so a one-row tile would wait on each FMA most of the time; S interleaved
+// partial sums over k (steps p, p+1, … into sums 0, 1, …) keep up to 12 FMAs in flight.
 __attribute__((target("avx2,fma"), always_inline))
-static inline void micro_avx2_partial(const int R, int kc, float alpha, const float *ap, long a_step,
-                                      const float *bp, long b_step, float *c, int ldc, int cols, int overwrite, const float *bias) {
-    __m256 low[MR], high[MR];
-    for (int i = 0; i < R; i++) low[i] = high[i] = _mm256_setzero_ps();
-    for (int p = 0; p < kc; p++) {
+static inline void micro_avx2_partial(const int R, const int S, int kc, float alpha, const float *ap, long a_step,
+                                      const float *bp, long b_step, float *c, int ldc, int cols, int overwrite,
+                                      const float *bias) {
+    __m256 low[4][MR], high[4][MR];
+    for (int s = 0; s < S; s++)
+        for (int i = 0; i < R; i++) low[s][i] = high[s][i] = _mm256_setzero_ps();
+    int p = 0;
+    for (; p + S <= kc; p += S) {
+        for (int s = 0; s < S; s++) {
+            __m256 b0 = _mm256_loadu_ps(bp);
+            __m256 b1 = _mm256_loadu_ps(bp + 8);
+            for (int i = 0; i < R; i++) {
+                __m256 ai = _mm256_broadcast_ss(ap + i);
+                low[s][i] = _mm256_fmadd_ps(ai, b0, low[s][i]);
+                high[s][i] = _mm256_fmadd_ps(ai, b1, high[s][i]);
+            }
+            ap += a_step;
+            bp += b_step;
+        }
+    }
+    for (; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(bp);
         __m256 b1 = _mm256_loadu_ps(bp + 8);
         for (int i = 0; i < R; i++) {
             __m256 ai = _mm256_broadcast_ss(ap + i);
-            low[i] = _mm256_fmadd_ps(ai, b0, low[i]);
-            high[i] = _mm256_fmadd_ps(ai, b1, high[i]);
+            low[0][i] = _mm256_fmadd_ps(ai, b0, low[0][i]);
+            high[0][i] = _mm256_fmadd_ps(ai, b1, high[0][i]);
         }
         ap += a_step;
         bp += b_step;
     }
-    store_tile(R, low, high, alpha, c, ldc, cols, overwrite, bias);
+    for (int s = 1; s < S; s++)
+        for (int i = 0; i < R; i++) {
+            low[0][i] = _mm256_add_ps(low[0][i], low[s][i]);
+            high[0][i] = _mm256_add_ps(high[0][i], high[s][i]);
+        }
+    store_tile(R, low[0], high[0], alpha, c, ldc, cols, overwrite, bias);
 }
 
-#define MICRO_AVX2_PARTIAL(R)                                                                          \
+#define MICRO_AVX2_PARTIAL(R, S)                                                                       \
     __attribute__((target("avx2,fma"))) static void micro_avx2_##R(                                  \
-        int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c, int ldc, int cols,  \
+        int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c, int ldc, int cols, \
         int overwrite, const float *bias) {                                                            \
-        micro_avx2_partial(R, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);                     \
+        micro_avx2_partial(R, S, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);    \
     }
-MICRO_AVX2_PARTIAL(1)
-MICRO_AVX2_PARTIAL(2)
-MICRO_AVX2_PARTIAL(3)
-MICRO_AVX2_PARTIAL(4)
-MICRO_AVX2_PARTIAL(5)
+MICRO_AVX2_PARTIAL(1, 4)
+MICRO_AVX2_PARTIAL(2, 3)
+MICRO_AVX2_PARTIAL(3, 2)
+MICRO_AVX2_PARTIAL(4, 1)
+MICRO_AVX2_PARTIAL(5, 1)
 
 static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
                        int ldc, int rows, int cols, int overwrite, const float *bias) {
@@ -344,6 +369,10 @@ static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const 
 // instead: a tile of 3 rows × 4 columns keeps 12 accumulators of 8 partial sums along k, then
 // reduces them. Missing rows or columns of a tile repeat row or column 0 and are not stored.
 enum { SMALL_N = 8, DOT_ROWS = 3, DOT_COLS = 4 };
+// With at most DOT_ROWS rows (a batch of three or fewer) and k ≥ DOT_MIN_K, dot products beat
+// packing the whole of B for the one row tile that would use it (measured: 1×256·128 in 3.1 µs
+// instead of 4.4, 3×256·128 in 3.4 instead of 5.3; from 4 rows on, packing wins).
+enum { DOT_MIN_K = 32 };
 
 __attribute__((target("avx2,fma")))
 static inline __m128 sum_lanes4(__m256 c0, __m256 c1, __m256 c2, __m256 c3) {
@@ -388,6 +417,41 @@ static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows,
         _mm_storeu_ps(sums, sum_lanes4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
         float *row = c + (size_t)i * ldc;
         for (int j = 0; j < cols; j++) row[j] = add_to(overwrite, bias, row + j, j, alpha * sums[j]);
+    }
+}
+
+// Products with k ≤ SMALL_K (a layer with a handful of outputs, in ∂x; one row per batch, in
+// ∂W) and B untransposed: C's rows are a few scaled rows of B added up. Nothing is worth packing
+// there and a 6×16 tile would do little besides load and store, so each row of C is written
+// once, 8 columns at a time.
+enum { SMALL_K = 4 };
+
+__attribute__((target("avx2,fma")))
+static void gemm_small_k_avx2(int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
+    for (int i = 0; i < m; i++) {
+        __m256 scaled[SMALL_K];
+        for (int p = 0; p < k; p++)
+            scaled[p] = _mm256_set1_ps(alpha * (transpose_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]));
+        float *row = c + (size_t)i * ldc;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            __m256 sum = _mm256_mul_ps(scaled[0], _mm256_loadu_ps(b + j));
+            for (int p = 1; p < k; p++) sum = _mm256_fmadd_ps(scaled[p], _mm256_loadu_ps(b + (size_t)p * ldb + j), sum);
+            __m256 base = overwrite ? _mm256_setzero_ps() : _mm256_loadu_ps(row + j);
+            if (bias) base = _mm256_add_ps(base, _mm256_loadu_ps(bias + j));
+            _mm256_storeu_ps(row + j, _mm256_add_ps(base, sum));
+        }
+        if (j < n) {
+            // The last n mod 8 columns through masked loads and stores.
+            __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - j), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            __m256 sum = _mm256_mul_ps(scaled[0], _mm256_maskload_ps(b + j, mask));
+            for (int p = 1; p < k; p++)
+                sum = _mm256_fmadd_ps(scaled[p], _mm256_maskload_ps(b + (size_t)p * ldb + j, mask), sum);
+            __m256 base = overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(row + j, mask);
+            if (bias) base = _mm256_add_ps(base, _mm256_maskload_ps(bias + j, mask));
+            _mm256_maskstore_ps(row + j, mask, _mm256_add_ps(base, sum));
+        }
     }
 }
 
@@ -472,9 +536,15 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
     micro_kernel kernel = micro_portable;
 #ifdef SWEEP_X86
     if (has_avx2_fma()) {
-        if (!transpose_a && transpose_b && n <= SMALL_N) {
+        // Few columns, or few rows (a batch of one to three): dot products, with nothing packed.
+        if (!transpose_a && transpose_b && (n <= SMALL_N || (m <= DOT_ROWS && k >= DOT_MIN_K))) {
             if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
                 gemm_small_n_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
+            return;
+        }
+        if (!transpose_b && k <= SMALL_K) {
+            if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+                gemm_small_k_avx2(transpose_a, m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
             return;
         }
         kernel = micro_avx2;
