@@ -82,13 +82,15 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         let trials = quick ? 8 : 40
-        // Best of three by wall time, like the trials above: which trials happen to finish last,
-        // alone, varies from run to run.
+        // The median of five runs by wall time. How long the last trial runs alone varies from run
+        // to run, and the fastest run would be the one where it happened to be shortest.
         for jobs in [1, 2] {
             Terminal.note("\(trials)-trial sweep with --jobs \(jobs)…")
             var runs: [SweepTiming] = []
-            for _ in 0..<(quick ? 1 : 3) { runs.append(try runSweep(trials: trials, jobs: jobs, source: source)) }
-            report.sweeps.append(runs.min { $0.wallSeconds < $1.wallSeconds }!)
+            for _ in 0..<(quick ? 1 : 5) { runs.append(try runSweep(trials: trials, jobs: jobs, source: source)) }
+            var median = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
+            median.outsideShareRange = runs.map(\.outsideShare).min()!...runs.map(\.outsideShare).max()!
+            report.sweeps.append(median)
         }
 
         let markdown = report.markdown()
@@ -296,6 +298,8 @@ struct SweepTiming {
     /// First worker start to last worker end (`SweepRunSummary.workerWindowSeconds`).
     var workerWindowSeconds: Double
     var peakMegabytes: Double
+    /// The lowest and highest `outsideShare` of the runs this one is the median of.
+    var outsideShareRange: ClosedRange<Double>?
 
     var trialsPerMinute: Double { Double(trials) / wallSeconds * 60 }
     /// The capacity of the run: every worker for the whole wall time.

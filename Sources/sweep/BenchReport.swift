@@ -91,6 +91,7 @@ struct BenchReport {
                     "jobs": sweep.jobs, "trials": sweep.trials, "wall_seconds": sweep.wallSeconds,
                     "training_seconds": sweep.trainingSeconds, "trials_per_minute": sweep.trialsPerMinute,
                     "outside_training_share": sweep.outsideShare, "between_trials_share": sweep.betweenTrialsShare,
+                    "outside_training_share_range": sweep.outsideShareRange.map { [$0.lowerBound, $0.upperBound] } ?? NSNull(),
                     "idle_at_end_share": sweep.idleAtEndShare, "set_up_share": sweep.setUpShare,
                     "peak_megabytes": sweep.peakMegabytes,
                 ] as [String: Any]
@@ -149,7 +150,7 @@ struct BenchReport {
 
             \(sweeps.first?.trials ?? 0) trials drawn at random from the default sweep's search space (5 optimizers, 4 schedules,
             2 initialisers, dropout, batch norm; 32 tanh units, 40 epochs, 4-fold cross-validation plus a final
-            fit per trial) on \(dataSource), run as a child process, best of three runs by wall time. "Outside training" is
+            fit per trial) on \(dataSource), run as a child process, the median of five runs by wall time. "Outside training" is
             worker time (jobs × wall time) not spent in a trial's training loop. It has three parts: workers
             between trials (handing out plans, storing results, progress), workers idle at the end while the
             last trials finish, and setting the sweep up and wrapping it up.
@@ -162,6 +163,10 @@ struct BenchReport {
             text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.betweenTrialsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
         }
         if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
+        for sweep in sweeps {
+            guard let range = sweep.outsideShareRange else { continue }
+            text += "Outside training with --jobs \(sweep.jobs) ranged from \(fixed(range.lowerBound * 100, 1))% to \(fixed(range.upperBound * 100, 1))% over the runs.\n"
+        }
         text += targetsSection()
         return text
     }
@@ -173,6 +178,13 @@ struct BenchReport {
         let jaxRatio = ratio(reference, jax)
         let two = sweeps.first { $0.jobs == 2 }
         let outside = sweeps.map(\.outsideShare).max()
+        // The worst single run, which the median may hide.
+        let worstOutside = sweeps.map { $0.outsideShareRange?.upperBound ?? $0.outsideShare }.max()
+        let outsideMark: String = {
+            guard let outside, let worstOutside else { return mark(nil) }
+            if worstOutside < 0.02 { return mark(true) }
+            return outside < 0.02 ? "met in the median run, **not in every run**" : mark(false)
+        }()
         var text = """
 
             ## Targets
@@ -182,7 +194,7 @@ struct BenchReport {
             | reference trial ≥ 10× faster than PyTorch eager | \(fixed(pytorchSpeed))× | \(mark(pytorchSpeed.map { $0 >= 10 })) |
             | faster than JAX (ratio < 1.0, aiming at 0.67) | \(fixed(jaxRatio, 3)) | \(mark(jaxRatio.map { $0 < 1 }))\(jaxRatio.map { $0 <= 0.67 ? ", aim reached" : ", aim of 0.67 not reached" } ?? "") |
             | --jobs 2 ≥ 1.8× the throughput of --jobs 1 | \(fixed(speedUp, 3))× | \(mark(speedUp.map { $0 >= 1.8 })) |
-            | time outside training < 2% | \(fixed(outside.map { $0 * 100 }, 1))% | \(mark(outside.map { $0 < 0.02 })) |
+            | time outside training < 2% | \(fixed(outside.map { $0 * 100 }, 2))% (worst run \(fixed(worstOutside.map { $0 * 100 }, 2))%) | \(outsideMark) |
             | peak memory of a 2-job sweep < 150 MB | \(fixed(two?.peakMegabytes, 1)) MB | \(mark(two.map { $0.peakMegabytes < 150 })) |
             | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` in the test suite count them |
 
@@ -202,11 +214,11 @@ struct BenchReport {
 
                 """
         }
-        if let two, (outside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
+        if let two, (worstOutside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
             let one = sweeps.first { $0.jobs == 1 }
             text += """
 
-                Why time outside training is over 2% at --jobs 2: \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
+                Why time outside training reaches 2% at --jobs 2: in the median run \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
                 trial runs alone because the other worker has nothing left (on average half a trial: about 1% of
                 a 40-trial sweep on two workers, and a trial is not split across workers); \(fixed(two.betweenTrialsShare * 100, 1))% is between
                 trials, where storing each finished trial (one transaction with its 200 epoch rows and its
