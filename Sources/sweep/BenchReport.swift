@@ -207,7 +207,7 @@ struct BenchReport {
                 32 rows. Profiled on this machine (perf): about two thirds of the time is the 6×16 micro-kernel,
                 running at about 93 GFLOP/s, 88% of the 106 GFLOP/s this core reaches with independent FMAs;
                 Adam is 14% (its exact square root and division, as PyTorch computes them, over 600 KB of state
-                and gradients per step); packing the transposed weights for the forward pass is 5%; ReLU, bias
+                and gradients per step); packing the transposed weights for the forward pass is 4%; ReLU, bias
                 gradients, the loss and the loop are the rest. No remaining piece is as large as the gap. Tried and
                 measured without gain: Adam applied layer by layer as soon as each gradient is ready (to find it
                 in cache), and reading row-major A in place instead of packing it.
