@@ -182,10 +182,11 @@ private final class FailingStore: ResultStore {
 
 extension SweepSchedulerTests {
     @Test func storeFailureEndsTheSweepInsteadOfTrainingTheRemainingTrials() async throws {
-        // 24 trials, so that "stopped early" is clear even when the test machine is busy.
+        // 24 trials, so that "stopped early" is clear even when the test machine is busy; 20
+        // epochs each, so that a trial outlasts the failed write's trip through a busy thread pool.
         let spec = try SweepFixtures.spec("""
             {"name": "failing-store", "data": "\(SweepFixtures.smallData)", "seed": 5,
-             "fixed": {"hidden_layers": [8], "epochs": 5, "batch_size": 16},
+             "fixed": {"hidden_layers": [8], "epochs": 20, "batch_size": 16},
              "parameters": {"optimizer": {"values": ["sgd", "adam", "rmsprop"]}, "lr": {"values": [0.01, 0.05]},
                             "activation": {"values": ["relu", "tanh"]}, "dropout": {"values": [0, 0.1]}}}
             """)
