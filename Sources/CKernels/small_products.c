@@ -74,9 +74,11 @@ static void dot_tile_avx2(int k, float alpha, const float *a, int lda, int rows,
 // once, 8 columns at a time.
 enum { SMALL_K = 4 };
 
-__attribute__((target("avx2,fma")))
-static void gemm_small_k_avx2(int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
-                              const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
+// Written for a k known at compile time (see gemm_small_k_avx2), so that the scaled A values
+// stay in registers and the sum over k is unrolled.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void small_k_rows(const int k, int transpose_a, int m, int n, float alpha, const float *a, int lda,
+                                const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
     for (int i = 0; i < m; i++) {
         __m256 scaled[SMALL_K];
         for (int p = 0; p < k; p++)
@@ -100,6 +102,18 @@ static void gemm_small_k_avx2(int transpose_a, int m, int n, int k, float alpha,
             if (bias) base = _mm256_add_ps(base, _mm256_maskload_ps(bias + j, mask));
             _mm256_maskstore_ps(row + j, mask, _mm256_add_ps(base, sum));
         }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void gemm_small_k_avx2(int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
+                              const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
+    switch (k) {
+    case 1: small_k_rows(1, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
+    case 2: small_k_rows(2, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
+    case 3: small_k_rows(3, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
+    default: /* k == SMALL_K: small_product_applies allows 1 to 4 */
+        small_k_rows(SMALL_K, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
     }
 }
 

@@ -21,11 +21,11 @@ import Testing
         // apart to read in place, so they are packed. With B transposed, n ≤ 8 takes the
         // dot-product path: 32×4·256 is the reference output layer, 11×3·37 leaves partial row and
         // column tiles and a k tail, 9×8·7 is all tail; 2×37·45 is a batch of two (dot products
-        // for up to three rows when k ≥ 32). With B untransposed, k ≤ 4 adds up scaled rows of B:
-        // 7×21·3 has a masked tail of 5 columns (and 1×1·1, 5×3·2 take that path too).
+        // for up to three rows when k ≥ 32). With B untransposed, k ≤ 4 adds up scaled rows of B,
+        // with one version per k: 1×1·1, 5×3·2, 7×21·3 (a masked tail of 5 columns) and 6×19·4.
         let shapes = [
             (1, 1, 1), (5, 3, 2), (7, 33, 13), (32, 256, 128), (13, 17, 300), (100, 1100, 300),
-            (32, 4, 256), (11, 3, 37), (9, 8, 7), (2, 37, 45), (7, 21, 3),
+            (32, 4, 256), (11, 3, 37), (9, 8, 7), (2, 37, 45), (7, 21, 3), (6, 19, 4),
         ]
         var cases: [Case] = []
         for (index, (m, n, k)) in shapes.enumerated() {
