@@ -16,7 +16,8 @@ void sweep_leaky_relu_forward(const float *x, float *y, size_t count, float slop
 /// dx[i] = x[i] > 0 ? dy[i] : slope·dy[i].
 void sweep_leaky_relu_backward(const float *x, const float *dy, float *dx, size_t count, float slope);
 
-/// y[i] = tanh(x[i]); on AVX2 with glibc's vector math library, 8 at a time.
+/// y[i] = tanh(x[i]); with AVX2 and FMA, 8 at a time by a rational approximation within 5.2 ulp
+/// (elementwise.c), else tanhf.
 void sweep_tanh_forward(const float *x, float *y, size_t count);
 /// dx[i] = dy[i]·(1 − y[i]²), from the forward output y.
 void sweep_tanh_backward(const float *y, const float *dy, float *dx, size_t count);
