@@ -27,7 +27,13 @@ enum TensorBlob {
         append(UInt32(headerBytes.count), to: &blob)
         blob.append(headerBytes)
         for tensor in tensors {
-            for value in tensor.values { append(value.bitPattern, to: &blob) }
+            // Every trial's weights pass here: on a little-endian machine the array's bytes are
+            // already the layout, so they are copied whole rather than a value at a time.
+            if UInt32(1).littleEndian == 1 {
+                tensor.values.withUnsafeBytes { blob.append(contentsOf: $0) }
+            } else {
+                for value in tensor.values { append(value.bitPattern, to: &blob) }
+            }
         }
         return blob
     }
