@@ -34,7 +34,7 @@ struct LeaderboardCommand: ParsableCommand {
         let table = LeaderboardTable(board: board, testMetric: testMetricName(for: spec.metric.name))
         switch format {
         case .table:
-            print("sweep '\(record.name)' (\(record.status.rawValue)), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
+            print("sweep '\(record.name)' (\(store.shownStatus(of: record))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
             print(table.text(top: top))
         case .csv:
             print(table.csv(top: top), terminator: "")
@@ -132,7 +132,7 @@ struct ListCommand: ParsableCommand {
             let counts = TrialStatus.allCases.compactMap { status in
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
-            print("\(overview.sweep.name)  \(overview.sweep.status.rawValue)  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)")
+            print("\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)")
         }
     }
 }

@@ -51,6 +51,19 @@ struct RunCommand: AsyncParsableCommand {
         let parsed = try loadSpec(spec, data: data)
         let data = try loadData(for: parsed)
         let results = try store.openStore()
+        let lock: SweepRunLock?
+        do {
+            lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
+        } catch {
+            Terminal.error("cannot create the run lock beside '\(store.databasePath)': \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        guard let lock else {
+            Terminal.error(
+                "sweep '\(parsed.name)' is already running in another process (it holds \(SweepRunLock.path(databasePath: store.databasePath, sweep: parsed.name))); wait for it or stop it, then run again")
+            throw ExitCode(2)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let stop = StopSignal()
         let signals = installStopHandlers(stop)
         defer { signals.forEach { $0.cancel() } }

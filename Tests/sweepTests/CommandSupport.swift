@@ -110,6 +110,12 @@ final class SweepProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
+        return waitBlocking()
+    }
+
+    /// Waits for the process to end, blocking the calling thread: for a watcher thread of its
+    /// own, which a busy cooperative pool cannot delay.
+    func waitBlocking() -> CommandResult {
         process.waitUntilExit()
         return CommandResult(
             status: process.terminationStatus,

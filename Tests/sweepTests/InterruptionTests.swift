@@ -47,6 +47,13 @@ struct InterruptionTests {
         return (try await process.wait(), seen.complete)
     }
 
+    /// What the watcher thread of aRunningSweepIsShownRunningAndCannotBeRunTwice found.
+    private final class Checks: @unchecked Sendable {
+        var listing: CommandResult?
+        var second: CommandResult?
+        var stillRunning = false
+    }
+
     /// What the watcher thread saw, handed back to the test once the thread is done.
     private final class Observed: @unchecked Sendable {
         var complete: [TrialRecord] = []
@@ -111,6 +118,11 @@ struct InterruptionTests {
             let trials = try store.trials(sweep: "killed")
             // Each trial takes tens of milliseconds, so the kill lands while the sweep runs.
             #expect(result.endedBySignal && result.status == SIGKILL, "the sweep was not killed mid-run:\n\(result)")
+            // The database still says running; the listing knows better, since no process holds
+            // the sweep's run lock any more.
+            #expect(try store.sweep(named: "killed")?.status == .running)
+            let listing = try await sweep("list", "--db", database, in: directory)
+            #expect(listing.standardOutput.contains("killed  interrupted (its process ended without finishing"), "\(listing)")
             #expect(completeBefore.count >= completions)
             // A killed process leaves at most its trials in flight behind as running: per worker
             // (--jobs 2) one in training and one trained whose result was still being stored.
@@ -177,6 +189,46 @@ struct InterruptionTests {
         #expect(resumed.standardOutput.contains("(resuming: \(finished) already finished), \(Self.trialCount - finished) to run"), "\(resumed)")
         try expectEveryTrialCompleteOnce(store, sweep: "stopped")
         #expect(try store.sweep(named: "stopped")?.status == .complete)
+    }
+
+    /// While a sweep runs it holds its run lock: the listing shows it running, and a second
+    /// `sweep run` of it is refused rather than training the same trials twice.
+    @Test func aRunningSweepIsShownRunningAndCannotBeRunTwice() async throws {
+        let directory = try ScratchDirectory()
+        // Many trials, so that the sweep is still running when the checks below come.
+        let spec = try directory.write("busy.json", SmallSpecs.slowRandom(name: "busy", epochs: Self.epochs, trials: 400))
+        let database = directory.path("busy.sqlite")
+        let lazy = LazyStore(path: database)
+        let process = try SweepProcess(["run", spec, "--db", database, "--jobs", "1"], in: directory)
+        let seen = Checks()
+        // On a thread of its own, as in run(until:): the checks must come while the sweep runs,
+        // however busy the shared pool is with other tests.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let watcher = Thread {
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, Date() < deadline,
+                    (try? lazy.get()?.trials(sweep: "busy").contains { $0.status == .complete }) != true {
+                    usleep(2_000)
+                }
+                seen.listing = try? SweepProcess(["list", "--db", database], in: directory).waitBlocking()
+                seen.second = try? SweepProcess(["run", spec, "--db", database], in: directory).waitBlocking()
+                seen.stillRunning = process.isRunning
+                process.send(SIGINT)
+                continuation.resume()
+            }
+            watcher.start()
+        }
+        _ = try await process.wait()
+        let listing = try #require(seen.listing), second = try #require(seen.second)
+        let stillRunning = seen.stillRunning
+
+        #expect(stillRunning, "the sweep ended before the checks; they proved nothing")
+        #expect(listing.standardOutput.contains("busy  running  created"), "\(listing)")
+        #expect(second.isCleanFailure, "\(second)")
+        #expect(second.standardError.contains("sweep 'busy' is already running in another process"), "\(second)")
+        // After a clean stop the lock is free again and the status is the stored one.
+        let after = try await sweep("list", "--db", database, in: directory)
+        #expect(after.standardOutput.contains("busy  interrupted  created"), "\(after)")
     }
 
     @Test func sigtermStopsASweepAsCleanlyAsCtrlC() async throws {
