@@ -182,6 +182,12 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
             pack_b_transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
             continue;
         }
+        if (cols == NR) {
+            // Untransposed rows too far apart to read in place: NR floats of each row in turn.
+            const float *row = b + (size_t)p0 * ldb + j0 + jb;
+            for (int p = 0; p < kc; p++) memcpy(packed + (size_t)p * NR, row + (size_t)p * ldb, NR * sizeof(float));
+            continue;
+        }
         float *panel = packed;
         for (int p = 0; p < kc; p++) {
             for (int j = 0; j < NR; j++)
