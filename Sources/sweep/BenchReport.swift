@@ -115,6 +115,8 @@ struct BenchReport {
 
             20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 1e-3, batch 32, 50 epochs = 2000 optimizer steps.
             FLOPs count 2·in·out per sample per Linear forward, three times that with backward.
+            Seconds are the training epochs alone in every engine: building and initialising the network,
+            JAX's compilation and the final test evaluation are not timed.
 
             | engine | seconds | samples/s | GFLOP/s | test accuracy | project / engine |
             | --- | --- | --- | --- | --- | --- |
