@@ -381,7 +381,10 @@ static int scale_result(int m, int n, int k, float alpha, float beta, float *c, 
 typedef void (*micro_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int, int,
                              const float *);
 
-static void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
+// Inlined into each caller, so that the kernel is a known function there: its call per tile
+// (hundreds per training step, each over as few as 32 steps of k) is direct.
+__attribute__((always_inline))
+static inline void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
                       float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                       float *c, int ldc, const float *bias, float *workspace) {
     if (!scale_result(m, n, k, alpha, beta, c, ldc, bias)) return;
