@@ -220,7 +220,7 @@ struct BenchReport {
             let one = sweeps.first { $0.jobs == 1 }
             text += """
 
-                Why time outside training reaches 2% at --jobs 2: in the median run \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
+                Why time outside training comes near or over 2% at --jobs 2: in the median run \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
                 trial runs alone because the other worker has nothing left (on average half a trial: about 1% of
                 a 40-trial sweep on two workers, and a trial is not split across workers); \(fixed(two.betweenTrialsShare * 100, 1))% is between
                 trials, where storing each finished trial (one transaction with its 200 epoch rows and its
