@@ -89,7 +89,8 @@ struct BenchCommand: AsyncParsableCommand {
             var runs: [SweepTiming] = []
             for _ in 0..<(quick ? 1 : 5) { runs.append(try runSweep(trials: trials, jobs: jobs, source: source)) }
             var median = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
-            median.outsideShareRange = runs.map(\.outsideShare).min()!...runs.map(\.outsideShare).max()!
+            let shares = runs.map(\.outsideShare)
+            median.outsideShareRange = shares.min()!...shares.max()!
             report.sweeps.append(median)
         }
 

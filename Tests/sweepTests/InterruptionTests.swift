@@ -14,13 +14,14 @@ struct InterruptionTests {
     static let epochs = 4
     static let trialCount = 16
 
-    /// Starts `sweep run`, waits until the database shows `completions` complete trials, then
-    /// sends `signals`. Returns how the process ended and the trials seen complete just before.
+    /// Starts `sweep run`, waits until the database shows `completions` complete trials, runs
+    /// `beforeSignals` (on the watcher thread, with the sweep still running), then sends
+    /// `signals`. Returns how the process ended and the trials seen complete just before.
     private func run(
         until completions: Int, then signals: Int32..., spec: String, database: LazyStore, sweepName: String,
-        in directory: ScratchDirectory
+        jobs: Int = 2, in directory: ScratchDirectory, beforeSignals: @escaping @Sendable (SweepProcess) -> Void = { _ in }
     ) async throws -> (result: CommandResult, completeBefore: [TrialRecord]) {
-        let process = try SweepProcess(["run", spec, "--db", database.path, "--jobs", "2"], in: directory)
+        let process = try SweepProcess(["run", spec, "--db", database.path, "--jobs", String(jobs)], in: directory)
         let seen = Observed()
         // The watcher polls on a thread of its own: tests that train on the shared pool must
         // not delay the signal until the sweep has finished.
@@ -31,6 +32,7 @@ struct InterruptionTests {
                     if let complete = try? database.get()?.trials(sweep: sweepName).filter({ $0.status == .complete }) {
                         seen.complete = complete
                         if complete.count >= completions {
+                            beforeSignals(process)
                             for signal in signals {
                                 process.send(signal)
                                 usleep(1_000)
@@ -199,26 +201,14 @@ struct InterruptionTests {
         let spec = try directory.write("busy.json", SmallSpecs.slowRandom(name: "busy", epochs: Self.epochs, trials: 400))
         let database = directory.path("busy.sqlite")
         let lazy = LazyStore(path: database)
-        let process = try SweepProcess(["run", spec, "--db", database, "--jobs", "1"], in: directory)
         let seen = Checks()
-        // On a thread of its own, as in run(until:): the checks must come while the sweep runs,
-        // however busy the shared pool is with other tests.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let watcher = Thread {
-                let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline,
-                    (try? lazy.get()?.trials(sweep: "busy").contains { $0.status == .complete }) != true {
-                    usleep(2_000)
-                }
-                seen.listing = try? SweepProcess(["list", "--db", database], in: directory).waitBlocking()
-                seen.second = try? SweepProcess(["run", spec, "--db", database], in: directory).waitBlocking()
-                seen.stillRunning = process.isRunning
-                process.send(SIGINT)
-                continuation.resume()
-            }
-            watcher.start()
+        _ = try await run(
+            until: 1, then: SIGINT, spec: spec, database: lazy, sweepName: "busy", jobs: 1, in: directory
+        ) { process in
+            seen.listing = try? SweepProcess(["list", "--db", database], in: directory).waitBlocking()
+            seen.second = try? SweepProcess(["run", spec, "--db", database], in: directory).waitBlocking()
+            seen.stillRunning = process.isRunning
         }
-        _ = try await process.wait()
         let listing = try #require(seen.listing), second = try #require(seen.second)
         let stillRunning = seen.stillRunning
 
