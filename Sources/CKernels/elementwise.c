@@ -50,7 +50,8 @@ __attribute__((target("avx2,fma"))) static void tanh_avx2(const float *x, float 
     }
 }
 
-static int has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+static int has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static int has_avx2_fma(void) { return has_avx2() && __builtin_cpu_supports("fma"); }
 #endif
 
 // glibc's vector math library (libmvec) has 8-wide AVX2 expf and logf from glibc 2.35, within a
@@ -70,7 +71,6 @@ __attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *
     for (; i < count; i++) y[i] = 1 / (1 + expf(-x[i]));
 }
 
-static int has_avx2(void) { return __builtin_cpu_supports("avx2"); }
 
 __attribute__((target("avx2"))) static void exp_avx2(float *x, size_t count) {
     size_t i = 0;
@@ -266,7 +266,7 @@ void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, fl
     unsigned long long threshold = (unsigned long long)ceilf(probability * 16777216.0f);
     size_t done = 0;
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) done = dropout_mask_avx2(state, mask, count, threshold, scale);
+    if (has_avx2()) done = dropout_mask_avx2(state, mask, count, threshold, scale);
 #endif
     for (size_t i = done; i < count; i++) {
         *state += splitmix_gamma;
