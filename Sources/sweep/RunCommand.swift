@@ -85,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
             let stats: [String: Any] = [
                 "wall_seconds": summary.wallSeconds, "training_seconds": summary.trainingSeconds,
                 "trials_run": summary.trialsRun, "jobs": jobCount, "worker_seconds": summary.workerSeconds,
-                "worker_window_seconds": summary.workerWindowSeconds,
+                "worker_window_seconds": summary.workerWindowSeconds, "shared_fits": summary.sharedFits,
             ]
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }

@@ -50,6 +50,9 @@ public struct SweepRunSummary: Sendable {
     /// setting the sweep up and wrapping it up; the rest of `jobs · workerWindowSeconds` beyond
     /// `workerSeconds` is workers idle while the last trials finish.
     public var workerWindowSeconds: Double
+    /// Fits (folds or final fits) trained by a worker other than the one that started their
+    /// trial: a worker with no trial left to start helps with the fits of running ones.
+    public var sharedFits: Int
 }
 
 /// Fans a sweep out: hands trial plans to `jobs` workers, each of which trains one trial at a
@@ -84,10 +87,14 @@ public actor SweepScheduler {
         onEvent(.planned(total: spec.plans.count, finished: finished.count, toRun: plans.count, resumed: !finished.isEmpty))
 
         let queue = TrialQueue(plans)
-        let workerCount = max(1, min(options.jobs, plans.count))
+        // A trial's fits (its folds and final fit) can go to different workers, so even one
+        // trial keeps several busy.
+        let fitsPerTrial = data.folds.count + (data.finalFit == nil ? 0 : 1)
+        let workerCount = max(1, min(options.jobs, plans.count * fitsPerTrial))
         var trialsRun = 0
         var trainingSeconds = 0.0
         var workerSeconds = 0.0
+        var sharedFits = 0
         var firstStart = Date.distantFuture, lastEnd = Date.distantPast
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
@@ -101,6 +108,7 @@ public actor SweepScheduler {
             for try await totals in group {
                 trialsRun += totals.trials
                 trainingSeconds += totals.trainingSeconds
+                sharedFits += totals.sharedFits
                 workerSeconds += totals.end.timeIntervalSince(totals.start)
                 firstStart = min(firstStart, totals.start)
                 lastEnd = max(lastEnd, totals.end)
@@ -122,34 +130,62 @@ public actor SweepScheduler {
         return SweepRunSummary(
             trials: try await results.trials(), interrupted: interrupted,
             wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
-            workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)))
+            workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)),
+            sharedFits: sharedFits)
     }
 }
 
-/// The plans not yet handed out. Workers take from it on their own threads, so that moving on
-/// to the next trial needs no hop to a shared actor.
+/// The plans not yet handed out, and the trials being trained whose fits are not all handed out
+/// yet. Workers take from it on their own threads, so that moving on to the next trial needs no
+/// hop to a shared actor.
 final class TrialQueue: @unchecked Sendable {
-    // `plans` is guarded by `lock`.
+    // `plans` and `started` are guarded by `lock`.
     private let lock = NSLock()
     private var plans: ArraySlice<TrialPlan>
+    private var started: [TrialWork] = []
 
     init(_ plans: [TrialPlan]) {
         self.plans = ArraySlice(plans)
     }
 
-    func next() -> TrialPlan? {
-        lock.withLock { plans.popFirst() }
+    /// The next plan, made into a trial that other workers can take fits from.
+    func start(_ makeWork: (TrialPlan) -> TrialWork) -> TrialWork? {
+        lock.withLock {
+            guard let plan = plans.popFirst() else { return nil }
+            let work = makeWork(plan)
+            started.append(work)
+            return work
+        }
+    }
+
+    /// A fit not yet started of a trial another worker is training, oldest trial first, or a
+    /// trial that this call ended (its remaining fits no longer needed), for the caller to store.
+    func takeStartedFit() -> (work: TrialWork, take: TrialWork.Take)? {
+        lock.withLock {
+            while let work = started.first {
+                let take = work.take(stopping: false)
+                if case .none(let ended) = take {
+                    started.removeFirst()
+                    if ended { return (work, take) }
+                    continue
+                }
+                return (work, take)
+            }
+            return nil
+        }
     }
 }
 
-/// One worker: trains trials one after another on its own thread. Everything it hands the
-/// results actor (marking a trial running, storing a finished one) is written from the shared
-/// pool in order, while the worker already trains the next trial; the worker checks that a
-/// write succeeded before storing another, and waits for the last one before it returns.
+/// One worker: trains trials one after another on its own thread, and once no trial is left
+/// to start, the fits other workers have not started yet. Everything it hands the results actor
+/// (marking a trial running, storing a finished one) is written from the shared pool in order,
+/// while the worker already trains on; the worker checks that a write succeeded before storing
+/// another, and waits for the last one before it returns.
 actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
         var trainingSeconds = 0.0
+        var sharedFits = 0
         var start = Date()
         var end = Date()
     }
@@ -160,6 +196,8 @@ actor TrialWorker {
     private let stop: StopSignal
     private let storageFailed: StopSignal
     private let onEvent: @Sendable (SweepEvent) -> Void
+    private var totals = Totals()
+    private var pendingWrite: Task<Void, any Error>?
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -175,37 +213,73 @@ actor TrialWorker {
         self.onEvent = onEvent
     }
 
-    /// Trains trials from `queue` until it is empty, the sweep is stopped, a write failed or the
+    /// Trains from `queue` until nothing is left, the sweep is stopped, a write failed or the
     /// task is cancelled (another worker failed).
     func run(_ queue: TrialQueue) async throws -> Totals {
         defer { executor.shutdown() }
-        var totals = Totals(start: Date())
-        var pendingWrite: Task<Void, any Error>?
+        totals = Totals(start: Date())
         let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
-        while !stopping(), !Task.isCancelled, let plan = queue.next() {
-            let startedAt = Date()
-            // Detached: the write runs on the shared pool at once, not on this (busy) thread.
-            let marking = Task.detached { [results] in try await results.markRunning(plan.number, at: startedAt) }
-            onEvent(.trialStarted(number: plan.number))
-            let trial = TrialActor(plan: plan, data: data, executor: executor)
-            let outcome = await trial.run(shouldStop: stopping, startedAt: startedAt)
-            try await pendingWrite?.value
-            totals.trials += 1
-            totals.trainingSeconds += outcome.record.trainSeconds ?? 0
-            pendingWrite = Task.detached { [results, onEvent, storageFailed] in
-                do {
-                    // Marking comes first, so a finished trial is never marked running again.
-                    try await marking.value
-                    try await results.finish(outcome)
-                } catch {
-                    storageFailed.raise()
-                    throw error
+        var current: TrialWork?
+        while !Task.isCancelled {
+            let work: TrialWork
+            let index: Int
+            if let trial = current, case .fit(let next) = try await take(from: trial, stopping: stopping()) {
+                (work, index) = (trial, next)
+            } else if !stopping(), let trial = queue.start(begin) {
+                current = trial
+                if trial.isEmpty { try await store(trial) }
+                continue
+            } else if !stopping(), let (trial, take) = queue.takeStartedFit() {
+                guard case .fit(let next) = take else {
+                    try await store(trial)
+                    continue
                 }
-                onEvent(.trialFinished(outcome.record))
+                (work, index) = (trial, next)
+                totals.sharedFits += 1
+            } else {
+                break
             }
+            guard let trainer = work.trainer else { continue }
+            let result = await TrialActor(trainer: trainer, executor: executor).train(index, shouldStop: stopping)
+            totals.trainingSeconds += result.seconds
+            if work.deliver(index, result) { try await store(work) }
         }
         try await pendingWrite?.value
         totals.end = Date()
         return totals
+    }
+
+    /// Starts a trial taken from the queue: marks it running and announces it.
+    private nonisolated func begin(_ plan: TrialPlan) -> TrialWork {
+        let startedAt = Date()
+        // Detached: the write runs on the shared pool at once, not on this (busy) thread.
+        let marking = Task.detached { [results] in try await results.markRunning(plan.number, at: startedAt) }
+        onEvent(.trialStarted(number: plan.number))
+        return TrialWork(plan: plan, data: data, startedAt: startedAt, marking: marking)
+    }
+
+    /// The next fit of `trial`, storing the trial if this call ended it.
+    private func take(from trial: TrialWork, stopping: Bool) async throws -> TrialWork.Take {
+        let take = trial.take(stopping: stopping)
+        if case .none(ended: true) = take { try await store(trial) }
+        return take
+    }
+
+    /// Hands a finished trial to the results actor, after checking the previous write.
+    private func store(_ trial: TrialWork) async throws {
+        try await pendingWrite?.value
+        let outcome = trial.outcome()
+        totals.trials += 1
+        pendingWrite = Task.detached { [results, onEvent, storageFailed] in
+            do {
+                // Marking comes first, so a finished trial is never marked running again.
+                try await trial.marking.value
+                try await results.finish(outcome)
+            } catch {
+                storageFailed.raise()
+                throw error
+            }
+            onEvent(.trialFinished(outcome.record))
+        }
     }
 }

@@ -8,37 +8,137 @@ public struct TrialOutcome: Sendable {
     public var model: TrainedModel?
 }
 
-/// One trial: owns its network, optimizer and random generators for its whole life, and runs
-/// on a dedicated thread (its executor) so that training never blocks the cooperative pool.
+/// Trains fits of one trial (its folds and final fit) on a worker's dedicated thread (its
+/// executor), so that training never blocks the cooperative pool. The network, optimizer and
+/// random generators of a fit are made, used and dropped inside `train`: the actor owns them.
 actor TrialActor {
     private let executor: ThreadExecutor
-    private let plan: TrialPlan
-    private let data: PreparedData
+    private let trainer: Trainer
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    init(plan: TrialPlan, data: PreparedData, executor: ThreadExecutor) {
-        self.plan = plan
-        self.data = data
+    init(trainer: Trainer, executor: ThreadExecutor) {
+        self.trainer = trainer
         self.executor = executor
     }
 
-    /// Trains the trial; `shouldStop` is asked before every batch.
-    func run(shouldStop: @Sendable () -> Bool, startedAt: Date) -> TrialOutcome {
-        var record = TrialRecord(plan: plan, status: .running, startedAt: startedAt)
-        let configuration: TrainingConfiguration
+    /// Trains fit `index`; `shouldStop` is asked before every batch.
+    func train(_ index: Int, shouldStop: @Sendable () -> Bool) -> FitResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let outcome: Result<FoldOutcome, TrainingError>
         do {
-            configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
+            outcome = .success(try trainer.fit(index, shouldStop: shouldStop))
         } catch {
-            record.status = .failed
-            record.errorMessage = "stored configuration could not be read: \(error)"
-            record.endedAt = Date()
-            return TrialOutcome(record: record, epochs: [], model: nil)
+            outcome = .failure(error)
         }
+        return FitResult(outcome: outcome, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+}
+
+/// One fit's outcome and how long it trained.
+struct FitResult: Sendable {
+    var outcome: Result<FoldOutcome, TrainingError>
+    var seconds: Double
+}
+
+/// One trial being trained: which of its fits are handed out and what they gave. The worker
+/// that takes the trial from the queue trains its fits one after another; a worker with no
+/// trial left to start takes fits that have not started yet, so the end of a sweep does not
+/// wait for one worker to train the last trial's folds alone. Fits depend only on the trial's
+/// seed and their fold, so the result is the same whichever worker trains them. The worker whose
+/// call ends the trial (its last fit delivered, or the rest skipped) stores it.
+final class TrialWork: @unchecked Sendable {
+    let plan: TrialPlan
+    let startedAt: Date
+    /// The write that marks the trial running; its final write must come after it.
+    let marking: Task<Void, any Error>
+    /// Why the trial cannot be trained at all (its configuration), or nil.
+    let setupFailure: String?
+    let trainer: Trainer?
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var nextFit = 0
+    private var settled = 0
+    private var outcomes: [FoldOutcome?]
+    private var failure: String?
+    private var seconds = 0.0
+
+    init(plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>) {
+        self.plan = plan
+        self.startedAt = startedAt
+        self.marking = marking
+        var trainer: Trainer?
+        var setupFailure: String?
         do {
-            let trainer = try Trainer(configuration: configuration, data: data)
-            let result = try trainer.run(shouldStop: shouldStop)
+            let configuration = try JSONDecoder().decode(
+                TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
+            do {
+                trainer = try Trainer(configuration: configuration, data: data)
+            } catch {
+                setupFailure = String(describing: error)
+            }
+        } catch {
+            setupFailure = "stored configuration could not be read: \(error)"
+        }
+        self.trainer = trainer
+        self.setupFailure = setupFailure
+        outcomes = Array(repeating: nil, count: trainer?.fitCount ?? 0)
+    }
+
+    enum Take {
+        /// Train this fit, then `deliver` it.
+        case fit(Int)
+        /// Nothing left to hand out; `ended` when this call settled the trial's last fit, and
+        /// the caller must store it.
+        case none(ended: Bool)
+    }
+
+    /// The next fit to train. When `stopping`, or once a fit has failed or ended early (a
+    /// diverged fold: the folds after it and the final fit no longer count), the fits not yet
+    /// started are settled without training.
+    func take(stopping: Bool) -> Take {
+        lock.withLock {
+            let wasOpen = settled < outcomes.count
+            while nextFit < outcomes.count {
+                let index = nextFit
+                nextFit += 1
+                if !stopping, failure == nil, trainer?.isNeeded(index, given: outcomes) ?? false {
+                    return .fit(index)
+                }
+                settled += 1
+            }
+            return .none(ended: wasOpen && settled == outcomes.count)
+        }
+    }
+
+    /// Records fit `index`'s result; returns true when that ends the trial (the caller stores it).
+    func deliver(_ index: Int, _ result: FitResult) -> Bool {
+        lock.withLock {
+            switch result.outcome {
+            case .success(let outcome): outcomes[index] = outcome
+            case .failure(let error): failure = failure ?? String(describing: error)
+            }
+            seconds += result.seconds
+            settled += 1
+            return settled == outcomes.count
+        }
+    }
+
+    /// Whether the trial has no fits at all to train (its configuration failed): it ends at once.
+    var isEmpty: Bool { outcomes.isEmpty }
+
+    /// The finished trial's record, epochs and model. Call once every fit is settled.
+    func outcome() -> TrialOutcome {
+        lock.withLock {
+            var record = TrialRecord(plan: plan, status: .running, startedAt: startedAt)
             record.endedAt = Date()
+            guard let trainer, setupFailure == nil, failure == nil else {
+                record.status = .failed
+                record.errorMessage = setupFailure ?? failure
+                return TrialOutcome(record: record, epochs: [], model: nil)
+            }
+            let result = trainer.result(of: outcomes, seconds: seconds)
             record.trainSeconds = result.trainSeconds
             record.epochsRun = result.epochs.count
             record.bestEpoch = result.bestEpoch
@@ -58,11 +158,6 @@ actor TrialActor {
             }
             if let best = result.bestValidationMetric { record.metrics["best_validation_metric"] = best }
             return TrialOutcome(record: record, epochs: result.epochs, model: result.model)
-        } catch {
-            record.status = .failed
-            record.errorMessage = String(describing: error)
-            record.endedAt = Date()
-            return TrialOutcome(record: record, epochs: [], model: nil)
         }
     }
 }

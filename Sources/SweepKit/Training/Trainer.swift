@@ -58,39 +58,65 @@ public struct Trainer {
             output: data.task == .multiclass ? .softmax : (data.task == .binary ? .sigmoid : .identity))
     }
 
+    /// The fits a configuration makes: each fold in order, then the final fit when there is one
+    /// (k-fold). Each is independent of the others (its own network, optimizer and generators,
+    /// seeded from the configuration's seed and its fold number), so they may run in any order
+    /// and on any thread; `result(of:seconds:)` combines them.
+    public var fitCount: Int { data.folds.count + (data.finalFit == nil ? 0 : 1) }
+
     /// Trains every fold and combines them. With k-fold, the folds score the configuration
     /// (validation metrics are their mean) and a final fit on all non-test rows (fold 0 in the
     /// epoch records, all epochs, no early stopping) gives the tested and exported model.
-    /// `observe` sees each batch and epoch; `shouldStop` is asked before every batch and ends the
-    /// run as interrupted when it answers true.
+    /// Folds run in order and stop at the first that does not complete; the final fit runs only
+    /// when every fold completed. `observe` sees each batch and epoch; `shouldStop` is asked
+    /// before every batch and ends the run as interrupted when it answers true.
     public func run(
         observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws(TrainingError) -> TrainingResult {
         let start = DispatchTime.now().uptimeNanoseconds
-        var outcomes: [FoldOutcome] = []
-        for (index, fold) in data.folds.enumerated() {
-            let outcome = try train(fold: fold, number: index + 1, observe: observe, shouldStop: shouldStop)
-            outcomes.append(outcome)
+        var outcomes = [FoldOutcome?](repeating: nil, count: fitCount)
+        for index in outcomes.indices where isNeeded(index, given: outcomes) {
+            outcomes[index] = try fit(index, observe: observe, shouldStop: shouldStop)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return result(of: outcomes, seconds: seconds)
+    }
+
+    /// Trains fit `index` (0 ..< `fitCount`): fold `index + 1`, or the final fit after the folds.
+    public func fit(
+        _ index: Int, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    ) throws(TrainingError) -> FoldOutcome {
+        precondition(index >= 0 && index < fitCount, "fit \(index) of \(fitCount)")
+        if index < data.folds.count {
+            return try train(fold: data.folds[index], number: index + 1, observe: observe, shouldStop: shouldStop)
+        }
+        // The final fit is fold 0 in the epoch records.
+        return try train(fold: data.finalFit!, number: 0, observe: observe, shouldStop: shouldStop)
+    }
+
+    /// Whether fit `index` still counts, given the outcomes known so far: not when an earlier
+    /// fit (a fold, as the final fit comes last) ended without completing.
+    public func isNeeded(_ index: Int, given outcomes: [FoldOutcome?]) -> Bool {
+        !outcomes[..<index].contains { $0.map { $0.status != .complete } ?? false }
+    }
+
+    /// The result of the fits, as `run` would have made it: the folds up to the first that did
+    /// not complete, then the final fit if every fold completed. A needed fit with no outcome
+    /// (never started: the run was stopped) counts as interrupted. `seconds` is the training time.
+    public func result(of outcomes: [FoldOutcome?], seconds: Double) -> TrainingResult {
+        precondition(outcomes.count == fitCount, "\(outcomes.count) outcomes for \(fitCount) fits")
+        let notStarted = FoldOutcome(status: .interrupted, epochs: [], tensors: [], standardizer: nil)
+        var folds: [FoldOutcome] = []
+        for index in data.folds.indices {
+            let outcome = outcomes[index] ?? notStarted
+            folds.append(outcome)
             if outcome.status != .complete { break }
         }
         var final: FoldOutcome?
-        if let finalFit = data.finalFit, outcomes.allSatisfy({ $0.status == .complete }) {
-            final = try train(fold: finalFit, number: 0, observe: observe, shouldStop: shouldStop)
+        if data.finalFit != nil, folds.allSatisfy({ $0.status == .complete }) {
+            final = outcomes[data.folds.count] ?? notStarted
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return combine(outcomes, final: final, seconds: seconds)
-    }
-
-    private struct FoldOutcome {
-        var status: TrainingStatus
-        var epochs: [EpochRecord]
-        var bestEpoch: Int?
-        var bestValidationMetric: Double?
-        var divergedEpoch: Int?
-        var validation: Evaluation?
-        var test: Evaluation?
-        var tensors: [NamedTensor]
-        var standardizer: Standardizer?
+        return combine(folds, final: final, seconds: seconds)
     }
 
     private func train(
@@ -299,5 +325,26 @@ extension MetricName {
         case .validationRMSE, .testRMSE: evaluation.rmse
         case .validationMAE, .testMAE: evaluation.mae
         }
+    }
+}
+
+/// What one fit of a configuration (a fold or the final fit) ended with; `Trainer.result(of:seconds:)`
+/// combines them.
+public struct FoldOutcome: Sendable {
+    public var status: TrainingStatus
+    public var epochs: [EpochRecord]
+    var bestEpoch: Int?
+    var bestValidationMetric: Double?
+    var divergedEpoch: Int?
+    var validation: Evaluation?
+    var test: Evaluation?
+    var tensors: [NamedTensor]
+    var standardizer: Standardizer?
+
+    init(status: TrainingStatus, epochs: [EpochRecord], tensors: [NamedTensor], standardizer: Standardizer?) {
+        self.status = status
+        self.epochs = epochs
+        self.tensors = tensors
+        self.standardizer = standardizer
     }
 }

@@ -9,10 +9,11 @@ struct SweepSchedulerTests {
 
     private func run(
         _ spec: SweepSpec, store: any ResultStore, jobs: Int, restart: Bool = false, stop: StopSignal = StopSignal(),
-        log: SweepEventLog = SweepEventLog(), onEvent: @escaping @Sendable (SweepEvent) -> Void = { _ in }
+        log: SweepEventLog = SweepEventLog(), data: PreparedData? = nil,
+        onEvent: @escaping @Sendable (SweepEvent) -> Void = { _ in }
     ) async throws -> SweepRunSummary {
         let scheduler = SweepScheduler(
-            spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: jobs, restart: restart),
+            spec: spec, data: try data ?? Self.data.get(), store: store, options: SweepRunOptions(jobs: jobs, restart: restart),
             stop: stop, onEvent: { event in
                 log.append(event)
                 onEvent(event)
@@ -35,6 +36,36 @@ struct SweepSchedulerTests {
         // The comparison means something only if the metrics are there and differ between trials.
         #expect(serial.trials.allSatisfy { $0.metrics[MetricName.validationAccuracy.rawValue] != nil && $0.metrics[MetricName.testAccuracy.rawValue] != nil })
         #expect(Set(serial.trials.map { $0.metrics[MetricName.trainLoss.rawValue] }).count > 1)
+    }
+
+    @Test func aSingleCrossValidatedTrialIsSharedByTwoWorkersWithTheSameResult() async throws {
+        // One trial of 4 folds and a final fit, each long enough (40 epochs) that the second
+        // worker, finding no trial to start, takes fits of the first one.
+        let spec = try SweepFixtures.spec("""
+            {"name": "one-trial", "data": {"source": "\(SweepFixtures.smallData)", "folds": 4}, "seed": 9,
+             "fixed": {"hidden_layers": [64], "epochs": 40, "batch_size": 16, "dropout": 0.1},
+             "parameters": {"optimizer": {"values": ["adam"]}}}
+            """)
+        let data = try PreparedData.load(spec.data)
+        #expect(data.folds.count == 4)
+        let serialStore = MemoryResultStore(), parallelStore = MemoryResultStore()
+        let serial = try await run(spec, store: serialStore, jobs: 1, data: data)
+        let parallel = try await run(spec, store: parallelStore, jobs: 2, data: data)
+
+        #expect(serial.sharedFits == 0)
+        #expect(parallel.sharedFits > 0, "the second worker should have trained some of the trial's fits")
+        let trial = try #require(parallel.trials.first)
+        #expect(parallel.trials.count == 1)
+        #expect(trial.status == .complete)
+        #expect(metricsByTrial(parallel.trials) == metricsByTrial(serial.trials))
+        #expect(trial.epochsRun == 200)
+        let epochs = try parallelStore.epochs(sweep: spec.name, trial: 1)
+        #expect(epochs.map(\.fold) == [0, 1, 2, 3, 4].flatMap { Array(repeating: $0, count: 40) })
+        #expect(withoutTimings(epochs) == withoutTimings(try serialStore.epochs(sweep: spec.name, trial: 1)))
+        #expect(try parallelStore.model(sweep: spec.name, trial: 1)?.tensors == serialStore.model(sweep: spec.name, trial: 1)?.tensors)
+        // Training time is the fits' time added up, whichever worker trained them.
+        let seconds = try #require(trial.trainSeconds)
+        #expect(seconds >= epochs.map(\.seconds).reduce(0, +))
     }
 
     @Test func completedSweepStoresEveryTrialWithItsEpochsAndModel() async throws {
