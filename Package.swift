@@ -2,6 +2,13 @@
 import PackageDescription
 
 // Dependencies point one way: sweep (CLI) → SweepStore → SweepKit → Datasets → NeuralNet → CKernels.
+// Release builds of the training code skip Swift's run-time exclusivity checks: every access to
+// a class's stored property in the training loop called into the runtime (swift_beginAccess),
+// about 4% of a sweep of small networks. Debug builds, and so the tests, keep the checks.
+let exclusivityUnchecked: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "sweep",
     platforms: [.macOS(.v14)],
@@ -21,9 +28,9 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]
         ),
-        .target(name: "NeuralNet", dependencies: ["CKernels"]),
+        .target(name: "NeuralNet", dependencies: ["CKernels"], swiftSettings: exclusivityUnchecked),
         .target(name: "Datasets", dependencies: ["NeuralNet"]),
-        .target(name: "SweepKit", dependencies: ["NeuralNet", "Datasets"]),
+        .target(name: "SweepKit", dependencies: ["NeuralNet", "Datasets"], swiftSettings: exclusivityUnchecked),
         .target(
             name: "SweepStore",
             dependencies: [
