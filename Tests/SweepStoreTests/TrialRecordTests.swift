@@ -118,6 +118,43 @@ struct TrialRecordTests {
         #expect(try store.epochs(sweep: "phone-price", trial: 2).isEmpty)
     }
 
+    /// 2 folds of 41 epochs: the SQLite store inserts them 32, 8 and 1 rows at a time, so every
+    /// chunk size and the switch between them is read back here.
+    @Test(arguments: StoreBackend.allCases)
+    func manyEpochsReadBackInOrder(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        let epochs = Sample.epochs(count: 41, folds: 2) + Sample.nonFiniteEpochs.map { epoch in
+            var moved = epoch
+            moved.fold = 3
+            return moved
+        }
+
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: epochs, model: nil)
+
+        #expect(sameEpochs(try store.epochs(sweep: "phone-price", trial: 1), epochs))
+    }
+
+    /// A duplicate inside a multi-row insert is reported as such, and nothing is kept.
+    @Test(arguments: StoreBackend.allCases)
+    func duplicateAmongManyEpochsIsReported(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        var epochs = Sample.epochs(count: 40, folds: 1)
+        epochs[20] = epochs[5]
+
+        let error = storeError {
+            try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: epochs, model: nil)
+        }
+
+        #expect(error == .duplicateEpoch(sweep: "phone-price", trial: 1, fold: 1, epoch: 6))
+        #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func storedModelRebuildsItsNetwork(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
