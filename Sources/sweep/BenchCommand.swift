@@ -82,7 +82,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         let trials = quick ? 8 : 40
-        // The median of five runs by wall time. How long the last trial runs alone varies from run
+        // The median of five runs by wall time. How long the last fits run alone varies from run
         // to run, and the fastest run would be the one where it happened to be shortest.
         for jobs in [1, 2] {
             Terminal.note("\(trials)-trial sweep with --jobs \(jobs)…")
@@ -219,14 +219,15 @@ struct BenchCommand: AsyncParsableCommand {
         guard result.status == 0, let stats = FileManager.default.contents(atPath: statsPath),
             let object = try? JSONSerialization.jsonObject(with: stats) as? [String: Any],
             let wall = object["wall_seconds"] as? Double, let training = object["training_seconds"] as? Double,
-            let workers = object["worker_seconds"] as? Double, let window = object["worker_window_seconds"] as? Double
+            let workers = object["worker_seconds"] as? Double, let window = object["worker_window_seconds"] as? Double,
+            let sharedFits = object["shared_fits"] as? Int
         else {
             Terminal.error("the benchmark sweep failed:\n\(result.output)")
             throw ExitCode(1)
         }
         return SweepTiming(
             jobs: jobs, trials: trials, wallSeconds: wall, trainingSeconds: training, workerSeconds: workers,
-            workerWindowSeconds: window, peakMegabytes: Double(result.peakKilobytes) / 1024)
+            workerWindowSeconds: window, sharedFits: sharedFits, peakMegabytes: Double(result.peakKilobytes) / 1024)
     }
 }
 
@@ -300,6 +301,8 @@ struct SweepTiming {
     var workerSeconds: Double
     /// First worker start to last worker end (`SweepRunSummary.workerWindowSeconds`).
     var workerWindowSeconds: Double
+    /// Fits trained by a worker other than the one that started their trial.
+    var sharedFits: Int
     var peakMegabytes: Double
     /// The lowest and highest `outsideShare` of the runs this one is the median of.
     var outsideShareRange: ClosedRange<Double>?
@@ -311,7 +314,7 @@ struct SweepTiming {
     var outsideShare: Double { max(0, 1 - trainingSeconds / workerCapacity) }
     /// Workers between trials: handing out plans, storing results, progress.
     var betweenTrialsShare: Double { max(0, workerSeconds - trainingSeconds) / workerCapacity }
-    /// Workers that ran out of trials, idle while the last ones finish.
+    /// Workers that ran out of fits to train, idle while the last ones finish.
     var idleAtEndShare: Double { max(0, workerWindowSeconds * Double(jobs) - workerSeconds) / workerCapacity }
     /// Before the first worker starts (creating the sweep and its pending trials) and after the
     /// last one ends (the final status and reading the results back).

@@ -54,7 +54,7 @@ struct BenchReport {
             lines.append("  \(row.label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(fixed(row.project.stepMicroseconds, 1)) µs  \(fixed(row.project.gigaflops, 1)) GFLOP/s  \(fixed(ratio(row.project, row.pytorch), 3))  \(fixed(ratio(row.project, row.jax), 3))")
         }
         for sweep in sweeps {
-            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))% (between trials \(fixed(sweep.betweenTrialsShare * 100, 1))%, idle at the end \(fixed(sweep.idleAtEndShare * 100, 1))%, set-up and wrap-up \(fixed(sweep.setUpShare * 100, 1))%), peak \(fixed(sweep.peakMegabytes, 1)) MB")
+            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))% (between trials \(fixed(sweep.betweenTrialsShare * 100, 1))%, idle at the end \(fixed(sweep.idleAtEndShare * 100, 1))%, set-up and wrap-up \(fixed(sweep.setUpShare * 100, 1))%), \(sweep.sharedFits) shared fits, peak \(fixed(sweep.peakMegabytes, 1)) MB")
         }
         if let speedUp { lines.append("speed-up --jobs 2 / --jobs 1: \(fixed(speedUp))×") }
         return lines.joined(separator: "\n")
@@ -93,7 +93,7 @@ struct BenchReport {
                     "outside_training_share": sweep.outsideShare, "between_trials_share": sweep.betweenTrialsShare,
                     "outside_training_share_range": sweep.outsideShareRange.map { [$0.lowerBound, $0.upperBound] } ?? NSNull(),
                     "idle_at_end_share": sweep.idleAtEndShare, "set_up_share": sweep.setUpShare,
-                    "peak_megabytes": sweep.peakMegabytes,
+                    "shared_fits": sweep.sharedFits, "peak_megabytes": sweep.peakMegabytes,
                 ] as [String: Any]
             },
             "speed_up": speedUp ?? NSNull(),
@@ -155,14 +155,15 @@ struct BenchReport {
             fit per trial) on \(dataSource), run as a child process, the median of five runs by wall time. "Outside training" is
             worker time (jobs × wall time) not spent in a trial's training loop. It has three parts: workers
             between trials (handing out plans, storing results, progress), workers idle at the end while the
-            last trials finish, and setting the sweep up and wrapping it up.
+            last fits finish, and setting the sweep up and wrapping it up. A worker with no trial left to start
+            trains folds of the trials still running ("shared fits"), so a trial's five fits may end on both workers.
 
-            | jobs | wall (s) | trials/min | outside training | between trials | idle at the end | set-up and wrap-up | peak memory (MB) |
-            | --- | --- | --- | --- | --- | --- | --- | --- |
+            | jobs | wall (s) | trials/min | outside training | between trials | idle at the end | set-up and wrap-up | shared fits | peak memory (MB) |
+            | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 
             """
         for sweep in sweeps {
-            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.betweenTrialsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(fixed(sweep.peakMegabytes, 1)) |\n"
+            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.betweenTrialsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(sweep.sharedFits) | \(fixed(sweep.peakMegabytes, 1)) |\n"
         }
         if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
         for sweep in sweeps {
@@ -223,12 +224,12 @@ struct BenchReport {
             text += """
 
                 Why time outside training comes near or over 2% at --jobs 2: in the median run \(fixed(two.idleAtEndShare * 100, 1))% is the end of the sweep, where the last
-                trial runs alone because the other worker has nothing left (on average half a trial: about 1% of
-                a 40-trial sweep on two workers, and a trial is not split across workers); \(fixed(two.betweenTrialsShare * 100, 1))% is between
+                fit runs alone because the other worker has nothing left (on average half a fit, a tenth of a
+                trial, since idle workers take folds of running trials); \(fixed(two.betweenTrialsShare * 100, 1))% is between
                 trials, where storing each finished trial (one transaction with its 200 epoch rows and its
-                weights, about 1.5 ms of CPU) competes with two cores that are both training. With --jobs 1
-                the storing runs on the idle core and the share is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. Longer trials or more of them
-                make both parts smaller.
+                weights, about 1.2 ms of CPU, and marking it running) competes with two cores that are both
+                training. With --jobs 1 the storing runs on the idle core and the share is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. Longer
+                trials make both parts smaller.
 
                 """
         }
