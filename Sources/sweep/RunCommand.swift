@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Trials trained at once, each on its own thread (default: the number of cores).")
+    @Option(help: "Trials trained at once, each on its own thread (default: the number of cores). Workers with no trial left to start help with the folds of running ones.")
     var jobs: Int?
 
     @Flag(help: "Discard the stored results of a sweep with the same name and start again.")
