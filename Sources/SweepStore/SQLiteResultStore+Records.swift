@@ -1,8 +1,10 @@
+import Datasets
 import Foundation
 import GRDB
 import GRDBSQLite
 import NeuralNet
 import SweepKit
+import Synchronization
 
 // Reading trials, epochs and models, and the conversions between records and rows.
 extension SQLiteResultStore {
@@ -187,7 +189,7 @@ extension SQLiteResultStore {
         }
     }
 
-    static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel) throws {
+    static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel, texts: ModelColumnTexts) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO models (trial_id, network_json, task, feature_names_json, target_name,
@@ -196,8 +198,9 @@ extension SQLiteResultStore {
                 """
         ).execute(
             arguments: [
-                trialID, try jsonText(model.network), model.task.rawValue, try jsonText(model.featureNames),
-                model.targetName, try jsonText(model.classLabels), try model.standardizer.map { try jsonText($0) },
+                trialID, try texts.network.text(model.network), model.task.rawValue,
+                try texts.featureNames.text(model.featureNames), model.targetName,
+                try texts.classLabels.text(model.classLabels), try model.standardizer.map { try texts.standardizer.text($0) },
                 try TensorBlob.encode(model.tensors),
             ])
     }
@@ -251,6 +254,28 @@ extension SQLiteResultStore {
     }
 
     // MARK: JSON
+
+    /// The JSON of each model column, kept from the last model written: the trials of a sweep
+    /// share their data's feature names, class labels and standardiser, and often their network
+    /// shape, and encoding them again for every trial cost about a tenth of storing it.
+    final class ModelColumnTexts: Sendable {
+        let network = RepeatedJSON<NetworkDescription>()
+        let featureNames = RepeatedJSON<[String]>()
+        let classLabels = RepeatedJSON<[String]>()
+        let standardizer = RepeatedJSON<Standardizer>()
+    }
+
+    /// `jsonText` of a value, reused while the value stays the same.
+    final class RepeatedJSON<Value: Encodable & Equatable & Sendable>: Sendable {
+        private let last = Mutex<(value: Value, text: String)?>(nil)
+
+        func text(_ value: Value) throws -> String {
+            if let cached = last.withLock({ $0 }), cached.value == value { return cached.text }
+            let text = try jsonText(value)
+            last.withLock { $0 = (value, text) }
+            return text
+        }
+    }
 
     /// Compact JSON with sorted keys, like `JSONValue.canonicalText`, but throwing rather than
     /// writing "null" for a value JSON cannot hold. In model columns non-finite floats (a

@@ -11,7 +11,8 @@ import SweepKit
 /// failing, so `sweep list` can run beside a live sweep, and foreign keys are enforced, so
 /// deleting a sweep deletes everything under it.
 ///
-/// Every method is one transaction; the class holds no mutable state, so it is `Sendable`.
+/// Every method is one transaction. Its one piece of mutable state, the last model's column
+/// JSON kept for reuse, is behind a lock, so it is `Sendable`.
 public final class SQLiteResultStore: ResultStore {
     /// The schema version this program writes (the number of migrations in `Schema`).
     public static let schemaVersion = Schema.version
@@ -20,6 +21,8 @@ public final class SQLiteResultStore: ResultStore {
 
     public let path: String
     let database: DatabasePool
+    /// The model columns' JSON from the last trial stored (its only state besides the database).
+    let modelTexts = ModelColumnTexts()
 
     /// Opens (creating it and its parent directories if needed) the database at `path` and
     /// migrates it to `schemaVersion`.
@@ -188,7 +191,7 @@ public final class SQLiteResultStore: ResultStore {
                     sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
             }
             try db.cachedStatement(sql: "DELETE FROM models WHERE trial_id = ?").execute(arguments: [trialID])
-            if let model { try Self.insertModel(db, trialID: trialID, model: model) }
+            if let model { try Self.insertModel(db, trialID: trialID, model: model, texts: modelTexts) }
         }
     }
 

@@ -1,4 +1,6 @@
+import Datasets
 import Foundation
+import NeuralNet
 import Testing
 import SweepKit
 
@@ -153,6 +155,33 @@ struct TrialRecordTests {
 
         #expect(error == .duplicateEpoch(sweep: "phone-price", trial: 1, fold: 1, epoch: 6))
         #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
+    }
+
+    /// The SQLite store reuses a model column's JSON while it repeats from trial to trial; models
+    /// that differ in each column, written in turn, must each read back as written.
+    @Test(arguments: StoreBackend.allCases)
+    func modelsThatDifferInEveryColumnReadBackAsWritten(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.addPendingTrials(Sample.plans(1...4), sweep: "phone-price")
+        let first = try Sample.model()
+        var second = try Sample.model(standardizer: Standardizer(means: [0, 0, 1], standardDeviations: [1, 1, 1]))
+        second.featureNames = ["a", "b", "c"]
+        second.classLabels = ["low", "mid", "high"]
+        second.network.negativeSlope = 0.5
+        second.tensors = try Network(second.network, seed: 8).namedTensors()
+        var third = second
+        third.standardizer = nil
+
+        let models = [first, second, first, third]
+        for (index, model) in models.enumerated() {
+            try store.finish(sweep: "phone-price", record: Sample.completeRecord(index + 1), epochs: [], model: model)
+        }
+
+        for (index, model) in models.enumerated() {
+            #expect(sameModel(try store.model(sweep: "phone-price", trial: index + 1), model))
+        }
     }
 
     @Test(arguments: StoreBackend.allCases)
