@@ -16,6 +16,15 @@ public func epochOrder(rowCount: Int, rng: inout SplitMix64) -> [Int] {
     return order
 }
 
+/// `epochOrder(rowCount:rng:)` through a shuffle prepared for that row count: the same order from
+/// the same generator, without a 64-bit division per draw. A training run makes one and reuses it
+/// every epoch.
+public func epochOrder(_ shuffle: ReproducibleShuffle, rng: inout SplitMix64) -> [Int] {
+    var order = Array(0..<shuffle.count)
+    shuffle.shuffle(&order, using: &rng)
+    return order
+}
+
 /// A fresh random order of the given rows (the training part of a split, say): `rows` permuted
 /// by the same shuffle as `epochOrder(rowCount:rng:)`.
 public func epochOrder(of rows: [Int], rng: inout SplitMix64) -> [Int] {

@@ -20,6 +20,16 @@ import Testing
         #expect(rng == reference)
     }
 
+    @Test func aPreparedShuffleGivesTheSameOrdersEpochAfterEpoch() {
+        let shuffle = ReproducibleShuffle(count: 960)
+        var prepared = SplitMix64(seed: 12)
+        var plain = SplitMix64(seed: 12)
+        for _ in 0..<5 {
+            #expect(epochOrder(shuffle, rng: &prepared) == epochOrder(rowCount: 960, rng: &plain))
+        }
+        #expect(prepared == plain)
+    }
+
     @Test func successiveEpochsGetDifferentOrdersAndTheSameSeedRepeatsThem() {
         var rng = SplitMix64(seed: 8)
         let first = epochOrder(rowCount: 30, rng: &rng)

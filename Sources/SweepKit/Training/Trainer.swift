@@ -145,6 +145,7 @@ public struct Trainer {
         var bestSnapshot: [NamedTensor]?
         var epochsWithoutImprovement = 0
         let hasValidation = !fold.validation.isEmpty
+        let shuffle = ReproducibleShuffle(count: fold.train.rowCount)
         let stoppingMetric = configuration.earlyStopping?.metric ?? headlineValidationMetric
         let earlyStopping = hasValidation ? configuration.earlyStopping : nil
 
@@ -153,7 +154,7 @@ public struct Trainer {
             let rate = configuration.schedule.learningRate(epoch: epoch - 1, baseRate: baseRate)
             optimizer.learningRate = Float(rate)
             network.train()
-            let order = epochOrder(rowCount: fold.train.rowCount, rng: &orderGenerator)
+            let order = epochOrder(shuffle, rng: &orderGenerator)
             var ranges = batchRanges(count: order.count, batchSize: batchSize)
             if configuration.batchNorm, let last = ranges.last, last.count == 1, ranges.count > 1 {
                 ranges.removeLast()
