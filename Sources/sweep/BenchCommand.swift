@@ -9,10 +9,10 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure training speed against PyTorch and JAX, how cost grows, and sweep throughput.",
         discussion: """
-            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. Writes BENCHMARKS.md (see --output) and prints a JSON copy.
+            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. Writes BENCHMARKS.md (see --output; --quick writes none unless --output is given) and prints a JSON copy.
             """)
 
-    @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep).")
+    @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep). Its figures are not worth keeping, so it writes a Markdown report only when --output is given.")
     var quick = false
 
     @Flag(help: "Time only the reference trial (and PyTorch and JAX when present), print it, and leave the Markdown report alone.")
@@ -24,8 +24,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The Python with torch and jax (from tools/setup-python-env.sh).")
     var python = "tools/.venv/bin/python"
 
-    @Option(help: "Where to write the Markdown report.")
-    var output = "BENCHMARKS.md"
+    @Option(help: "Where to write the Markdown report (default: BENCHMARKS.md; with --quick, none).")
+    var output: String?
 
     @Option(help: "Also write the JSON report to this file.")
     var json: String?
@@ -98,14 +98,16 @@ struct BenchCommand: AsyncParsableCommand {
         print(report.table())
         let jsonText = report.json()
         print(jsonText)
+        // A quick run's figures would overwrite the committed report with meaningless ones.
+        let markdownPath = output ?? (quick ? nil : "BENCHMARKS.md")
         do {
-            try markdown.write(toFile: output, atomically: true, encoding: .utf8)
+            if let markdownPath { try markdown.write(toFile: markdownPath, atomically: true, encoding: .utf8) }
             if let json { try jsonText.write(toFile: json, atomically: true, encoding: .utf8) }
         } catch {
             Terminal.error("cannot write the report: \(error.localizedDescription)")
             throw ExitCode(1)
         }
-        Terminal.note("wrote \(output)")
+        if let markdownPath { Terminal.note("wrote \(markdownPath)") }
     }
 
     private func scaledEpochs(width: Int) -> Int {
