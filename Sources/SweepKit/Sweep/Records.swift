@@ -52,12 +52,32 @@ public struct TrialPlan: Sendable, Hashable {
     /// The complete training configuration (fixed settings + parameters), canonical JSON.
     public var configurationJSON: String
     public var seed: UInt64
+    /// `configurationJSON` already decoded, when the plan comes from a spec (nil for plans read
+    /// back from storage). A trial that has it skips decoding the JSON, about 0.1 ms of the time
+    /// between trials. It is derived data: equality and hashing ignore it.
+    public var configuration: TrainingConfiguration?
 
-    public init(number: Int, parameters: JSONValue, configurationJSON: String, seed: UInt64) {
+    public init(
+        number: Int, parameters: JSONValue, configurationJSON: String, seed: UInt64,
+        configuration: TrainingConfiguration? = nil
+    ) {
         self.number = number
         self.parameters = parameters
         self.configurationJSON = configurationJSON
         self.seed = seed
+        self.configuration = configuration
+    }
+
+    public static func == (first: TrialPlan, second: TrialPlan) -> Bool {
+        first.number == second.number && first.parameters == second.parameters
+            && first.configurationJSON == second.configurationJSON && first.seed == second.seed
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(number)
+        hasher.combine(parameters)
+        hasher.combine(configurationJSON)
+        hasher.combine(seed)
     }
 }
 

@@ -270,7 +270,7 @@ public struct SweepSpec: Sendable {
             for problem in found { trialsByProblem[problem, default: []].append(number) }
             plans.append(TrialPlan(
                 number: number, parameters: .object(assignment), configurationJSON: configuration.canonicalJSON,
-                seed: configuration.seed))
+                seed: configuration.seed, configuration: configuration))
         }
         for (problem, numbers) in trialsByProblem.sorted(by: { $0.value[0] < $1.value[0] }) {
             let listed = numbers.prefix(5).map(String.init).joined(separator: ", ") + (numbers.count > 5 ? ", … (\(numbers.count) trials)" : "")

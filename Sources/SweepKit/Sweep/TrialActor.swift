@@ -71,8 +71,8 @@ final class TrialWork: @unchecked Sendable {
         var trainer: Trainer?
         var setupFailure: String?
         do {
-            let configuration = try JSONDecoder().decode(
-                TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
+            let configuration = try plan.configuration
+                ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             do {
                 trainer = try Trainer(configuration: configuration, data: data)
             } catch {

@@ -76,7 +76,26 @@ struct SearchSpaceTests {
             #expect(configuration.optimizer.learningRate.map(Double.init) == number(members["lr"]).map { Double(Float($0)) })
             #expect(configuration.seed == plan.seed)
             #expect(configuration.data.source == SweepFixtures.smallData)
+            // Trials train the configuration the plan carries: it must be what is stored.
+            #expect(plan.configuration == configuration)
         }
+    }
+
+    @Test func theDefaultSweepsPlansCarryExactlyTheirStoredConfigurations() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("sweeps/phone-price.json")
+        let spec = try SweepSpec.parse(try Data(contentsOf: url), source: url.path)
+        #expect(spec.plans.count == 160)
+        for plan in spec.plans {
+            let stored = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
+            #expect(plan.configuration == stored, "trial \(plan.number)")
+        }
+        // Plans read back from storage have no decoded configuration, and still compare equal.
+        var readBack = spec.plans[0]
+        readBack.configuration = nil
+        #expect(readBack == spec.plans[0])
+        #expect(readBack.hashValue == spec.plans[0].hashValue)
     }
 
     @Test func randomSearchWithTheSameSeedPlansTheSameTrials() throws {
