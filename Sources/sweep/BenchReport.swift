@@ -213,9 +213,12 @@ struct BenchReport {
                 and gradients per step); packing the transposed weights for the forward pass is 4%; ReLU, bias
                 gradients, the loss and the loop are the rest. Adam is bound by that exact arithmetic and its
                 memory traffic: an approximate square root and division measured slower here, and applying it
-                layer by layer as each gradient is ready (to find it in cache) gained nothing; reading row-major A
-                in place instead of packing it was slower too. Fusing ReLU into the multiply's stores (3%) is
-                left: it would have layers share their matrices.
+                layer by layer as each gradient is ready (to find it in cache) gained nothing; interleaving it
+                into the ∂W multiply, so that the divider works while the FMA units do, needs registers the
+                kernel does not have (its accumulators spilled and it ran at half speed). Reading row-major A
+                in place instead of packing it was slower too, and so was the forward pass as dot products
+                (no packing at all). Fusing ReLU into the multiply's stores (3%) is left: it would have layers
+                share their matrices.
 
                 """
         }
