@@ -211,8 +211,9 @@ struct BenchReport {
                 running at about 93 GFLOP/s, 88% of the 106 GFLOP/s this core reaches with independent FMAs;
                 Adam is 14% (its exact square root and division, as PyTorch computes them, over 600 KB of state
                 and gradients per step); packing the transposed weights for the forward pass is 4%; ReLU, bias
-                gradients, the loss and the loop are the rest. Adam is bound by that exact arithmetic and its
-                memory traffic: an approximate square root and division measured slower here, and applying it
+                gradients, the loss and the loop are the rest. Adam is bound by the divider, which both the
+                square root and the division use (it takes the same 0.4 ns per parameter whether its arrays fit
+                in L1 or not): an approximate square root and division measured slower here, and applying it
                 layer by layer as each gradient is ready (to find it in cache) gained nothing; interleaving it
                 into the ∂W multiply, so that the divider works while the FMA units do, needs registers the
                 kernel does not have (its accumulators spilled and it ran at half speed). Reading row-major A
