@@ -89,6 +89,8 @@ public struct TrialRecord: Sendable, Hashable {
     public var status: TrialStatus
     public var startedAt: Date?
     public var endedAt: Date?
+    /// Seconds spent training the trial's fits, added up: more than `endedAt − startedAt` when
+    /// two workers trained its folds at once.
     public var trainSeconds: Double?
     public var epochsRun: Int?
     public var bestEpoch: Int?
