@@ -72,16 +72,13 @@ __attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *
 }
 
 
-__attribute__((target("avx2"))) static void exp_avx2(float *x, size_t count) {
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_expf(_mm256_loadu_ps(x + i)));
-    for (; i < count; i++) x[i] = expf(x[i]);
-}
+typedef __m256 (*vector_function)(__m256);
 
-__attribute__((target("avx2"))) static void log_avx2(float *x, size_t count) {
+__attribute__((target("avx2"))) static void map_avx2(float *x, size_t count, vector_function vector,
+                                                     float (*scalar)(float)) {
     size_t i = 0;
-    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_logf(_mm256_loadu_ps(x + i)));
-    for (; i < count; i++) x[i] = logf(x[i]);
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, vector(_mm256_loadu_ps(x + i)));
+    for (; i < count; i++) x[i] = scalar(x[i]);
 }
 #endif
 
@@ -89,7 +86,7 @@ __attribute__((target("avx2"))) static void log_avx2(float *x, size_t count) {
 static void exp_in_place(float *x, size_t count) {
 #ifdef SWEEP_LIBMVEC
     if (has_avx2()) {
-        exp_avx2(x, count);
+        map_avx2(x, count, _ZGVdN8v_expf, expf);
         return;
     }
 #endif
@@ -99,7 +96,7 @@ static void exp_in_place(float *x, size_t count) {
 static void log_in_place(float *x, size_t count) {
 #ifdef SWEEP_LIBMVEC
     if (has_avx2()) {
-        log_avx2(x, count);
+        map_avx2(x, count, _ZGVdN8v_logf, logf);
         return;
     }
 #endif

@@ -137,14 +137,19 @@ extension SQLiteResultStore {
     /// Rows per INSERT, largest first; the last must be 1.
     private static let epochInsertChunks = [32, 8, 1]
 
-    private static func insertEpochs(_ db: Database, trialID: Int64, _ epochs: ArraySlice<EpochRecord>) throws {
+    /// The INSERT of each chunk size, written once (the statements are cached by their text).
+    private static let epochInsertSQL: [Int: String] = Dictionary(uniqueKeysWithValues: epochInsertChunks.map { rows in
         let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        let insert = try db.cachedStatement(sql: """
+        return (rows, """
             INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
                 train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
                 validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
-            VALUES \(Array(repeating: row, count: epochs.count).joined(separator: ", "))
+            VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))
             """)
+    })
+
+    private static func insertEpochs(_ db: Database, trialID: Int64, _ epochs: ArraySlice<EpochRecord>) throws {
+        let insert = try db.cachedStatement(sql: epochInsertSQL[epochs.count]!)
         // Every epoch of every trial passes here, so the values are bound through SQLite's C API:
         // building `StatementArguments` boxed each one and cost more than SQLite's own insert.
         let handle = insert.sqliteStatement

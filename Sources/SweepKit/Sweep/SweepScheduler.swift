@@ -150,12 +150,11 @@ final class TrialQueue: @unchecked Sendable {
 
     /// The next plan, made into a trial that other workers can take fits from.
     func start(_ makeWork: (TrialPlan) -> TrialWork) -> TrialWork? {
-        lock.withLock {
-            guard let plan = plans.popFirst() else { return nil }
-            let work = makeWork(plan)
-            started.append(work)
-            return work
-        }
+        guard let plan = lock.withLock({ plans.popFirst() }) else { return nil }
+        // Made outside the lock: it decodes, marks the trial running and reports the start.
+        let work = makeWork(plan)
+        lock.withLock { started.append(work) }
+        return work
     }
 
     /// A fit not yet started of a trial another worker is training, oldest trial first, or a
@@ -219,34 +218,43 @@ actor TrialWorker {
         defer { executor.shutdown() }
         totals = Totals(start: Date())
         let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
+        // The trial this worker started and still hands out fits of.
         var current: TrialWork?
         while !Task.isCancelled {
-            let work: TrialWork
-            let index: Int
-            if let trial = current, case .fit(let next) = try await take(from: trial, stopping: stopping()) {
-                (work, index) = (trial, next)
-            } else if !stopping(), let trial = queue.start(begin) {
-                current = trial
-                if trial.isEmpty { try await store(trial) }
-                continue
-            } else if !stopping(), let (trial, take) = queue.takeStartedFit() {
-                guard case .fit(let next) = take else {
-                    try await store(trial)
+            if let trial = current {
+                if case .fit(let index) = try await take(from: trial, stopping: stopping()) {
+                    try await train(trial, index, shouldStop: stopping)
                     continue
                 }
-                (work, index) = (trial, next)
-                totals.sharedFits += 1
+                current = nil
+            }
+            guard !stopping() else { break }
+            if let trial = queue.start(begin) {
+                current = trial
+                if trial.isEmpty { try await store(trial) }
+            } else if let (trial, take) = queue.takeStartedFit() {
+                if case .fit(let index) = take {
+                    totals.sharedFits += 1
+                    try await train(trial, index, shouldStop: stopping)
+                } else {
+                    try await store(trial)
+                }
             } else {
                 break
             }
-            guard let trainer = work.trainer else { continue }
-            let result = await TrialActor(trainer: trainer, executor: executor).train(index, shouldStop: stopping)
-            totals.trainingSeconds += result.seconds
-            if work.deliver(index, result) { try await store(work) }
         }
         try await pendingWrite?.value
         totals.end = Date()
         return totals
+    }
+
+    /// Trains fit `index` of `trial` in an actor of its own on this worker's thread, and stores
+    /// the trial if that was its last fit.
+    private func train(_ trial: TrialWork, _ index: Int, shouldStop: @escaping @Sendable () -> Bool) async throws {
+        guard let trainer = trial.trainer else { return }
+        let result = await TrialActor(trainer: trainer, executor: executor).train(index, shouldStop: shouldStop)
+        totals.trainingSeconds += result.seconds
+        if trial.deliver(index, result) { try await store(trial) }
     }
 
     /// Starts a trial taken from the queue: marks it running and announces it.
