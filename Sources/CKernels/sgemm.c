@@ -87,22 +87,6 @@ static void pack_b_transposed_panel_portable(const float *x, int ld, int kc, flo
 
 #ifdef SWEEP_X86
 __attribute__((target("avx2")))
-static inline void transpose_8x8(__m256 *r) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
-__attribute__((target("avx2")))
 static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *packed) {
     int p = 0;
     for (; p + 8 <= kc; p += 8) {
@@ -154,7 +138,7 @@ static void pack_a_rows_panel(const float *x, int ld, int rows, int kc, float *p
     pack_a_rows_panel_portable(x, ld, rows, kc, packed);
 }
 
-static void pack_b_transposed_panel(const float *x, int ld, int kc, float *packed) {
+void pack_transposed_panel(const float *x, int ld, int kc, float *packed) {
 #ifdef SWEEP_X86
     if (has_avx2_fma()) {
         pack_b_transposed_panel_avx2(x, ld, kc, packed);
@@ -179,7 +163,7 @@ static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int 
         int cols = nc - jb < NR ? nc - jb : NR;
         if (reads_b_in_place(transposed, ldb) && cols == NR) continue;
         if (transposed && cols == NR) {
-            pack_b_transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
+            pack_transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
             continue;
         }
         if (cols == NR) {
@@ -434,6 +418,11 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
         if (small_product_applies(transpose_a, transpose_b, m, n, k)) {
             if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
                 small_product_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
+            return;
+        }
+        if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
+            if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+                weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, workspace);
             return;
         }
         kernel = micro_avx2;

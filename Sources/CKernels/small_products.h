@@ -1,4 +1,4 @@
-// Private to CKernels: what sgemm.c and small_products.c share.
+// Private to CKernels: what sgemm.c, small_products.c and weight_rows.c share.
 #ifndef SWEEP_SMALL_PRODUCTS_H
 #define SWEEP_SMALL_PRODUCTS_H
 
@@ -18,5 +18,40 @@ int small_product_applies(int transpose_a, int transpose_b, int m, int n, int k)
 // `small_product_applies` accepts; beta has already been applied to C. Needs AVX2 and FMA.
 void small_product_avx2(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a,
                         int lda, const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias);
+
+// One 16-column panel of Xᵀ where X is stored row-major with stride ld (16 rows of X, kc columns):
+// packed[p·16 + j] = x[j·ld + p]. Defined in sgemm.c, which packs a transposed B this way.
+void pack_transposed_panel(const float *x, int ld, int kc, float *packed);
+
+// Whether `weight_rows_avx2` takes this product (weight_rows.c): x·Wᵀ for a batch of 16 to 64
+// rows in whole 16s, k ≥ 48 and at least 6 outputs.
+int weight_rows_applies(int transpose_a, int transpose_b, int m, int n, int k);
+
+// C = alpha·A·Wᵀ onto C (or overwriting it) plus `bias`, A m×k and W n×k row-major, for the
+// shapes `weight_rows_applies` accepts; beta has already been applied to C. Needs AVX2 and FMA,
+// and the sgemm workspace.
+void weight_rows_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *w, int ldw, float *c,
+                      int ldc, int overwrite, const float *bias, float *workspace);
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// Transposes the 8×8 block of floats held in r[0..7] (row i in r[i]) in place.
+__attribute__((target("avx2"), always_inline))
+static inline void transpose_8x8(__m256 *r) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+#endif
 
 #endif

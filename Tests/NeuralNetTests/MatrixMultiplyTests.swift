@@ -43,8 +43,34 @@ import Testing
         return cases
     }()
 
+    /// A Linear layer's forward product (A·Bᵀ) for whole 16s of rows up to 64 and k ≥ 48 reads
+    /// B's rows in place (weight_rows.c), storing its tiles transposed: every store variant
+    /// (overwriting or adding, with and without the bias, alpha ≠ 1), output tiles of 6 and 5
+    /// columns and a last one of fewer, and k beyond one block of 256.
+    static let weightRowsCases: [Case] = {
+        let shapes = [(16, 6, 48), (32, 256, 128), (48, 37, 300), (64, 13, 64), (32, 20, 257)]
+        var cases: [Case] = []
+        for (m, n, k) in shapes {
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, 0.25)] {
+                for bias in [false, true] {
+                    cases.append(Case(m: m, n: n, k: k, transposeA: false, transposeB: true, alpha: alpha, beta: beta, bias: bias))
+                }
+            }
+        }
+        return cases
+    }()
+
     @Test(arguments: cases, [false, true])
     func packedMultiplyMatchesTheDefinition(_ example: Case, portable: Bool) throws {
+        try Self.verify(example, portable: portable)
+    }
+
+    @Test(arguments: weightRowsCases)
+    func forwardProductReadingWeightRowsMatchesTheDefinition(_ example: Case) throws {
+        try Self.verify(example, portable: false)
+    }
+
+    static func verify(_ example: Case, portable: Bool) throws {
         var generator = SplitMix64(seed: UInt64(example.m * 31 + example.n * 7 + example.k))
         func random(_ rows: Int, _ columns: Int) throws -> Matrix {
             try Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) })
