@@ -271,12 +271,27 @@ void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, fl
     }
 }
 
-CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {
-    for (size_t j = 0; j < columns; j++) sums[j] = 0;
+// Columns [first, first + width) of x summed over its rows into sums, in registers, stored once.
+static inline __attribute__((always_inline)) void column_block_sums(const float *restrict x, float *restrict sums,
+                                                                    size_t rows, size_t columns, size_t first,
+                                                                    const size_t width) {
+    float block[64] = {0};
     for (size_t row = 0; row < rows; row++) {
-        const float *restrict source = x + row * columns;
-        for (size_t j = 0; j < columns; j++) sums[j] += source[j];
+        const float *restrict source = x + row * columns + first;
+        for (size_t j = 0; j < width; j++) block[j] += source[j];
     }
+    for (size_t j = 0; j < width; j++) sums[first + j] = block[j];
+}
+
+CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {
+    // Blocks of 64 columns (then 32, then 8) add up every row in registers and store once:
+    // adding each row into `sums` in memory waited on the previous row's store (for 32×256,
+    // 0.64 µs against 0.19). Rows are added in order either way, so the sums are the same.
+    size_t first = 0;
+    for (; first + 64 <= columns; first += 64) column_block_sums(x, sums, rows, columns, first, 64);
+    for (; first + 32 <= columns; first += 32) column_block_sums(x, sums, rows, columns, first, 32);
+    for (; first + 8 <= columns; first += 8) column_block_sums(x, sums, rows, columns, first, 8);
+    if (first < columns) column_block_sums(x, sums, rows, columns, first, columns - first);
 }
 
 CLONES void sweep_adam_step(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,

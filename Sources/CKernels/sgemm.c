@@ -216,6 +216,22 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
     if (cols == NR) {
         __m256 bias_low = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
         __m256 bias_high = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+        if (alpha == 1.0f) {
+            // Every product a training step makes: the same sums as fmadd(1, x, y) = x + y, without
+            // a multiply competing with the next tile's FMAs (12 of ~200 cycles of a k = 32 tile).
+            for (int i = 0; i < R; i++) {
+                float *row = c + (size_t)i * ldc;
+                __m256 base_low = overwrite ? bias_low : _mm256_loadu_ps(row);
+                __m256 base_high = overwrite ? bias_high : _mm256_loadu_ps(row + 8);
+                if (!overwrite && bias) {
+                    base_low = _mm256_add_ps(base_low, bias_low);
+                    base_high = _mm256_add_ps(base_high, bias_high);
+                }
+                _mm256_storeu_ps(row, overwrite && !bias ? low[i] : _mm256_add_ps(base_low, low[i]));
+                _mm256_storeu_ps(row + 8, overwrite && !bias ? high[i] : _mm256_add_ps(base_high, high[i]));
+            }
+            return;
+        }
         for (int i = 0; i < R; i++) {
             float *row = c + (size_t)i * ldc;
             if (overwrite && bias) {
@@ -409,6 +425,33 @@ static inline void gemm_with(micro_kernel kernel, int transpose_a, int transpose
     }
 }
 
+#ifdef SWEEP_X86
+// ∂W of a first layer, Aᵀ·B with n its input features: 20 of them fill one NR-column panel and
+// a quarter of the next, whose tiles do four times the work they keep. Computed as Bᵀ·A instead,
+// the m outputs (whole panels) run across the tiles and the n features down them (4 tiles of 5
+// rows for 20), into the workspace's packed-A area (a transposed A is never packed), then turned
+// round into C. For 128×20 over 32 rows: 2.3 µs against 3.2.
+static int transposed_result_pays(int transpose_a, int transpose_b, int m, int n, float beta, const float *bias) {
+    return transpose_a && !transpose_b && beta == 0.0f && !bias && n % NR != 0 && n < 2 * NR && m % NR == 0 &&
+           (size_t)m * n <= (size_t)MC * KC;
+}
+
+// dst[j·ldd + i] = src[i·lds + j] for i < rows, j < columns (a multiple of 8).
+__attribute__((target("avx2")))
+static void transpose_into(const float *src, int lds, int rows, int columns, float *dst, int ldd) {
+    int i0 = 0;
+    for (; i0 + 8 <= rows; i0 += 8)
+        for (int j0 = 0; j0 < columns; j0 += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + (size_t)(i0 + i) * lds + j0);
+            transpose_8x8(r);
+            for (int j = 0; j < 8; j++) _mm256_storeu_ps(dst + (size_t)(j0 + j) * ldd + i0, r[j]);
+        }
+    for (int i = i0; i < rows; i++)
+        for (int j = 0; j < columns; j++) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
+}
+#endif
+
 void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
                  const float *bias, float *workspace) {
@@ -423,6 +466,11 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
         if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
             if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
                 weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, workspace);
+            return;
+        }
+        if (transposed_result_pays(transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
+            gemm_with(micro_avx2, 1, 0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL, workspace);
+            transpose_into(workspace, m, n, m, c, ldc);
             return;
         }
         kernel = micro_avx2;

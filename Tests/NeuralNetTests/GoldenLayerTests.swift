@@ -130,6 +130,24 @@ import Testing
         expectClose(layer.bias.gradient.values, golden.biasGradient, named: "∂b")
     }
 
+    /// ∂b is summed in registers over column blocks of 64, 32, 8 and the rest; every width that
+    /// takes each block, and batches of one row up, must give exactly the row-by-row float sum.
+    @Test(arguments: [1, 4, 8, 20, 33, 64, 100, 137, 256], [1, 3, 32])
+    func linearBiasGradientIsTheInOrderSumOfTheOutputGradientRows(width: Int, rows: Int) throws {
+        var generator = SplitMix64(seed: UInt64(width * 100 + rows))
+        let layer = try Linear(inputCount: 2, outputCount: width)
+        let x = try Matrix(rows: rows, columns: 2, values: (0..<(rows * 2)).map { _ in Float(generator.nextUnitDouble()) })
+        let gradient = (0..<(rows * width)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
+        let context = ExecutionContext(mode: .training, seed: 0)
+        try layer.forward(x, context: context)
+        layer.backward(x, outputGradient: try Matrix(rows: rows, columns: width, values: gradient), context: context)
+        for column in 0..<width {
+            var sum: Float = 0
+            for row in 0..<rows { sum += gradient[row * width + column] }
+            #expect(layer.bias.gradient.values[column] == sum, "column \(column)")
+        }
+    }
+
     // MARK: Activations
 
     @Test(arguments: try document().activations)

@@ -70,6 +70,21 @@ import Testing
         try Self.verify(example, portable: false)
     }
 
+    /// ∂W = Aᵀ·B into fewer than 32 columns that are not whole panels of 16, with m in whole 16s
+    /// and beta 0, is computed as Bᵀ·A and transposed into C (sgemm.c): a first layer's 20 input
+    /// features, fewer than 8 (a scalar transpose tail), k beyond one block of 256, alpha ≠ 1.
+    static let transposedResultCases: [Case] = [(128, 20, 32), (32, 20, 37), (16, 7, 9), (48, 31, 300), (64, 17, 5)]
+        .flatMap { m, n, k in
+            [Float(1), 0.5].map { alpha in
+                Case(m: m, n: n, k: k, transposeA: true, transposeB: false, alpha: alpha, beta: 0, bias: false)
+            }
+        }
+
+    @Test(arguments: transposedResultCases)
+    func weightGradientComputedTransposedMatchesTheDefinition(_ example: Case) throws {
+        try Self.verify(example, portable: false)
+    }
+
     static func verify(_ example: Case, portable: Bool) throws {
         var generator = SplitMix64(seed: UInt64(example.m * 31 + example.n * 7 + example.k))
         func random(_ rows: Int, _ columns: Int) throws -> Matrix {
