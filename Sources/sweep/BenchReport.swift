@@ -206,20 +206,24 @@ struct BenchReport {
             text += """
 
                 Why the PyTorch target is not met: 10× needs the reference trial in \(fixed(pytorch.map { $0.seconds / 10 }, 3)) s,
-                \(fixed((1 - (pytorch.map { $0.seconds / 10 } ?? 0) / project.seconds) * 100, 0))% below this run. It is 7 MFLOP per step on matrices of 4 to 256 columns and
-                32 rows. Profiled on this machine (perf): about two thirds of the time is the 6×16 micro-kernel,
-                running at about 93 GFLOP/s, 88% of the 106 GFLOP/s this core reaches with independent FMAs;
-                Adam is 14% (its exact square root and division, as PyTorch computes them, over 600 KB of state
-                and gradients per step); packing the transposed weights for the forward pass is 4%; ReLU, bias
-                gradients, the loss and the loop are the rest. Adam is bound by the divider, which both the
-                square root and the division use (it takes the same 0.4 ns per parameter whether its arrays fit
-                in L1 or not): an approximate square root and division measured slower here, and applying it
-                layer by layer as each gradient is ready (to find it in cache) gained nothing; interleaving it
-                into the ∂W multiply, so that the divider works while the FMA units do, needs registers the
+                \(fixed((1 - (pytorch.map { $0.seconds / 10 } ?? 0) / project.seconds) * 100, 1))% below this run. It is 7 MFLOP per step on matrices of 4 to 256 columns and
+                32 rows. Profiled on this machine (perf): about 70% of the time is the register-tiled kernels
+                (6×16 tiles, and 16×6 tiles for the forward pass, which read the weights in place instead of
+                packing their transpose every step), running at 89 to 96 GFLOP/s, 86 to 93% of the 103 GFLOP/s
+                this core reaches with independent FMAs; Adam is 15%; ReLU, bias gradients, packing, the loss
+                and the loop are the rest. Adam is bound by the divider, which its exact square root and its
+                division share: without either it would take 8 to 11 µs a step instead of 13. Replacing them
+                by reciprocal estimates refined with FMAs was slower here (16 to 21 µs), also when only every
+                other vector took that route so that both units worked, and when the square roots of a block
+                were computed ahead of its divisions. Applying Adam layer by layer as each gradient is ready
+                (to find it in cache) gained nothing; interleaving it into the ∂W multiply needs registers the
                 kernel does not have (its accumulators spilled and it ran at half speed). Reading row-major A
-                in place instead of packing it was slower too, and so was the forward pass as dot products
-                (no packing at all). Applying ReLU and its gradient as the multiplies store their results
-                removed the separate passes (3%), but slowed the kernels' stores by more (0.219 s against 0.213).
+                in place instead of packing it was slower, and so was the forward pass as dot products.
+                Applying ReLU and its gradient as the multiplies store their results removed the separate
+                passes (3%), but slowed the kernels' stores by more (0.219 s against 0.213). An 8-column
+                kernel for the last, partial panel of a ∂W over 20 input features was slower than the
+                16-column one it replaced; computing that product transposed (whole panels) and turning the
+                result round was faster (3.2 µs to 2.3).
 
                 """
         }
@@ -231,7 +235,7 @@ struct BenchReport {
                 fit runs alone because the other worker has nothing left (on average half a fit, a tenth of a
                 trial, since idle workers take folds of running trials); \(fixed(two.betweenTrialsShare * 100, 1))% is between
                 trials, where storing each finished trial (one transaction with its 200 epoch rows and its
-                weights, about 1.2 ms of CPU, and marking it running) competes with two cores that are both
+                weights, about 1.1 ms of CPU, and marking it running) competes with two cores that are both
                 training. With --jobs 1 the storing runs on the idle core and the share is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. Longer
                 trials make both parts smaller.
 
