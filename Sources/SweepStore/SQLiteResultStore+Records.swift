@@ -104,9 +104,9 @@ extension SQLiteResultStore {
     // MARK: Writing rows
 
     /// The named arguments `number`, `parameters_json`, `configuration_json` and `seed`.
-    static func planArguments(_ plan: TrialPlan) throws -> [String: (any DatabaseValueConvertible)?] {
+    static func planArguments(_ plan: TrialPlan, texts: KnownJSON<JSONValue>) throws -> [String: (any DatabaseValueConvertible)?] {
         [
-            "number": plan.number, "parameters_json": try jsonText(plan.parameters, allowingNonFinite: false),
+            "number": plan.number, "parameters_json": try texts.text(plan.parameters),
             "configuration_json": plan.configurationJSON, "seed": String(plan.seed),
         ]
     }
@@ -264,7 +264,9 @@ extension SQLiteResultStore {
     /// share their data's feature names, class labels and standardiser, and often their network
     /// shape, and encoding them again for every trial cost about a tenth of storing it.
     final class ModelColumnTexts: Sendable {
-        let network = RepeatedJSON<NetworkDescription>()
+        /// Every shape seen: a sweep's trials alternate between a few (with and without batch
+        /// norm or dropout), so the last one alone rarely matched.
+        let network = KnownJSON<NetworkDescription>(allowingNonFinite: true)
         let featureNames = RepeatedJSON<[String]>()
         let classLabels = RepeatedJSON<[String]>()
         let standardizer = RepeatedJSON<Standardizer>()
@@ -278,6 +280,27 @@ extension SQLiteResultStore {
             if let cached = last.withLock({ $0 }), cached.value == value { return cached.text }
             let text = try jsonText(value)
             last.withLock { $0 = (value, text) }
+            return text
+        }
+    }
+
+    /// `jsonText` of values seen before, kept (up to `capacity` of them): a trial's parameters
+    /// are encoded when the sweep is planned and found here when the trial finishes, where
+    /// JSONEncoder took about a quarter of storing it.
+    final class KnownJSON<Value: Encodable & Hashable & Sendable>: Sendable {
+        private let texts = Mutex<[Value: String]>([:])
+        private let capacity = 100_000
+        private let allowingNonFinite: Bool
+
+        init(allowingNonFinite: Bool) { self.allowingNonFinite = allowingNonFinite }
+
+        func text(_ value: Value) throws -> String {
+            if let known = texts.withLock({ $0[value] }) { return known }
+            let text = try jsonText(value, allowingNonFinite: allowingNonFinite)
+            texts.withLock {
+                if $0.count >= capacity { $0.removeAll() }
+                $0[value] = text
+            }
             return text
         }
     }

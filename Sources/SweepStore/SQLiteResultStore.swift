@@ -21,8 +21,11 @@ public final class SQLiteResultStore: ResultStore {
 
     public let path: String
     let database: DatabasePool
-    /// The model columns' JSON from the last trial stored (its only state besides the database).
+    /// The model columns' JSON from the last trial stored, and each planned trial's
+    /// `parameters_json` (written when the sweep is planned and again when the trial finishes):
+    /// its only state besides the database, caches of JSON it wrote.
     let modelTexts = ModelColumnTexts()
+    let parameterTexts = KnownJSON<JSONValue>(allowingNonFinite: false)
 
     /// Opens (creating it and its parent directories if needed) the database at `path` and
     /// migrates it to `schemaVersion`.
@@ -117,7 +120,7 @@ public final class SQLiteResultStore: ResultStore {
                     ON CONFLICT (sweep_id, number) DO NOTHING
                     """)
             for plan in plans {
-                var arguments = try Self.planArguments(plan)
+                var arguments = try Self.planArguments(plan, texts: parameterTexts)
                 arguments["sweep_id"] = sweepID
                 arguments["status"] = TrialStatus.pending.rawValue
                 try insert.execute(arguments: StatementArguments(arguments))
@@ -154,7 +157,7 @@ public final class SQLiteResultStore: ResultStore {
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         try database.write { db in
             let sweepID = try Self.requireSweepID(db, sweep)
-            var arguments = try Self.planArguments(record.plan)
+            var arguments = try Self.planArguments(record.plan, texts: parameterTexts)
             arguments.merge(StoredNumber(record.trainSeconds).arguments(column: "train_seconds")) { $1 }
             let outcome: [String: (any DatabaseValueConvertible)?] = [
                 "sweep_id": sweepID, "status": record.status.rawValue,

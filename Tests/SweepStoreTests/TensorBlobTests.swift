@@ -26,9 +26,16 @@ struct TensorBlobTests {
         let headerLength = Int(blob[0]) | Int(blob[1]) << 8 | Int(blob[2]) << 16 | Int(blob[3]) << 24
         let decodedHeader = try JSONSerialization.jsonObject(with: Data(blob[4..<(4 + headerLength)])) as? [[String: Any]]
         #expect(decodedHeader?.first?["name"] as? String == "w")
-        #expect(headerLength == header.utf8.count)
+        #expect(String(decoding: blob[4..<(4 + headerLength)], as: UTF8.self) == header)
         // 1.0f is 0x3F800000 and −2.0f is 0xC0000000, least significant byte first.
         #expect(Array(blob[(4 + headerLength)...]) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0])
+    }
+
+    /// The header is written by hand: names that need escaping in JSON must still read back.
+    @Test func namesThatJSONMustEscapeReadBack() throws {
+        let names = ["a\"quote", "back\\slash", "new\nline\ttab\r", "bell\u{07}\u{1F}", "é→∑ 𝔵", ""]
+        let tensors = names.map { NamedTensor(name: $0, shape: [1], values: [2]) }
+        #expect(try TensorBlob.decode(try TensorBlob.encode(tensors)).map(\.name) == names)
     }
 
     @Test(arguments: [0, 3, 10, 1])
