@@ -2,8 +2,10 @@
 // of A into contiguous micro-panels, then run a 6×16 register-blocked micro-kernel over them.
 // Packing absorbs both transposes, so one micro-kernel serves all four cases; operands that are
 // already laid out as the kernel reads them (a transposed A, full panels of an untransposed B)
-// are read in place. Products too small to pay for packing go to small_products.c. The AVX2+FMA
-// kernels are chosen at run time, so the same binary runs (slower) on processors without them.
+// are read in place. Products too small to pay for packing go to small_products.c, and a Linear
+// layer's forward product for a batch of 16 to 64 rows to weight_rows.c, which reads the weights
+// where they are. The AVX2+FMA kernels are chosen at run time, so the same binary runs (slower)
+// on processors without them.
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 41(3), 2015.
 
