@@ -118,6 +118,10 @@ CLONES void sweep_leaky_relu_backward(const float *restrict x, const float *rest
     for (size_t i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
 }
 
+CLONES void sweep_leaky_relu_backward_in_place(const float *restrict x, float *restrict d, size_t count, float slope) {
+    for (size_t i = 0; i < count; i++) d[i] = x[i] > 0 ? d[i] : slope * d[i];
+}
+
 void sweep_tanh_forward(const float *x, float *y, size_t count) {
 #if defined(__x86_64__)
     if (has_avx2_fma()) {

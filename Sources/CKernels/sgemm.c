@@ -482,6 +482,23 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
               workspace);
 }
 
+void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                                     float *c, int ldc, const float *z, int ldz, float slope, float *workspace) {
+#ifdef SWEEP_X86
+    if (has_avx2_fma() && m > 0 && n > 0 && k > 0 && small_product_applies(0, 0, m, n, k)) {
+        small_k_gated_avx2(m, n, k, a, lda, b, ldb, c, ldc, z, ldz, slope);
+        return;
+    }
+#endif
+    sweep_sgemm(0, 0, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, NULL, workspace);
+    if (ldc == n && ldz == n) {
+        sweep_leaky_relu_backward_in_place(z, c, (size_t)m * n, slope);
+    } else {
+        for (int i = 0; i < m; i++)
+            sweep_leaky_relu_backward_in_place(z + (size_t)i * ldz, c + (size_t)i * ldc, (size_t)n, slope);
+    }
+}
+
 void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
                           int ldc, const float *bias, float *workspace) {

@@ -76,9 +76,21 @@ enum { SMALL_K = 4 };
 
 // Written for a k known at compile time (see gemm_small_k_avx2), so that the scaled A values
 // stay in registers and the sum over k is unrolled.
+//
+// `gate`, when not NULL, is a leaky ReLU's input z (m rows, `ldg` apart) that the result passes
+// back through before it is stored: C = z > 0 ? C : slope·C (see sweep_sgemm_leaky_relu_backward).
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256 through_gate(__m256 value, const float *gate_row, int j, __m256 slope, __m256i *mask) {
+    __m256 z = mask ? _mm256_maskload_ps(gate_row + j, *mask) : _mm256_loadu_ps(gate_row + j);
+    __m256 open = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_GT_OQ);
+    return _mm256_blendv_ps(_mm256_mul_ps(slope, value), value, open);
+}
+
 __attribute__((target("avx2,fma"), always_inline))
 static inline void small_k_rows(const int k, int transpose_a, int m, int n, float alpha, const float *a, int lda,
-                                const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
+                                const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias,
+                                const float *gate, int ldg, float gate_slope) {
+    __m256 slope = _mm256_set1_ps(gate_slope);
     for (int i = 0; i < m; i++) {
         __m256 scaled[SMALL_K];
         for (int p = 0; p < k; p++)
@@ -90,7 +102,9 @@ static inline void small_k_rows(const int k, int transpose_a, int m, int n, floa
             for (int p = 1; p < k; p++) sum = _mm256_fmadd_ps(scaled[p], _mm256_loadu_ps(b + (size_t)p * ldb + j), sum);
             __m256 base = overwrite ? _mm256_setzero_ps() : _mm256_loadu_ps(row + j);
             if (bias) base = _mm256_add_ps(base, _mm256_loadu_ps(bias + j));
-            _mm256_storeu_ps(row + j, _mm256_add_ps(base, sum));
+            __m256 value = _mm256_add_ps(base, sum);
+            if (gate) value = through_gate(value, gate + (size_t)i * ldg, j, slope, NULL);
+            _mm256_storeu_ps(row + j, value);
         }
         if (j < n) {
             // The last n mod 8 columns through masked loads and stores.
@@ -100,20 +114,24 @@ static inline void small_k_rows(const int k, int transpose_a, int m, int n, floa
                 sum = _mm256_fmadd_ps(scaled[p], _mm256_maskload_ps(b + (size_t)p * ldb + j, mask), sum);
             __m256 base = overwrite ? _mm256_setzero_ps() : _mm256_maskload_ps(row + j, mask);
             if (bias) base = _mm256_add_ps(base, _mm256_maskload_ps(bias + j, mask));
-            _mm256_maskstore_ps(row + j, mask, _mm256_add_ps(base, sum));
+            __m256 value = _mm256_add_ps(base, sum);
+            if (gate) value = through_gate(value, gate + (size_t)i * ldg, j, slope, &mask);
+            _mm256_maskstore_ps(row + j, mask, value);
         }
     }
 }
 
 __attribute__((target("avx2,fma")))
 static void gemm_small_k_avx2(int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
-                              const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
+                              const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias,
+                              const float *gate, int ldg, float slope) {
     switch (k) {
-    case 1: small_k_rows(1, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
-    case 2: small_k_rows(2, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
-    case 3: small_k_rows(3, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
+    case 1: small_k_rows(1, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias, gate, ldg, slope); break;
+    case 2: small_k_rows(2, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias, gate, ldg, slope); break;
+    case 3: small_k_rows(3, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias, gate, ldg, slope); break;
     default: /* k == SMALL_K: small_product_applies allows 1 to 4 */
-        small_k_rows(SMALL_K, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias); break;
+        small_k_rows(SMALL_K, transpose_a, m, n, alpha, a, lda, b, ldb, c, ldc, overwrite, bias, gate, ldg, slope);
+        break;
     }
 }
 
@@ -137,6 +155,11 @@ int small_product_applies(int transpose_a, int transpose_b, int m, int n, int k)
 void small_product_avx2(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a,
                         int lda, const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias) {
     if (transpose_b) gemm_small_n_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite, bias);
-    else gemm_small_k_avx2(transpose_a, m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite, bias);
+    else gemm_small_k_avx2(transpose_a, m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite, bias, NULL, 0, 0);
+}
+
+void small_k_gated_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                        const float *gate, int ldg, float slope) {
+    gemm_small_k_avx2(0, m, n, k, 1.0f, a, lda, b, ldb, c, ldc, 1, NULL, gate, ldg, slope);
 }
 #endif

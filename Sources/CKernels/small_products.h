@@ -19,6 +19,12 @@ int small_product_applies(int transpose_a, int transpose_b, int m, int n, int k)
 void small_product_avx2(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a,
                         int lda, const float *b, int ldb, float *c, int ldc, int overwrite, const float *bias);
 
+// C = A·B for A m×k and B k×n untransposed with k ≤ 4 (as small_product_avx2), each result then
+// passed back through a leaky ReLU whose input `gate` holds: C = gate > 0 ? C : slope·C. For
+// sweep_sgemm_leaky_relu_backward; needs AVX2 and FMA.
+void small_k_gated_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                        const float *gate, int ldg, float slope);
+
 // One 16-column panel of Xᵀ where X is stored row-major with stride ld (16 rows of X, kc columns):
 // packed[p·16 + j] = x[j·ld + p]. Defined in sgemm.c, which packs a transposed B this way.
 void pack_transposed_panel(const float *x, int ld, int kc, float *packed);

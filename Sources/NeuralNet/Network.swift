@@ -65,6 +65,15 @@ public final class Network {
     public let context: ExecutionContext
     /// ∂loss/∂output handed to `backward`, kept so a step allocates nothing.
     public let outputGradient: Matrix
+    /// For each layer index, the ReLU or leaky ReLU just below it when that layer is a Linear
+    /// computing ∂x: `backward` carries ∂x through the activation in the Linear's multiply.
+    private let rectifiersBelow: [RectifierBelow?]
+
+    private struct RectifierBelow {
+        let linear: Linear
+        let activation: ElementwiseActivation
+        let slope: Float
+    }
 
     /// Builds and initialises the network. Weights, then dropout masks, draw from one generator
     /// seeded with `seed`.
@@ -102,6 +111,12 @@ public final class Network {
         layers.append(try ElementwiseActivation.output(description.output, width: description.outputWidth))
         (layers.first as? Linear)?.computesInputGradient = false
         self.layers = layers
+        rectifiersBelow = layers.indices.map { index in
+            guard index >= 2, let linear = layers[index] as? Linear, linear.computesInputGradient,
+                let activation = layers[index - 1] as? ElementwiseActivation, let slope = activation.rectifierSlope
+            else { return nil }
+            return RectifierBelow(linear: linear, activation: activation, slope: slope)
+        }
         outputGradient = Matrix(rows: 0, columns: description.outputWidth)
     }
 
@@ -143,11 +158,21 @@ public final class Network {
     /// the last forward pass ran, filling every parameter's gradient.
     public func backward(_ input: Matrix, outputGradient gradient: Matrix? = nil, throughOutputActivation: Bool = true) {
         var upstream = gradient ?? outputGradient
-        let last = throughOutputActivation ? layers.count - 1 : logitLayerCount - 1
-        for index in stride(from: last, through: 0, by: -1) {
+        var index = throughOutputActivation ? layers.count - 1 : logitLayerCount - 1
+        while index >= 0 {
             let layerInput = index == 0 ? input : layers[index - 1].output
-            layers[index].backward(layerInput, outputGradient: upstream, context: context)
-            upstream = layers[index].inputGradient
+            if let below = rectifiersBelow[index] {
+                // The Linear and the activation below it in one pass (see Linear.backward).
+                below.linear.backward(
+                    layerInput, outputGradient: upstream, context: context,
+                    through: below.activation, slope: below.slope, activationInput: layers[index - 2].output)
+                upstream = below.activation.inputGradient
+                index -= 2
+            } else {
+                layers[index].backward(layerInput, outputGradient: upstream, context: context)
+                upstream = layers[index].inputGradient
+                index -= 1
+            }
         }
     }
 

@@ -24,6 +24,14 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
                  const float *bias, float *workspace);
 
+/// ∂x of a Linear layer passed straight back through the leaky ReLU before it (slope 0: ReLU):
+/// C = A·B (A m×k, B k×n, both untransposed: ∂z·W), then C[i][j] = z[i][j] > 0 ? C[i][j] :
+/// slope·C[i][j], where z (m×n, stride `ldz`) is the activation's input. The same values as
+/// `sweep_sgemm` followed by `sweep_leaky_relu_backward`; with few outputs (k ≤ 4, a classifier's
+/// last hidden layer) each row goes through the activation before it is stored, saving a pass.
+void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                                     float *c, int ldc, const float *z, int ldz, float slope, float *workspace);
+
 /// Which micro-kernel `sweep_sgemm` runs on this processor: "avx2-fma" or "portable".
 const char *sweep_sgemm_kernel_name(void);
 

@@ -15,6 +15,8 @@ extern "C" {
 void sweep_leaky_relu_forward(const float *x, float *y, size_t count, float slope);
 /// dx[i] = x[i] > 0 ? dy[i] : slope·dy[i].
 void sweep_leaky_relu_backward(const float *x, const float *dy, float *dx, size_t count, float slope);
+/// d[i] = x[i] > 0 ? d[i] : slope·d[i]: `sweep_leaky_relu_backward` with dy and dx the same.
+void sweep_leaky_relu_backward_in_place(const float *x, float *d, size_t count, float slope);
 
 /// y[i] = tanh(x[i]); with AVX2 and FMA, 8 at a time by a rational approximation within 5.2 ulp
 /// (elementwise.c), else tanhf.

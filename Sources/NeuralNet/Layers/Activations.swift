@@ -74,6 +74,17 @@ public final class ElementwiseActivation: Layer {
         inputGradient = Matrix(rows: 0, columns: width)
     }
 
+    /// The negative slope of a ReLU (0) or leaky ReLU, whose backward pass the Linear above it
+    /// can carry out in its own (`Linear.backward(_:outputGradient:context:through:...)`); nil
+    /// for the other functions.
+    public var rectifierSlope: Float? {
+        switch function {
+        case .relu: 0
+        case .leakyReLU(let slope): slope
+        case .sigmoid, .tanh, .identity: nil
+        }
+    }
+
     public var typeName: String {
         switch function {
         case .sigmoid: "Sigmoid"

@@ -45,13 +45,31 @@ public final class Linear: Layer {
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
-        let rows = input.rows
-        // ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in]
-        context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
-        sweep_column_sums(outputGradient.pointer, bias.gradient.pointer, rows, outputWidth)
+        parameterGradients(input, outputGradient: outputGradient, context: context)
         if computesInputGradient {
             // ∂x [rows, in] = ∂z [rows, out] · W [out, in]
             context.workspace.multiply(outputGradient, by: weight.value, into: inputGradient)
         }
+    }
+
+    /// `backward`, then `activation.backward` (a ReLU, slope 0, or a leaky ReLU whose input was
+    /// `activationInput` and whose output is this layer's input), with ∂x carried through the
+    /// activation as it is computed: the activation's ∂z is written, this layer's ∂x is not.
+    /// The same values as the two calls; for few outputs (a classifier's last layer) one pass
+    /// over the activation's width instead of two.
+    public func backward(
+        _ input: Matrix, outputGradient: Matrix, context: ExecutionContext,
+        through activation: ElementwiseActivation, slope: Float, activationInput: Matrix
+    ) {
+        parameterGradients(input, outputGradient: outputGradient, context: context)
+        context.workspace.multiply(
+            outputGradient, by: weight.value, into: activation.inputGradient,
+            throughLeakyReLUWithInput: activationInput, slope: slope)
+    }
+
+    /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z.
+    private func parameterGradients(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
+        context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
+        sweep_column_sums(outputGradient.pointer, bias.gradient.pointer, input.rows, outputWidth)
     }
 }
