@@ -113,6 +113,10 @@ CLONES void sweep_leaky_relu_forward(const float *restrict x, float *restrict y,
     for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
 }
 
+CLONES void sweep_leaky_relu_forward_in_place(float *restrict x, size_t count, float slope) {
+    for (size_t i = 0; i < count; i++) x[i] = x[i] > 0 ? x[i] : slope * x[i];
+}
+
 CLONES void sweep_leaky_relu_backward(const float *restrict x, const float *restrict dy, float *restrict dx,
                                       size_t count, float slope) {
     for (size_t i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];

@@ -467,7 +467,7 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
         }
         if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
             if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
-                weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, workspace);
+                weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, 0, 0.0f, workspace);
             return;
         }
         if (transposed_result_pays(transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
@@ -480,6 +480,22 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
 #endif
     gemm_with(kernel, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
               workspace);
+}
+
+void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ldx, const float *w, int ldw,
+                                     const float *bias, float *h, int ldh, float slope, float *workspace) {
+#ifdef SWEEP_X86
+    if (has_avx2_fma() && m > 0 && n > 0 && k > 0 && weight_rows_applies(0, 1, m, n, k)) {
+        weight_rows_avx2(m, n, k, 1.0f, x, ldx, w, ldw, h, ldh, 1, bias, 1, slope, workspace);
+        return;
+    }
+#endif
+    sweep_sgemm(0, 1, m, n, k, 1.0f, x, ldx, w, ldw, 0.0f, h, ldh, bias, workspace);
+    if (ldh == n) {
+        sweep_leaky_relu_forward_in_place(h, (size_t)m * n, slope);
+    } else {
+        for (int i = 0; i < m; i++) sweep_leaky_relu_forward_in_place(h + (size_t)i * ldh, (size_t)n, slope);
+    }
 }
 
 void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,

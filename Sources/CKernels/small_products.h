@@ -34,10 +34,11 @@ void pack_transposed_panel(const float *x, int ld, int kc, float *packed);
 int weight_rows_applies(int transpose_a, int transpose_b, int m, int n, int k);
 
 // C = alpha·A·Wᵀ onto C (or overwriting it) plus `bias`, A m×k and W n×k row-major, for the
-// shapes `weight_rows_applies` accepts; beta has already been applied to C. Needs AVX2 and FMA,
-// and the sgemm workspace.
+// shapes `weight_rows_applies` accepts; beta has already been applied to C. With `rectify`, the
+// results then pass through a leaky ReLU of `slope` as they are stored. Needs AVX2 and FMA, and
+// the sgemm workspace.
 void weight_rows_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *w, int ldw, float *c,
-                      int ldc, int overwrite, const float *bias, float *workspace);
+                      int ldc, int overwrite, const float *bias, int rectify, float slope, float *workspace);
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

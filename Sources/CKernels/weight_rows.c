@@ -54,10 +54,11 @@ static inline void store_first(const int F, float *x, __m256 v) {
 
 // One tile: C[16 × F] (+)= alpha · A[16 × kc] · W[F × kc]ᵀ, A packed k by k (16 floats per step),
 // W's F rows `ldw` apart. Rounds as store_tile in sgemm.c: one FMA of alpha·sum onto the bias,
-// C's value, or both added first.
+// C's value, or both added first. With `rectify`, each result then goes through a leaky ReLU
+// (c > 0 ? c : slope·c, as sweep_leaky_relu_forward) before it is stored.
 __attribute__((target("avx2,fma"), always_inline))
 static inline void tile(const int F, int kc, float alpha, const float *packed, const float *w, long ldw, float *c,
-                        int ldc, int overwrite, const float *bias) {
+                        int ldc, int overwrite, const float *bias, int rectify, float slope) {
     __m256 low[OUTPUTS], high[OUTPUTS];
     const float *rows[OUTPUTS];
     for (int f = 0; f < F; f++) {
@@ -90,6 +91,10 @@ static inline void tile(const int F, int kc, float alpha, const float *packed, c
                 if (bias) base = _mm256_add_ps(base, row_bias);
                 result = _mm256_fmadd_ps(va, r[i], base);
             }
+            if (rectify) {
+                __m256 positive = _mm256_cmp_ps(_mm256_setzero_ps(), result, _CMP_LT_OQ);
+                result = _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(slope), result), result, positive);
+            }
             store_first(F, target, result);
         }
     }
@@ -98,8 +103,9 @@ static inline void tile(const int F, int kc, float alpha, const float *packed, c
 #define WEIGHT_ROWS_TILE(F)                                                                                   \
     __attribute__((target("avx2,fma"))) static void tile_##F(int kc, float alpha, const float *packed,         \
                                                              const float *w, long ldw, float *c, int ldc,       \
-                                                             int overwrite, const float *bias) {                \
-        tile(F, kc, alpha, packed, w, ldw, c, ldc, overwrite, bias);                                          \
+                                                             int overwrite, const float *bias, int rectify,     \
+                                                             float slope) {                                     \
+        tile(F, kc, alpha, packed, w, ldw, c, ldc, overwrite, bias, rectify, slope);                          \
     }
 WEIGHT_ROWS_TILE(1)
 WEIGHT_ROWS_TILE(2)
@@ -108,11 +114,12 @@ WEIGHT_ROWS_TILE(4)
 WEIGHT_ROWS_TILE(5)
 WEIGHT_ROWS_TILE(6)
 
-typedef void (*tile_kernel)(int, float, const float *, const float *, long, float *, int, int, const float *);
+typedef void (*tile_kernel)(int, float, const float *, const float *, long, float *, int, int, const float *, int,
+                            float);
 static const tile_kernel tiles[OUTPUTS + 1] = {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6};
 
 void weight_rows_avx2(int m, int n, int k, float alpha, const float *a, int lda, const float *w, int ldw, float *c,
-                      int ldc, int overwrite, const float *bias, float *workspace) {
+                      int ldc, int overwrite, const float *bias, int rectify, float slope, float *workspace) {
     // Output tiles as few as OUTPUTS allows, their widths differing by at most one (256 outputs:
     // 41 of 6 and 2 of 5), as sgemm.c splits rows.
     int count = (n + OUTPUTS - 1) / OUTPUTS, base = n / count, extra = n % count;
@@ -127,7 +134,7 @@ void weight_rows_avx2(int m, int n, int k, float alpha, const float *a, int lda,
             for (int i0 = 0; i0 < m; i0 += ROWS)
                 tiles[width](kc, alpha, workspace + (size_t)i0 * kc, w + (size_t)j0 * ldw + p0, ldw,
                              c + (size_t)i0 * ldc + j0, ldc, overwrite && first_block,
-                             bias && first_block ? bias + j0 : NULL);
+                             bias && first_block ? bias + j0 : NULL, rectify && p0 + kc == k, slope);
             j0 += width;
         }
     }

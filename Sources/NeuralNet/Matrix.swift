@@ -155,6 +155,18 @@ public final class GemmWorkspace {
             result.pointer, Int32(result.columns), rowBias.map { UnsafePointer($0.pointer) }, pointer)
     }
 
+    /// result = leaky(x · weightᵀ + bias), a Linear layer's forward pass through the leaky ReLU
+    /// (slope 0: ReLU) after it (`sweep_linear_leaky_relu_forward`). `result` is resized to x's
+    /// row count.
+    public func multiply(_ x: Matrix, byTransposed weight: Matrix, bias: Matrix, intoLeakyReLU result: Matrix, slope: Float) {
+        precondition(x.columns == weight.columns, "inner dimensions differ")
+        precondition(weight.rows == result.columns && bias.count == result.columns, "result has the wrong column count")
+        if result.rows != x.rows { result.resize(rows: x.rows) }
+        sweep_linear_leaky_relu_forward(
+            Int32(x.rows), Int32(weight.rows), Int32(x.columns), x.pointer, Int32(x.columns), weight.pointer,
+            Int32(weight.columns), bias.pointer, result.pointer, Int32(result.columns), slope, pointer)
+    }
+
     /// result = a · b passed back through a leaky ReLU (slope 0: ReLU) whose input was `gate`:
     /// each element of a·b where `gate` is not positive is multiplied by `slope`
     /// (`sweep_sgemm_leaky_relu_backward`). `gate` has the result's shape; `result` is resized to

@@ -65,14 +65,30 @@ public final class Network {
     public let context: ExecutionContext
     /// ∂loss/∂output handed to `backward`, kept so a step allocates nothing.
     public let outputGradient: Matrix
+    /// For each layer index, the ReLU or leaky ReLU just after it when that layer is a Linear:
+    /// `forward` applies the activation in the Linear's multiply.
+    private let rectifiersAfter: [LinearAndRectifier?]
     /// For each layer index, the ReLU or leaky ReLU just below it when that layer is a Linear
     /// computing ∂x: `backward` carries ∂x through the activation in the Linear's multiply.
-    private let rectifiersBelow: [RectifierBelow?]
+    private let rectifiersBelow: [LinearAndRectifier?]
 
-    private struct RectifierBelow {
+    private struct LinearAndRectifier {
         let linear: Linear
         let activation: ElementwiseActivation
         let slope: Float
+
+        /// The Linear at `linearIndex` and the ReLU or leaky ReLU (slope ≥ 0, as a network's
+        /// are) at `activationIndex`, if that is what the layers there are.
+        init?(_ layers: [any Layer], linearIndex: Int, activationIndex: Int) {
+            guard layers.indices.contains(linearIndex), layers.indices.contains(activationIndex),
+                let linear = layers[linearIndex] as? Linear,
+                let activation = layers[activationIndex] as? ElementwiseActivation,
+                let slope = activation.rectifierSlope, slope >= 0
+            else { return nil }
+            self.linear = linear
+            self.activation = activation
+            self.slope = slope
+        }
     }
 
     /// Builds and initialises the network. Weights, then dropout masks, draw from one generator
@@ -111,11 +127,10 @@ public final class Network {
         layers.append(try ElementwiseActivation.output(description.output, width: description.outputWidth))
         (layers.first as? Linear)?.computesInputGradient = false
         self.layers = layers
+        rectifiersAfter = layers.indices.map { LinearAndRectifier(layers, linearIndex: $0, activationIndex: $0 + 1) }
         rectifiersBelow = layers.indices.map { index in
-            guard index >= 2, let linear = layers[index] as? Linear, linear.computesInputGradient,
-                let activation = layers[index - 1] as? ElementwiseActivation, let slope = activation.rectifierSlope
-            else { return nil }
-            return RectifierBelow(linear: linear, activation: activation, slope: slope)
+            (layers[index] as? Linear)?.computesInputGradient == true
+                ? LinearAndRectifier(layers, linearIndex: index, activationIndex: index - 1) : nil
         }
         outputGradient = Matrix(rows: 0, columns: description.outputWidth)
     }
@@ -147,9 +162,18 @@ public final class Network {
         }
         let count = applyingOutputActivation ? layers.count : logitLayerCount
         var current = input
-        for index in 0..<count {
-            try layers[index].forward(current, context: context)
-            current = layers[index].output
+        var index = 0
+        while index < count {
+            if index + 1 < count, let after = rectifiersAfter[index] {
+                // The Linear and the activation after it in one pass (see Linear.forward).
+                try after.linear.forward(current, context: context, through: after.activation, slope: after.slope)
+                current = after.activation.output
+                index += 2
+            } else {
+                try layers[index].forward(current, context: context)
+                current = layers[index].output
+                index += 1
+            }
         }
         return current
     }
@@ -164,8 +188,7 @@ public final class Network {
             if let below = rectifiersBelow[index] {
                 // The Linear and the activation below it in one pass (see Linear.backward).
                 below.linear.backward(
-                    layerInput, outputGradient: upstream, context: context,
-                    through: below.activation, slope: below.slope, activationInput: layers[index - 2].output)
+                    layerInput, outputGradient: upstream, context: context, through: below.activation, slope: below.slope)
                 upstream = below.activation.inputGradient
                 index -= 2
             } else {

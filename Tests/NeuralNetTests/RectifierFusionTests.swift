@@ -38,9 +38,43 @@ import Testing
         workspace.multiply(a, by: b, into: product)
         let activation = try ElementwiseActivation(
             shape.slope == 0 ? .relu : .leakyReLU(negativeSlope: shape.slope), width: shape.n)
+        try activation.forward(gate, context: ExecutionContext())
         activation.backward(gate, outputGradient: product, context: ExecutionContext())
 
         #expect(fused.values.map(\.bitPattern) == activation.inputGradient.values.map(\.bitPattern))
+    }
+
+    /// A Linear's forward pass through the ReLU or leaky ReLU after it (applied as each result is
+    /// stored for 16 to 64 rows and k ≥ 48, else in place afterwards) against the layers' own
+    /// forward passes one by one: the network's output and every activation, bit for bit.
+    @Test(arguments: [
+        NetworkDescription(inputWidth: 50, hiddenWidths: [64, 48], outputWidth: 4, activation: .relu),
+        NetworkDescription(inputWidth: 60, hiddenWidths: [70], outputWidth: 3, activation: .leakyReLU, negativeSlope: 0.2),
+        // k = 300 takes two blocks of k: the activation applies after the second only.
+        NetworkDescription(inputWidth: 300, hiddenWidths: [20], outputWidth: 3, activation: .relu),
+        NetworkDescription(inputWidth: 6, hiddenWidths: [9, 9], outputWidth: 2, activation: .relu, dropout: 0.3),
+    ], [9, 32, 300])
+    func networkForwardGivesTheLayerByLayerOutputs(_ description: NetworkDescription, rows: Int) throws {
+        let network = try Network(description, seed: 21)
+        var generator = SplitMix64(seed: 22)
+        var values = (0..<(rows * description.inputWidth)).map { _ in Float(generator.nextUnitDouble() * 4 - 2) }
+        values[0] = .nan
+        let input = try Matrix(rows: rows, columns: description.inputWidth, values: values)
+        // Dropout draws from the network's generator: both passes start from the same state.
+        let start = network.context.generator
+        let fused = try network.forward(input).values.map(\.bitPattern)
+        let fusedActivations = network.layers.compactMap { $0 as? ElementwiseActivation }.map { $0.output.values.map(\.bitPattern) }
+
+        network.context.generator = start
+        var current = input
+        for layer in network.layers {
+            try layer.forward(current, context: network.context)
+            current = layer.output
+        }
+        let separateActivations = network.layers.compactMap { $0 as? ElementwiseActivation }.map { $0.output.values.map(\.bitPattern) }
+
+        #expect(fused == current.values.map(\.bitPattern))
+        #expect(fusedActivations == separateActivations)
     }
 
     /// Networks whose Linears fuse the activation below them (ReLU and leaky ReLU, with batch norm

@@ -13,6 +13,8 @@ extern "C" {
 
 /// y[i] = x[i] > 0 ? x[i] : slope·x[i]  (slope 0 is ReLU).
 void sweep_leaky_relu_forward(const float *x, float *y, size_t count, float slope);
+/// x[i] = x[i] > 0 ? x[i] : slope·x[i]: `sweep_leaky_relu_forward` with x and y the same.
+void sweep_leaky_relu_forward_in_place(float *x, size_t count, float slope);
 /// dx[i] = x[i] > 0 ? dy[i] : slope·dy[i].
 void sweep_leaky_relu_backward(const float *x, const float *dy, float *dx, size_t count, float slope);
 /// d[i] = x[i] > 0 ? d[i] : slope·d[i]: `sweep_leaky_relu_backward` with dy and dx the same.

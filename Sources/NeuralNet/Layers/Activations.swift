@@ -113,19 +113,22 @@ public final class ElementwiseActivation: Layer {
         }
     }
 
+    /// Uses the output of the last `forward` (and `input` only for a leaky ReLU with a negative
+    /// slope): a Linear that applied a ReLU in its own forward pass leaves the input unwritten.
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
-        inputGradient.resize(rows: input.rows)
+        inputGradient.resize(rows: outputGradient.rows)
         let z = input.pointer, a = output.pointer, da = outputGradient.pointer
-        let dz = inputGradient.pointer, count = input.count
+        let dz = inputGradient.pointer, count = outputGradient.count
         switch function {
         case .sigmoid:
             sweep_sigmoid_backward(a, da, dz, count)
         case .tanh:
             sweep_tanh_backward(a, da, dz, count)
         case .relu:
-            sweep_leaky_relu_backward(z, da, dz, count, 0)
+            // a > 0 exactly where z > 0.
+            sweep_leaky_relu_backward(a, da, dz, count, 0)
         case .leakyReLU(let slope):
-            sweep_leaky_relu_backward(z, da, dz, count, slope)
+            sweep_leaky_relu_backward(slope >= 0 ? a : z, da, dz, count, slope)
         case .identity:
             dz.update(from: da, count: count)
         }

@@ -44,6 +44,17 @@ public final class Linear: Layer {
         context.workspace.multiply(input, by: weight.value, transposingSecond: true, into: output, rowBias: bias.value)
     }
 
+    /// `forward`, then `activation.forward` (a ReLU, slope 0, or a leaky ReLU taking this
+    /// layer's output), in one pass: each result goes through the activation as it is stored in
+    /// `activation.output`, and this layer's own `output` is left unwritten. The activation's
+    /// backward pass needs only its output (`ElementwiseActivation.backward`).
+    public func forward(
+        _ input: Matrix, context: ExecutionContext, through activation: ElementwiseActivation, slope: Float
+    ) throws(NeuralNetError) {
+        try checkInput(input)
+        context.workspace.multiply(input, byTransposed: weight.value, bias: bias.value, intoLeakyReLU: activation.output, slope: slope)
+    }
+
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
         parameterGradients(input, outputGradient: outputGradient, context: context)
         if computesInputGradient {
@@ -52,19 +63,20 @@ public final class Linear: Layer {
         }
     }
 
-    /// `backward`, then `activation.backward` (a ReLU, slope 0, or a leaky ReLU whose input was
-    /// `activationInput` and whose output is this layer's input), with ∂x carried through the
-    /// activation as it is computed: the activation's ∂z is written, this layer's ∂x is not.
-    /// The same values as the two calls; for few outputs (a classifier's last layer) one pass
-    /// over the activation's width instead of two.
+    /// `backward`, then `activation.backward` (a ReLU, slope 0, or a leaky ReLU with slope ≥ 0
+    /// whose output is this layer's input), with ∂x carried through the activation as it is
+    /// computed: the activation's ∂z is written, this layer's ∂x is not. The same values as the
+    /// two calls; for few outputs (a classifier's last layer) one pass over the activation's
+    /// width instead of two.
     public func backward(
         _ input: Matrix, outputGradient: Matrix, context: ExecutionContext,
-        through activation: ElementwiseActivation, slope: Float, activationInput: Matrix
+        through activation: ElementwiseActivation, slope: Float
     ) {
         parameterGradients(input, outputGradient: outputGradient, context: context)
+        // The activation's output is positive exactly where its input is (slope ≥ 0).
         context.workspace.multiply(
             outputGradient, by: weight.value, into: activation.inputGradient,
-            throughLeakyReLUWithInput: activationInput, slope: slope)
+            throughLeakyReLUWithInput: activation.output, slope: slope)
     }
 
     /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z.
