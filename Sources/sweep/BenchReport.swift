@@ -228,8 +228,10 @@ struct BenchReport {
                 (to find it in cache) gained nothing; interleaving it into the ∂W multiply needs registers the
                 kernel does not have (its accumulators spilled and it ran at half speed). Reading row-major A
                 in place instead of packing it was slower, and so was the forward pass as dot products.
-                Applying ReLU and its gradient as the multiplies store their results removed the separate
-                passes (3%), but slowed the kernels' stores by more (0.219 s against 0.213). An 8-column
+                Applying ReLU and its gradient in the 6×16 kernels' stores slowed them by more than the
+                separate passes cost (0.219 s against 0.213); the kernel reading weight rows (forward) and
+                the one for few outputs (∂x of a classifier's last layer) apply them as they store, about
+                2% of the trial. An 8-column
                 kernel for the last, partial panel of a ∂W over 20 input features was slower than the
                 16-column one it replaced; computing that product transposed (whole panels) and turning the
                 result round was faster (3.2 µs to 2.3).
