@@ -71,7 +71,6 @@ __attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *
     for (; i < count; i++) y[i] = 1 / (1 + expf(-x[i]));
 }
 
-
 typedef __m256 (*vector_function)(__m256);
 
 __attribute__((target("avx2"))) static void map_avx2(float *x, size_t count, vector_function vector,

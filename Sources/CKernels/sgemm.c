@@ -218,22 +218,6 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
     if (cols == NR) {
         __m256 bias_low = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
         __m256 bias_high = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
-        if (alpha == 1.0f) {
-            // Every product a training step makes: the same sums as fmadd(1, x, y) = x + y, without
-            // a multiply competing with the next tile's FMAs (12 of ~200 cycles of a k = 32 tile).
-            for (int i = 0; i < R; i++) {
-                float *row = c + (size_t)i * ldc;
-                __m256 base_low = overwrite ? bias_low : _mm256_loadu_ps(row);
-                __m256 base_high = overwrite ? bias_high : _mm256_loadu_ps(row + 8);
-                if (!overwrite && bias) {
-                    base_low = _mm256_add_ps(base_low, bias_low);
-                    base_high = _mm256_add_ps(base_high, bias_high);
-                }
-                _mm256_storeu_ps(row, overwrite && !bias ? low[i] : _mm256_add_ps(base_low, low[i]));
-                _mm256_storeu_ps(row + 8, overwrite && !bias ? high[i] : _mm256_add_ps(base_high, high[i]));
-            }
-            return;
-        }
         for (int i = 0; i < R; i++) {
             float *row = c + (size_t)i * ldc;
             if (overwrite && bias) {
@@ -485,7 +469,8 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
 void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ldx, const float *w, int ldw,
                                      const float *bias, float *h, int ldh, float slope, float *workspace) {
 #ifdef SWEEP_X86
-    if (has_avx2_fma() && m > 0 && n > 0 && k > 0 && weight_rows_applies(0, 1, m, n, k)) {
+    // weight_rows_applies asks for k ≥ 48 and n ≥ 6, not m > 0 (0 is a whole number of 16s).
+    if (has_avx2_fma() && m > 0 && weight_rows_applies(0, 1, m, n, k)) {
         weight_rows_avx2(m, n, k, 1.0f, x, ldx, w, ldw, h, ldh, 1, bias, 1, slope, workspace);
         return;
     }

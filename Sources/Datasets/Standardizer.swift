@@ -8,7 +8,7 @@
 ///
 /// Fitting on the training rows alone keeps the validation and test rows unseen; the fitted
 /// standardiser is `Codable` so that it is saved with the model and applied to new data.
-public struct Standardizer: Codable, Sendable, Equatable {
+public struct Standardizer: Codable, Sendable, Hashable {
     /// The per-feature means μ.
     public let means: [Float]
     /// The per-feature population standard deviations σ (1 for a constant feature).

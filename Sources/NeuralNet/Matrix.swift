@@ -167,14 +167,14 @@ public final class GemmWorkspace {
             Int32(weight.columns), bias.pointer, result.pointer, Int32(result.columns), slope, pointer)
     }
 
-    /// result = a · b passed back through a leaky ReLU (slope 0: ReLU) whose input was `gate`:
-    /// each element of a·b where `gate` is not positive is multiplied by `slope`
-    /// (`sweep_sgemm_leaky_relu_backward`). `gate` has the result's shape; `result` is resized to
-    /// a's row count.
-    public func multiply(_ a: Matrix, by b: Matrix, into result: Matrix, throughLeakyReLUWithInput gate: Matrix, slope: Float) {
+    /// result = a · b passed back through a leaky ReLU (slope 0: ReLU): each element of a·b where
+    /// `gate` is not positive is multiplied by `slope` (`sweep_sgemm_leaky_relu_backward`).
+    /// `gate` is the activation's input, or its output when slope ≥ 0, and has the result's
+    /// shape; `result` is resized to a's row count.
+    public func multiply(_ a: Matrix, by b: Matrix, into result: Matrix, throughLeakyReLUWhere gate: Matrix, slope: Float) {
         precondition(a.columns == b.rows, "inner dimensions differ")
         precondition(b.columns == result.columns, "result has the wrong column count")
-        precondition(gate.rows == a.rows && gate.columns == b.columns, "the activation input has the wrong shape")
+        precondition(gate.rows == a.rows && gate.columns == b.columns, "the gate has the wrong shape")
         if result.rows != a.rows { result.resize(rows: a.rows) }
         sweep_sgemm_leaky_relu_backward(
             Int32(a.rows), Int32(b.columns), Int32(a.columns), a.pointer, Int32(a.columns), b.pointer, Int32(b.columns),

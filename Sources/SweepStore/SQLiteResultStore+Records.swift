@@ -260,33 +260,21 @@ extension SQLiteResultStore {
 
     // MARK: JSON
 
-    /// The JSON of each model column, kept from the last model written: the trials of a sweep
-    /// share their data's feature names, class labels and standardiser, and often their network
-    /// shape, and encoding them again for every trial cost about a tenth of storing it.
+    /// The JSON of each model column, kept for every value written: the trials of a sweep share
+    /// their data's feature names, class labels and standardiser, and alternate between a few
+    /// network shapes (with and without batch norm or dropout), and encoding them again for every
+    /// trial cost about a tenth of storing it.
     final class ModelColumnTexts: Sendable {
-        /// Every shape seen: a sweep's trials alternate between a few (with and without batch
-        /// norm or dropout), so the last one alone rarely matched.
         let network = KnownJSON<NetworkDescription>(allowingNonFinite: true)
-        let featureNames = RepeatedJSON<[String]>()
-        let classLabels = RepeatedJSON<[String]>()
-        let standardizer = RepeatedJSON<Standardizer>()
-    }
-
-    /// `jsonText` of a value, reused while the value stays the same.
-    final class RepeatedJSON<Value: Encodable & Equatable & Sendable>: Sendable {
-        private let last = Mutex<(value: Value, text: String)?>(nil)
-
-        func text(_ value: Value) throws -> String {
-            if let cached = last.withLock({ $0 }), cached.value == value { return cached.text }
-            let text = try jsonText(value)
-            last.withLock { $0 = (value, text) }
-            return text
-        }
+        let featureNames = KnownJSON<[String]>(allowingNonFinite: true)
+        let classLabels = KnownJSON<[String]>(allowingNonFinite: true)
+        let standardizer = KnownJSON<Standardizer>(allowingNonFinite: true)
     }
 
     /// `jsonText` of values seen before, kept (up to `capacity` of them): a trial's parameters
     /// are encoded when the sweep is planned and found here when the trial finishes, where
-    /// JSONEncoder took about a quarter of storing it.
+    /// JSONEncoder took about a quarter of storing it. A value not equal to itself (holding NaN)
+    /// could never be found again, so it is not kept.
     final class KnownJSON<Value: Encodable & Hashable & Sendable>: Sendable {
         private let texts = Mutex<[Value: String]>([:])
         private let capacity = 100_000
@@ -297,6 +285,7 @@ extension SQLiteResultStore {
         func text(_ value: Value) throws -> String {
             if let known = texts.withLock({ $0[value] }) { return known }
             let text = try jsonText(value, allowingNonFinite: allowingNonFinite)
+            guard value == value else { return text }
             texts.withLock {
                 if $0.count >= capacity { $0.removeAll() }
                 $0[value] = text

@@ -21,9 +21,9 @@ public final class SQLiteResultStore: ResultStore {
 
     public let path: String
     let database: DatabasePool
-    /// The model columns' JSON from the last trial stored, and each planned trial's
-    /// `parameters_json` (written when the sweep is planned and again when the trial finishes):
-    /// its only state besides the database, caches of JSON it wrote.
+    /// The JSON of the model columns stored, and each planned trial's `parameters_json`
+    /// (written when the sweep is planned and again when the trial finishes): its only state
+    /// besides the database, caches of JSON it wrote.
     let modelTexts = ModelColumnTexts()
     let parameterTexts = KnownJSON<JSONValue>(allowingNonFinite: false)
 

@@ -33,7 +33,7 @@ import Testing
         let workspace = GemmWorkspace()
 
         let fused = Matrix(rows: 0, columns: shape.n)
-        workspace.multiply(a, by: b, into: fused, throughLeakyReLUWithInput: gate, slope: shape.slope)
+        workspace.multiply(a, by: b, into: fused, throughLeakyReLUWhere: gate, slope: shape.slope)
         let product = Matrix(rows: 0, columns: shape.n)
         workspace.multiply(a, by: b, into: product)
         let activation = try ElementwiseActivation(

@@ -157,8 +157,9 @@ struct TrialRecordTests {
         #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
     }
 
-    /// The SQLite store reuses a model column's JSON while it repeats from trial to trial; models
-    /// that differ in each column, written in turn, must each read back as written.
+    /// The SQLite store keeps each model column's JSON for every value it wrote and reuses it;
+    /// models that differ in each column, written in turn and again, must each read back as
+    /// written.
     @Test(arguments: StoreBackend.allCases)
     func modelsThatDifferInEveryColumnReadBackAsWritten(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()

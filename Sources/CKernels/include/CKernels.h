@@ -33,7 +33,8 @@ void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ld
 
 /// ∂x of a Linear layer passed straight back through the leaky ReLU before it (slope 0: ReLU):
 /// C = A·B (A m×k, B k×n, both untransposed: ∂z·W), then C[i][j] = z[i][j] > 0 ? C[i][j] :
-/// slope·C[i][j], where z (m×n, stride `ldz`) is the activation's input. The same values as
+/// slope·C[i][j], where z (m×n, stride `ldz`) is the activation's input, or its output when
+/// slope ≥ 0 (positive in the same places). The same values as
 /// `sweep_sgemm` followed by `sweep_leaky_relu_backward`; with few outputs (k ≤ 4, a classifier's
 /// last hidden layer) each row goes through the activation before it is stored, saving a pass.
 void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,

@@ -74,9 +74,9 @@ public final class ElementwiseActivation: Layer {
         inputGradient = Matrix(rows: 0, columns: width)
     }
 
-    /// The negative slope of a ReLU (0) or leaky ReLU, whose backward pass the Linear above it
-    /// can carry out in its own (`Linear.backward(_:outputGradient:context:through:...)`); nil
-    /// for the other functions.
+    /// The negative slope of a ReLU (0) or leaky ReLU, whose forward and backward passes the
+    /// Linear next to it can carry out in its own (`Linear.forward(_:context:through:slope:)`,
+    /// `Linear.backward(_:outputGradient:context:through:slope:)`); nil for the other functions.
     public var rectifierSlope: Float? {
         switch function {
         case .relu: 0

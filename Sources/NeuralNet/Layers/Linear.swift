@@ -76,7 +76,7 @@ public final class Linear: Layer {
         // The activation's output is positive exactly where its input is (slope ≥ 0).
         context.workspace.multiply(
             outputGradient, by: weight.value, into: activation.inputGradient,
-            throughLeakyReLUWithInput: activation.output, slope: slope)
+            throughLeakyReLUWhere: activation.output, slope: slope)
     }
 
     /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z.
