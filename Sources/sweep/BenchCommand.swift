@@ -214,13 +214,16 @@ struct BenchCommand: AsyncParsableCommand {
         let statsPath = directory.appendingPathComponent("stats.json").path
         try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let stealBefore = stolenSeconds()
         let result = try runProcess(executable, [
             "run", specPath, "--db", directory.appendingPathComponent("bench.sqlite").path,
             "--jobs", String(jobs), "--quiet", "--stats-json", statsPath,
         ])
+        let steal = stealBefore.flatMap { before in stolenSeconds().map { max(0, $0 - before) } }
         guard result.status == 0, let stats = FileManager.default.contents(atPath: statsPath),
             let object = try? JSONSerialization.jsonObject(with: stats) as? [String: Any],
             let wall = object["wall_seconds"] as? Double, let training = object["training_seconds"] as? Double,
+            let trainingCPU = object["training_cpu_seconds"] as? Double,
             let workers = object["worker_seconds"] as? Double, let window = object["worker_window_seconds"] as? Double,
             let sharedFits = object["shared_fits"] as? Int
         else {
@@ -228,9 +231,22 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         return SweepTiming(
-            jobs: jobs, trials: trials, wallSeconds: wall, trainingSeconds: training, workerSeconds: workers,
-            workerWindowSeconds: window, sharedFits: sharedFits, peakMegabytes: Double(result.peakKilobytes) / 1024)
+            jobs: jobs, trials: trials, wallSeconds: wall, trainingSeconds: training, trainingCPUSeconds: trainingCPU,
+            workerSeconds: workers, workerWindowSeconds: window, sharedFits: sharedFits,
+            peakMegabytes: Double(result.peakKilobytes) / 1024, stolenSeconds: steal)
     }
+}
+
+/// Seconds the hypervisor has taken from this machine's virtual CPUs since boot, summed over
+/// them (the "steal" column of /proc/stat); nil where there is no such file.
+func stolenSeconds() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+    else { return nil }
+    // cpu user nice system idle iowait irq softirq steal …, in clock ticks of 1/100 s.
+    let fields = line.split(separator: " ")
+    guard fields.count > 8, let ticks = Double(fields[8]) else { return nil }
+    return ticks / 100
 }
 
 /// Runs a program, capturing its output, and reports its peak resident memory.
@@ -298,7 +314,10 @@ struct SweepTiming {
     var jobs: Int
     var trials: Int
     var wallSeconds: Double
+    /// Fits' training, by the clock (`SweepRunSummary.trainingSeconds`).
     var trainingSeconds: Double
+    /// The CPU time the training threads ran in those fits (`SweepRunSummary.trainingCPUSeconds`).
+    var trainingCPUSeconds: Double
     /// Seconds the workers ran, summed over workers (`SweepRunSummary.workerSeconds`).
     var workerSeconds: Double
     /// First worker start to last worker end (`SweepRunSummary.workerWindowSeconds`).
@@ -306,15 +325,23 @@ struct SweepTiming {
     /// Fits trained by a worker other than the one that started their trial.
     var sharedFits: Int
     var peakMegabytes: Double
+    /// Seconds the hypervisor took from the machine's CPUs during the run (all of them, to
+    /// 1/100 s), or nil where unknown.
+    var stolenSeconds: Double?
     /// The lowest and highest `outsideShare` of the runs this one is the median of.
     var outsideShareRange: ClosedRange<Double>?
 
     var trialsPerMinute: Double { Double(trials) / wallSeconds * 60 }
     /// The capacity of the run: every worker for the whole wall time.
     private var workerCapacity: Double { wallSeconds * Double(jobs) }
-    /// Worker time not spent inside a trial's training: the three shares below together.
-    var outsideShare: Double { max(0, 1 - trainingSeconds / workerCapacity) }
-    /// Workers between trials: handing out plans, storing results, progress.
+    /// Worker capacity not spent training: the four shares below together. Training is counted
+    /// as the training threads' CPU time, so a fit's thread waiting for its core counts outside.
+    var outsideShare: Double { max(0, 1 - trainingCPUSeconds / workerCapacity) }
+    /// Time within fits when their thread was ready but another had its core: with a core per
+    /// job, storing results (the results actor runs on Swift's shared threads), other programs
+    /// or the hypervisor.
+    var displacedShare: Double { max(0, trainingSeconds - trainingCPUSeconds) / workerCapacity }
+    /// Workers between fits: handing out plans, handing results to the results actor, progress.
     var betweenTrialsShare: Double { max(0, workerSeconds - trainingSeconds) / workerCapacity }
     /// Workers that ran out of fits to train, idle while the last ones finish.
     var idleAtEndShare: Double { max(0, workerWindowSeconds * Double(jobs) - workerSeconds) / workerCapacity }

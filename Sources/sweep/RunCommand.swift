@@ -84,6 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         if let statsPath {
             let stats: [String: Any] = [
                 "wall_seconds": summary.wallSeconds, "training_seconds": summary.trainingSeconds,
+                "training_cpu_seconds": summary.trainingCPUSeconds,
                 "trials_run": summary.trialsRun, "jobs": jobCount, "worker_seconds": summary.workerSeconds,
                 "worker_window_seconds": summary.workerWindowSeconds, "shared_fits": summary.sharedFits,
             ]

@@ -42,8 +42,13 @@ public struct SweepRunSummary: Sendable {
     public var wallSeconds: Double
     /// Trials trained in this run.
     public var trialsRun: Int
-    /// Seconds spent inside training (summed over trials).
+    /// Seconds spent inside training (summed over trials), by the clock.
     public var trainingSeconds: Double
+    /// CPU seconds the training threads ran inside training: `trainingSeconds` less the time a
+    /// training thread was ready but did not run, because another thread of the sweep (storing a
+    /// result), another program or the hypervisor had its core. With a core per job, that time is
+    /// the other work's, not training's.
+    public var trainingCPUSeconds: Double
     /// Seconds the workers ran, summed over workers: training, plus moving between trials.
     public var workerSeconds: Double
     /// Seconds from the first worker's start to the last one's end. The rest of `wallSeconds` is
@@ -93,6 +98,7 @@ public actor SweepScheduler {
         let workerCount = max(1, min(options.jobs, plans.count * fitsPerTrial))
         var trialsRun = 0
         var trainingSeconds = 0.0
+        var trainingCPUSeconds = 0.0
         var workerSeconds = 0.0
         var sharedFits = 0
         var firstStart = Date.distantFuture, lastEnd = Date.distantPast
@@ -108,6 +114,7 @@ public actor SweepScheduler {
             for try await totals in group {
                 trialsRun += totals.trials
                 trainingSeconds += totals.trainingSeconds
+                trainingCPUSeconds += totals.trainingCPUSeconds
                 sharedFits += totals.sharedFits
                 workerSeconds += totals.end.timeIntervalSince(totals.start)
                 firstStart = min(firstStart, totals.start)
@@ -130,6 +137,7 @@ public actor SweepScheduler {
         return SweepRunSummary(
             trials: try await results.trials(), interrupted: interrupted,
             wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
+            trainingCPUSeconds: trainingCPUSeconds,
             workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)),
             sharedFits: sharedFits)
     }
@@ -184,6 +192,7 @@ actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
         var trainingSeconds = 0.0
+        var trainingCPUSeconds = 0.0
         var sharedFits = 0
         var start = Date()
         var end = Date()
@@ -254,6 +263,7 @@ actor TrialWorker {
         guard let trainer = trial.trainer else { return }
         let result = await TrialActor(trainer: trainer, executor: executor).train(index, shouldStop: shouldStop)
         totals.trainingSeconds += result.seconds
+        totals.trainingCPUSeconds += result.cpuSeconds
         if trial.deliver(index, result) { try await store(trial) }
     }
 

@@ -25,20 +25,34 @@ actor TrialActor {
     /// Trains fit `index`; `shouldStop` is asked before every batch.
     func train(_ index: Int, shouldStop: @Sendable () -> Bool) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        let startCPU = threadCPUSeconds()
         let outcome: Result<FoldOutcome, TrainingError>
         do {
             outcome = .success(try trainer.fit(index, shouldStop: shouldStop))
         } catch {
             outcome = .failure(error)
         }
-        return FitResult(outcome: outcome, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return FitResult(
+            outcome: outcome, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+            cpuSeconds: threadCPUSeconds() - startCPU)
     }
 }
 
 /// One fit's outcome and how long it trained.
 struct FitResult: Sendable {
     var outcome: Result<FoldOutcome, TrainingError>
+    /// Wall-clock time from the fit's start to its end.
     var seconds: Double
+    /// CPU time the fit's thread ran in that span: `seconds` less the time it was ready to run
+    /// but another thread (storing results, another program) or the hypervisor had the core.
+    var cpuSeconds: Double
+}
+
+/// CPU time the calling thread has run (user and system), in seconds.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time) == 0 else { return 0 }
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// One trial being trained: which of its fits are handed out and what they gave. The worker

@@ -82,6 +82,15 @@ struct SweepSchedulerTests {
         }
     }
 
+    @Test func trainingIsTimedByTheClockAndByTheTrainingThreadsCPU() async throws {
+        let summary = try await run(try Self.spec.get(), store: MemoryResultStore(), jobs: 2)
+        #expect(summary.trainingCPUSeconds > 0)
+        // A thread cannot run for longer than the time that passes (a little slack for the two
+        // clocks' resolutions, once per fit).
+        #expect(summary.trainingCPUSeconds <= summary.trainingSeconds + 0.001 * Double(summary.trialsRun))
+        #expect(summary.trainingSeconds <= summary.workerSeconds)
+    }
+
     @Test func rerunningAFinishedSweepTrainsNothing() async throws {
         let spec = try Self.spec.get()
         let store = MemoryResultStore()

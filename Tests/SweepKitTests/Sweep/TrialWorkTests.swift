@@ -21,7 +21,7 @@ import Testing
 
     private func train(_ work: TrialWork, _ index: Int) throws -> FitResult {
         let trainer = try #require(work.trainer)
-        return FitResult(outcome: Result { () throws(TrainingError) in try trainer.fit(index) }, seconds: 0.5)
+        return FitResult(outcome: Result { () throws(TrainingError) in try trainer.fit(index) }, seconds: 0.5, cpuSeconds: 0.5)
     }
 
     private func fit(_ take: TrialWork.Take) -> Int? {
@@ -86,7 +86,7 @@ import Testing
         let work = try work(1)
         #expect(fit(work.take(stopping: false)) == 0)
         #expect(fit(work.take(stopping: false)) == 1)
-        let failure = FitResult(outcome: .failure(.noTrainingRows), seconds: 0)
+        let failure = FitResult(outcome: .failure(.noTrainingRows), seconds: 0, cpuSeconds: 0)
         #expect(!work.deliver(0, failure))
         // The final fit is not handed out after a failure; fold 2 (training) still ends it.
         #expect(ended(work.take(stopping: false)) == false)
