@@ -82,7 +82,7 @@ public final class SQLiteResultStore: ResultStore {
     }
 
     public func deleteSweep(named name: String) throws {
-        // Trials, their metrics, epochs and models go with it (ON DELETE CASCADE).
+        // Trials, their metrics and models go with it (ON DELETE CASCADE), and their epochs (a trigger).
         try database.write { db in try db.execute(sql: "DELETE FROM sweeps WHERE name = ?", arguments: [name]) }
     }
 

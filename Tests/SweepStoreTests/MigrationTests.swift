@@ -18,9 +18,12 @@ struct MigrationTests {
             try Row.fetchAll(db, sql: "SELECT version, identifier FROM schema_migrations")
         }
 
-        #expect(SQLiteResultStore.schemaVersion == 2)
+        #expect(SQLiteResultStore.schemaVersion == 3)
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
-        #expect(migrations == [["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"]])
+        #expect(migrations == [
+            ["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"],
+            ["version": 3, "identifier": "v3-epochs-without-foreign-key"],
+        ])
     }
 
     @Test func aFileWrittenByANewerSweepIsRefused() throws {
@@ -28,10 +31,10 @@ struct MigrationTests {
         let path = directory.file("sweeps.sqlite")
         let store = try SQLiteResultStore(path: path)
         try store.database.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (3, 'v3', 0)")
+            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (4, 'v4', 0)")
         }
 
-        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 3, supported: 2)) {
+        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 4, supported: 3)) {
             try SQLiteResultStore(path: path)
         }
     }
@@ -79,10 +82,10 @@ struct MigrationTests {
         #expect(model.tensors[1].values == [0, -.infinity])
     }
 
-    /// v2 rebuilt epochs and trial_metrics: their rows survive (above), their checks still refuse
-    /// a value that contradicts its kind, and no check uses `IN (…)`, which SQLite evaluates by
-    /// building a temporary index per row.
-    @Test func version2KeepsTheKindChecksWithoutInLists() throws {
+    /// v2 rebuilt epochs and trial_metrics, and v3 epochs again: their rows survive (above), their
+    /// checks still refuse a value that contradicts its kind, and no check uses `IN (…)`, which
+    /// SQLite evaluates by building a temporary index per row.
+    @Test func theKindChecksHoldWithoutInLists() throws {
         let directory = try TemporaryDirectory()
         let copy = directory.file("v1.sqlite")
         try FileManager.default.copyItem(atPath: FixtureV1.path, toPath: copy)
@@ -105,6 +108,17 @@ struct MigrationTests {
                 learning_rate, learning_rate_kind, seconds, seconds_kind)
                 VALUES (1, 9, 9, 0.5, 'finite', 0.5, 'huge', 0.1, 'finite', 1, 'finite')
             """,
+            """
+            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
+                learning_rate, learning_rate_kind, seconds, seconds_kind)
+                VALUES (1, 9, 9, 0.5, 'finite', 0.5, 'nan', 0.1, 'finite', 1, 'finite')
+            """,
+            // v2's checks let this one through: with a NULL kind, the check itself was NULL.
+            """
+            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
+                learning_rate, learning_rate_kind, seconds, seconds_kind)
+                VALUES (1, 9, 9, 0.5, 'finite', 0.5, NULL, 0.1, 'finite', 1, 'finite')
+            """,
         ]
         for sql in refused {
             #expect(throws: DatabaseError.self, "\(sql)") { try store.database.write { db in try db.execute(sql: sql) } }
@@ -115,6 +129,30 @@ struct MigrationTests {
                     seconds, seconds_kind) VALUES (1, 9, 9, NULL, 'nan', 0.1, 'finite', NULL, '+inf')
                 """)
         }
+    }
+
+    /// v3: epochs has no foreign key (SQLite no longer looks the trial up for every row), and a
+    /// trigger deletes a trial's epochs with it, as the key's ON DELETE CASCADE did: when the
+    /// trial is deleted, and when deleting its sweep deletes it.
+    @Test func epochsGoWithTheirTrialWithoutAForeignKey() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.file("v1.sqlite")
+        try FileManager.default.copyItem(atPath: FixtureV1.path, toPath: copy)
+        let store = try SQLiteResultStore(path: copy)
+        func epochRows() throws -> [Int64] {
+            try store.database.read { db in try Int64.fetchAll(db, sql: "SELECT trial_id FROM epochs ORDER BY trial_id") }
+        }
+        let keys = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(epochs)") }
+        #expect(keys.isEmpty)
+        let trialIDs = try store.database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM trials ORDER BY number")
+        }
+        #expect(try epochRows() == [trialIDs[0], trialIDs[0], trialIDs[1]])
+
+        try store.database.write { db in try db.execute(sql: "DELETE FROM trials WHERE id = ?", arguments: [trialIDs[1]]) }
+        #expect(try epochRows() == [trialIDs[0], trialIDs[0]])
+        try store.deleteSweep(named: "fixture-v1")
+        #expect(try epochRows().isEmpty)
     }
 
     /// Rewrites Fixtures/v1.sqlite. Run once, when version 1 was current, with
