@@ -207,11 +207,11 @@ struct BenchReport {
             | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` in the test suite count them |
 
             """
-        if let pytorchSpeed, abs(pytorchSpeed / 10 - 1) < 0.05 {
+        if let pytorchSpeed, abs(pytorchSpeed / 10 - 1) < 0.1 {
             text += """
 
-                The PyTorch ratio is within 5% of its target, so the mark is this run's alone: on this
-                machine each engine's best-of-three time moves by a few percent from one run to the next,
+                The PyTorch ratio is within 10% of its target, so the mark is this run's alone: on this
+                machine PyTorch's best-of-three time has moved by up to 10% from one run to the next,
                 and the ratio with it. README.md gives the range over several runs.
 
                 """
@@ -231,7 +231,11 @@ struct BenchReport {
                 other vector took that route so that both units worked, and when the square roots of a block
                 were computed ahead of its divisions. Applying Adam layer by layer as each gradient is ready
                 (to find it in cache) gained nothing; interleaving it into the ∂W multiply needs registers the
-                kernel does not have (its accumulators spilled and it ran at half speed). Reading row-major A
+                kernel does not have (its accumulators spilled and it ran at half speed). Updating each
+                block of weight rows just before the forward pass reads them (Adam interleaved into the
+                weight-row kernel, a step late) took 50 to 58 µs for 32×256·128 against 37 µs for the two one
+                after the other, and running Adam from the end on every other step, to find what the last
+                step left in cache, changed nothing. Reading row-major A
                 in place instead of packing it was slower, and so was the forward pass as dot products.
                 Applying ReLU and its gradient in the 6×16 kernels' stores slowed them by more than the
                 separate passes cost (0.219 s against 0.213); the kernel reading weight rows (forward) and
