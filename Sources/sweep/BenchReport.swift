@@ -257,11 +257,12 @@ struct BenchReport {
                 Why time outside training is over 2% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
                 training threads lost inside their fits to other threads, nearly all of it storing results:
                 each finished trial is one SQLite transaction with its record, metrics, weights and 200 epoch
-                rows (4 folds and a final fit of 40 epochs), plus one marking it running: about 0.75 ms of CPU
-                when timed inside the results actor on this machine, of which the epoch rows are 0.42 ms
-                (mostly SQLite's own work per row, with its foreign-key and NaN-kind checks). In this run the
-                fits lost \(fixed(perTrialCPU, 2)) ms per trial. A trial trains for \(fixed(trialMilliseconds, 0)) ms of CPU, and with a
-                core per job the storing can only take its CPU from training. \(fixed(two.betweenTrialsShare * 100, 1))% is workers between fits, \(fixed(two.idleAtEndShare * 100, 1))% the end of
+                rows (4 folds and a final fit of 40 epochs), plus one marking it running: about 0.6 ms of CPU
+                when timed inside the results actor on this machine, of which the epoch rows are 0.31 ms
+                (SQLite's own work, about 1.2 µs a row, and binding the values). In this run the fits lost
+                \(fixed(perTrialCPU, 2)) ms per trial. A trial trains for \(fixed(trialMilliseconds, 0)) ms of CPU, and with a core per job
+                the storing can only take its CPU from training. \(fixed(two.betweenTrialsShare * 100, 1))% is workers between fits
+                (partly the storing again, when its thread takes the core just as a trial is handed over), \(fixed(two.idleAtEndShare * 100, 1))% the end of
                 the sweep, where the last fit runs alone (on average half a fit, since idle workers take folds
                 of running trials), and \(fixed(two.setUpShare * 100, 1))% setting up (creating the sweep and its
                 pending trials) and wrapping up. With --jobs 1 the storing runs on the idle core and the share
