@@ -250,9 +250,9 @@ static inline void store_tile(const int R, const __m256 *low, const __m256 *high
 
 // The full 6×16 tile: 12 accumulators, two B vectors and one broadcast fill 15 of the 16 ymm
 // registers, so it is written out by hand to keep the compiler from shuffling them.
-__attribute__((target("avx2,fma")))
-static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
-                            int ldc, int cols, int overwrite, const float *bias) {
+__attribute__((target("avx2,fma"), always_inline))
+static inline void full_tile(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
+                             int ldc, int cols, int overwrite, const float *bias) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -275,6 +275,24 @@ static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, c
     const __m256 low[MR] = {c00, c10, c20, c30, c40, c50};
     const __m256 high[MR] = {c01, c11, c21, c31, c41, c51};
     store_tile(MR, low, high, alpha, c, ldc, cols, overwrite, bias);
+}
+
+__attribute__((target("avx2,fma")))
+static void micro_avx2_full(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
+                            int ldc, int cols, int overwrite, const float *bias) {
+    full_tile(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);
+}
+
+// Full 6×16 tiles of one row of tiles across `panels` whole column panels of a B read in place
+// (panel q starts NR floats after panel q−1, as does its part of C and of the bias), in one
+// call: with k as short as a batch of 32, calling the kernel per tile cost about a tenth of
+// a weight gradient's time (32×256 → 256×128: 25.6 µs against 22.1).
+__attribute__((target("avx2,fma")))
+static void micro_avx2_full_panels(int panels, int kc, float alpha, const float *ap, long a_step, const float *bp,
+                                   long b_step, float *c, int ldc, int overwrite, const float *bias) {
+    for (int q = 0; q < panels; q++)
+        full_tile(kc, alpha, ap, a_step, bp + (size_t)q * NR, b_step, c + (size_t)q * NR, ldc, NR, overwrite,
+                  bias ? bias + (size_t)q * NR : NULL);
 }
 
 // A tile of R < MR rows (a batch of fewer than five rows, or few outputs): only R rows of work,
@@ -367,12 +385,16 @@ static int scale_result(int m, int n, int k, float alpha, float beta, float *c, 
 typedef void (*micro_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int, int,
                              const float *);
 
+// Full MR-row tiles across several whole panels of a B read in place (micro_avx2_full_panels).
+typedef void (*panels_kernel)(int, int, float, const float *, long, const float *, long, float *, int, int,
+                              const float *);
+
 // Inlined into each caller, so that the kernel is a known function there: its call per tile
 // (hundreds per training step, each over as few as 32 steps of k) is direct.
 __attribute__((always_inline))
-static inline void gemm_with(micro_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k,
-                      float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                      float *c, int ldc, const float *bias, float *workspace) {
+static inline void gemm_with(micro_kernel kernel, panels_kernel panels, int transpose_a, int transpose_b, int m,
+                             int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                             float *c, int ldc, const float *bias, float *workspace) {
     if (!scale_result(m, n, k, alpha, beta, c, ldc, bias)) return;
 
     float *packed_a = workspace;
@@ -390,6 +412,30 @@ static inline void gemm_with(micro_kernel kernel, int transpose_a, int transpose
                 // A stored transposed already has each step's rows side by side, one row of the
                 // stored matrix apart: the kernel reads it in place. Otherwise it is packed.
                 if (!transpose_a) pack_a(a, lda, i0, mc, p0, kc, packed_a);
+                // A transposed in place (a weight gradient, k its batch): each row of tiles goes
+                // across every panel in turn, the whole panels of B in one call, while its strip of
+                // A stays in cache. Faster at every shape measured (32 to 1024 wide, k from 8 to
+                // 1280). Each tile adds up the same products in the same order.
+                if (transpose_a && panels) {
+                    int whole = reads_b_in_place(transpose_b, ldb) ? nc / NR : 0;
+                    for (int t = 0; t < tiles.count; t++) {
+                        int ib = tile_offset(tiles, t), rows = tile_rows(tiles, t);
+                        const float *ap = a + (size_t)p0 * lda + i0 + ib;
+                        float *row = c + (size_t)(i0 + ib) * ldc + j0;
+                        const float *row_bias = bias && p0 == 0 ? bias + j0 : NULL;
+                        int done = rows == MR ? whole : 0;
+                        if (done > 0)
+                            panels(done, kc, alpha, ap, lda, b + (size_t)p0 * ldb + j0, ldb, row, ldc, overwrite, row_bias);
+                        for (int jb = done * NR; jb < nc; jb += NR) {
+                            int cols = nc - jb < NR ? nc - jb : NR;
+                            int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == NR;
+                            const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
+                            kernel(kc, alpha, ap, lda, bp, b_in_place ? ldb : NR, row + jb, ldc, rows, cols, overwrite,
+                                   row_bias ? row_bias + jb : NULL);
+                        }
+                    }
+                    continue;
+                }
                 for (int jb = 0; jb < nc; jb += NR) {
                     int cols = nc - jb < NR ? nc - jb : NR;
                     int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == NR;
@@ -441,7 +487,6 @@ static void transpose_into(const float *src, int lds, int rows, int columns, flo
 void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
                  const float *bias, float *workspace) {
-    micro_kernel kernel = micro_portable;
 #ifdef SWEEP_X86
     if (has_avx2_fma()) {
         if (small_product_applies(transpose_a, transpose_b, m, n, k)) {
@@ -455,14 +500,17 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
             return;
         }
         if (transposed_result_pays(transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
-            gemm_with(micro_avx2, 1, 0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL, workspace);
+            gemm_with(micro_avx2, micro_avx2_full_panels, 1, 0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL,
+                      workspace);
             transpose_into(workspace, m, n, m, c, ldc);
             return;
         }
-        kernel = micro_avx2;
+        gemm_with(micro_avx2, micro_avx2_full_panels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                  c, ldc, bias, workspace);
+        return;
     }
 #endif
-    gemm_with(kernel, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+    gemm_with(micro_portable, NULL, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
               workspace);
 }
 
@@ -503,6 +551,6 @@ void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int ld
 void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
                           int ldc, const float *bias, float *workspace) {
-    gemm_with(micro_portable, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-              ldc, bias, workspace);
+    gemm_with(micro_portable, NULL, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+              workspace);
 }

@@ -85,6 +85,22 @@ import Testing
         try Self.verify(example, portable: false)
     }
 
+    /// ∂W = Aᵀ·B with A read in place: each row of tiles goes across every column panel, whole
+    /// panels of an in-place B in one call for 6-row tiles (sgemm.c). Rows in 6s with and without
+    /// a shorter tile, a last partial panel, k beyond one block of 256 (the bias and overwriting
+    /// only in the first), every store variant, and B rows too far apart to read in place.
+    static let weightGradientCases: [Case] = [(12, 37, 40), (256, 128, 32), (17, 48, 300), (6, 16, 1), (24, 600, 8)]
+        .flatMap { m, n, k in
+            [(Float(1), Float(0), false), (0.5, 1, true), (2, 0.25, false), (1, 0, true)].map { alpha, beta, bias in
+                Case(m: m, n: n, k: k, transposeA: true, transposeB: false, alpha: alpha, beta: beta, bias: bias)
+            }
+        }
+
+    @Test(arguments: weightGradientCases)
+    func weightGradientAcrossPanelsMatchesTheDefinition(_ example: Case) throws {
+        try Self.verify(example, portable: false)
+    }
+
     static func verify(_ example: Case, portable: Bool) throws {
         var generator = SplitMix64(seed: UInt64(example.m * 31 + example.n * 7 + example.k))
         func random(_ rows: Int, _ columns: Int) throws -> Matrix {
