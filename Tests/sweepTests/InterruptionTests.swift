@@ -219,6 +219,9 @@ struct InterruptionTests {
         // After a clean stop the lock is free again and the status is the stored one.
         let after = try await sweep("list", "--db", database, in: directory)
         #expect(after.standardOutput.contains("busy  interrupted  created"), "\(after)")
+        // The lock file went with the lock.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(!left.contains { $0.hasSuffix(".lock") }, "\(left)")
     }
 
     @Test func sigtermStopsASweepAsCleanlyAsCtrlC() async throws {
