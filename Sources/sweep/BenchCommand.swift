@@ -333,16 +333,19 @@ struct SweepTiming {
 
     var trialsPerMinute: Double { Double(trials) / wallSeconds * 60 }
     /// The capacity of the run: every worker for the whole wall time.
-    private var workerCapacity: Double { wallSeconds * Double(jobs) }
+    var workerCapacity: Double { wallSeconds * Double(jobs) }
     /// Worker capacity not spent training: the four shares below together. Training is counted
     /// as the training threads' CPU time, so a fit's thread waiting for its core counts outside.
     var outsideShare: Double { max(0, 1 - trainingCPUSeconds / workerCapacity) }
+    /// `outsideShare` with training counted by the clock, as this report did before: the CPU
+    /// other threads take from a running fit then counts as training.
+    var outsideShareByClock: Double { max(0, 1 - trainingSeconds / workerCapacity) }
     /// Time within fits when their thread was ready but another had its core: with a core per
     /// job, storing results (the results actor runs on Swift's shared threads), other programs
     /// or the hypervisor.
     var displacedShare: Double { max(0, trainingSeconds - trainingCPUSeconds) / workerCapacity }
     /// Workers between fits: handing out plans, handing results to the results actor, progress.
-    var betweenTrialsShare: Double { max(0, workerSeconds - trainingSeconds) / workerCapacity }
+    var betweenFitsShare: Double { max(0, workerSeconds - trainingSeconds) / workerCapacity }
     /// Workers that ran out of fits to train, idle while the last ones finish.
     var idleAtEndShare: Double { max(0, workerWindowSeconds * Double(jobs) - workerSeconds) / workerCapacity }
     /// Before the first worker starts (creating the sweep and its pending trials) and after the

@@ -54,7 +54,7 @@ struct BenchReport {
             lines.append("  \(row.label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(fixed(row.project.stepMicroseconds, 1)) µs  \(fixed(row.project.gigaflops, 1)) GFLOP/s  \(fixed(ratio(row.project, row.pytorch), 3))  \(fixed(ratio(row.project, row.jax), 3))")
         }
         for sweep in sweeps {
-            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))% (displaced within fits \(fixed(sweep.displacedShare * 100, 1))%, between fits \(fixed(sweep.betweenTrialsShare * 100, 1))%, idle at the end \(fixed(sweep.idleAtEndShare * 100, 1))%, set-up and wrap-up \(fixed(sweep.setUpShare * 100, 1))%), \(sweep.sharedFits) shared fits, peak \(fixed(sweep.peakMegabytes, 1)) MB")
+            lines.append("sweep --jobs \(sweep.jobs): \(sweep.trials) trials in \(fixed(sweep.wallSeconds)) s, \(fixed(sweep.trialsPerMinute, 1)) trials/min, outside training \(fixed(sweep.outsideShare * 100, 1))% (displaced within fits \(fixed(sweep.displacedShare * 100, 1))%, between fits \(fixed(sweep.betweenFitsShare * 100, 1))%, idle at the end \(fixed(sweep.idleAtEndShare * 100, 1))%, set-up and wrap-up \(fixed(sweep.setUpShare * 100, 1))%), \(sweep.sharedFits) shared fits, peak \(fixed(sweep.peakMegabytes, 1)) MB")
         }
         if let speedUp { lines.append("speed-up --jobs 2 / --jobs 1: \(fixed(speedUp))×") }
         return lines.joined(separator: "\n")
@@ -91,7 +91,7 @@ struct BenchReport {
                     "jobs": sweep.jobs, "trials": sweep.trials, "wall_seconds": sweep.wallSeconds,
                     "training_seconds": sweep.trainingSeconds, "training_cpu_seconds": sweep.trainingCPUSeconds,
                     "trials_per_minute": sweep.trialsPerMinute, "outside_training_share": sweep.outsideShare,
-                    "displaced_share": sweep.displacedShare, "between_fits_share": sweep.betweenTrialsShare,
+                    "displaced_share": sweep.displacedShare, "between_fits_share": sweep.betweenFitsShare,
                     "stolen_seconds": sweep.stolenSeconds ?? NSNull(),
                     "outside_training_share_range": sweep.outsideShareRange.map { [$0.lowerBound, $0.upperBound] } ?? NSNull(),
                     "idle_at_end_share": sweep.idleAtEndShare, "set_up_share": sweep.setUpShare,
@@ -168,7 +168,7 @@ struct BenchReport {
 
             """
         for sweep in sweeps {
-            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.displacedShare * 100, 1))% | \(fixed(sweep.betweenTrialsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(sweep.sharedFits) | \(fixed(sweep.peakMegabytes, 1)) |\n"
+            text += "| \(sweep.jobs) | \(fixed(sweep.wallSeconds)) | \(fixed(sweep.trialsPerMinute, 1)) | \(fixed(sweep.outsideShare * 100, 1))% | \(fixed(sweep.displacedShare * 100, 1))% | \(fixed(sweep.betweenFitsShare * 100, 1))% | \(fixed(sweep.idleAtEndShare * 100, 1))% | \(fixed(sweep.setUpShare * 100, 1))% | \(sweep.sharedFits) | \(fixed(sweep.peakMegabytes, 1)) |\n"
         }
         if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
         for sweep in sweeps {
@@ -249,9 +249,9 @@ struct BenchReport {
         }
         if let two, (worstOutside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
             let one = sweeps.first { $0.jobs == 1 }
-            let perTrialCPU = two.displacedShare * two.wallSeconds * Double(two.jobs) / Double(max(two.trials, 1)) * 1000
+            let perTrialCPU = two.displacedShare * two.workerCapacity / Double(max(two.trials, 1)) * 1000
             let trialMilliseconds = two.trainingCPUSeconds / Double(max(two.trials, 1)) * 1000
-            let byClock = max(0, 1 - two.trainingSeconds / (two.wallSeconds * Double(two.jobs)))
+            let stolen = two.stolenSeconds.map { $0 > 0 ? " The hypervisor took \(fixed($0, 2)) s of CPU from the machine during the median run." : "" } ?? ""
             text += """
 
                 Why time outside training is over 2% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
@@ -261,14 +261,14 @@ struct BenchReport {
                 when timed inside the results actor on this machine, of which the epoch rows are 0.31 ms
                 (SQLite's own work, about 1.2 µs a row, and binding the values). In this run the fits lost
                 \(fixed(perTrialCPU, 2)) ms per trial. A trial trains for \(fixed(trialMilliseconds, 0)) ms of CPU, and with a core per job
-                the storing can only take its CPU from training. \(fixed(two.betweenTrialsShare * 100, 1))% is workers between fits
+                the storing can only take its CPU from training. \(fixed(two.betweenFitsShare * 100, 1))% is workers between fits
                 (partly the storing again, when its thread takes the core just as a trial is handed over), \(fixed(two.idleAtEndShare * 100, 1))% the end of
                 the sweep, where the last fit runs alone (on average half a fit, since idle workers take folds
                 of running trials), and \(fixed(two.setUpShare * 100, 1))% setting up (creating the sweep and its
                 pending trials) and wrapping up. With --jobs 1 the storing runs on the idle core and the share
                 is \(fixed(one.map { $0.outsideShare * 100 }, 1))%. Trials that train longer make every part smaller
                 in proportion. Counting training by the clock instead, as this report did before, the CPU that
-                storing takes from a running fit would count as training, and the share would read \(fixed(byClock * 100, 1))%.\(two.stolenSeconds.map { $0 > 0 ? " The hypervisor took \\(fixed($0, 2)) s of CPU from the machine during the median run." : "" } ?? "")
+                storing takes from a running fit would count as training, and the share would read \(fixed(two.outsideShareByClock * 100, 1))%.\(stolen)
 
                 """
         }
