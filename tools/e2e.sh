@@ -76,5 +76,6 @@ grep -q 'parameters.lr.values\[1\]' "$work/bad.txt" || fail "the bad-spec messag
 if "$sweep" bench --help >/dev/null 2>&1; then
   echo "-- sweep bench --quick"
   "$sweep" bench --quick --output "$work/BENCHMARKS.md"
+  grep -q '^| 2, results in memory |' "$work/BENCHMARKS.md" || fail "the bench report has no sweep with its results in memory"
 fi
 echo "E2E OK"

@@ -84,10 +84,14 @@ struct BenchCommand: AsyncParsableCommand {
         let trials = quick ? 8 : 40
         // The median of five runs by wall time. How long the last fits run alone varies from run
         // to run, and the fastest run would be the one where it happened to be shortest.
-        for jobs in [1, 2] {
-            Terminal.note("\(trials)-trial sweep with --jobs \(jobs)…")
+        // Last, the --jobs 2 sweep again with its results kept in memory: what remains outside
+        // training without SQLite's writes, so that the report can tell storing from the rest.
+        for (jobs, inMemory) in [(1, false), (2, false), (2, true)] {
+            Terminal.note("\(trials)-trial sweep with --jobs \(jobs)\(inMemory ? ", results in memory" : "")…")
             var runs: [SweepTiming] = []
-            for _ in 0..<(quick ? 1 : 5) { runs.append(try runSweep(trials: trials, jobs: jobs, source: source)) }
+            for _ in 0..<(quick ? 1 : 5) {
+                runs.append(try runSweep(trials: trials, jobs: jobs, source: source, resultsInMemory: inMemory))
+            }
             var median = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
             let shares = runs.map(\.outsideShare)
             median.outsideShareRange = shares.min()!...shares.max()!
@@ -190,7 +194,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Runs a sweep in a child process so that its peak memory is its own.
-    private func runSweep(trials: Int, jobs: Int, source: String) throws -> SweepTiming {
+    private func runSweep(trials: Int, jobs: Int, source: String, resultsInMemory: Bool) throws -> SweepTiming {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-\(getpid())-\(jobs)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -218,7 +222,7 @@ struct BenchCommand: AsyncParsableCommand {
         let result = try runProcess(executable, [
             "run", specPath, "--db", directory.appendingPathComponent("bench.sqlite").path,
             "--jobs", String(jobs), "--quiet", "--stats-json", statsPath,
-        ])
+        ] + (resultsInMemory ? ["--results-in-memory"] : []))
         let steal = stealBefore.flatMap { before in stolenSeconds().map { max(0, $0 - before) } }
         guard result.status == 0, let stats = FileManager.default.contents(atPath: statsPath),
             let object = try? JSONSerialization.jsonObject(with: stats) as? [String: Any],
@@ -231,7 +235,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         return SweepTiming(
-            jobs: jobs, trials: trials, wallSeconds: wall, trainingSeconds: training, trainingCPUSeconds: trainingCPU,
+            jobs: jobs, resultsInMemory: resultsInMemory, trials: trials, wallSeconds: wall, trainingSeconds: training, trainingCPUSeconds: trainingCPU,
             workerSeconds: workers, workerWindowSeconds: window, sharedFits: sharedFits,
             peakMegabytes: Double(result.peakKilobytes) / 1024, stolenSeconds: steal)
     }
@@ -312,6 +316,8 @@ struct BenchRow {
 
 struct SweepTiming {
     var jobs: Int
+    /// Results kept in memory (`sweep run --results-in-memory`) instead of written to SQLite.
+    var resultsInMemory = false
     var trials: Int
     var wallSeconds: Double
     /// Fits' training, by the clock (`SweepRunSummary.trainingSeconds`).

@@ -35,6 +35,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stats-json"), help: .hidden)
     var statsPath: String?
 
+    /// For `sweep bench`: the results go to a store in memory instead of the database, so that
+    /// the same sweep can be timed with and without SQLite's writes. Nothing is kept.
+    @Flag(name: .customLong("results-in-memory"), help: .hidden)
+    var resultsInMemory = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
@@ -50,18 +55,23 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let parsed = try loadSpec(spec, data: data)
         let data = try loadData(for: parsed)
-        let results = try store.openStore()
-        let lock: SweepRunLock?
-        do {
-            lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
-        } catch {
-            Terminal.error("cannot create the run lock beside '\(store.databasePath)': \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-        guard let lock else {
-            Terminal.error(
-                "sweep '\(parsed.name)' is already running in another process (it holds \(SweepRunLock.path(databasePath: store.databasePath, sweep: parsed.name))); wait for it or stop it, then run again")
-            throw ExitCode(2)
+        let results: any ResultStore
+        var lock: SweepRunLock?
+        if resultsInMemory {
+            results = MemoryResultStore()
+        } else {
+            results = try store.openStore()
+            do {
+                lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
+            } catch {
+                Terminal.error("cannot create the run lock beside '\(store.databasePath)': \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            guard lock != nil else {
+                Terminal.error(
+                    "sweep '\(parsed.name)' is already running in another process (it holds \(SweepRunLock.path(databasePath: store.databasePath, sweep: parsed.name))); wait for it or stop it, then run again")
+                throw ExitCode(2)
+            }
         }
         defer { withExtendedLifetime(lock) {} }
         let stop = StopSignal()
@@ -106,7 +116,9 @@ struct RunCommand: AsyncParsableCommand {
         print(LeaderboardTable(board: board, testMetric: testMetricName(for: parsed.metric.name)).text(top: 5))
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
-            print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
+            if !resultsInMemory {
+                print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
+            }
         }
     }
 }

@@ -67,6 +67,34 @@ struct ResultsCommandTests {
         #expect(predict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(testAccuracy) ("), "\(predict)")
     }
 
+    /// `sweep bench` times the same sweep with its results in memory, to tell storing from the
+    /// rest: it must train the same trials and leave nothing on disk.
+    @Test func resultsInMemoryRankTheSameTrialsAndWriteNothing() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "in-memory"))
+        let stored = try await sweep("run", spec, "--db", directory.path("stored.sqlite"), "--jobs", "2", "--quiet", in: directory)
+        let database = directory.path("never.sqlite")
+        let memory = try await sweep(
+            "run", spec, "--db", database, "--jobs", "2", "--quiet", "--results-in-memory", in: directory)
+        #expect(stored.status == 0, "\(stored)")
+        #expect(memory.status == 0, "\(memory)")
+
+        // The summary's leaderboard (all --quiet prints), less the timing column: the same trials,
+        // ranked the same.
+        func board(_ output: String) -> [String] {
+            output.split(separator: "\n").filter { $0.contains(" complete ") }.map { line in
+                line.split(separator: " ", omittingEmptySubsequences: true).dropLast().joined(separator: " ")
+            }
+        }
+        #expect(!board(stored.standardOutput).isEmpty)
+        #expect(board(memory.standardOutput) == board(stored.standardOutput), "\(memory)")
+        #expect(memory.standardOutput.contains("best: trial"))
+        // Nothing to export from: the hint is left out.
+        #expect(!memory.standardOutput.contains("export it with"), "\(memory)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(!left.contains { $0.hasPrefix("never.sqlite") }, "\(left)")
+    }
+
     @Test func exportOfAChosenTrialWritesThatTrial() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("grid.json", SmallSpecs.grid(name: "chosen"))
