@@ -249,6 +249,11 @@ struct BenchReport {
                 after the other, and running Adam from the end on every other step, to find what the last
                 step left in cache, changed nothing. Reading row-major A
                 in place instead of packing it was slower, and so was the forward pass as dot products.
+                The slowest product is ∂x of the 128 → 256 layer (∂z·W, 32×256 by 256×128), at about 83
+                GFLOP/s against 98 to 100 for the forward and weight-gradient products of the same size. It
+                stayed there with W packed into contiguous panels and k blocked at 128 so that a panel and
+                the rows of ∂z fit in L1 (the packing then added 4 µs a step), with each row of tiles
+                taken across all panels, and with k blocked at 64 or 128 over W read in place (slower).
                 Applying ReLU and its gradient in the 6×16 kernels' stores slowed them by more than the
                 separate passes cost (0.219 s against 0.213); the kernel reading weight rows (forward) and
                 the one for few outputs (∂x of a classifier's last layer) apply them as they store, about
