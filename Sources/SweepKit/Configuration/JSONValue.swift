@@ -10,20 +10,50 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text; the error says where the syntax breaks.
+    /// Parses JSON text; the error says where the syntax breaks (line, column and the line itself).
     public static func parse(_ data: Data, source: String) throws(ConfigurationError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw ConfigurationError(source: source, problems: [
-                ConfigurationProblem(path: "$", message: "is not valid JSON: \(detail ?? context.debugDescription)")
-            ])
         } catch {
             throw ConfigurationError(source: source, problems: [
-                ConfigurationProblem(path: "$", message: "is not valid JSON: \(error)")
+                ConfigurationProblem(path: "$", message: "is not valid JSON: \(syntaxProblem(in: data) ?? String(describing: error))")
             ])
         }
+    }
+
+    /// Where and why `data` is not JSON. JSONDecoder's error here says only that it is not, so
+    /// the text is parsed again by JSONSerialization, whose error gives the byte offset.
+    static func syntaxProblem(in data: Data) -> String? {
+        if data.isEmpty { return "the file is empty" }
+        let detail: String
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
+            detail = text
+        }
+        if detail.hasPrefix("Unexpected end of file") {
+            return "the text ends inside a value; check for an unclosed {, [ or \""
+        }
+        // "Invalid value around character 44." and the like: a 0-based offset into the bytes.
+        guard let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+            let offset = Int(detail[range].dropFirst("character ".count)), offset >= 0, offset <= data.count
+        else { return detail }
+        let bytes = [UInt8](data)
+        let lineStart = bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let lineEnd = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let line = bytes[..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        // Columns count characters, not bytes, so that they match an editor's.
+        let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
+        let lineText = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // The parser's own words without the offset ("Badly formed object around character 9.").
+        let reason = detail.hasPrefix("Invalid value")
+            ? "unexpected text"
+            : detail[..<range.lowerBound].replacingOccurrences(of: " around", with: "").trimmingCharacters(in: .whitespaces)
+        let shown = lineText.count > 80 ? String(lineText.prefix(77)) + "..." : lineText
+        return "line \(line), column \(column): \(reason) in `\(shown)`; check for a missing or extra comma, quote or bracket"
     }
 
     /// The JSON kind, for messages: "a number", "a list", ...

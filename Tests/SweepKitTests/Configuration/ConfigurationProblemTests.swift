@@ -136,6 +136,28 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// The message says where the syntax breaks, as an editor counts (lines and characters from
+    /// 1), and shows that line.
+    @Test(arguments: [
+        (#"{"epochs": 3,"# + "\n" + #" "seed": 1,,"# + "\n}", "line 2, column 12: unexpected text in `\"seed\": 1,,`"),
+        (#"{"optimizer": adam}"#, "line 1, column 15: unexpected text in `{\"optimizer\": adam}`"),
+        // é is two bytes of UTF-8 but one column.
+        (#"{"data": "é", "seed": 1 2}"#, "line 1, column 25: unexpected text"),
+        (#"{"epochs": 3}"# + "\n\n  x", "line 3, column 3: unexpected text in `x`"),
+        (#"{"epochs": 3"#, "the text ends inside a value; check for an unclosed {, [ or \""),
+        ("", "the file is empty"),
+    ])
+    func invalidJSONSaysWhereItBreaks(json: String, expected: String) throws {
+        do {
+            _ = try JSONValue.parse(Data(json.utf8), source: "config.json")
+            Issue.record("invalid JSON parsed: \(json)")
+        } catch {
+            #expect(error.problems.map(\.path) == ["$"])
+            let message = try #require(error.problems.first?.message)
+            #expect(message.hasPrefix("is not valid JSON: \(expected)"), "\(message)")
+        }
+    }
+
     @Test func validConfigurationHasNoProblems() throws {
         let found = try problems(in: #"""
             {"data": {"source": "a.csv", "target": "y", "folds": 3}, "hidden_layers": [32, 16],
