@@ -131,9 +131,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The test fraction \(test) and validation fraction \(validation) add up to \(test + validation), leaving no rows for training. Make them sum to less than 1, e.g. 0.2 and 0.1."
         case let .emptySplitPart(part, rowCount, fraction):
             if part == "training" {
-                return "With \(rowCount) rows, the split leaves the training part empty. Lower the test and validation fractions or use more rows."
+                return "With \(rowCount) row\(rowCount == 1 ? "" : "s"), the split leaves the training part empty. Lower the test and validation fractions or use more rows."
             }
-            return "With \(rowCount) rows, a \(part) fraction of \(fraction) rounds to no row in the \(part) part. Raise the fraction, set it to 0, or use more rows."
+            return "With \(rowCount) row\(rowCount == 1 ? "" : "s"), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. Raise the fraction, set it to 0, or use more rows."
         case let .invalidFoldCount(k, limit, rowCount, stratified):
             let reason = stratified
                 ? "the largest class has \(limit) rows and stratified folds deal each class round-robin, so a fold would be empty"

@@ -235,8 +235,8 @@ struct BenchReport {
                 \(fixed((1 - (pytorch.map { $0.seconds / 10 } ?? 0) / project.seconds) * 100, 1))% below this run. It is 7 MFLOP per step on matrices of 4 to 256 columns and
                 32 rows. Profiled on this machine (perf): about 70% of the time is the register-tiled kernels
                 (6×16 tiles, and 16×6 tiles for the forward pass, which read the weights in place instead of
-                packing their transpose every step), running at 89 to 96 GFLOP/s, 86 to 93% of the 103 GFLOP/s
-                this core reaches with independent FMAs; Adam is 15%; ReLU, bias gradients, packing, the loss
+                packing their transpose every step), running at 94 to 100 GFLOP/s, 91 to 97% of the 103 GFLOP/s
+                this core reaches with independent FMAs; Adam is 16%; ReLU, bias gradients, packing, the loss
                 and the loop are the rest. Adam is bound by the divider, which its exact square root and its
                 division share: without either it would take 8 to 11 µs a step instead of 13. Replacing them
                 by reciprocal estimates refined with FMAs was slower here (16 to 21 µs), also when only every
@@ -249,11 +249,11 @@ struct BenchReport {
                 after the other, and running Adam from the end on every other step, to find what the last
                 step left in cache, changed nothing. Reading row-major A
                 in place instead of packing it was slower, and so was the forward pass as dot products.
-                The slowest product is ∂x of the 128 → 256 layer (∂z·W, 32×256 by 256×128), at about 83
-                GFLOP/s against 98 to 100 for the forward and weight-gradient products of the same size. It
-                stayed there with W packed into contiguous panels and k blocked at 128 so that a panel and
-                the rows of ∂z fit in L1 (the packing then added 4 µs a step), with each row of tiles
-                taken across all panels, and with k blocked at 64 or 128 over W read in place (slower).
+                Counted by caller, the three products of the 128 → 256 layer (forward, ∂W and ∂x, 2.1 MFLOP
+                each a step) take 21 to 22 µs each in the trial, 94 to 100 GFLOP/s, as they do on their own
+                with hot caches. For ∂x, packing W into contiguous panels with k blocked at 128 (so that a
+                panel and the rows of ∂z fit in L1) only added the packing, 4 µs a step; blocking k at 64 or
+                128 over W read in place, or taking each row of tiles across all panels, was no faster.
                 Applying ReLU and its gradient in the 6×16 kernels' stores slowed them by more than the
                 separate passes cost (0.219 s against 0.213); the kernel reading weight rows (forward) and
                 the one for few outputs (∂x of a classifier's last layer) apply them as they store, about
