@@ -16,7 +16,7 @@ struct LeaderboardCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Show only the best K trials.")
+    @Option(parsing: .unconditional, help: "Show only the best K trials.")
     var top: Int?
 
     @Option(help: "Output format: table, csv or json.")

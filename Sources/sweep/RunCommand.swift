@@ -20,13 +20,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Trials trained at once, each on its own thread (default: the number of cores). Workers with no trial left to start help with the folds of running ones.")
+    @Option(parsing: .unconditional, help: "Trials trained at once, each on its own thread (default: the number of cores). Workers with no trial left to start help with the folds of running ones.")
     var jobs: Int?
 
     @Flag(help: "Discard the stored results of a sweep with the same name and start again.")
     var restart = false
 
-    @Option(name: .customLong("keep-weights"), help: "Keep the weights of only the best K trials (default: all).")
+    @Option(name: .customLong("keep-weights"), parsing: .unconditional, help: "Keep the weights of only the best K trials (default: all).")
     var keepWeights: Int?
 
     @Flag(help: "Print only the final summary.")

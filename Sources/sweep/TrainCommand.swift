@@ -34,25 +34,25 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: String?
 
-    @Option(help: "Learning rate.")
+    @Option(parsing: .unconditional, help: "Learning rate.")
     var lr: Double?
 
-    @Option(name: .customLong("batch-size"), help: "Rows per mini-batch.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Rows per mini-batch.")
     var batchSize: Int?
 
-    @Option(help: "Number of epochs.")
+    @Option(parsing: .unconditional, help: "Number of epochs.")
     var epochs: Int?
 
-    @Option(help: "Dropout probability p in [0, 1).")
+    @Option(parsing: .unconditional, help: "Dropout probability p in [0, 1).")
     var dropout: Double?
 
     @Flag(name: .customLong("batch-norm"), help: "Add BatchNorm1d after every hidden Linear.")
     var batchNorm = false
 
-    @Option(help: "Random seed for weights, dropout and batch order.")
+    @Option(parsing: .unconditional, help: "Random seed for weights, dropout and batch order.")
     var seed: Int?
 
-    @Option(help: "Train this many seeds (seed, seed+1, ...) and report the mean and spread of the metrics.")
+    @Option(parsing: .unconditional, help: "Train this many seeds (seed, seed+1, ...) and report the mean and spread of the metrics.")
     var seeds: Int = 1
 
     @Flag(help: "Print only the final metrics.")

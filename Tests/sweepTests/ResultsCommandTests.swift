@@ -257,6 +257,29 @@ struct BadInputCommandTests {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
+    /// A negative number after a numeric option is its value, refused by the option's range check,
+    /// not read as an unknown flag and reported as a missing value.
+    @Test(arguments: [
+        (["run", "grid.json", "--jobs", "-2"], "--jobs must be at least 1, got -2"),
+        (["run", "grid.json", "--keep-weights", "-1"], "--keep-weights must be zero or more, got -1"),
+        (["leaderboard", "--top", "-3"], "--top must be at least 1, got -3"),
+        (["train", "--epochs", "-1"], "epochs must be at least 1, got -1"),
+        (["train", "--lr", "-0.1"], "lr must be a positive number, got -0.1"),
+        (["train", "--batch-size", "-8"], "batch_size must be at least 1, got -8"),
+        (["train", "--dropout", "-0.5"], "dropout p must be in [0, 1), got -0.5"),
+        (["train", "--seed", "-5"], "seed must be zero or positive, got -5"),
+        (["train", "--seeds", "-2"], "--seeds must be at least 1, got -2"),
+    ])
+    func negativeNumbersReachTheRangeChecks(arguments: [String], expected: String) async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("grid.json", SmallSpecs.grid())
+        let database = arguments[0] == "train" ? [] : ["--db", directory.path("results.sqlite")]
+        let result = try await SweepProcess(arguments + database, in: directory).wait()
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains(expected), "\(result)")
+        #expect(!result.standardError.contains("Missing value"), "\(result)")
+    }
+
     @Test func topBelowOneIsRefused() async throws {
         let directory = try ScratchDirectory()
         let database = try await tinyDatabase(in: directory)
