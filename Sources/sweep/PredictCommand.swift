@@ -37,17 +37,19 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let trained = file.model
-        let dataset = try selectRows(of: try loadColumns(target: trained.targetName), file: file)
+        let dataset = try selectRows(of: try loadColumns(target: trained.targetName, features: trained.featureNames), file: file)
+        let present = dataset.featureNames + [dataset.targetName]
+        if let message = missingColumns(needed: trained.featureNames, present: present) {
+            Terminal.error(message)
+            throw ExitCode(2)
+        }
         // Gather the model's features by name, in the model's order.
         var columns: [[Float]] = []
         for name in trained.featureNames {
             if let index = dataset.featureIndex(named: name) {
                 columns.append(dataset.featureColumn(index))
-            } else if dataset.targetName == name {
-                columns.append(dataset.targets)
             } else {
-                Terminal.error("'\(data)' has no column '\(name)', which the model needs; its columns: \((dataset.featureNames + [dataset.targetName]).joined(separator: ", "))")
-                throw ExitCode(2)
+                columns.append(dataset.targets)
             }
         }
         let rows = dataset.rowCount
@@ -137,12 +139,16 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// Every column of the CSV: with the model's target as target when present, else the last.
-    private func loadColumns(target: String) throws -> Dataset {
+    private func loadColumns(target: String, features: [String]) throws -> Dataset {
         do {
             return try Dataset.load(source: data, target: target)
         } catch DatasetError.unknownTargetColumn {
             do {
                 return try Dataset.load(source: data, target: nil)
+            } catch let DatasetError.noFeatureColumns(_, columns) {
+                // One column and no target: say which of the model's columns are missing, if any.
+                Terminal.error(missingColumns(needed: features, present: columns) ?? DatasetError.noFeatureColumns(path: data, columns: columns).description)
+                throw ExitCode(2)
             } catch {
                 Terminal.error(error.description)
                 throw ExitCode(2)
@@ -151,5 +157,14 @@ struct PredictCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+    }
+
+    /// Which of the model's feature columns the CSV lacks, all of them, or nil when none is missing.
+    private func missingColumns(needed: [String], present: [String]) -> String? {
+        let missing = needed.filter { !present.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        let listed = missing.map { "'\($0)'" }.joined(separator: ", ")
+        let count = missing.count == needed.count ? "all of the model's \(needed.count) feature columns" : "\(missing.count) of the model's \(needed.count) feature columns"
+        return "'\(data)' lacks \(count): \(listed). Its columns: \(present.joined(separator: ", ")). Columns are matched by name (any order; others are ignored)."
     }
 }

@@ -190,6 +190,28 @@ struct BadInputCommandTests {
         return database
     }
 
+    /// A CSV without some of the model's columns is refused with every missing column named,
+    /// also when it has a single column (which the CSV reader alone refuses as having no feature).
+    @Test func predictNamesEveryMissingColumn() async throws {
+        let directory = try ScratchDirectory()
+        let database = try await tinyDatabase(in: directory)
+        let model = directory.path("tiny.safetensors")
+        let export = try await sweep("export", "tiny", "--db", database, "-o", model, in: directory)
+        #expect(export.status == 0, "\(export)")
+
+        let two = try directory.write("two.csv", "ram,battery_power,colour\n2000,1500,1\n1000,900,2\n")
+        let some = try await sweep("predict", model, two, in: directory)
+        #expect(some.isCleanFailure, "\(some)")
+        #expect(some.standardError.contains("lacks 18 of the model's 20 feature columns: 'blue', 'clock_speed'"), "\(some)")
+        #expect(some.standardError.contains("'wifi'"), "\(some)")
+        #expect(!some.standardError.contains("'ram'") && !some.standardError.contains("'battery_power'"), "\(some)")
+
+        let one = try directory.write("one.csv", "battery_power\n1500\n")
+        let single = try await sweep("predict", model, one, in: directory)
+        #expect(single.isCleanFailure, "\(single)")
+        #expect(single.standardError.contains("lacks 19 of the model's 20 feature columns: 'blue'"), "\(single)")
+    }
+
     @Test func leaderboardOfAnUnknownSweepNamesTheKnownOnes() async throws {
         let directory = try ScratchDirectory()
         let database = try await tinyDatabase(in: directory)
