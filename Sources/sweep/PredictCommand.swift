@@ -37,20 +37,18 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let trained = file.model
-        let dataset = try selectRows(of: try loadColumns(target: trained.targetName, features: trained.featureNames), file: file)
-        let present = dataset.featureNames + [dataset.targetName]
-        if let message = missingColumns(needed: trained.featureNames, present: present) {
+        let loaded = try loadColumns(target: trained.targetName, features: trained.featureNames)
+        if let message = missingColumns(needed: trained.featureNames, present: loaded.featureNames + [loaded.targetName]) {
             Terminal.error(message)
             throw ExitCode(2)
         }
-        // Gather the model's features by name, in the model's order.
+        let dataset = try selectRows(of: loaded, file: file)
+        // Gather the model's features by name, in the model's order. A feature that is not among
+        // the dataset's is its target: a CSV without the model's target is read with its last
+        // column as target.
         var columns: [[Float]] = []
         for name in trained.featureNames {
-            if let index = dataset.featureIndex(named: name) {
-                columns.append(dataset.featureColumn(index))
-            } else {
-                columns.append(dataset.targets)
-            }
+            columns.append(dataset.featureIndex(named: name).map { dataset.featureColumn($0) } ?? dataset.targets)
         }
         let rows = dataset.rowCount
         var features = [Float](repeating: 0, count: rows * columns.count)
@@ -145,12 +143,13 @@ struct PredictCommand: ParsableCommand {
         } catch DatasetError.unknownTargetColumn {
             do {
                 return try Dataset.load(source: data, target: nil)
-            } catch let DatasetError.noFeatureColumns(_, columns) {
-                // One column and no target: say which of the model's columns are missing, if any.
-                Terminal.error(missingColumns(needed: features, present: columns) ?? DatasetError.noFeatureColumns(path: data, columns: columns).description)
-                throw ExitCode(2)
             } catch {
-                Terminal.error(error.description)
+                // One column and no target: which of the model's columns it lacks says more.
+                if case .noFeatureColumns(_, let columns) = error, let message = missingColumns(needed: features, present: columns) {
+                    Terminal.error(message)
+                } else {
+                    Terminal.error(error.description)
+                }
                 throw ExitCode(2)
             }
         } catch {
