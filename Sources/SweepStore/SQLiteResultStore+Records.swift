@@ -24,8 +24,26 @@ extension SQLiteResultStore {
                 metrics[try row.decode(forColumn: "trial_id"), default: [:]][name] =
                     try StoredNumber.readRequired(row, column: "value", kindColumn: "kind")
             }
+            var foldMetrics: [Int64: [Int: [String: Double]]] = [:]
+            let foldRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT fold_metrics.* FROM fold_metrics JOIN trials ON trials.id = fold_metrics.trial_id
+                    WHERE trials.sweep_id = ?
+                    """,
+                arguments: [sweepID])
+            for row in foldRows {
+                let name: String = try row.decode(forColumn: "name"), fold: Int = try row.decode(forColumn: "fold")
+                foldMetrics[try row.decode(forColumn: "trial_id"), default: [:]][fold, default: [:]][name] =
+                    try StoredNumber.readRequired(row, column: "value", kindColumn: "kind")
+            }
             return try Row.fetchAll(db, sql: "SELECT * FROM trials WHERE sweep_id = ? ORDER BY number", arguments: [sweepID])
-                .map { row in try Self.trialRecord(row, metrics: metrics[try row.decode(forColumn: "id")] ?? [:]) }
+                .map { row in
+                    let id: Int64 = try row.decode(forColumn: "id")
+                    var record = try Self.trialRecord(row, metrics: metrics[id] ?? [:])
+                    if let folds = foldMetrics[id] { record.foldMetrics = folds.keys.sorted().map { folds[$0]! } }
+                    return record
+                }
         }
     }
 
@@ -118,6 +136,17 @@ extension SQLiteResultStore {
         for (name, number) in metrics {
             let stored = StoredNumber(number)
             try insert.execute(arguments: [trialID, name, stored.value, stored.kind?.rawValue])
+        }
+    }
+
+    static func replaceFoldMetrics(_ db: Database, trialID: Int64, foldMetrics: [[String: Double]]) throws {
+        try db.cachedStatement(sql: "DELETE FROM fold_metrics WHERE trial_id = ?").execute(arguments: [trialID])
+        let insert = try db.cachedStatement(sql: "INSERT INTO fold_metrics (trial_id, fold, name, value, kind) VALUES (?, ?, ?, ?, ?)")
+        for (index, metrics) in foldMetrics.enumerated() {
+            for (name, number) in metrics {
+                let stored = StoredNumber(number)
+                try insert.execute(arguments: [trialID, index + 1, name, stored.value, stored.kind?.rawValue])
+            }
         }
     }
 

@@ -110,41 +110,37 @@ public final class SQLiteResultStore: ResultStore {
 
     // MARK: Trials
 
-    public func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws {
+    public func updateSweepSpec(_ name: String, specJSON: String) throws {
         try database.write { db in
-            let sweepID = try Self.requireSweepID(db, sweep)
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status)
-                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status)
-                    ON CONFLICT (sweep_id, number) DO NOTHING
-                    """)
-            for plan in plans {
-                var arguments = try Self.planArguments(plan, texts: parameterTexts)
-                arguments["sweep_id"] = sweepID
-                arguments["status"] = TrialStatus.pending.rawValue
-                try insert.execute(arguments: StatementArguments(arguments))
-            }
+            try db.execute(sql: "UPDATE sweeps SET spec_json = ? WHERE name = ?", arguments: [specJSON, name])
+            guard db.changesCount > 0 else { throw ResultStoreError.sweepNotFound(name) }
         }
     }
 
-    /// Starts a fresh attempt: the outcome of any earlier attempt (end time, metrics, epochs,
-    /// weights) is dropped so that a record never mixes two attempts.
-    public func markRunning(sweep: String, trial: Int, at date: Date) throws {
+    /// Inserts the trial as running or, when it is stored, marks it running and drops the outcome
+    /// of any earlier attempt (end time, metrics, epochs, weights): a record never mixes two.
+    public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
         try database.write { db in
             let sweepID = try Self.requireSweepID(db, sweep)
-            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: trial) else {
-                throw ResultStoreError.trialNotFound(sweep: sweep, trial: trial)
-            }
+            var arguments = try Self.planArguments(plan, texts: parameterTexts)
+            arguments["sweep_id"] = sweepID
+            arguments["status"] = TrialStatus.running.rawValue
+            arguments["started_at"] = date.timeIntervalSince1970
             try db.cachedStatement(
                 sql: """
-                    UPDATE trials SET status = ?, started_at = ?, ended_at = NULL, train_seconds = NULL,
-                        train_seconds_kind = NULL, epochs_run = NULL, best_epoch = NULL, diverged_epoch = NULL,
-                        error_message = NULL
-                    WHERE id = ?
+                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at)
+                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status, :started_at)
+                    ON CONFLICT (sweep_id, number) DO UPDATE SET
+                        parameters_json = excluded.parameters_json, configuration_json = excluded.configuration_json,
+                        seed = excluded.seed, status = excluded.status, started_at = excluded.started_at,
+                        ended_at = NULL, train_seconds = NULL, train_seconds_kind = NULL, epochs_run = NULL,
+                        best_epoch = NULL, diverged_epoch = NULL, error_message = NULL
                     """
-            ).execute(arguments: [TrialStatus.running.rawValue, date.timeIntervalSince1970, trialID])
-            for table in ["trial_metrics", "epochs", "models"] {
+            ).execute(arguments: StatementArguments(arguments))
+            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: plan.number) else {
+                throw ResultStoreError.trialNotFound(sweep: sweep, trial: plan.number)
+            }
+            for table in ["trial_metrics", "fold_metrics", "epochs", "models"] {
                 try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trial_id = ?").execute(arguments: [trialID])
             }
         }
@@ -186,6 +182,7 @@ public final class SQLiteResultStore: ResultStore {
                 throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number)
             }
             try Self.replaceMetrics(db, trialID: trialID, metrics: record.metrics)
+            try Self.replaceFoldMetrics(db, trialID: trialID, foldMetrics: record.foldMetrics)
             do {
                 try Self.replaceEpochs(db, trialID: trialID, epochs: epochs)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
@@ -209,29 +206,17 @@ public final class SQLiteResultStore: ResultStore {
         }
     }
 
-    /// Keeps the models of the best `keep` complete trials: finite values first, ordered by
-    /// `metric.prefersLarger`, then NaN, infinite or missing values; ties go to the lower trial
-    /// number (as in `MemoryResultStore`).
-    public func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws {
-        let direction = metric.prefersLarger ? "DESC" : "ASC"
+    public func keepWeights(sweep: String, of kept: Set<Int>) throws {
         try database.write { db in
             let sweepID = try Self.requireSweepID(db, sweep)
-            try db.execute(
-                sql: """
-                    DELETE FROM models
-                    WHERE trial_id IN (SELECT id FROM trials WHERE sweep_id = :sweep_id)
-                      AND trial_id NOT IN (
-                        SELECT trials.id FROM trials
-                        LEFT JOIN trial_metrics ON trial_metrics.trial_id = trials.id AND trial_metrics.name = :metric
-                        WHERE trials.sweep_id = :sweep_id AND trials.status = :complete
-                        ORDER BY COALESCE(trial_metrics.kind = 'finite', 0) DESC, trial_metrics.value \(direction),
-                            trials.number
-                        LIMIT :keep)
-                    """,
-                arguments: [
-                    "sweep_id": sweepID, "metric": metric.rawValue, "complete": TrialStatus.complete.rawValue,
-                    "keep": max(keep, 0),
-                ])
+            let numbers = try Int.fetchAll(
+                db, sql: "SELECT number FROM trials JOIN models ON models.trial_id = trials.id WHERE trials.sweep_id = ?",
+                arguments: [sweepID])
+            let delete = try db.cachedStatement(
+                sql: "DELETE FROM models WHERE trial_id = (SELECT id FROM trials WHERE sweep_id = ? AND number = ?)")
+            for number in numbers where !kept.contains(number) {
+                try delete.execute(arguments: [sweepID, number])
+            }
         }
     }
 

@@ -7,8 +7,8 @@ import GRDB
 /// `schema_migrations`, so the version of a file is its largest `version` there. A migration is
 /// frozen once released: a change to the schema is a new migration, and a database written by
 /// each released version is kept as a test fixture (`Tests/SweepStoreTests/Fixtures/v1.sqlite`).
-/// The current tables are v1's, with epochs and trial_metrics as v2 rebuilt them, and epochs as v3
-/// rebuilt it again.
+/// The current tables are v1's, with epochs and trial_metrics as v2 rebuilt them, epochs as v3
+/// rebuilt it again, and v4's fold_metrics.
 ///
 /// Conventions the queries rely on:
 /// - Dates are REAL seconds since 1970-01-01 UTC (microsecond resolution for today's dates), so
@@ -32,6 +32,7 @@ enum Schema {
         Migration(identifier: "v1", apply: createTables),
         Migration(identifier: "v2-equality-kind-checks", apply: rebuildWithEqualityKindChecks),
         Migration(identifier: "v3-epochs-without-foreign-key", apply: rebuildEpochsWithoutForeignKey),
+        Migration(identifier: "v4-fold-metrics", apply: createFoldMetrics),
     ]
 
     static var version: Int { migrations.count }
@@ -252,6 +253,24 @@ enum Schema {
             DROP TABLE epochs;
             ALTER TABLE new_epochs RENAME TO epochs;
             """
+    }
+
+    /// v4: the validation metrics of each scoring fit (fold × repeat) of a trial with more than
+    /// one, behind the mean in trial_metrics: for the leaderboard's intervals and paired tests.
+    /// Trials are no longer stored as `pending` before they start (they are made when a worker
+    /// asks for one), but older sweeps keep theirs; nothing else about trials changes.
+    private static func createFoldMetrics(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE fold_metrics (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                fold INTEGER NOT NULL,              -- 1-based fit number: (repeat − 1) · folds + fold
+                name TEXT NOT NULL,                 -- a validation MetricName raw value
+                value REAL,
+                kind TEXT NOT NULL,
+                PRIMARY KEY (trial_id, fold, name),
+                \(finiteFirstPair("value", "kind", optional: false))
+            );
+            """)
     }
 
     // Kind checks as v2 writes them: equalities, not `kind IN (…)`.

@@ -9,7 +9,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run (or resume) a sweep: train its trials several at once and store every result.",
         discussion: """
-            Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale running ones run again. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
+            Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale running ones run again. A spec whose only change is a larger "trials", or more values in a grid's lists, grows the sweep: its trials are kept and the new ones added. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
+
+            --trials and --timeout end a run early; running the same command again continues the sweep where it stopped, with the same trials it would have made in one run.
             """)
 
     @Argument(help: "The sweep spec (JSON), e.g. sweeps/phone-price.json.")
@@ -29,6 +31,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("keep-weights"), parsing: .unconditional, help: "Keep the weights of only the best K trials (default: all).")
     var keepWeights: Int?
 
+    @Option(parsing: .unconditional, help: "Start at most N trials in this run (the sweep continues when run again).")
+    var trials: Int?
+
+    @Option(help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish.", valueName: "duration"))
+    var timeout: String?
+
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
@@ -43,6 +51,10 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
+        if let timeout, parseDuration(timeout) == nil {
+            throw ValidationError("--timeout must be a duration such as 90s, 10m or 2h, got '\(timeout)'")
+        }
     }
 
     /// " --db PATH" when the database is not the default one, for the commands printed to reuse.
@@ -81,7 +93,9 @@ struct RunCommand: AsyncParsableCommand {
         let progress = SweepProgress(spec: parsed, interactive: Terminal.isInteractive && !quiet, quiet: quiet)
         let scheduler = SweepScheduler(
             spec: parsed, data: data, store: results,
-            options: SweepRunOptions(jobs: jobCount, restart: restart, keepWeights: keepWeights),
+            options: SweepRunOptions(
+                jobs: jobCount, restart: restart, keepWeights: keepWeights, trialBudget: trials,
+                timeout: timeout.flatMap(parseDuration)),
             stop: stop, onEvent: { progress.handle($0) })
         let summary: SweepRunSummary
         do {
@@ -101,10 +115,14 @@ struct RunCommand: AsyncParsableCommand {
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
         report(summary, spec: parsed)
+        let dataOption = self.data.map { " --data \($0)" } ?? ""
         if summary.interrupted {
-            let dataOption = self.data.map { " --data \($0)" } ?? ""
             print("interrupted: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to resume the remaining trials")
             throw ExitCode(130)
+        }
+        if summary.remainingTrials > 0 {
+            let why = trials != nil && timeout != nil ? "--trials or --timeout" : (trials != nil ? "--trials" : "--timeout")
+            print("stopped by \(why) with \(summary.remainingTrials) trials to go: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to continue")
         }
     }
 
@@ -121,6 +139,32 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// "90s", "10m", "2h", "1h30m" or a number of seconds; nil for anything else or a duration of 0.
+func parseDuration(_ text: String) -> Double? {
+    if let seconds = Double(text) { return seconds > 0 && seconds.isFinite ? seconds : nil }
+    var total = 0.0
+    var number = ""
+    for character in text.lowercased() {
+        if character.isNumber || character == "." {
+            number.append(character)
+            continue
+        }
+        let unit: Double
+        switch character {
+        case "s": unit = 1
+        case "m": unit = 60
+        case "h": unit = 3600
+        case "d": unit = 86400
+        default: return nil
+        }
+        guard let value = Double(number) else { return nil }
+        total += value * unit
+        number = ""
+    }
+    guard number.isEmpty, total > 0, total.isFinite else { return nil }
+    return total
 }
 
 /// SIGINT and SIGTERM raise the stop signal; a second one ends the process at once (finished
@@ -194,7 +238,7 @@ final class SweepProgress: Sendable {
                 if record.status == .failed { state.failed += 1 }
                 if record.status == .diverged { state.diverged += 1 }
                 if record.status == .complete, let value = record.metrics[metricName],
-                    spec.metric.isBetter(value, than: state.best?.value) {
+                    spec.ranking.isBetter(value, than: state.best?.value) {
                     state.best = (record.number, value)
                 }
                 if !interactive {

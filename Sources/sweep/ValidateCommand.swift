@@ -18,19 +18,21 @@ struct ValidateCommand: ParsableCommand {
         _ = try loadData(for: parsed)
         let method: String = switch parsed.method {
         case .grid: "grid"
-        case .random(let trials): "random search, \(trials) draws"
+        case .random: "random search"
+        case .tpe: "TPE, lag \(parsed.lag), \(parsed.tpe.startupTrials) random trials first"
         }
-        print("\(spec): valid — sweep '\(parsed.name)', \(parsed.trialCount) trials (\(method)), "
+        let repeats = parsed.repeats > 1 ? ", each trained with \(parsed.repeats) seeds" : ""
+        let enqueued = parsed.enqueued.isEmpty ? "" : ", \(parsed.enqueued.count) enqueued first"
+        print("\(spec): valid — sweep '\(parsed.name)', \(parsed.trialCount) trials (\(method)\(enqueued)\(repeats)), "
             + "ranked by \(parsed.metric.name.rawValue) (\(parsed.metric.maximize ? "maximize" : "minimize"))")
-        for (name, space) in parsed.parameters {
-            let text: String = switch space {
-            case .values(let values): values.map(\.shortText).joined(separator: ", ")
-            case .uniform(let minimum, let maximum): "uniform(\(minimum.compactDescription), \(maximum.compactDescription))"
-            case .logUniform(let minimum, let maximum): "log_uniform(\(minimum.compactDescription), \(maximum.compactDescription))"
-            case .integerUniform(let minimum, let maximum): "int_uniform(\(minimum), \(maximum))"
-            case .quantizedUniform(let minimum, let maximum, let quantum): "q_uniform(\(minimum.compactDescription), \(maximum.compactDescription), q=\(quantum.compactDescription))"
+        for dimension in parsed.space.dimensions {
+            let conditions = dimension.conditions.map { condition in
+                let parent = parsed.space.dimension(named: condition.parent)
+                let values = condition.coordinates.sorted().compactMap { parent?.parameter.value(at: $0).shortText }
+                return "\(condition.parent) in {\(values.joined(separator: ", "))}"
             }
-            print("  \(name): \(text)")
+            let when = conditions.isEmpty ? "" : "  (when \(conditions.joined(separator: " and ")))"
+            print("  \(dimension.name): \(dimension.parameter.summary)\(when)")
         }
     }
 }
@@ -64,7 +66,7 @@ func loadData(for spec: SweepSpec) throws -> PreparedData {
         throw ExitCode(2)
     }
     var problems: [String] = []
-    for plan in spec.plans {
+    for plan in spec.previewPlans() {
         guard let configuration = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8)) else { continue }
         do {
             _ = try Trainer(configuration: configuration, data: data)

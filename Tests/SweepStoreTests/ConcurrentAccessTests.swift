@@ -49,14 +49,13 @@ struct ConcurrentAccessTests {
         let epochs = Sample.epochs(count: 4, folds: 2)
         let model = try Sample.model()
         try writer.createSweep(Sample.sweep())
-        try writer.addPendingTrials(Sample.plans(1...trialCount), sweep: "phone-price")
 
         let writing = DispatchGroup()
         writing.enter()
         DispatchQueue.global().async {
             defer { writing.leave() }
             for number in 1...trialCount {
-                try? writer.markRunning(sweep: "phone-price", trial: number, at: Sample.created)
+                try? writer.startTrial(sweep: "phone-price", plan: Sample.plan(number), at: Sample.created)
                 try? writer.finish(sweep: "phone-price", record: Sample.completeRecord(number), epochs: epochs, model: model)
             }
         }

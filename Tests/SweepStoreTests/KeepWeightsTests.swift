@@ -2,8 +2,15 @@ import Foundation
 import Testing
 import SweepKit
 
-/// `keepWeights` on every backend: which trials keep their models.
+/// `--keep-weights` on every backend: the ranking chooses which trials keep their models, the
+/// store drops the others.
 struct KeepWeightsTests {
+    private func keep(_ count: Int, by metric: MetricName, in store: any ResultStore) throws {
+        let ranking = TrialRanking(metric: SweepMetric(name: metric, maximize: metric.prefersLarger))
+        let kept = ranking.best(count, of: try store.trials(sweep: "phone-price"))
+        try store.keepWeights(sweep: "phone-price", of: Set(kept))
+    }
+
     /// Stores one trial per entry, each with a model; `nil` accuracy leaves the metric out.
     private func storeTrials(
         _ trials: [(status: TrialStatus, accuracy: Double?, loss: Double?)], in store: any ResultStore
@@ -33,7 +40,7 @@ struct KeepWeightsTests {
             (.diverged, 0.99, 0.1), (.complete, .infinity, 0.3),
         ], in: store)
 
-        try store.keepWeights(sweep: "phone-price", best: 2, metric: .validationAccuracy)
+        try keep(2, by: .validationAccuracy, in: store)
 
         // Larger is better: 0.95 (trial 2), 0.80 (trial 4); the diverged 0.99 and ∞ do not count.
         #expect(try trialsWithModels(in: store) == [2, 4])
@@ -48,12 +55,12 @@ struct KeepWeightsTests {
             (.complete, 0.9, 0.4), (.complete, 0.9, 0.1),
         ], in: store)
 
-        try store.keepWeights(sweep: "phone-price", best: 3, metric: .validationLoss)
+        try keep(3, by: .validationLoss, in: store)
 
         // Smaller is better: 0.1 (trial 6), then the tie at 0.4 in trial order (3, 5); −∞ is not a result.
         #expect(try trialsWithModels(in: store) == [3, 5, 6])
 
-        try store.keepWeights(sweep: "phone-price", best: 5, metric: .validationLoss)
+        try keep(5, by: .validationLoss, in: store)
         // Only three models are left to keep; nothing comes back.
         #expect(try trialsWithModels(in: store) == [3, 5, 6])
     }
@@ -64,7 +71,7 @@ struct KeepWeightsTests {
         let store = try backend.makeStore(in: directory)
         try storeTrials([(.complete, nil, .nan), (.complete, nil, 0.5), (.complete, nil, .infinity)], in: store)
 
-        try store.keepWeights(sweep: "phone-price", best: 2, metric: .validationLoss)
+        try keep(2, by: .validationLoss, in: store)
 
         // 0.5 first, then the non-finite ones by trial number.
         #expect(try trialsWithModels(in: store) == [1, 2])
@@ -78,7 +85,7 @@ struct KeepWeightsTests {
         try store.createSweep(Sample.sweep("other"))
         try store.finish(sweep: "other", record: Sample.completeRecord(1), epochs: [], model: try Sample.model())
 
-        try store.keepWeights(sweep: "phone-price", best: 0, metric: .validationAccuracy)
+        try keep(0, by: .validationAccuracy, in: store)
 
         #expect(try trialsWithModels(in: store).isEmpty)
         #expect(try store.model(sweep: "other", trial: 1) != nil)

@@ -18,11 +18,11 @@ struct MigrationTests {
             try Row.fetchAll(db, sql: "SELECT version, identifier FROM schema_migrations")
         }
 
-        #expect(SQLiteResultStore.schemaVersion == 3)
+        #expect(SQLiteResultStore.schemaVersion == 4)
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
         #expect(migrations == [
             ["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"],
-            ["version": 3, "identifier": "v3-epochs-without-foreign-key"],
+            ["version": 3, "identifier": "v3-epochs-without-foreign-key"], ["version": 4, "identifier": "v4-fold-metrics"],
         ])
     }
 
@@ -31,10 +31,10 @@ struct MigrationTests {
         let path = directory.file("sweeps.sqlite")
         let store = try SQLiteResultStore(path: path)
         try store.database.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (4, 'v4', 0)")
+            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (5, 'v5', 0)")
         }
 
-        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 4, supported: 3)) {
+        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 5, supported: 4)) {
             try SQLiteResultStore(path: path)
         }
     }
@@ -204,7 +204,17 @@ enum FixtureV1 {
             TrialPlan(number: 2, parameters: .object(["learning_rate": .number(10)]), configurationJSON: #"{"epochs":2}"#, seed: 2),
             TrialPlan(number: 3, parameters: .object(["learning_rate": .number(0.1)]), configurationJSON: #"{"epochs":2}"#, seed: 3),
         ]
-        try store.addPendingTrials(plans, sweep: "fixture-v1")
+        // Version 1 stored every trial as pending before the sweep ran (its `addPendingTrials`).
+        try store.database.write { db in
+            for plan in plans {
+                try db.execute(
+                    sql: """
+                        INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status)
+                        VALUES ((SELECT id FROM sweeps WHERE name = 'fixture-v1'), ?, ?, ?, ?, 'pending')
+                        """,
+                    arguments: [plan.number, plan.parameters.canonicalText, plan.configurationJSON, String(plan.seed)])
+            }
+        }
         let complete = TrialRecord(
             plan: plans[0], status: .complete, startedAt: Date(timeIntervalSince1970: 1_700_000_001.25),
             endedAt: Date(timeIntervalSince1970: 1_700_000_002.75), trainSeconds: 1.5, epochsRun: 2, bestEpoch: 2,

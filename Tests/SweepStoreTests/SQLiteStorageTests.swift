@@ -63,7 +63,7 @@ struct SQLiteStorageTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteResultStore(path: directory.file("sweeps.sqlite"))
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials([Sample.plan(1, seed: .max), Sample.plan(2, seed: 42)], sweep: "phone-price")
+        for plan in [Sample.plan(1, seed: .max), Sample.plan(2, seed: 42)] { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
 
         let seeds = try store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT seed, typeof(seed) AS type FROM trials ORDER BY number")

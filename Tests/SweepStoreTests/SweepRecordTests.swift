@@ -50,15 +50,16 @@ struct SweepRecordTests {
         let earlier = Sample.sweep("earlier", status: .complete)
         try store.createSweep(later)
         try store.createSweep(earlier)
-        try store.addPendingTrials(Sample.plans(1...4), sweep: "later")
-        try store.markRunning(sweep: "later", trial: 2, at: Sample.created)
+        for plan in Sample.plans(1...4) { try store.startTrial(sweep: "later", plan: plan, at: Sample.created) }
+        try store.interruptRunningTrials(sweep: "later")
+        try store.startTrial(sweep: "later", plan: Sample.plan(2), at: Sample.created)
         try store.finish(sweep: "later", record: Sample.completeRecord(3), epochs: [], model: nil)
 
         let overviews = try store.sweeps()
 
         #expect(overviews.map(\.sweep) == [earlier, later])
         #expect(overviews[0].trialCounts.isEmpty)
-        #expect(overviews[1].trialCounts == [.pending: 2, .running: 1, .complete: 1])
+        #expect(overviews[1].trialCounts == [.interrupted: 2, .running: 1, .complete: 1])
         #expect(overviews[1].totalTrials == 4)
     }
 
@@ -69,7 +70,7 @@ struct SweepRecordTests {
         let model = try Sample.model()
         for name in ["doomed", "kept"] {
             try store.createSweep(Sample.sweep(name))
-            try store.addPendingTrials(Sample.plans(1...2), sweep: name)
+            for plan in Sample.plans(1...2) { try store.startTrial(sweep: name, plan: plan, at: Sample.created) }
             try store.finish(sweep: name, record: Sample.completeRecord(1), epochs: Sample.epochs(), model: model)
         }
 

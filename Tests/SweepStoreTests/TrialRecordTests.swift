@@ -7,58 +7,59 @@ import SweepKit
 /// Trials on every backend: planning, running, finishing and resuming.
 struct TrialRecordTests {
     @Test(arguments: StoreBackend.allCases)
-    func pendingTrialsReadBackWithTheirPlans(backend: StoreBackend) throws {
+    func startedTrialsReadBackWithTheirPlans(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
         let plans = Sample.plans(1...3) + [Sample.plan(4, seed: 0), Sample.plan(5, seed: .max)]
 
-        try store.addPendingTrials(plans.reversed(), sweep: "phone-price")
+        for plan in plans.reversed() { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
 
         let trials = try store.trials(sweep: "phone-price")
         #expect(trials.map(\.plan) == plans)  // ordered by number, seeds above Int64.max intact
-        #expect(trials.allSatisfy { sameRecord($0, TrialRecord(plan: $0.plan, status: .pending)) })
+        #expect(trials.allSatisfy { sameRecord($0, TrialRecord(plan: $0.plan, status: .running, startedAt: Sample.created)) })
     }
 
     @Test(arguments: StoreBackend.allCases)
-    func addingPendingTrialsAgainLeavesExistingTrialsUnchanged(backend: StoreBackend) throws {
+    func startingATrialLeavesTheOthersUnchanged(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...2), sweep: "phone-price")
-        let finished = Sample.completeRecord(1)
-        try store.finish(sweep: "phone-price", record: finished, epochs: Sample.epochs(), model: nil)
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: Sample.created)
+        try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: Sample.epochs(), model: try Sample.model())
         let before = try store.trials(sweep: "phone-price")
 
-        // A resumed sweep re-adds every plan; a changed seed for an existing number is ignored.
-        try store.addPendingTrials([Sample.plan(1, seed: 1), Sample.plan(2, seed: 2)] + Sample.plans(3...3), sweep: "phone-price")
-        try store.addPendingTrials(Sample.plans(1...3), sweep: "phone-price")
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(2), at: Sample.created)
 
         let after = try store.trials(sweep: "phone-price")
-        #expect(sameRecords(Array(after.prefix(2)), before))
-        #expect(sameRecord(after.last, TrialRecord(plan: Sample.plan(3), status: .pending)))
+        #expect(sameRecords(Array(after.prefix(1)), before))
+        #expect(sameRecord(after.last, TrialRecord(plan: Sample.plan(2), status: .running, startedAt: Sample.created)))
         #expect(try store.epochs(sweep: "phone-price", trial: 1).count == Sample.epochs().count)
+        #expect(try store.model(sweep: "phone-price", trial: 1) != nil)
     }
 
-    /// What a resumed sweep skips: complete, failed and diverged trials; pending, running and
-    /// interrupted ones run again.
+    /// What a resumed sweep skips: complete, pruned, failed and diverged trials; pending, running
+    /// and interrupted ones run again.
     @Test(arguments: StoreBackend.allCases)
     func finalTrialNumbersAreTheCompleteFailedAndDivergedOnes(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...6), sweep: "phone-price")
+        for plan in Sample.plans(1...6) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
         try store.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: [], model: nil)
         try store.finish(sweep: "phone-price", record: Sample.divergedRecord(2), epochs: [], model: nil)
         var failed = TrialRecord(plan: Sample.plan(3), status: .failed)
         failed.errorMessage = "boom"
         try store.finish(sweep: "phone-price", record: failed, epochs: [], model: nil)
-        try store.markRunning(sweep: "phone-price", trial: 4, at: Sample.created)
-        try store.markRunning(sweep: "phone-price", trial: 5, at: Sample.created)
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(4), at: Sample.created)
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(5), at: Sample.created)
         try store.interruptRunningTrials(sweep: "phone-price")
-        try store.markRunning(sweep: "phone-price", trial: 4, at: Sample.created)
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(4), at: Sample.created)
+        var pruned = Sample.completeRecord(6)
+        pruned.status = .pruned
+        try store.finish(sweep: "phone-price", record: pruned, epochs: [], model: nil)
 
-        #expect(try store.finalTrialNumbers(sweep: "phone-price") == [1, 2, 3])
+        #expect(try store.finalTrialNumbers(sweep: "phone-price") == [1, 2, 3, 6])
         #expect(try store.finalTrialNumbers(sweep: "missing") == [])
     }
 
@@ -68,11 +69,11 @@ struct TrialRecordTests {
         let store = try backend.makeStore(in: directory)
         let missing = ResultStoreError.sweepNotFound("missing")
 
-        #expect(storeError { try store.addPendingTrials(Sample.plans(1...1), sweep: "missing") } == missing)
-        #expect(storeError { try store.markRunning(sweep: "missing", trial: 1, at: Sample.created) } == missing)
+        #expect(storeError { try store.updateSweepSpec("missing", specJSON: "{}") } == missing)
+        #expect(storeError { try store.startTrial(sweep: "missing", plan: Sample.plan(1), at: Sample.created) } == missing)
         #expect(storeError { try store.finish(sweep: "missing", record: Sample.completeRecord(1), epochs: [], model: nil) } == missing)
         #expect(storeError { try store.interruptRunningTrials(sweep: "missing") } == missing)
-        #expect(storeError { try store.keepWeights(sweep: "missing", best: 1, metric: .validationLoss) } == missing)
+        #expect(storeError { try store.keepWeights(sweep: "missing", of: [1]) } == missing)
         // Reads answer what is there: nothing.
         #expect(try store.trials(sweep: "missing").isEmpty)
         #expect(try store.epochs(sweep: "missing", trial: 1).isEmpty)
@@ -80,24 +81,24 @@ struct TrialRecordTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
-    func markRunningStartsAFreshAttempt(backend: StoreBackend) throws {
+    func startingAStoredTrialAgainStartsAFreshAttempt(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: Sample.created)
         var interrupted = Sample.completeRecord(1)
         interrupted.status = .interrupted
+        interrupted.foldMetrics = [["validation_loss": 0.5], ["validation_loss": 0.25]]
         try store.finish(sweep: "phone-price", record: interrupted, epochs: Sample.epochs(), model: try Sample.model())
         let start = Date(timeIntervalSince1970: 1_700_000_999.5)
 
-        try store.markRunning(sweep: "phone-price", trial: 1, at: start)
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: start)
 
         let trial = try #require(try store.trials(sweep: "phone-price").first)
         #expect(sameRecord(trial, TrialRecord(plan: Sample.plan(1), status: .running, startedAt: start)))
+        #expect(trial.foldMetrics.isEmpty)
         #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
         #expect(try store.model(sweep: "phone-price", trial: 1) == nil)
-        let unknown = storeError { try store.markRunning(sweep: "phone-price", trial: 9, at: start) }
-        #expect(unknown == .trialNotFound(sweep: "phone-price", trial: 9))
     }
 
     @Test(arguments: StoreBackend.allCases)
@@ -105,8 +106,8 @@ struct TrialRecordTests {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...2), sweep: "phone-price")
-        try store.markRunning(sweep: "phone-price", trial: 1, at: Sample.created)
+        for plan in Sample.plans(1...2) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: Sample.created)
         let record = Sample.completeRecord(1)
         let model = try Sample.model()
 
@@ -127,7 +128,7 @@ struct TrialRecordTests {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        for plan in Sample.plans(1...1) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
         let epochs = Sample.epochs(count: 41, folds: 2) + Sample.nonFiniteEpochs.map { epoch in
             var moved = epoch
             moved.fold = 3
@@ -145,7 +146,7 @@ struct TrialRecordTests {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
+        for plan in Sample.plans(1...1) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
         var epochs = Sample.epochs(count: 40, folds: 1)
         epochs[20] = epochs[5]
 
@@ -165,7 +166,7 @@ struct TrialRecordTests {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...4), sweep: "phone-price")
+        for plan in Sample.plans(1...4) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
         let first = try Sample.model()
         var second = try Sample.model(standardizer: Standardizer(means: [0, 0, 1], standardDeviations: [1, 1, 1]))
         second.featureNames = ["a", "b", "c"]
@@ -255,8 +256,8 @@ struct TrialRecordTests {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
-        try store.addPendingTrials(Sample.plans(1...1), sweep: "phone-price")
-        try store.markRunning(sweep: "phone-price", trial: 1, at: Sample.created)
+        for plan in Sample.plans(1...1) { try store.startTrial(sweep: "phone-price", plan: plan, at: Sample.created) }
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: Sample.created)
         let before = try store.trials(sweep: "phone-price")
         let epochs = Sample.epochs(count: 3, folds: 1)
 
@@ -289,16 +290,14 @@ struct TrialRecordTests {
         let store = try backend.makeStore(in: directory)
         try store.createSweep(Sample.sweep())
         try store.createSweep(Sample.sweep("other"))
-        try store.addPendingTrials(Sample.plans(1...4), sweep: "phone-price")
-        try store.addPendingTrials(Sample.plans(1...1), sweep: "other")
-        for trial in 1...3 { try store.markRunning(sweep: "phone-price", trial: trial, at: Sample.created) }
-        try store.markRunning(sweep: "other", trial: 1, at: Sample.created)
+        for trial in 1...3 { try store.startTrial(sweep: "phone-price", plan: Sample.plan(trial), at: Sample.created) }
+        try store.startTrial(sweep: "other", plan: Sample.plan(1), at: Sample.created)
         try store.finish(sweep: "phone-price", record: Sample.completeRecord(3), epochs: [], model: nil)
 
         let count = try store.interruptRunningTrials(sweep: "phone-price")
 
         #expect(count == 2)
-        #expect(try store.trials(sweep: "phone-price").map(\.status) == [.interrupted, .interrupted, .complete, .pending])
+        #expect(try store.trials(sweep: "phone-price").map(\.status) == [.interrupted, .interrupted, .complete])
         #expect(try store.trials(sweep: "phone-price").first?.startedAt == Sample.created)
         #expect(try store.trials(sweep: "other").map(\.status) == [.running])
         #expect(try store.interruptRunningTrials(sweep: "phone-price") == 0)

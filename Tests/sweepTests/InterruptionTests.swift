@@ -175,11 +175,12 @@ struct InterruptionTests {
         let store = try lazy.afterRun()
         #expect(try store.sweep(named: "stopped")?.status == .interrupted)
         let trials = try store.trials(sweep: "stopped")
-        #expect(trials.count == Self.trialCount)
+        // Trials are stored once started, so the later ones are not there at all.
+        #expect(trials.count < Self.trialCount, "the signal came too late to stop anything")
+        #expect(trials.map(\.number) == Array(1...trials.count))
         // A trial the signal caught in training is interrupted; one that was being stored is
         // complete. None stays running and none fails.
-        #expect(!trials.contains { $0.status == .running || $0.status == .failed || $0.status == .diverged }, "\(trials.map(\.status))")
-        #expect(trials.contains { $0.status == .pending }, "the signal came too late to stop anything")
+        #expect(!trials.contains { $0.status == .running || $0.status == .failed || $0.status == .diverged || $0.status == .pending }, "\(trials.map(\.status))")
         // Whatever was complete when the signal came is still complete, unchanged.
         for before in completeBefore {
             #expect(trials.first { $0.number == before.number }?.metrics == before.metrics)

@@ -86,13 +86,19 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
     public var epochs = 50
     public var earlyStopping: EarlyStopping?
     public var seed: UInt64 = 0
+    /// How many seeds each fold is trained with (nil: one); `Trainer` derives repeat r's seed
+    /// from `seed` and r. Optional so that configurations without repeats keep their JSON.
+    public var repeats: Int?
 
     public init() {}
+
+    /// The number of seeds each fold is trained with.
+    public var repeatCount: Int { repeats ?? 1 }
 
     enum CodingKeys: String, CodingKey {
         case data, hiddenLayers = "hidden_layers", activation, negativeSlope = "negative_slope", initializer
         case dropout, batchNorm = "batch_norm", loss, optimizer, schedule, batchSize = "batch_size", epochs
-        case earlyStopping = "early_stopping", seed
+        case earlyStopping = "early_stopping", seed, repeats
     }
 
     /// Every key a configuration object may hold. `lr`, `weight_decay`, `momentum` and
@@ -100,7 +106,7 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
     public static let keys = [
         "data", "hidden_layers", "activation", "negative_slope", "initializer", "dropout", "batch_norm", "loss",
         "optimizer", "lr", "weight_decay", "momentum", "schedule", "batch_size", "epochs", "patience",
-        "early_stopping_metric", "seed",
+        "early_stopping_metric", "seed", "repeats",
     ]
 
     /// Reads a configuration object, recording every problem with its JSON path.
@@ -179,6 +185,9 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
         if let patience { configuration.earlyStopping = EarlyStopping(patience: patience, metric: stoppingMetric) }
         if let seed = reader.integer("seed", problems: &problems, where: { $0 >= 0 }, rule: "seed must be zero or positive") {
             configuration.seed = UInt64(seed)
+        }
+        if let count = reader.integer("repeats", problems: &problems, where: { $0 >= 1 && $0 <= 100 }, rule: "repeats must be between 1 and 100") {
+            configuration.repeats = count == 1 ? nil : count
         }
         reader.reportUnknownKeys(known: keys, problems: &problems)
         if configuration.earlyStopping != nil, configuration.data.validationFraction == 0, configuration.data.folds == nil {

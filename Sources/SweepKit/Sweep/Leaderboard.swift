@@ -1,8 +1,6 @@
 import Foundation
 
-/// Trials ranked by a sweep's metric: complete trials best first, then diverged, failed,
-/// interrupted, running and pending ones, so a broken trial is never "best". Ties on the metric
-/// (common for accuracy on a small validation part) go to the lower validation loss.
+/// A sweep's trials in the order of its `TrialRanking`, with the parameters worth showing.
 public struct Leaderboard: Sendable {
     public struct Entry: Sendable {
         public var rank: Int
@@ -16,19 +14,7 @@ public struct Leaderboard: Sendable {
 
     public init(trials: [TrialRecord], metric: SweepMetric) {
         self.metric = metric
-        let statusOrder: [TrialStatus: Int] = [.complete: 0, .diverged: 1, .failed: 2, .interrupted: 3, .running: 4, .pending: 5]
-        let sorted = trials.sorted { first, second in
-            let firstOrder = statusOrder[first.status] ?? 9, secondOrder = statusOrder[second.status] ?? 9
-            if firstOrder != secondOrder { return firstOrder < secondOrder }
-            let a = first.metrics[metric.name.rawValue], b = second.metrics[metric.name.rawValue]
-            if metric.isBetter(a, than: b) { return true }
-            if metric.isBetter(b, than: a) { return false }
-            let tieBreak = SweepMetric(name: .validationLoss, maximize: false)
-            let lossA = first.metrics[MetricName.validationLoss.rawValue], lossB = second.metrics[MetricName.validationLoss.rawValue]
-            if metric.name != .validationLoss, tieBreak.isBetter(lossA, than: lossB) { return true }
-            if metric.name != .validationLoss, tieBreak.isBetter(lossB, than: lossA) { return false }
-            return first.number < second.number
-        }
+        let sorted = TrialRanking(metric: metric).ranked(trials)
         entries = sorted.enumerated().map { Entry(rank: $0.offset + 1, trial: $0.element) }
         var valuesByName: [String: Set<String>] = [:]
         for trial in trials {
@@ -41,6 +27,6 @@ public struct Leaderboard: Sendable {
 
     /// The best complete trial with a finite metric, if any.
     public var best: TrialRecord? {
-        entries.first { $0.trial.status == .complete && ($0.trial.metrics[metric.name.rawValue]?.isFinite ?? false) }?.trial
+        entries.first { TrialRanking(metric: metric).hasFiniteMetric($0.trial) }?.trial
     }
 }

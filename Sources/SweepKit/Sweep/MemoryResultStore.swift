@@ -63,24 +63,15 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
         try update(name) { $0.record.status = status }
     }
 
-    public func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws {
-        try update(sweep) { stored in
-            for plan in plans where stored.trials[plan.number] == nil {
-                stored.trials[plan.number] = TrialRecord(plan: plan, status: .pending)
-            }
-        }
+    public func updateSweepSpec(_ name: String, specJSON: String) throws {
+        try update(name) { $0.record.specJSON = specJSON }
     }
 
-    /// Starts a fresh attempt: the outcome of any earlier attempt (end time, metrics, epochs,
-    /// weights) is dropped so that a record never mixes two attempts.
-    public func markRunning(sweep: String, trial: Int, at date: Date) throws {
+    public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
         try update(sweep) { stored in
-            guard let plan = stored.trials[trial]?.plan else {
-                throw ResultStoreError.trialNotFound(sweep: sweep, trial: trial)
-            }
-            stored.trials[trial] = TrialRecord(plan: plan, status: .running, startedAt: date)
-            stored.epochs[trial] = nil
-            stored.models[trial] = nil
+            stored.trials[plan.number] = TrialRecord(plan: plan, status: .running, startedAt: date)
+            stored.epochs[plan.number] = nil
+            stored.models[plan.number] = nil
         }
     }
 
@@ -105,12 +96,8 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
         }
     }
 
-    public func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws {
-        try update(sweep) { stored in
-            let complete = stored.trials.values.filter { $0.status == .complete }
-            let kept = Set(Self.ranked(complete, by: metric).prefix(max(keep, 0)))
-            stored.models = stored.models.filter { kept.contains($0.key) }
-        }
+    public func keepWeights(sweep: String, of kept: Set<Int>) throws {
+        try update(sweep) { stored in stored.models = stored.models.filter { kept.contains($0.key) } }
     }
 
     public func sweeps() throws -> [SweepOverview] {
@@ -135,24 +122,6 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
 
     public func model(sweep: String, trial: Int) throws -> TrainedModel? {
         lock.withLock { sweepsByName[sweep]?.models[trial] }
-    }
-
-    /// Trial numbers best first: finite values by `metric.prefersLarger`, then the trials whose
-    /// value is NaN, infinite or missing; ties go to the lower trial number. The SQLite store's
-    /// `keepWeights` query orders the same way.
-    private static func ranked(_ trials: [TrialRecord], by metric: MetricName) -> [Int] {
-        func finiteValue(_ trial: TrialRecord) -> Double? {
-            guard let value = trial.metrics[metric.rawValue], value.isFinite else { return nil }
-            return metric.prefersLarger ? -value : value
-        }
-        return trials.sorted { first, second in
-            switch (finiteValue(first), finiteValue(second)) {
-            case let (a?, b?) where a != b: return a < b
-            case (.some, nil): return true
-            case (nil, .some): return false
-            default: return first.number < second.number
-            }
-        }.map(\.number)
     }
 
     private func update<Result>(_ sweep: String, _ change: (inout StoredSweep) throws -> Result) throws -> Result {

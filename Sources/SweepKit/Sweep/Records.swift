@@ -2,12 +2,13 @@ import Foundation
 import NeuralNet
 
 /// A trial's lifecycle. `pending` and `running` are live states; the others are final, except
-/// that `interrupted` (and a stale `running`) trials run again when a sweep resumes.
+/// that `interrupted` (and a stale `running`) trials run again when a sweep resumes. `pending`
+/// is what databases of schema version 3 or older hold for trials planned but never started.
 public enum TrialStatus: String, CaseIterable, Codable, Sendable {
-    case pending, running, complete, failed, diverged, interrupted
+    case pending, running, complete, pruned, failed, diverged, interrupted
 
     /// Whether a resumed sweep keeps this trial's result rather than running it again.
-    public var isFinal: Bool { self == .complete || self == .failed || self == .diverged }
+    public var isFinal: Bool { self == .complete || self == .pruned || self == .failed || self == .diverged }
 }
 
 public enum SweepStatus: String, CaseIterable, Codable, Sendable {
@@ -96,12 +97,16 @@ public struct TrialRecord: Sendable, Hashable {
     public var bestEpoch: Int?
     public var divergedEpoch: Int?
     public var metrics: [String: Double]
+    /// The validation metrics of each scoring fit (every fold of every repeat, in fit order) of
+    /// a complete trial with more than one: what `metrics` averages, for intervals and paired
+    /// comparisons. Empty otherwise.
+    public var foldMetrics: [[String: Double]]
     public var errorMessage: String?
 
     public init(
         plan: TrialPlan, status: TrialStatus, startedAt: Date? = nil, endedAt: Date? = nil,
         trainSeconds: Double? = nil, epochsRun: Int? = nil, bestEpoch: Int? = nil, divergedEpoch: Int? = nil,
-        metrics: [String: Double] = [:], errorMessage: String? = nil
+        metrics: [String: Double] = [:], foldMetrics: [[String: Double]] = [], errorMessage: String? = nil
     ) {
         self.plan = plan
         self.status = status
@@ -112,6 +117,7 @@ public struct TrialRecord: Sendable, Hashable {
         self.bestEpoch = bestEpoch
         self.divergedEpoch = divergedEpoch
         self.metrics = metrics
+        self.foldMetrics = foldMetrics
         self.errorMessage = errorMessage
     }
 
@@ -133,17 +139,21 @@ public protocol ResultStore: Sendable {
     /// Removes a sweep and everything under it (for `--restart`).
     func deleteSweep(named name: String) throws
     func setSweepStatus(_ name: String, _ status: SweepStatus) throws
-    /// Inserts trials as pending; trials whose number already exists are left unchanged.
-    func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws
-    func markRunning(sweep: String, trial: Int, at date: Date) throws
+    /// Replaces the stored spec of a sweep that grew (more trials, more grid values).
+    func updateSweepSpec(_ name: String, specJSON: String) throws
+    /// Starts an attempt at a trial: inserts it with its plan as running, or, when a trial of
+    /// that number is stored (an interrupted one run again), marks it running and drops the
+    /// outcome of any earlier attempt (end time, metrics, epochs, weights), so that a record
+    /// never mixes two attempts.
+    func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws
     /// Stores a finished trial, its epochs and (when given) its model in one transaction, so a
     /// kill never leaves a trial half written. Any epochs stored earlier for it are replaced.
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws
     /// Marks every `running` trial of the sweep as `interrupted`; returns how many.
     @discardableResult
     func interruptRunningTrials(sweep: String) throws -> Int
-    /// Drops stored weights of all but the best `keep` complete trials by `metric`.
-    func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws
+    /// Drops the stored weights of every trial not in `kept` (the ranking decides which).
+    func keepWeights(sweep: String, of kept: Set<Int>) throws
 
     func sweeps() throws -> [SweepOverview]
     func trials(sweep: String) throws -> [TrialRecord]

@@ -12,34 +12,37 @@ actor ResultsActor {
     }
 
     /// Creates the sweep or resumes it: a stored sweep with another spec is refused unless
-    /// `restart`; stale running trials become interrupted; missing trials are added as pending.
-    /// Returns the numbers of the trials that are already final.
-    func prepare(_ spec: SweepSpec, restart: Bool) throws -> Set<Int> {
-        if let existing = try store.sweep(named: sweepName) {
-            if existing.specJSON != spec.canonicalJSON {
-                guard restart else { throw SweepRunError.specChanged(name: sweepName) }
-                try store.deleteSweep(named: sweepName)
-                try store.createSweep(SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running))
-            } else if restart {
-                try store.deleteSweep(named: sweepName)
-                try store.createSweep(SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running))
-            } else {
-                try store.interruptRunningTrials(sweep: sweepName)
-                try store.setSweepStatus(sweepName, .running)
-            }
-        } else {
-            try store.createSweep(SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running))
+    /// `restart`, or unless the new spec only grows it (more trials, more grid values), which
+    /// keeps its trials and stores the new spec; stale running trials become interrupted.
+    /// Returns the stored trials.
+    func prepare(_ spec: SweepSpec, restart: Bool) throws -> [TrialRecord] {
+        let fresh = SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running)
+        guard let existing = try store.sweep(named: sweepName) else {
+            try store.createSweep(fresh)
+            return []
         }
-        try store.addPendingTrials(spec.plans, sweep: sweepName)
-        return try store.finalTrialNumbers(sweep: sweepName)
+        if restart {
+            try store.deleteSweep(named: sweepName)
+            try store.createSweep(fresh)
+            return []
+        }
+        if existing.specJSON != spec.canonicalJSON {
+            switch spec.change(from: existing.specJSON) {
+            case .same, .grown: try store.updateSweepSpec(sweepName, specJSON: spec.canonicalJSON)
+            case .changed(let reason): throw SweepRunError.specChanged(name: sweepName, reason: reason)
+            }
+        }
+        try store.interruptRunningTrials(sweep: sweepName)
+        try store.setSweepStatus(sweepName, .running)
+        return try store.trials(sweep: sweepName)
     }
 
     func trials() throws -> [TrialRecord] {
         try store.trials(sweep: sweepName)
     }
 
-    func markRunning(_ trial: Int, at date: Date) throws {
-        try store.markRunning(sweep: sweepName, trial: trial, at: date)
+    func startTrial(_ plan: TrialPlan, at date: Date) throws {
+        try store.startTrial(sweep: sweepName, plan: plan, at: date)
     }
 
     func finish(_ outcome: TrialOutcome) throws {
@@ -54,7 +57,10 @@ actor ResultsActor {
         try store.setSweepStatus(sweepName, status)
     }
 
-    func keepWeights(best keep: Int, metric: MetricName) throws {
-        try store.keepWeights(sweep: sweepName, best: keep, metric: metric)
+    /// Keeps the weights of the best `keep` trials by the sweep's ranking, the ones `sweep export`
+    /// picks from.
+    func keepWeights(best keep: Int, ranking: TrialRanking) throws {
+        let kept = ranking.best(keep, of: try store.trials(sweep: sweepName))
+        try store.keepWeights(sweep: sweepName, of: Set(kept))
     }
 }

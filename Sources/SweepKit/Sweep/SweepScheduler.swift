@@ -1,12 +1,12 @@
 import Foundation
 
 public enum SweepRunError: Error, Sendable, CustomStringConvertible {
-    case specChanged(name: String)
+    case specChanged(name: String, reason: String)
 
     public var description: String {
         switch self {
-        case .specChanged(let name):
-            return "a sweep named '\(name)' already exists with a different spec; rerun with --restart to discard its results, or give the spec a new \"name\""
+        case .specChanged(let name, let reason):
+            return "a sweep named '\(name)' already exists with a different spec (\(reason)); rerun with --restart to discard its results, or give the spec a new \"name\""
         }
     }
 }
@@ -18,11 +18,17 @@ public struct SweepRunOptions: Sendable {
     public var restart: Bool
     /// Keep the weights of only the best K complete trials (nil: keep all).
     public var keepWeights: Int?
+    /// Start at most this many trials in this run (`sweep run --trials`).
+    public var trialBudget: Int?
+    /// Start no trial after this many seconds (`sweep run --timeout`); running trials finish.
+    public var timeout: Double?
 
-    public init(jobs: Int, restart: Bool = false, keepWeights: Int? = nil) {
+    public init(jobs: Int, restart: Bool = false, keepWeights: Int? = nil, trialBudget: Int? = nil, timeout: Double? = nil) {
         self.jobs = jobs
         self.restart = restart
         self.keepWeights = keepWeights
+        self.trialBudget = trialBudget
+        self.timeout = timeout
     }
 }
 
@@ -37,7 +43,10 @@ public enum SweepEvent: Sendable {
 public struct SweepRunSummary: Sendable {
     /// Every trial of the sweep as stored at the end, in number order.
     public var trials: [TrialRecord]
+    /// Stopped by a signal (Ctrl-C, SIGTERM) or a failed write: trials were cut short.
     public var interrupted: Bool
+    /// Trials the sweep still has to run (a budget ended this run early, or it was interrupted).
+    public var remainingTrials: Int
     /// From the start of the run until every result is stored and the sweep's status is set.
     public var wallSeconds: Double
     /// Trials trained in this run.
@@ -87,15 +96,17 @@ public actor SweepScheduler {
 
     public func run() async throws -> SweepRunSummary {
         let start = Date()
-        let finished = try await results.prepare(spec, restart: options.restart)
-        let plans = spec.plans.filter { !finished.contains($0.number) }
-        onEvent(.planned(total: spec.plans.count, finished: finished.count, toRun: plans.count, resumed: !finished.isEmpty))
+        let stored = try await results.prepare(spec, restart: options.restart)
+        let budget = TrialSource.Budget(trials: options.trialBudget, deadline: options.timeout.map { start.addingTimeInterval($0) })
+        let source = TrialSource(spec: spec, stored: stored, budget: budget)
+        let finished = stored.filter(\.status.isFinal).count
+        let toRun = source.plannedCount
+        onEvent(.planned(total: max(stored.count, spec.trialCount), finished: finished, toRun: toRun, resumed: !stored.isEmpty))
 
-        let queue = TrialQueue(plans)
         // A trial's fits (its folds and final fit) can go to different workers, so even one
         // trial keeps several busy.
-        let fitsPerTrial = data.folds.count + (data.finalFit == nil ? 0 : 1)
-        let workerCount = max(1, min(options.jobs, plans.count * fitsPerTrial))
+        let fitsPerTrial = data.folds.count * spec.repeats + (data.finalFit == nil ? 0 : 1)
+        let workerCount = max(1, min(options.jobs, toRun * fitsPerTrial))
         var trialsRun = 0
         var trainingSeconds = 0.0
         var trainingCPUSeconds = 0.0
@@ -105,9 +116,9 @@ public actor SweepScheduler {
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), data: data, results: results,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), source: source, data: data, results: results,
                     stop: stop, storageFailed: storageFailed, onEvent: onEvent)
-                group.addTask { try await worker.run(queue) }
+                group.addTask { try await worker.run() }
             }
             // Not `waitForAll()`, which waits for every worker before rethrowing: the first
             // failure leaves the group at once, which cancels the other workers.
@@ -123,63 +134,22 @@ public actor SweepScheduler {
         }
 
         let interrupted = stop.isRaised
-        if interrupted {
-            _ = try await results.interruptRunning()
-            try await results.setStatus(.interrupted)
-        } else {
-            try await results.setStatus(.complete)
-            if let keep = options.keepWeights {
-                try await results.keepWeights(best: keep, metric: spec.metric.name)
-            }
+        if interrupted { _ = try await results.interruptRunning() }
+        let trials = try await results.trials()
+        let remaining = trials.filter { !$0.status.isFinal }.count
+            + spec.remainingTrials(after: trials, taken: Set(trials.map { spec.space.point(of: $0.plan.parameters) }))
+        try await results.setStatus(interrupted || remaining > 0 ? .interrupted : .complete)
+        if !interrupted, let keep = options.keepWeights {
+            try await results.keepWeights(best: keep, ranking: spec.ranking)
         }
         // The sweep ends here; reading every trial back for the report is not part of it.
         let wallSeconds = Date().timeIntervalSince(start)
         return SweepRunSummary(
-            trials: try await results.trials(), interrupted: interrupted,
-            wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
+            trials: options.keepWeights == nil ? trials : try await results.trials(), interrupted: interrupted,
+            remainingTrials: remaining, wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
             trainingCPUSeconds: trainingCPUSeconds,
             workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)),
             sharedFits: sharedFits)
-    }
-}
-
-/// The plans not yet handed out, and the trials being trained whose fits are not all handed out
-/// yet. Workers take from it on their own threads, so that moving on to the next trial needs no
-/// hop to a shared actor.
-final class TrialQueue: @unchecked Sendable {
-    // `plans` and `started` are guarded by `lock`.
-    private let lock = NSLock()
-    private var plans: ArraySlice<TrialPlan>
-    private var started: [TrialWork] = []
-
-    init(_ plans: [TrialPlan]) {
-        self.plans = ArraySlice(plans)
-    }
-
-    /// The next plan, made into a trial that other workers can take fits from.
-    func start(_ makeWork: (TrialPlan) -> TrialWork) -> TrialWork? {
-        guard let plan = lock.withLock({ plans.popFirst() }) else { return nil }
-        // Made outside the lock: it decodes, marks the trial running and reports the start.
-        let work = makeWork(plan)
-        lock.withLock { started.append(work) }
-        return work
-    }
-
-    /// A fit not yet started of a trial another worker is training, oldest trial first, or a
-    /// trial that this call ended (its remaining fits no longer needed), for the caller to store.
-    func takeStartedFit() -> (work: TrialWork, take: TrialWork.Take)? {
-        lock.withLock {
-            while let work = started.first {
-                let take = work.take(stopping: false)
-                if case .none(let ended) = take {
-                    started.removeFirst()
-                    if ended { return (work, take) }
-                    continue
-                }
-                return (work, take)
-            }
-            return nil
-        }
     }
 }
 
@@ -199,6 +169,7 @@ actor TrialWorker {
     }
 
     private let executor: ThreadExecutor
+    private let source: TrialSource
     private let data: PreparedData
     private let results: ResultsActor
     private let stop: StopSignal
@@ -210,10 +181,11 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, data: PreparedData, results: ResultsActor, stop: StopSignal,
+        executor: ThreadExecutor, source: TrialSource, data: PreparedData, results: ResultsActor, stop: StopSignal,
         storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
+        self.source = source
         self.data = data
         self.results = results
         self.stop = stop
@@ -221,9 +193,9 @@ actor TrialWorker {
         self.onEvent = onEvent
     }
 
-    /// Trains from `queue` until nothing is left, the sweep is stopped, a write failed or the
+    /// Trains from `source` until nothing is left, the sweep is stopped, a write failed or the
     /// task is cancelled (another worker failed).
-    func run(_ queue: TrialQueue) async throws -> Totals {
+    func run() async throws -> Totals {
         defer { executor.shutdown() }
         totals = Totals(start: Date())
         let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
@@ -238,16 +210,21 @@ actor TrialWorker {
                 current = nil
             }
             guard !stopping() else { break }
-            if let trial = queue.start(begin) {
+            let next = source.next(begin)
+            if case .trial(let trial) = next {
                 current = trial
                 if trial.isEmpty { try await store(trial) }
-            } else if let (trial, take) = queue.takeStartedFit() {
+            } else if let (trial, take) = source.takeStartedFit() {
                 if case .fit(let index) = take {
                     totals.sharedFits += 1
                     try await train(trial, index, shouldStop: stopping)
                 } else {
                     try await store(trial)
                 }
+            } else if case .wait = next {
+                // The next trial learns from trials still training on other workers, and none of
+                // their fits is left to help with.
+                try await Task.sleep(nanoseconds: 2_000_000)
             } else {
                 break
             }
@@ -267,13 +244,13 @@ actor TrialWorker {
         if trial.deliver(index, result) { try await store(trial) }
     }
 
-    /// Starts a trial taken from the queue: marks it running and announces it.
-    private nonisolated func begin(_ plan: TrialPlan) -> TrialWork {
+    /// Starts a trial taken from the source: stores it as running and announces it.
+    private nonisolated func begin(_ plan: TrialPlan, setupFailure: String?) -> TrialWork {
         let startedAt = Date()
         // Detached: the write runs on the shared pool at once, not on this (busy) thread.
-        let marking = Task.detached { [results] in try await results.markRunning(plan.number, at: startedAt) }
+        let marking = Task.detached { [results] in try await results.startTrial(plan, at: startedAt) }
         onEvent(.trialStarted(number: plan.number))
-        return TrialWork(plan: plan, data: data, startedAt: startedAt, marking: marking)
+        return TrialWork(plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: setupFailure)
     }
 
     /// The next fit of `trial`, storing the trial if this call ended it.
@@ -283,10 +260,12 @@ actor TrialWorker {
         return take
     }
 
-    /// Hands a finished trial to the results actor, after checking the previous write.
+    /// Tells the source how a trial ended and hands it to the results actor, after checking the
+    /// previous write.
     private func store(_ trial: TrialWork) async throws {
         try await pendingWrite?.value
         let outcome = trial.outcome()
+        source.ended(outcome.record)
         totals.trials += 1
         pendingWrite = Task.detached { [results, onEvent, storageFailed] in
             do {

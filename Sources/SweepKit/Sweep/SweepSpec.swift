@@ -10,13 +10,16 @@ public struct SweepMetric: Sendable, Hashable {
         self.name = name
         self.maximize = maximize
     }
+}
 
-    /// Whether `candidate` ranks above `incumbent`; non-finite values never do.
-    public func isBetter(_ candidate: Double?, than incumbent: Double?) -> Bool {
-        guard let candidate, candidate.isFinite else { return false }
-        guard let incumbent, incumbent.isFinite else { return true }
-        return maximize ? candidate > incumbent : candidate < incumbent
-    }
+/// How trials are chosen: the spec's `method`.
+public enum SearchMethod: String, Sendable, Hashable, CaseIterable {
+    /// Every combination of the listed values.
+    case grid
+    /// Independent draws; trial n's depends only on the sweep seed and n.
+    case random
+    /// The Tree-structured Parzen Estimator, learning from the finished trials.
+    case tpe
 }
 
 /// A validated sweep specification (JSON):
@@ -24,33 +27,61 @@ public struct SweepMetric: Sendable, Hashable {
 /// ```json
 /// { "name": "phone-price",
 ///   "data": {"source": "builtin:phone-price", "test_fraction": 0.2, "validation_fraction": 0.1},
-///   "method": "grid",                      // or "random" with "trials": 40
-///   "seed": 0,
+///   "method": "tpe", "trials": 60, "sampler": {"lag": 8, "startup_trials": 10},
+///   "seed": 0, "repeats": 1,
 ///   "metric": {"name": "validation_accuracy", "goal": "maximize"},
-///   "fixed": {"hidden_layers": [64], "epochs": 30},
+///   "fixed": {"epochs": 30},
 ///   "parameters": {"optimizer": {"values": ["sgd", "adam"]},
-///                  "lr": {"distribution": "log_uniform", "min": 1e-4, "max": 1e-1}} }
+///                  "momentum": {"values": [0.8, 0.9], "when": {"optimizer": ["sgd"]}},
+///                  "lr": {"distribution": "log_uniform", "min": 1e-4, "max": 1e-1}},
+///   "enqueue": [{"optimizer": "adam", "lr": 0.001}] }
 /// ```
 /// `fixed` and each parameter name a training setting (see `TrainingConfiguration.keys`). Every
 /// problem in the file is collected, with its JSON path, before anything trains.
+///
+/// Trials are made one at a time as workers ask for them (`proposal(for:history:)`): first the
+/// enqueued configurations, then the sampler's proposals, until `trials` (random, TPE) or the
+/// last grid combination.
 public struct SweepSpec: Sendable {
     public let name: String
     public let data: DataConfiguration
     public let method: SearchMethod
+    /// How many trials a random or TPE sweep runs (enqueued ones included); nil for a grid.
+    public let trials: Int?
     public let seed: UInt64
     public let metric: SweepMetric
     public let fixed: [String: JSONValue]
-    /// Searched settings in name order, the order trials enumerate and sample them in.
-    public let parameters: [(name: String, space: SearchParameter)]
+    public let space: SearchSpace
+    /// Trial n learns from (and, with a pruner, is judged against) trials n − lag − 1 and lower
+    /// only, so a sweep is the same for any `--jobs` up to lag + 1.
+    public let lag: Int
+    public let tpe: TPEOptions
+    /// Configurations that run first, in order (settings they leave out are drawn at random).
+    public let enqueued: [[String: JSONValue]]
+    /// Each configuration is trained with this many seeds (times its folds); its metric is the mean.
+    public let repeats: Int
+    public let sampler: any Sampler
     /// The spec's canonical JSON, stored with the sweep to detect a changed spec on re-run.
     public let canonicalJSON: String
-    /// The trials, in number order.
-    public let plans: [TrialPlan]
 
-    static let keys = ["name", "description", "data", "method", "trials", "seed", "metric", "fixed", "parameters"]
-    static let maximumTrials = 100_000
+    static let keys = [
+        "name", "description", "data", "method", "trials", "seed", "metric", "fixed", "parameters", "sampler",
+        "enqueue", "repeats",
+    ]
+    public static let maximumTrials = 100_000
+    public static let defaultLag = 8
 
-    public var trialCount: Int { plans.count }
+    /// The ranking of this sweep's trials.
+    public var ranking: TrialRanking { TrialRanking(metric: metric) }
+
+    /// How many trials the sweep has in all when it is done: `trials`, or for a grid its
+    /// combinations plus the enqueued configurations that are not among them.
+    public var trialCount: Int {
+        if let trials { return trials }
+        guard let grid = sampler as? GridSampler else { return enqueued.count }
+        let taken = Set(enqueued.map { space.point(of: .object($0)) })
+        return enqueued.count + grid.remaining(given: taken)
+    }
 
     /// Parses and validates spec text; the error lists every problem with its JSON path.
     public static func parse(_ text: Data, source: String) throws(ConfigurationError) -> SweepSpec {
@@ -75,6 +106,67 @@ public struct SweepSpec: Sendable {
         return Data(JSONValue.object(members).canonicalText.utf8)
     }
 
+    // MARK: Trials
+
+    /// Trial `number`'s parameters: an enqueued configuration, or the sampler's proposal; nil
+    /// when the sweep has no trial of that number.
+    public func proposal(for number: Int, history: SearchHistory) -> [String: JSONValue]? {
+        if let trials, number > trials { return nil }
+        if number <= enqueued.count {
+            let given = enqueued[number - 1]
+            var generator = RandomSampler.generator(seed: seed, trial: number)
+            var parameters = space.parameters(for: space.randomPoint(using: &generator, fixing: space.point(of: .object(given))))
+            parameters.merge(given) { _, enqueued in enqueued }
+            return parameters
+        }
+        return sampler.propose(trial: number, seed: seed, history: history).map(space.parameters(for:))
+    }
+
+    /// The seed of trial `number`: from the sweep seed and the number, or with repeats the same
+    /// for every trial, so that repeat r of two configurations trains with the same seed and
+    /// their difference is measured on common ground (a paired comparison).
+    public func trialSeed(_ number: Int) -> UInt64 {
+        let stream: UInt64 = repeats > 1 ? 0x5EED_0000 : 0x5EED_0000 + UInt64(number)
+        return SplitMix64.derived(seed: seed, stream: stream).state % (1 << 53)
+    }
+
+    /// The trial of `number` with these parameters: the fixed settings, the parameters, the data
+    /// and the trial's seed as one training configuration. Throws the problems of a combination
+    /// that cannot train (each parameter was checked on its own when the spec was read).
+    public func plan(number: Int, parameters: [String: JSONValue]) throws(ConfigurationError) -> TrialPlan {
+        var settings = fixed.merging(parameters) { _, new in new }
+        settings["data"] = dataJSON
+        settings["seed"] = .number(Double(trialSeed(number)))
+        if repeats > 1 { settings["repeats"] = .number(Double(repeats)) }
+        var problems: [ConfigurationProblem] = []
+        let configuration = TrainingConfiguration.read(.object(settings), path: "$", problems: &problems)
+        guard problems.isEmpty else { throw ConfigurationError(source: "trial \(number)", problems: problems) }
+        return TrialPlan(
+            number: number, parameters: .object(parameters), configurationJSON: configuration.canonicalJSON,
+            seed: configuration.seed, configuration: configuration)
+    }
+
+    private var dataJSON: JSONValue {
+        (try? JSONEncoder().encode(data)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
+    }
+
+    /// The first `limit` trials as a sweep with no finished trial would make them: every trial
+    /// of a grid or random sweep, TPE's random start. For `sweep validate` and tests.
+    public func previewPlans(limit: Int = maximumTrials) -> [TrialPlan] {
+        var history = SearchHistory.empty
+        var plans: [TrialPlan] = []
+        var number = 1
+        while plans.count < limit, let parameters = proposal(for: number, history: history),
+            let plan = try? plan(number: number, parameters: parameters) {
+            history.taken.insert(space.point(of: plan.parameters))
+            plans.append(plan)
+            number += 1
+        }
+        return plans
+    }
+
+    // MARK: Reading
+
     static func read(_ json: JSONValue, problems: inout [ConfigurationProblem]) -> SweepSpec? {
         guard var reader = ObjectReader(json, path: "$", problems: &problems) else { return nil }
         let name = reader.string("name", problems: &problems)
@@ -95,19 +187,37 @@ public struct SweepSpec: Sendable {
             problems.append(.init(path: "$.data", message: "is required: a CSV path or \"builtin:phone-price\""))
         }
 
-        var method = SearchMethod.grid
         let methodName = reader.string("method", problems: &problems) ?? "grid"
+        let method = SearchMethod(rawValue: methodName)
+        if method == nil {
+            problems.append(.init(path: "$.method", message: "unknown method '\(methodName)'; use \"grid\", \"random\" or \"tpe\""))
+        }
         let trials = reader.integer("trials", problems: &problems, where: { $0 >= 1 && $0 <= maximumTrials }, rule: "must be between 1 and \(maximumTrials)")
-        switch methodName {
-        case "grid":
-            if trials != nil { problems.append(.init(path: "$.trials", message: "applies to random search only; a grid runs every combination")) }
-        case "random":
-            if let trials { method = .random(trials: trials) }
-            else if !reader.has("trials") { problems.append(.init(path: "$.trials", message: "is required for random search: how many trials to draw")) }
-        default:
-            problems.append(.init(path: "$.method", message: "unknown method '\(methodName)'; use \"grid\" or \"random\""))
+        if method == .grid, trials != nil {
+            problems.append(.init(path: "$.trials", message: "applies to random and TPE search only; a grid runs every combination (stop early with sweep run --trials N)"))
+        }
+        if method == .random || method == .tpe, trials == nil, !reader.has("trials") {
+            problems.append(.init(path: "$.trials", message: "is required for \(methodName) search: how many trials to run"))
         }
         let seed = UInt64(reader.integer("seed", problems: &problems, where: { $0 >= 0 }, rule: "must be zero or positive") ?? 0)
+        let repeats = reader.integer("repeats", problems: &problems, where: { $0 >= 1 && $0 <= 100 }, rule: "must be between 1 and 100") ?? 1
+
+        var lag = defaultLag
+        var tpe = TPEOptions()
+        if let value = reader.value("sampler"), var samplerReader = ObjectReader(value, path: "$.sampler", problems: &problems) {
+            if let found = samplerReader.integer("lag", problems: &problems, where: { $0 >= 0 && $0 <= 10_000 }, rule: "lag must be between 0 and 10000") {
+                lag = found
+            }
+            if method == .tpe {
+                tpe = TPEOptions.read(&samplerReader, problems: &problems)
+            } else {
+                for key in TPEOptions.keys where samplerReader.has(key) {
+                    _ = samplerReader.value(key)
+                    problems.append(.init(path: "$.sampler.\(key)", message: "is a TPE option; it applies with \"method\": \"tpe\" only"))
+                }
+            }
+            samplerReader.reportUnknownKeys(known: ["lag"] + TPEOptions.keys, problems: &problems)
+        }
 
         let metric = readMetric(reader.value("metric"), data: data, problems: &problems)
 
@@ -116,58 +226,51 @@ public struct SweepSpec: Sendable {
             if case .object(let members) = value { fixed = members }
             else { problems.append(.init(path: "$.fixed", message: "must be an object of training settings, got \(value.kindDescription)")) }
         }
-        for key in ["data", "seed"] where fixed[key] != nil {
-            problems.append(.init(path: "$.fixed.\(key)", message: key == "data" ? "set data at the top level of the spec" : "set the sweep's top-level seed; each trial's seed derives from it"))
+        for key in ["data", "seed", "repeats"] where fixed[key] != nil {
+            let message = switch key {
+            case "data": "set data at the top level of the spec"
+            case "seed": "set the sweep's top-level seed; each trial's seed derives from it"
+            default: "set repeats at the top level of the spec"
+            }
+            problems.append(.init(path: "$.fixed.\(key)", message: message))
             fixed[key] = nil
         }
 
-        var parameters: [(name: String, space: SearchParameter)] = []
-        switch reader.value("parameters") {
-        case .object(let members)?:
-            for key in members.keys.sorted() {
-                let path = "$.parameters.\(key)"
-                guard TrainingConfiguration.keys.contains(key), key != "data", key != "seed" else {
-                    var message = "'\(key)' is not a searchable setting"
-                    if let suggestion = closestName(to: key, among: TrainingConfiguration.keys) { message += "; did you mean '\(suggestion)'?" }
-                    else { message += "; searchable settings: \(TrainingConfiguration.keys.filter { $0 != "data" && $0 != "seed" }.joined(separator: ", "))" }
-                    problems.append(.init(path: path, message: message))
-                    continue
-                }
-                if fixed[key] != nil {
-                    problems.append(.init(path: path, message: "'\(key)' is both fixed and searched; remove it from one of them"))
-                }
-                guard let space = SearchParameter.read(members[key]!, path: path, problems: &problems) else { continue }
-                if method == .grid, !space.isEnumerable {
-                    problems.append(.init(path: path, message: "a grid cannot enumerate a continuous distribution; list the values instead, e.g. {\"values\": [0.001, 0.01, 0.1]}, or use \"method\": \"random\""))
-                    continue
-                }
-                parameters.append((key, space))
-            }
-        case nil:
-            break
-        case let other?:
-            problems.append(.init(path: "$.parameters", message: "must be an object mapping settings to {\"values\": [...]} or a distribution, got \(other.kindDescription)"))
-        }
+        let space = SearchSpace.read(
+            reader.value("parameters"), enumerable: method == .grid, settings: searchableSettings, fixed: fixed, problems: &problems)
+        let enqueued = readEnqueued(reader.value("enqueue"), space: space, fixed: fixed, problems: &problems)
         reader.reportUnknownKeys(known: keys, problems: &problems)
 
-        checkSettings(fixed: fixed, data: data, parameters: parameters, problems: &problems)
-        guard problems.isEmpty, let name else { return nil }
+        checkSettings(fixed: fixed, space: space, problems: &problems)
+        guard problems.isEmpty, let name, let method else { return nil }
 
-        if method == .grid {
-            let count = parameters.reduce(1.0) { total, parameter in
-                if case .values(let values) = parameter.space { return total * Double(values.count) }
-                return total
-            }
-            if count > Double(maximumTrials) {
-                problems.append(.init(path: "$.parameters", message: "the grid has \(Int(count)) combinations, more than \(maximumTrials); list fewer values or use random search"))
+        let sampler: any Sampler
+        switch method {
+        case .grid:
+            guard let points = space.gridPoints(limit: maximumTrials + 1), points.count <= maximumTrials else {
+                problems.append(.init(path: "$.parameters", message: "the grid has more than \(maximumTrials) combinations; list fewer values or use random or TPE search"))
                 return nil
             }
+            sampler = GridSampler(space: space, points: points)
+        case .random:
+            sampler = RandomSampler(space: space)
+        case .tpe:
+            sampler = TPESampler(space: space, options: tpe)
         }
-        let plans = makePlans(method: method, seed: seed, data: data, fixed: fixed, parameters: parameters, problems: &problems)
-        guard problems.isEmpty else { return nil }
-        return SweepSpec(
-            name: name, data: data, method: method, seed: seed, metric: metric, fixed: fixed,
-            parameters: parameters, canonicalJSON: json.canonicalText, plans: plans)
+        let spec = SweepSpec(
+            name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed,
+            space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler,
+            canonicalJSON: json.canonicalText)
+        if let trials, enqueued.count > trials {
+            problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))
+        }
+        spec.checkCombinations(problems: &problems)
+        return problems.isEmpty ? spec : nil
+    }
+
+    /// Settings a spec may search: every training setting but the data, the seed and repeats.
+    static var searchableSettings: [String] {
+        TrainingConfiguration.keys.filter { !["data", "seed", "repeats"].contains($0) }
     }
 
     private static func readMetric(_ value: JSONValue?, data: DataConfiguration, problems: inout [ConfigurationProblem]) -> SweepMetric {
@@ -208,75 +311,96 @@ public struct SweepSpec: Sendable {
         return "unknown metric '\(text)'; known metrics: \(known.joined(separator: ", "))"
     }
 
+    /// `[{"setting": value, ...}, ...]`: each a searched setting with a value it may take.
+    private static func readEnqueued(
+        _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], problems: inout [ConfigurationProblem]
+    ) -> [[String: JSONValue]] {
+        guard let value else { return [] }
+        guard case .array(let items) = value else {
+            problems.append(.init(path: "$.enqueue", message: "must be a list of configurations, e.g. [{\"optimizer\": \"adam\", \"lr\": 0.001}]"))
+            return []
+        }
+        guard items.count <= maximumTrials else {
+            problems.append(.init(path: "$.enqueue", message: "lists \(items.count) configurations; at most \(maximumTrials)"))
+            return []
+        }
+        let searched = space.settingNames
+        var enqueued: [[String: JSONValue]] = []
+        for (index, item) in items.enumerated() {
+            let path = "$.enqueue[\(index)]"
+            guard case .object(let members) = item else {
+                problems.append(.init(path: path, message: "must be an object of searched settings, got \(item.kindDescription)"))
+                continue
+            }
+            var accepted: [String: JSONValue] = [:]
+            for key in members.keys.sorted() {
+                guard searched.contains(key) else {
+                    let message = fixed[key] != nil
+                        ? "'\(key)' is fixed for every trial; an enqueued configuration sets searched parameters only"
+                        : "'\(key)' is not a searched parameter" + (searched.isEmpty ? "" : "; searched: \(searched.joined(separator: ", "))")
+                    problems.append(.init(path: "\(path).\(key)", message: message))
+                    continue
+                }
+                accepted[key] = members[key]
+            }
+            var settings = fixed.merging(accepted) { _, new in new }
+            settings["data"] = nil
+            var found: [ConfigurationProblem] = []
+            _ = TrainingConfiguration.read(.object(settings), path: path, problems: &found)
+            problems += found.filter { problem in accepted.keys.contains { problem.path.hasPrefix("\(path).\($0)") } }
+            enqueued.append(accepted)
+        }
+        return enqueued
+    }
+
     /// Checks the fixed settings alone, then each parameter value over them, attributing every
     /// problem to the place in the spec that caused it.
-    private static func checkSettings(
-        fixed: [String: JSONValue], data: DataConfiguration, parameters: [(name: String, space: SearchParameter)],
-        problems: inout [ConfigurationProblem]
-    ) {
+    private static func checkSettings(fixed: [String: JSONValue], space: SearchSpace, problems: inout [ConfigurationProblem]) {
         var fixedProblems: [ConfigurationProblem] = []
         _ = TrainingConfiguration.read(.object(fixed), path: "$.fixed", problems: &fixedProblems)
         problems += fixedProblems
-        for (name, space) in parameters {
-            for (index, value) in space.representativeValues.enumerated() {
+        for dimension in space.dimensions {
+            let owner = String(dimension.name.prefix { $0 != "." })
+            let isLayerWidth = dimension.name.contains(".width_")
+            guard !dimension.name.contains(".") || isLayerWidth else { continue }
+            guard !isLayerWidth || dimension.name.hasSuffix(".width_1") else { continue }
+            for (index, value) in dimension.parameter.representativeValues.enumerated() {
                 var settings = fixed
-                settings[name] = value
+                settings[owner] = isLayerWidth ? .array([value]) : value
                 var found: [ConfigurationProblem] = []
                 _ = TrainingConfiguration.read(.object(settings), path: "$", problems: &found)
+                let base = specPath(of: dimension.name)
                 let location: String
-                if case .values = space { location = "$.parameters.\(name).values[\(index)]" } else { location = "$.parameters.\(name).\(index == 0 ? "min" : "max")" }
-                for problem in found where problem.path == "$.\(name)" || problem.path.hasPrefix("$.\(name).") || problem.path.hasPrefix("$.\(name)[") {
-                    let suffix = problem.path.dropFirst("$.\(name)".count)
+                if case .values = dimension.parameter { location = "\(base).values[\(index)]" } else { location = "\(base).\(index == 0 ? "min" : "max")" }
+                for problem in found where problem.path == "$.\(owner)" || problem.path.hasPrefix("$.\(owner).") || problem.path.hasPrefix("$.\(owner)[") {
+                    let suffix = isLayerWidth ? "" : String(problem.path.dropFirst("$.\(owner)".count))
                     problems.append(.init(path: location + suffix, message: problem.message))
                 }
             }
         }
     }
 
-    private static func makePlans(
-        method: SearchMethod, seed: UInt64, data: DataConfiguration, fixed: [String: JSONValue],
-        parameters: [(name: String, space: SearchParameter)], problems: inout [ConfigurationProblem]
-    ) -> [TrialPlan] {
-        var assignments: [[String: JSONValue]] = []
-        switch method {
-        case .grid:
-            assignments = [[:]]
-            for (name, space) in parameters {
-                guard case .values(let values) = space else { continue }
-                assignments = assignments.flatMap { partial in
-                    values.map { value in partial.merging([name: value]) { _, new in new } }
-                }
-            }
-        case .random(let trials):
-            for number in 1...trials {
-                var generator = SplitMix64.derived(seed: seed, stream: UInt64(number))
-                var assignment: [String: JSONValue] = [:]
-                for (name, space) in parameters { assignment[name] = space.sample(using: &generator) }
-                assignments.append(assignment)
-            }
-        }
-        let dataJSON = (try? JSONEncoder().encode(data)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
-        var plans: [TrialPlan] = []
-        // The same problem usually repeats in many trials; report it once with the trials it hits.
+    /// Every combination a grid or random sweep will train (TPE: its random start) must be a
+    /// configuration that trains; the same problem in many trials is reported once.
+    private func checkCombinations(problems: inout [ConfigurationProblem]) {
         var trialsByProblem: [ConfigurationProblem: [Int]] = [:]
-        for (offset, assignment) in assignments.enumerated() {
-            let number = offset + 1
-            let trialSeed = SplitMix64.derived(seed: seed, stream: 0x5EED_0000 + UInt64(number)).state
-            var settings = fixed.merging(assignment) { _, new in new }
-            settings["data"] = dataJSON
-            settings["seed"] = .number(Double(trialSeed % (1 << 53)))
-            var found: [ConfigurationProblem] = []
-            let configuration = TrainingConfiguration.read(.object(settings), path: "$", problems: &found)
-            for problem in found { trialsByProblem[problem, default: []].append(number) }
-            plans.append(TrialPlan(
-                number: number, parameters: .object(assignment), configurationJSON: configuration.canonicalJSON,
-                seed: configuration.seed, configuration: configuration))
+        var history = SearchHistory.empty
+        var number = 1
+        let limit = method == .tpe ? min(trials ?? 0, enqueued.count + tpe.startupTrials + lag) : Self.maximumTrials
+        while number <= limit, let parameters = proposal(for: number, history: history) {
+            do {
+                let plan = try plan(number: number, parameters: parameters)
+                history.taken.insert(space.point(of: plan.parameters))
+            } catch {
+                for problem in error.problems { trialsByProblem[problem, default: []].append(number) }
+                history.taken.insert(space.point(of: .object(parameters)))
+            }
+            number += 1
         }
         for (problem, numbers) in trialsByProblem.sorted(by: { $0.value[0] < $1.value[0] }) {
             let listed = numbers.prefix(5).map(String.init).joined(separator: ", ") + (numbers.count > 5 ? ", … (\(numbers.count) trials)" : "")
             let where_ = problem.path == "$" ? "" : " at \(problem.path)"
             problems.append(.init(path: "$ (trial \(listed))", message: "the combined settings\(where_): \(problem.message)"))
         }
-        return plans
     }
 }

@@ -78,13 +78,15 @@ final class TrialWork: @unchecked Sendable {
     private var failure: String?
     private var seconds = 0.0
 
-    init(plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>) {
+    /// `setupFailure`: why the plan cannot train, found when it was made (a combination of
+    /// settings that the spec allows one by one but not together); the trial then fails at once.
+    init(plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>, setupFailure: String? = nil) {
         self.plan = plan
         self.startedAt = startedAt
         self.marking = marking
         var trainer: Trainer?
-        var setupFailure: String?
-        do {
+        var setupFailure = setupFailure
+        if setupFailure == nil { do {
             let configuration = try plan.configuration
                 ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             do {
@@ -94,7 +96,7 @@ final class TrialWork: @unchecked Sendable {
             }
         } catch {
             setupFailure = "stored configuration could not be read: \(error)"
-        }
+        } }
         self.trainer = trainer
         self.setupFailure = setupFailure
         outcomes = Array(repeating: nil, count: trainer?.fitCount ?? 0)
@@ -171,6 +173,13 @@ final class TrialWork: @unchecked Sendable {
                 record.metrics[MetricName.trainLoss.rawValue] = result.epochs.last?.trainLoss ?? .nan
             }
             if let best = result.bestValidationMetric { record.metrics["best_validation_metric"] = best }
+            record.foldMetrics = result.foldValidations.count < 2 ? [] : result.foldValidations.map { evaluation in
+                var metrics: [String: Double] = [:]
+                for metric in MetricName.validationMetrics {
+                    if let value = metric.value(in: evaluation) { metrics[metric.rawValue] = value }
+                }
+                return metrics
+            }
             return TrialOutcome(record: record, epochs: result.epochs, model: result.model)
         }
     }

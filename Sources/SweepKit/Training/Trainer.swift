@@ -58,11 +58,15 @@ public struct Trainer {
             output: data.task == .multiclass ? .softmax : (data.task == .binary ? .sigmoid : .identity))
     }
 
-    /// The fits a configuration makes: each fold in order, then the final fit when there is one
-    /// (k-fold). Each is independent of the others (its own network, optimizer and generators,
-    /// seeded from the configuration's seed and its fold number), so they may run in any order
-    /// and on any thread; `result(of:seconds:)` combines them.
-    public var fitCount: Int { data.folds.count + (data.finalFit == nil ? 0 : 1) }
+    /// The fits a configuration makes: each fold in order (with repeats, every fold of repeat 1,
+    /// then of repeat 2, …), then the final fit when there is one (k-fold). Each is independent
+    /// of the others (its own network, optimizer and generators, seeded from the configuration's
+    /// seed, its repeat and its fold), so they may run in any order and on any thread;
+    /// `result(of:seconds:)` combines them.
+    public var fitCount: Int { scoringFitCount + (data.finalFit == nil ? 0 : 1) }
+
+    /// The fits whose validation scores the configuration: folds × repeats.
+    public var scoringFitCount: Int { data.folds.count * configuration.repeatCount }
 
     /// Trains every fold and combines them. With k-fold, the folds score the configuration
     /// (validation metrics are their mean) and a final fit on all non-test rows (fold 0 in the
@@ -82,16 +86,25 @@ public struct Trainer {
         return result(of: outcomes, seconds: seconds)
     }
 
-    /// Trains fit `index` (0 ..< `fitCount`): fold `index + 1`, or the final fit after the folds.
+    /// Trains fit `index` (0 ..< `fitCount`): fold f of repeat r is index (r − 1)·k + f − 1 and is
+    /// numbered (r − 1)·k + f in the epoch records; the final fit comes after them and is fold 0.
     public func fit(
         _ index: Int, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws(TrainingError) -> FoldOutcome {
         precondition(index >= 0 && index < fitCount, "fit \(index) of \(fitCount)")
-        if index < data.folds.count {
-            return try train(fold: data.folds[index], number: index + 1, observe: observe, shouldStop: shouldStop)
+        if index < scoringFitCount {
+            let repeatIndex = index / data.folds.count, fold = index % data.folds.count
+            return try train(
+                fold: data.folds[fold], number: index + 1, seed: repeatSeed(repeatIndex), seedStream: fold + 1,
+                observe: observe, shouldStop: shouldStop)
         }
-        // The final fit is fold 0 in the epoch records.
-        return try train(fold: data.finalFit!, number: 0, observe: observe, shouldStop: shouldStop)
+        return try train(fold: data.finalFit!, number: 0, seed: configuration.seed, seedStream: 0, observe: observe, shouldStop: shouldStop)
+    }
+
+    /// The seed of repeat `index` (0-based): the configuration's own for the first, so that one
+    /// repeat trains as a configuration without repeats does.
+    func repeatSeed(_ index: Int) -> UInt64 {
+        index == 0 ? configuration.seed : SplitMix64.derived(seed: configuration.seed, stream: 0x7E9E_A700 + UInt64(index)).state
     }
 
     /// Whether fit `index` still counts, given the outcomes known so far: not when an earlier
@@ -107,25 +120,26 @@ public struct Trainer {
         precondition(outcomes.count == fitCount, "\(outcomes.count) outcomes for \(fitCount) fits")
         let notStarted = FoldOutcome(status: .interrupted, epochs: [], tensors: [], standardizer: nil)
         var folds: [FoldOutcome] = []
-        for index in data.folds.indices {
+        for index in 0..<scoringFitCount {
             let outcome = outcomes[index] ?? notStarted
             folds.append(outcome)
             if outcome.status != .complete { break }
         }
         var final: FoldOutcome?
-        if data.finalFit != nil, folds.allSatisfy({ $0.status == .complete }) {
-            final = outcomes[data.folds.count] ?? notStarted
+        if data.finalFit != nil, folds.count == scoringFitCount, folds.allSatisfy({ $0.status == .complete }) {
+            final = outcomes[scoringFitCount] ?? notStarted
         }
         return combine(folds, final: final, seconds: seconds)
     }
 
+    /// Trains one fit, recorded as fold `number`, its generators seeded from `seed` and `seedStream`.
     private func train(
-        fold: DataFold, number: Int, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool
+        fold: DataFold, number: Int, seed: UInt64, seedStream: Int, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool
     ) throws(TrainingError) -> FoldOutcome {
         let description = networkDescription
         // Separate streams for the weights/dropout and for the batch order, both fixed by the seed.
-        let networkSeed = SplitMix64.derived(seed: configuration.seed, stream: UInt64(2 * number)).state
-        var orderGenerator = SplitMix64.derived(seed: configuration.seed, stream: UInt64(2 * number + 1))
+        let networkSeed = SplitMix64.derived(seed: seed, stream: UInt64(2 * seedStream)).state
+        var orderGenerator = SplitMix64.derived(seed: seed, stream: UInt64(2 * seedStream + 1))
         let network: Network
         let optimizer: any Optimizer
         do {
@@ -309,6 +323,7 @@ public struct Trainer {
         }
         return TrainingResult(
             status: status, epochs: all.flatMap(\.epochs),
+            foldValidations: status == .complete ? outcomes.compactMap(\.validation) : [],
             bestEpoch: outcomes.count == 1 ? outcomes[0].bestEpoch : nil, divergedEpoch: divergedEpoch,
             validation: status == .complete ? meanEvaluation(outcomes.map(\.validation)) : nil,
             bestValidationMetric: mean(outcomes.map(\.bestValidationMetric)),

@@ -64,6 +64,9 @@ public struct TrainedModel: Codable, Sendable {
 public struct TrainingResult: Sendable {
     public var status: TrainingStatus
     public var epochs: [EpochRecord]
+    /// The final validation evaluation of each scoring fit (fold × repeat, in fit order) of a
+    /// complete run: the spread behind the mean in `validation`.
+    public var foldValidations: [Evaluation] = []
     /// The epoch whose weights the model holds when early stopping restored them, else the
     /// epoch with the best validation metric.
     public var bestEpoch: Int?

@@ -45,7 +45,7 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
         MalformedSpec("random search without a trial count", spec(#""method": "random", "parameters": {"lr": {"values": [0.1]}}"#),
                       [("$.trials", "is required for random search")]),
         MalformedSpec("a trial count on a grid", spec(#""method": "grid", "trials": 10"#),
-                      [("$.trials", "applies to random search only")]),
+                      [("$.trials", "applies to random and TPE search only")]),
         MalformedSpec("an unknown metric", spec(#""metric": {"name": "validation_f1"}"#),
                       [("$.metric.name", "unknown metric 'validation_f1'")]),
         MalformedSpec("a validation metric without validation rows",

@@ -121,9 +121,10 @@ struct SweepSchedulerTests {
         #expect([byNumber[1], byNumber[2]].allSatisfy { $0 == .complete || $0 == .interrupted })
         #expect(!summary.trials.contains { $0.status == .running }, "no trial may stay running once the sweep ends")
         // The other worker may have taken trial 4 while trial 3 was being marked running; no
-        // trial starts once the signal is up.
-        #expect(byNumber[4] == .pending || byNumber[4] == .interrupted)
-        #expect(summary.trials.filter { $0.number >= 5 }.allSatisfy { $0.status == .pending })
+        // trial starts once the signal is up, and trials are stored only once started.
+        #expect(byNumber[4] == nil || byNumber[4] == .interrupted)
+        #expect(summary.trials.allSatisfy { $0.number <= 4 })
+        #expect(summary.remainingTrials == 8 - summary.trials.filter(\.status.isFinal).count)
     }
 
     @Test func resumingRunsOnlyTheTrialsThatAreNotFinal() async throws {
@@ -134,8 +135,10 @@ struct SweepSchedulerTests {
             if case .trialStarted(4) = event { stop.raise() }
         })
         let before = try store.trials(sweep: spec.name)
-        let notFinal = before.filter { !$0.status.isFinal }.map(\.number)
+        // Interrupted trials and those never started.
+        let notFinal = (1...8).filter { number in !(before.first { $0.number == number }?.status.isFinal ?? false) }
         #expect(!notFinal.isEmpty && notFinal.count < 8)
+        #expect(before.contains { $0.status == .interrupted })
 
         let log = SweepEventLog()
         let resumed = try await run(spec, store: store, jobs: 2, log: log)
@@ -167,7 +170,10 @@ struct SweepSchedulerTests {
         let error = await #expect(throws: SweepRunError.self) {
             _ = try await run(changed, store: store, jobs: 2)
         }
-        if case .specChanged(let name)? = error { #expect(name == spec.name) }
+        if case .specChanged(let name, let reason)? = error {
+            #expect(name == spec.name)
+            #expect(reason.contains("\"fixed\""), "\(reason)")
+        }
         #expect(error?.description.contains("--restart") == true)
         // Nothing stored was touched.
         #expect(try store.trials(sweep: spec.name).allSatisfy { $0.status == .complete && $0.epochsRun == 3 })
@@ -206,14 +212,14 @@ private final class FailingStore: ResultStore {
     func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
     func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
     func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
-    func addPendingTrials(_ plans: [TrialPlan], sweep: String) throws { try base.addPendingTrials(plans, sweep: sweep) }
-    func markRunning(sweep: String, trial: Int, at date: Date) throws { try base.markRunning(sweep: sweep, trial: trial, at: date) }
+    func updateSweepSpec(_ name: String, specJSON: String) throws { try base.updateSweepSpec(name, specJSON: specJSON) }
+    func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws { try base.startTrial(sweep: sweep, plan: plan, at: date) }
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         if record.number == failingTrial { throw DiskFull() }
         try base.finish(sweep: sweep, record: record, epochs: epochs, model: model)
     }
     func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
-    func keepWeights(sweep: String, best keep: Int, metric: MetricName) throws { try base.keepWeights(sweep: sweep, best: keep, metric: metric) }
+    func keepWeights(sweep: String, of kept: Set<Int>) throws { try base.keepWeights(sweep: sweep, of: kept) }
     func sweeps() throws -> [SweepOverview] { try base.sweeps() }
     func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
     func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }

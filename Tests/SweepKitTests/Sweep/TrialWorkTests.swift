@@ -15,7 +15,7 @@ import Testing
 
     /// Trial `number` of the spec (1: lr 0.01, trains; 2: lr 1000, diverges).
     private func work(_ number: Int) throws -> TrialWork {
-        let plan = try #require(Self.spec.get().plans.first { $0.number == number })
+        let plan = try #require(Self.spec.get().previewPlans().first { $0.number == number })
         return TrialWork(plan: plan, data: try Self.data.get(), startedAt: Date(), marking: Task {})
     }
 

@@ -39,8 +39,8 @@ struct SearchSpaceTests {
         let spec = try SweepFixtures.spec(Self.grid)
         // 2 activations × 3 learning rates × 2 optimizers.
         #expect(spec.trialCount == 12)
-        #expect(spec.plans.map(\.number) == Array(1...12))
-        let combinations = spec.plans.map { parameters($0).mapValues(\.canonicalText) }
+        #expect(spec.previewPlans().map(\.number) == Array(1...12))
+        let combinations = spec.previewPlans().map { parameters($0).mapValues(\.canonicalText) }
         #expect(Set(combinations).count == 12)
         #expect(combinations.allSatisfy { $0.keys.sorted() == ["activation", "lr", "optimizer"] })
     }
@@ -48,7 +48,7 @@ struct SearchSpaceTests {
     @Test func gridVariesTheLastParameterByNameFastest() throws {
         let spec = try SweepFixtures.spec(Self.grid)
         func row(_ index: Int) -> [String] {
-            let members = parameters(spec.plans[index])
+            let members = parameters(spec.previewPlans()[index])
             return ["activation", "lr", "optimizer"].map { members[$0]?.shortText ?? "?" }
         }
         #expect(row(0) == ["relu", "0.01", "sgd"])
@@ -61,12 +61,12 @@ struct SearchSpaceTests {
     @Test func gridWithoutParametersIsASingleTrial() throws {
         let spec = try SweepFixtures.spec(#"{"name": "one", "data": "builtin:phone-price?rows=400", "fixed": {"epochs": 2}}"#)
         #expect(spec.trialCount == 1)
-        #expect(spec.plans[0].parameters == .object([:]))
+        #expect(spec.previewPlans()[0].parameters == .object([:]))
     }
 
     @Test func eachTrialConfigurationHoldsTheFixedSettingsAndItsParameters() throws {
         let spec = try SweepFixtures.spec(Self.grid)
-        for plan in spec.plans {
+        for plan in spec.previewPlans() {
             let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             let members = parameters(plan)
             #expect(configuration.hiddenLayers == [8])
@@ -86,28 +86,28 @@ struct SearchSpaceTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sweeps/phone-price.json")
         let spec = try SweepSpec.parse(try Data(contentsOf: url), source: url.path)
-        #expect(spec.plans.count == 160)
-        for plan in spec.plans {
+        #expect(spec.previewPlans().count == 160)
+        for plan in spec.previewPlans() {
             let stored = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             #expect(plan.configuration == stored, "trial \(plan.number)")
         }
         // Plans read back from storage have no decoded configuration, and still compare equal.
-        var readBack = spec.plans[0]
+        var readBack = spec.previewPlans()[0]
         readBack.configuration = nil
-        #expect(readBack == spec.plans[0])
-        #expect(readBack.hashValue == spec.plans[0].hashValue)
+        #expect(readBack == spec.previewPlans()[0])
+        #expect(readBack.hashValue == spec.previewPlans()[0].hashValue)
     }
 
     @Test func randomSearchWithTheSameSeedPlansTheSameTrials() throws {
         let first = try SweepFixtures.spec(Self.random(trials: 30))
         let second = try SweepFixtures.spec(Self.random(trials: 30))
-        #expect(first.plans == second.plans)
+        #expect(first.previewPlans() == second.previewPlans())
     }
 
     @Test func randomSearchWithAnotherSeedPlansOtherTrials() throws {
         let first = try SweepFixtures.spec(Self.random(trials: 30, seed: 7))
         let second = try SweepFixtures.spec(Self.random(trials: 30, seed: 8))
-        #expect(first.plans.map(\.parameters) != second.plans.map(\.parameters))
+        #expect(first.previewPlans().map(\.parameters) != second.previewPlans().map(\.parameters))
     }
 
     @Test func randomTrialDoesNotDependOnTheNumberOfTrials() throws {
@@ -115,7 +115,7 @@ struct SearchSpaceTests {
         let many = try SweepFixtures.spec(Self.random(trials: 40))
         #expect(few.trialCount == 5)
         #expect(many.trialCount == 40)
-        #expect(Array(many.plans.prefix(5)) == few.plans)
+        #expect(Array(many.previewPlans().prefix(5)) == few.previewPlans())
     }
 
     @Test func distributionsStayWithinTheirBounds() throws {
@@ -123,7 +123,7 @@ struct SearchSpaceTests {
         var batchSizes = Set<Int>()
         var activations = Set<String>()
         var lrBelowGeometricMean = 0
-        for plan in spec.plans {
+        for plan in spec.previewPlans() {
             let members = parameters(plan)
             let lr = try #require(number(members["lr"]))
             #expect(lr >= 0.0001 && lr <= 0.1)
@@ -156,11 +156,11 @@ struct SearchSpaceTests {
         let random = try SweepFixtures.spec(Self.random(trials: 12, seed: 11))
         let otherGrid = try SweepFixtures.spec(Self.grid.replacingOccurrences(of: #""seed": 11"#, with: #""seed": 12"#))
         // Same sweep seed and number: the same trial seed, whatever the method or parameters.
-        #expect(grid.plans.map(\.seed) == random.plans.map(\.seed))
+        #expect(grid.previewPlans().map(\.seed) == random.previewPlans().map(\.seed))
         // Another sweep seed: other trial seeds.
-        #expect(zip(grid.plans, otherGrid.plans).allSatisfy { $0.seed != $1.seed })
+        #expect(zip(grid.previewPlans(), otherGrid.previewPlans()).allSatisfy { $0.seed != $1.seed })
         // Within a sweep no two trials share a seed.
-        #expect(Set(grid.plans.map(\.seed)).count == grid.trialCount)
+        #expect(Set(grid.previewPlans().map(\.seed)).count == grid.trialCount)
     }
 
     @Test func canonicalJSONIgnoresKeyOrderAndWhitespace() throws {

@@ -1,0 +1,168 @@
+import Foundation
+
+/// Where workers get trials: the ask side of the sweep's ask/tell loop.
+///
+/// It hands out, in number order, first the stored trials that must run again (interrupted, or
+/// left running by a killed process), then new trials the spec proposes (`SweepSpec.proposal`),
+/// each made only when a worker asks. A sampler that learns from results proposes trial n from
+/// the trials numbered n − lag − 1 and lower; while one of those is still training, `next`
+/// answers `.wait` and the worker helps with the fits of running trials or waits. Workers tell
+/// it every trial that ends (`ended`), before its result is stored.
+///
+/// Workers call it from their own threads; one lock guards its state.
+final class TrialSource: @unchecked Sendable {
+    enum Next {
+        case trial(TrialWork)
+        /// The next trial cannot be proposed yet: trials it must learn from are still running.
+        case wait
+        /// No trial is left to start in this run.
+        case done
+    }
+
+    /// Limits of this run (`sweep run --trials`, `--timeout`).
+    struct Budget: Sendable {
+        var trials: Int?
+        var deadline: Date?
+    }
+
+    private let spec: SweepSpec
+    private let budget: Budget
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    /// Every trial of the sweep by number: the stored ones as read at the start, then as each
+    /// one ends; trials handed out in this run as planned until they end.
+    private var trials: [Int: TrialRecord]
+    /// Stored trials that did not finish, to run again first.
+    private var reruns: [TrialPlan]
+    private var nextNumber: Int
+    private var exhausted = false
+    private var startedInRun = 0
+    /// The points of every trial handed out or stored: what a grid must not propose again.
+    private var taken: Set<SearchPoint>
+    /// Trials handed out whose fits are not all handed out yet.
+    private var started: [TrialWork] = []
+
+    init(spec: SweepSpec, stored: [TrialRecord], budget: Budget) {
+        self.spec = spec
+        self.budget = budget
+        trials = Dictionary(stored.map { ($0.number, $0) }) { first, _ in first }
+        reruns = stored.filter { !$0.status.isFinal }.sorted { $0.number < $1.number }.map(\.plan)
+        nextNumber = (stored.map(\.number).max() ?? 0) + 1
+        taken = Set(stored.map { spec.space.point(of: $0.plan.parameters) })
+    }
+
+    /// How many trials this run would start if nothing stopped it early (the budget counted).
+    var plannedCount: Int {
+        lock.withLock {
+            let remaining = reruns.count + spec.remainingTrials(after: Array(trials.values), taken: taken)
+            return budget.trials.map { min($0, remaining) } ?? remaining
+        }
+    }
+
+    /// The next trial to start, made into work that other workers can take fits from.
+    func next(_ makeWork: (TrialPlan, _ setupFailure: String?) -> TrialWork) -> Next {
+        let claimed: (plan: TrialPlan, failure: String?)?
+        switch lock.withLock(claim) {
+        case .ready(let plan, let failure): claimed = (plan, failure)
+        case .wait: return .wait
+        case .done: return .done
+        }
+        guard let claimed else { return .done }
+        // Made outside the lock: it decodes, marks the trial running and reports the start.
+        let work = makeWork(claimed.plan, claimed.failure)
+        lock.withLock { started.append(work) }
+        return .trial(work)
+    }
+
+    private enum Claim {
+        case ready(TrialPlan, String?)
+        case wait
+        case done
+    }
+
+    /// Under the lock: the next stored trial to rerun, or a new trial's plan.
+    private func claim() -> Claim {
+        if let limit = budget.trials, startedInRun >= limit { return .done }
+        if let deadline = budget.deadline, Date() >= deadline { return .done }
+        if !reruns.isEmpty {
+            startedInRun += 1
+            let plan = reruns.removeFirst()
+            trials[plan.number] = TrialRecord(plan: plan, status: .running)
+            return .ready(plan, nil)
+        }
+        guard !exhausted else { return .done }
+        let number = nextNumber
+        var history = SearchHistory(taken: taken)
+        if spec.sampler.learnsFromResults && number > spec.enqueued.count {
+            let visible = number - spec.lag - 1
+            if visible > 0 {
+                // Every trial the proposal may learn from must have ended.
+                guard (1...visible).allSatisfy({ trials[$0]?.status.isFinal ?? false }) else { return .wait }
+                history.finished = finishedTrials(upTo: visible)
+            }
+        }
+        guard let parameters = spec.proposal(for: number, history: history) else {
+            exhausted = true
+            return .done
+        }
+        let plan: TrialPlan
+        var failure: String?
+        do {
+            plan = try spec.plan(number: number, parameters: parameters)
+        } catch {
+            // A combination that cannot train is a failed trial, not the end of the sweep.
+            plan = TrialPlan(number: number, parameters: .object(parameters), configurationJSON: "{}", seed: spec.trialSeed(number))
+            failure = error.problems.map(\.description).joined(separator: "; ")
+        }
+        nextNumber += 1
+        startedInRun += 1
+        taken.insert(spec.space.point(of: plan.parameters))
+        trials[number] = TrialRecord(plan: plan, status: .running)
+        return .ready(plan, failure)
+    }
+
+    /// The ended trials numbered `visible` or lower as a sampler sees them, best first.
+    private func finishedTrials(upTo visible: Int) -> [FinishedTrial] {
+        let ranking = spec.ranking
+        let candidates = (1...visible).compactMap { trials[$0] }.filter { $0.status != .failed }
+        return ranking.ranked(candidates).map { trial in
+            FinishedTrial(
+                number: trial.number, point: spec.space.point(of: trial.plan.parameters), status: trial.status,
+                loss: ranking.loss(of: trial))
+        }
+    }
+
+    /// Tells the source how a trial handed out in this run ended.
+    func ended(_ record: TrialRecord) {
+        lock.withLock { trials[record.number] = record }
+    }
+
+    /// A fit not yet started of a trial another worker is training, oldest trial first, or a
+    /// trial that this call ended (its remaining fits no longer needed), for the caller to store.
+    func takeStartedFit() -> (work: TrialWork, take: TrialWork.Take)? {
+        lock.withLock {
+            while let work = started.first {
+                let take = work.take(stopping: false)
+                if case .none(let ended) = take {
+                    started.removeFirst()
+                    if ended { return (work, take) }
+                    continue
+                }
+                return (work, take)
+            }
+            return nil
+        }
+    }
+}
+
+extension SweepSpec {
+    /// New trials the sweep still has to propose, given the stored ones.
+    func remainingTrials(after stored: [TrialRecord], taken: Set<SearchPoint>) -> Int {
+        let highest = stored.map(\.number).max() ?? 0
+        if let trials { return max(0, trials - highest) }
+        let enqueuedLeft = max(0, enqueued.count - highest)
+        let grid = (sampler as? GridSampler)?.remaining(given: taken.union(enqueued.dropFirst(highest).map { space.point(of: .object($0)) })) ?? 0
+        return enqueuedLeft + grid
+    }
+}
