@@ -3,7 +3,7 @@ import Testing
 @testable import SweepKit
 
 @Suite("Search space: grid and random plans")
-struct SearchSpaceTests {
+struct SearchPlanTests {
     /// 2 activations × 3 learning rates × 2 optimizers.
     static let grid = """
         {"name": "grid", "data": "builtin:phone-price?rows=400", "seed": 11,
