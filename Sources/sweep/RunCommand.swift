@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Start at most N trials in this run (the sweep continues when run again).")
     var trials: Int?
 
-    @Option(help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish.", valueName: "duration"))
     var timeout: String?
 
     @Flag(help: "Print only the final summary.")

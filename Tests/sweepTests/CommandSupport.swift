@@ -158,6 +158,21 @@ enum SmallSpecs {
     }
 }
 
+extension SmallSpecs {
+    /// A TPE sweep of slow trials (batches of one row) with a short lag, so that workers at
+    /// --jobs 2 sometimes wait for the trials a proposal learns from.
+    static func slowTPE(name: String, epochs: Int = 4, trials: Int = 16) -> String {
+        """
+        {"name": "\(name)", "data": "\(data)", "method": "tpe", "trials": \(trials), "seed": 13,
+         "sampler": {"lag": 2, "startup_trials": 4},
+         "fixed": {"hidden_layers": [8], "epochs": \(epochs), "batch_size": 1},
+         "parameters": {"optimizer": {"values": ["sgd", "adam"]},
+                        "momentum": {"values": [0.5, 0.9], "when": {"optimizer": ["sgd"]}},
+                        "lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.05}}}
+        """
+    }
+}
+
 /// Parses CSV without quoted commas (leaderboards of simple parameters) into rows of cells.
 func csvRows(_ text: String) -> [[String]] {
     text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

@@ -159,6 +159,34 @@ struct InterruptionTests {
         #expect(try metricsByTrial(store, sweep: "killed") == metricsByTrial(SQLiteResultStore(path: clean), sweep: "killed"))
     }
 
+    /// A learning sweep killed twice and resumed proposes exactly the trials an uninterrupted
+    /// one does: each proposal depends only on the seed, its number and the trials up to
+    /// n − lag − 1, which a resume finds stored or trains again to the same result.
+    @Test func tpeSweepKilledAndResumedIsTheUninterruptedSweep() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("tpe.json", SmallSpecs.slowTPE(name: "tpe", epochs: Self.epochs, trials: Self.trialCount))
+        let database = directory.path("tpe.sqlite")
+        let lazy = LazyStore(path: database)
+        for completions in [3, 8] {
+            let (result, _) = try await run(until: completions, then: SIGKILL, spec: spec, database: lazy, sweepName: "tpe", in: directory)
+            #expect(result.endedBySignal && result.status == SIGKILL, "the sweep was not killed mid-run:\n\(result)")
+        }
+        let resumed = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(resumed.status == 0 && !resumed.endedBySignal, "\(resumed)")
+        let store = try lazy.afterRun()
+        try expectEveryTrialCompleteOnce(store, sweep: "tpe")
+
+        let clean = directory.path("clean.sqlite")
+        let cleanRun = try await sweep("run", spec, "--db", clean, "--jobs", "1", in: directory)
+        #expect(cleanRun.status == 0, "\(cleanRun)")
+        func outcomes(_ store: SQLiteResultStore) throws -> [String] {
+            try store.trials(sweep: "tpe").map { trial in
+                "\(trial.number) \(trial.plan.parameters.canonicalText) " + trial.metrics.keys.sorted().map { "\($0)=\(trial.metrics[$0]!)" }.joined(separator: ",")
+            }
+        }
+        #expect(try outcomes(store) == outcomes(SQLiteResultStore(path: clean)))
+    }
+
     @Test func interruptedSweepStoresRunningTrialsAsInterruptedAndResumes() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("stopped.json", SmallSpecs.slowRandom(name: "stopped", epochs: Self.epochs, trials: Self.trialCount))

@@ -1,4 +1,5 @@
 import Foundation
+import SweepStore
 import Testing
 
 /// Whole command lines over a finished sweep: run, leaderboard, export and predict.
@@ -160,6 +161,37 @@ extension ResultsCommandTests {
         let diverged = try await sweep("export", "diverging", "--db", database, "--trial", "1", "-o", directory.path("x.safetensors"), in: directory)
         #expect(diverged.isCleanFailure, "\(diverged)")
         #expect(diverged.standardError.contains("trial 1 is diverged, not complete"))
+    }
+
+    /// Trials that tie exactly (a ReLU's unused negative slope is all they differ in, and with
+    /// repeats every trial trains with the same seeds), ranked with a minimising goal: the one
+    /// weight kept is the one export picks.
+    @Test func keptWeightsAndExportAgreeOnTiesAndGoals() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("ties.json", """
+            {"name": "ties", "data": "builtin:phone-price?rows=400", "seed": 3, "repeats": 2,
+             "metric": {"name": "validation_accuracy", "goal": "minimize"},
+             "fixed": {"hidden_layers": [8], "epochs": 2, "activation": "relu"},
+             "parameters": {"negative_slope": {"values": [0.01, 0.2]}, "lr": {"values": [0.01, 0.05]}}}
+            """)
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", spec, "--db", database, "--jobs", "2", "--keep-weights", "1", in: directory)
+        #expect(run.status == 0, "\(run)")
+        let board = csvRows(try await sweep("leaderboard", "ties", "--db", database, "--format", "csv", in: directory).standardOutput)
+        let ranked = board.dropFirst().map { $0[1] }
+        let store = try SQLiteResultStore(path: database)
+        let trials = try store.trials(sweep: "ties")
+        // Trials 1 and 2 (and 3 and 4) differ only in the slope: the same metrics exactly.
+        #expect(trials[0].metrics == trials[1].metrics && trials[2].metrics == trials[3].metrics)
+        #expect(trials[0].metrics != trials[2].metrics)
+        let withWeights = try trials.map(\.number).filter { try store.model(sweep: "ties", trial: $0) != nil }
+        #expect(withWeights == [Int(ranked[0])!], "kept \(withWeights), ranked \(ranked)")
+        // Of a tied pair, the lower trial number ranks first.
+        #expect(["1", "3"].contains(ranked[0]))
+
+        let export = try await sweep("export", "ties", "--db", database, "-o", directory.path("best.safetensors"), in: directory)
+        #expect(export.status == 0, "\(export)")
+        #expect(export.standardOutput.contains("trial \(ranked[0]),"), "\(export)")
     }
 
     @Test func exportOfATrialWhoseWeightsWereDroppedSaysWhy() async throws {

@@ -1,0 +1,67 @@
+import Foundation
+import SweepStore
+import Testing
+@testable import sweep
+
+/// `sweep run --trials` and `--timeout`, and sweeps grown by editing their spec.
+@Suite("Budgets and growing sweeps on the command line")
+struct RunBudgetCommandTests {
+    @Test func aTrialBudgetStopsTheRunAndTheSameCommandContinuesIt() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("budget.json", SmallSpecs.slowRandom(name: "budget", epochs: 1, trials: 6))
+        let database = directory.path("results.sqlite")
+
+        let first = try await sweep("run", spec, "--db", database, "--trials", "2", in: directory)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.standardOutput.contains("stopped by --trials with 4 trials to go"), "\(first)")
+        let listing = try await sweep("list", "--db", database, in: directory)
+        #expect(listing.standardOutput.contains("2 trials: 2 complete"), "\(listing)")
+
+        let second = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(second.status == 0, "\(second)")
+        #expect(second.standardOutput.contains("(resuming: 2 already finished), 4 to run"), "\(second)")
+        #expect(!second.standardOutput.contains("stopped by"))
+
+        // A larger "trials" continues the sweep without --restart.
+        try directory.write("budget.json", SmallSpecs.slowRandom(name: "budget", epochs: 1, trials: 8))
+        let grown = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(grown.status == 0, "\(grown)")
+        #expect(grown.standardOutput.contains("8 trials (resuming: 6 already finished), 2 to run"), "\(grown)")
+        #expect(try SQLiteResultStore(path: database).trials(sweep: "budget").map(\.status.rawValue) == Array(repeating: "complete", count: 8))
+
+        // A smaller one is another sweep, and says why.
+        try directory.write("budget.json", SmallSpecs.slowRandom(name: "budget", epochs: 1, trials: 3))
+        let shrunk = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(shrunk.isCleanFailure, "\(shrunk)")
+        #expect(shrunk.standardError.contains("asks for 3 trials where the stored sweep has 8"), "\(shrunk)")
+    }
+
+    @Test func aTimeoutStartsNoTrialAfterItAndSaysHowManyRemain() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("timeout.json", SmallSpecs.slowRandom(name: "timeout", epochs: 1, trials: 40))
+        let database = directory.path("results.sqlite")
+        // A millisecond passes before the workers ask for their first trial or soon after.
+        let result = try await sweep("run", spec, "--db", database, "--timeout", "0.001", in: directory)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.standardOutput.contains("stopped by --timeout with"), "\(result)")
+        let stored = try SQLiteResultStore(path: database).trials(sweep: "timeout")
+        #expect(stored.count < 40 && stored.allSatisfy { $0.status == .complete })
+    }
+
+    @Test(arguments: [("5x", "--timeout must be a duration"), ("0", "--timeout must be a duration"), ("-1m", "--timeout must be a duration")])
+    func aBadTimeoutIsRefused(value: String, message: String) async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("t.json", SmallSpecs.grid())
+        let result = try await sweep("run", spec, "--timeout", value, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains(message), "\(result)")
+    }
+
+    @Test func durationsReadAsAPersonWritesThem() {
+        #expect(parseDuration("90s") == 90)
+        #expect(parseDuration("10m") == 600)
+        #expect(parseDuration("1h30m") == 5400)
+        #expect(parseDuration("2.5") == 2.5)
+        #expect(parseDuration("m") == nil)
+    }
+}
