@@ -199,7 +199,8 @@ struct TrainCommand: ParsableCommand {
         case .diverged:
             print("diverged: the loss became NaN or infinite in epoch \(result.divergedEpoch ?? 0); try a smaller learning rate")
             return nil
-        case .interrupted:
+        case .interrupted, .pruned:
+            // `sweep train` has no pruner: only a signal ends a run early without a model.
             print("interrupted")
             return nil
         case .complete:

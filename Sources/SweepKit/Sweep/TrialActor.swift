@@ -165,6 +165,7 @@ final class TrialWork: @unchecked Sendable {
                 record.status = .diverged
                 record.errorMessage = "the loss became NaN or infinite in epoch \(result.divergedEpoch ?? 0)"
             case .interrupted: record.status = .interrupted
+            case .pruned: record.status = .pruned
             }
             for metric in MetricName.allCases {
                 if let value = result.value(of: metric) { record.metrics[metric.rawValue] = value }

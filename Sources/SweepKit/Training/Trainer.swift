@@ -88,17 +88,24 @@ public struct Trainer {
 
     /// Trains fit `index` (0 ..< `fitCount`): fold f of repeat r is index (r − 1)·k + f − 1 and is
     /// numbered (r − 1)·k + f in the epoch records; the final fit comes after them and is fold 0.
+    /// `monitor` (a sweep's pruner) judges each validated epoch, after early stopping.
     public func fit(
-        _ index: Int, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+        _ index: Int, monitor: (any EpochMonitor)? = nil, observe: (TrainingEvent) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
     ) throws(TrainingError) -> FoldOutcome {
         precondition(index >= 0 && index < fitCount, "fit \(index) of \(fitCount)")
+        var monitors: [any EpochMonitor] = configuration.earlyStopping.map { [EarlyStoppingMonitor($0)] } ?? []
+        if let monitor { monitors.append(monitor) }
         if index < scoringFitCount {
             let repeatIndex = index / data.folds.count, fold = index % data.folds.count
             return try train(
                 fold: data.folds[fold], number: index + 1, seed: repeatSeed(repeatIndex), seedStream: fold + 1,
-                observe: observe, shouldStop: shouldStop)
+                monitors: monitors, observe: observe, shouldStop: shouldStop)
         }
-        return try train(fold: data.finalFit!, number: 0, seed: configuration.seed, seedStream: 0, observe: observe, shouldStop: shouldStop)
+        // The final fit has no validation rows: nothing to judge, every epoch runs.
+        return try train(
+            fold: data.finalFit!, number: 0, seed: configuration.seed, seedStream: 0, monitors: [], observe: observe,
+            shouldStop: shouldStop)
     }
 
     /// The seed of repeat `index` (0-based): the configuration's own for the first, so that one
@@ -132,120 +139,8 @@ public struct Trainer {
         return combine(folds, final: final, seconds: seconds)
     }
 
-    /// Trains one fit, recorded as fold `number`, its generators seeded from `seed` and `seedStream`.
-    private func train(
-        fold: DataFold, number: Int, seed: UInt64, seedStream: Int, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool
-    ) throws(TrainingError) -> FoldOutcome {
-        let description = networkDescription
-        // Separate streams for the weights/dropout and for the batch order, both fixed by the seed.
-        let networkSeed = SplitMix64.derived(seed: seed, stream: UInt64(2 * seedStream)).state
-        var orderGenerator = SplitMix64.derived(seed: seed, stream: UInt64(2 * seedStream + 1))
-        let network: Network
-        let optimizer: any Optimizer
-        do {
-            network = try Network(description, seed: networkSeed)
-            optimizer = try configuration.optimizer.makeOptimizer(for: network.parameters())
-        } catch {
-            throw .engine(error)
-        }
-        let baseRate = Double(configuration.optimizer.learningRate ?? configuration.optimizer.defaultLearningRate)
-        let featureCount = data.featureNames.count
-        let batchSize = min(configuration.batchSize, fold.train.rowCount)
-        let batchFeatures = Matrix(rows: batchSize, columns: featureCount)
-        let batchTargets = Matrix(rows: batchSize, columns: 1)
-        let probabilities = loss.takesProbabilities
-        var outcome = FoldOutcome(status: .complete, epochs: [], tensors: [], standardizer: fold.standardizer)
-        var bestStopping: Double?
-        var bestSnapshot: [NamedTensor]?
-        var epochsWithoutImprovement = 0
-        let hasValidation = !fold.validation.isEmpty
-        let shuffle = ReproducibleShuffle(count: fold.train.rowCount)
-        let stoppingMetric = configuration.earlyStopping?.metric ?? headlineValidationMetric
-        let earlyStopping = hasValidation ? configuration.earlyStopping : nil
-
-        epochLoop: for epoch in 1...configuration.epochs {
-            let epochStart = DispatchTime.now().uptimeNanoseconds
-            let rate = configuration.schedule.learningRate(epoch: epoch - 1, baseRate: baseRate)
-            optimizer.learningRate = Float(rate)
-            network.train()
-            let order = epochOrder(shuffle, rng: &orderGenerator)
-            var ranges = batchRanges(count: order.count, batchSize: batchSize)
-            if configuration.batchNorm, let last = ranges.last, last.count == 1, ranges.count > 1 {
-                ranges.removeLast()
-            }
-            var metrics = MetricAccumulator(task: data.task, outputsAreProbabilities: probabilities)
-            // Indices rather than enumerated(), which allocates per element unoptimised (see gather).
-            for batchIndex in ranges.indices {
-                let range = ranges[batchIndex]
-                if shouldStop() {
-                    outcome.status = .interrupted
-                    break epochLoop
-                }
-                gather(fold.train, rows: order[range], features: batchFeatures, targets: batchTargets)
-                let batchLoss: Float
-                do {
-                    let output = try network.forward(batchFeatures, applyingOutputActivation: probabilities)
-                    batchLoss = try loss.evaluate(prediction: output, target: batchTargets, gradient: network.outputGradient)
-                    metrics.add(output: output, targets: batchTargets, loss: batchLoss)
-                } catch {
-                    throw .engine(error)
-                }
-                guard batchLoss.isFinite else {
-                    outcome.status = .diverged
-                    outcome.divergedEpoch = epoch
-                    break epochLoop
-                }
-                network.backward(batchFeatures, throughOutputActivation: probabilities)
-                optimizer.step()
-                observe(.batch(fold: number, epoch: epoch, batch: batchIndex + 1, batchCount: ranges.count))
-            }
-            let training = metrics.evaluation
-            var validation: Evaluation?
-            if hasValidation {
-                validation = try evaluate(network, on: fold.validation)
-                if let value = validation?.headline, headlineValidationMetric.isBetter(value, than: outcome.bestValidationMetric) {
-                    outcome.bestValidationMetric = value
-                    if earlyStopping == nil { outcome.bestEpoch = epoch }
-                }
-            }
-            let record = EpochRecord(
-                fold: number, epoch: epoch, trainLoss: training.loss, trainMetric: training.headline,
-                validationLoss: validation?.loss, validationMetric: validation?.headline, learningRate: rate,
-                seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9)
-            outcome.epochs.append(record)
-            observe(.epoch(record))
-            if let validation, !validation.loss.isFinite {
-                outcome.status = .diverged
-                outcome.divergedEpoch = epoch
-                break
-            }
-            if let stopping = earlyStopping, let validation {
-                let value = stoppingMetric.value(in: validation) ?? .nan
-                if stoppingMetric.isBetter(value, than: bestStopping) {
-                    bestStopping = value
-                    bestSnapshot = network.namedTensors()
-                    outcome.bestEpoch = epoch
-                    epochsWithoutImprovement = 0
-                } else {
-                    epochsWithoutImprovement += 1
-                    if epochsWithoutImprovement >= stopping.patience { break }
-                }
-            }
-        }
-        guard outcome.status == .complete else { return outcome }
-        do {
-            if let bestSnapshot { try network.load(bestSnapshot) }
-        } catch {
-            throw .engine(error)
-        }
-        if hasValidation { outcome.validation = try evaluate(network, on: fold.validation) }
-        if !fold.test.isEmpty { outcome.test = try evaluate(network, on: fold.test) }
-        outcome.tensors = network.namedTensors()
-        return outcome
-    }
-
     /// The validation metric that ranks epochs: accuracy for classification, RMSE for regression.
-    private var headlineValidationMetric: MetricName {
+    var headlineValidationMetric: MetricName {
         data.task.isClassification ? .validationAccuracy : .validationRMSE
     }
 
@@ -274,7 +169,7 @@ public struct Trainer {
     }
 
     /// Copies the given positions of a part into the batch matrices, resizing them to fit.
-    private func gather<Positions: Collection<Int>>(_ part: DataPart, rows positions: Positions, features: Matrix, targets: Matrix) {
+    func gather<Positions: Collection<Int>>(_ part: DataPart, rows positions: Positions, features: Matrix, targets: Matrix) {
         // Through a buffer: iterating a generic collection allocates per element in unoptimised
         // builds, and a training step must allocate nothing. Only evaluation's ranges get copied.
         let gathered: Void? = positions.withContiguousStorageIfAvailable { buffer in

@@ -38,6 +38,8 @@ public enum TrainingStatus: String, Codable, Sendable {
     case diverged
     /// Stopped from outside (Ctrl-C, SIGTERM) before it finished.
     case interrupted
+    /// Stopped by a sweep's pruner: hopeless compared with the trials before it.
+    case pruned
 }
 
 /// Everything needed to run a trained network again: its shape, weights and the data
