@@ -37,6 +37,13 @@ actor ResultsActor {
         return try store.trials(sweep: sweepName)
     }
 
+    /// The epochs of the given trials, by number (a pruner's reference curves on resume).
+    func epochs(of numbers: [Int]) throws -> [Int: [EpochRecord]] {
+        var epochs: [Int: [EpochRecord]] = [:]
+        for number in numbers { epochs[number] = try store.epochs(sweep: sweepName, trial: number) }
+        return epochs
+    }
+
     func trials() throws -> [TrialRecord] {
         try store.trials(sweep: sweepName)
     }

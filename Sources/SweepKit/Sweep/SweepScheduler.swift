@@ -98,7 +98,8 @@ public actor SweepScheduler {
         let start = Date()
         let stored = try await results.prepare(spec, restart: options.restart)
         let budget = TrialSource.Budget(trials: options.trialBudget, deadline: options.timeout.map { start.addingTimeInterval($0) })
-        let source = TrialSource(spec: spec, stored: stored, budget: budget)
+        let storedEpochs = spec.pruner == nil ? [:] : try await results.epochs(of: stored.filter(\.status.isFinal).map(\.number))
+        let source = TrialSource(spec: spec, stored: stored, storedEpochs: storedEpochs, budget: budget)
         let finished = stored.filter(\.status.isFinal).count
         let toRun = source.plannedCount
         onEvent(.planned(total: max(stored.count, spec.trialCount), finished: finished, toRun: toRun, resumed: !stored.isEmpty))
@@ -116,7 +117,7 @@ public actor SweepScheduler {
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), source: source, data: data, results: results,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), spec: spec, source: source, data: data, results: results,
                     stop: stop, storageFailed: storageFailed, onEvent: onEvent)
                 group.addTask { try await worker.run() }
             }
@@ -169,6 +170,7 @@ actor TrialWorker {
     }
 
     private let executor: ThreadExecutor
+    private let spec: SweepSpec
     private let source: TrialSource
     private let data: PreparedData
     private let results: ResultsActor
@@ -181,10 +183,11 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, source: TrialSource, data: PreparedData, results: ResultsActor, stop: StopSignal,
-        storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
+        executor: ThreadExecutor, spec: SweepSpec, source: TrialSource, data: PreparedData, results: ResultsActor,
+        stop: StopSignal, storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
+        self.spec = spec
         self.source = source
         self.data = data
         self.results = results
@@ -238,19 +241,26 @@ actor TrialWorker {
     /// the trial if that was its last fit.
     private func train(_ trial: TrialWork, _ index: Int, shouldStop: @escaping @Sendable () -> Bool) async throws {
         guard let trainer = trial.trainer else { return }
-        let result = await TrialActor(trainer: trainer, executor: executor).train(index, shouldStop: shouldStop)
+        let result = await TrialActor(trainer: trainer, executor: executor)
+            .train(index, monitor: trial.monitor(for: index), shouldStop: shouldStop)
         totals.trainingSeconds += result.seconds
         totals.trainingCPUSeconds += result.cpuSeconds
         if trial.deliver(index, result) { try await store(trial) }
     }
 
     /// Starts a trial taken from the source: stores it as running and announces it.
-    private nonisolated func begin(_ plan: TrialPlan, setupFailure: String?) -> TrialWork {
+    private nonisolated func begin(_ claimed: TrialSource.Claimed) -> TrialWork {
         let startedAt = Date()
+        let plan = claimed.plan
         // Detached: the write runs on the shared pool at once, not on this (busy) thread.
         let marking = Task.detached { [results] in try await results.startTrial(plan, at: startedAt) }
         onEvent(.trialStarted(number: plan.number))
-        return TrialWork(plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: setupFailure)
+        var pruning: PruningContext?
+        if let pruner = spec.pruner, let reference = claimed.reference {
+            pruning = PruningContext(pruner: pruner, reference: reference, metric: spec.metric)
+        }
+        return TrialWork(
+            plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: claimed.setupFailure, pruning: pruning)
     }
 
     /// The next fit of `trial`, storing the trial if this call ended it.
@@ -265,7 +275,7 @@ actor TrialWorker {
     private func store(_ trial: TrialWork) async throws {
         try await pendingWrite?.value
         let outcome = trial.outcome()
-        source.ended(outcome.record)
+        source.ended(outcome)
         totals.trials += 1
         pendingWrite = Task.detached { [results, onEvent, storageFailed] in
             do {

@@ -61,18 +61,24 @@ public struct SweepSpec: Sendable {
     /// Each configuration is trained with this many seeds (times its folds); its metric is the mean.
     public let repeats: Int
     public let sampler: any Sampler
+    /// Stops hopeless trials early (`"pruner"`); nil: every trial trains all its epochs and fits.
+    public let pruner: PrunerList?
     /// The spec's canonical JSON, stored with the sweep to detect a changed spec on re-run.
     public let canonicalJSON: String
 
     static let keys = [
         "name", "description", "data", "method", "trials", "seed", "metric", "fixed", "parameters", "sampler",
-        "enqueue", "repeats",
+        "enqueue", "repeats", "pruner",
     ]
     public static let maximumTrials = 100_000
     public static let defaultLag = 8
 
     /// The ranking of this sweep's trials.
     public var ranking: TrialRanking { TrialRanking(metric: metric) }
+
+    /// Whether trial n must wait for trials 1 … n − lag − 1 to end before it starts: when its
+    /// proposal or its pruning depends on their results.
+    public var followsLag: Bool { sampler.learnsFromResults || pruner != nil }
 
     /// How many trials the sweep has in all when it is done: `trials`, or for a grid its
     /// combinations plus the enqueued configurations that are not among them.
@@ -239,6 +245,7 @@ public struct SweepSpec: Sendable {
         let space = SearchSpace.read(
             reader.value("parameters"), enumerable: method == .grid, settings: searchableSettings, fixed: fixed, problems: &problems)
         let enqueued = readEnqueued(reader.value("enqueue"), space: space, fixed: fixed, problems: &problems)
+        let pruner = reader.value("pruner").flatMap { PrunerList.read($0, path: "$.pruner", problems: &problems) }
         reader.reportUnknownKeys(known: keys, problems: &problems)
 
         checkSettings(fixed: fixed, space: space, problems: &problems)
@@ -259,7 +266,7 @@ public struct SweepSpec: Sendable {
         }
         let spec = SweepSpec(
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed,
-            space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler,
+            space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler, pruner: pruner,
             canonicalJSON: json.canonicalText)
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))

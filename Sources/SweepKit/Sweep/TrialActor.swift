@@ -22,13 +22,14 @@ actor TrialActor {
         self.executor = executor
     }
 
-    /// Trains fit `index`; `shouldStop` is asked before every batch.
-    func train(_ index: Int, shouldStop: @Sendable () -> Bool) -> FitResult {
+    /// Trains fit `index`; `monitor` judges each epoch (the sweep's pruner), `shouldStop` is
+    /// asked before every batch.
+    func train(_ index: Int, monitor: (any EpochMonitor)?, shouldStop: @Sendable () -> Bool) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let startCPU = threadCPUSeconds()
         let outcome: Result<FoldOutcome, TrainingError>
         do {
-            outcome = .success(try trainer.fit(index, shouldStop: shouldStop))
+            outcome = .success(try trainer.fit(index, monitor: monitor, shouldStop: shouldStop))
         } catch {
             outcome = .failure(error)
         }
@@ -69,6 +70,8 @@ final class TrialWork: @unchecked Sendable {
     /// Why the trial cannot be trained at all (its configuration), or nil.
     let setupFailure: String?
     let trainer: Trainer?
+    /// The sweep's pruner and what it compares this trial with, when the sweep prunes.
+    let pruning: PruningContext?
 
     // Guarded by `lock`.
     private let lock = NSLock()
@@ -80,10 +83,14 @@ final class TrialWork: @unchecked Sendable {
 
     /// `setupFailure`: why the plan cannot train, found when it was made (a combination of
     /// settings that the spec allows one by one but not together); the trial then fails at once.
-    init(plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>, setupFailure: String? = nil) {
+    init(
+        plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>, setupFailure: String? = nil,
+        pruning: PruningContext? = nil
+    ) {
         self.plan = plan
         self.startedAt = startedAt
         self.marking = marking
+        self.pruning = pruning
         var trainer: Trainer?
         var setupFailure = setupFailure
         if setupFailure == nil { do {
@@ -105,27 +112,47 @@ final class TrialWork: @unchecked Sendable {
     enum Take {
         /// Train this fit, then `deliver` it.
         case fit(Int)
+        /// The next fit waits for the ones before it to be delivered (a pruner judges whole
+        /// fits, and its decision must not depend on which finished first).
+        case later
         /// Nothing left to hand out; `ended` when this call settled the trial's last fit, and
         /// the caller must store it.
         case none(ended: Bool)
     }
 
     /// The next fit to train. When `stopping`, or once a fit has failed or ended early (a
-    /// diverged fold: the folds after it and the final fit no longer count), the fits not yet
-    /// started are settled without training.
+    /// diverged or pruned fold: the folds after it and the final fit no longer count), the fits
+    /// not yet started are settled without training. With a pruner that judges whole fits, fit
+    /// m goes out only once fits 0 ..< m are delivered, and not at all when the pruner says
+    /// their values are clearly worse than the best trial's: the trial then ends pruned.
     func take(stopping: Bool) -> Take {
         lock.withLock {
             let wasOpen = settled < outcomes.count
             while nextFit < outcomes.count {
                 let index = nextFit
+                if !stopping, failure == nil, index > 0, let pruning, pruning.pruner.judgesFits,
+                    trainer?.isNeeded(index, given: outcomes) ?? false {
+                    guard outcomes[..<index].allSatisfy({ $0 != nil }) else { return .later }
+                    if pruning.skipsFits(after: outcomes[..<min(index, scoringFitCount)].compactMap { $0 }) {
+                        outcomes[index] = FoldOutcome(status: .pruned, epochs: [], tensors: [], standardizer: nil)
+                    }
+                }
                 nextFit += 1
-                if !stopping, failure == nil, trainer?.isNeeded(index, given: outcomes) ?? false {
+                if !stopping, failure == nil, outcomes[index] == nil, trainer?.isNeeded(index, given: outcomes) ?? false {
                     return .fit(index)
                 }
                 settled += 1
             }
             return .none(ended: wasOpen && settled == outcomes.count)
         }
+    }
+
+    private var scoringFitCount: Int { trainer?.scoringFitCount ?? 0 }
+
+    /// The pruning monitor of fit `index`; the final fit (no validation rows) has none.
+    func monitor(for index: Int) -> (any EpochMonitor)? {
+        guard let pruning, index < scoringFitCount else { return nil }
+        return PruningMonitor(pruner: pruning.pruner, reference: pruning.reference, fit: index, metric: pruning.metric)
     }
 
     /// Records fit `index`'s result; returns true when that ends the trial (the caller stores it).
@@ -183,5 +210,22 @@ final class TrialWork: @unchecked Sendable {
             }
             return TrialOutcome(record: record, epochs: result.epochs, model: result.model)
         }
+    }
+}
+
+/// A trial's pruner and the ended trials it is judged against (fixed when the trial starts).
+struct PruningContext: Sendable {
+    let pruner: PrunerList
+    let reference: PruningReference
+    let metric: SweepMetric
+
+    /// Whether the fits delivered so far (in order) say the trial is clearly worse than the best.
+    func skipsFits(after outcomes: [FoldOutcome]) -> Bool {
+        let values = outcomes.map { outcome -> Double in
+            guard outcome.status == .complete, let evaluation = outcome.validation,
+                let value = metric.name.value(in: evaluation) else { return .nan }
+            return metric.maximize ? -value : value
+        }
+        return pruner.shouldSkipFits(afterFits: values, reference: reference)
     }
 }

@@ -11,6 +11,14 @@ import Foundation
 ///
 /// Workers call it from their own threads; one lock guards its state.
 final class TrialSource: @unchecked Sendable {
+    /// A trial to start: its plan, why it cannot train (if so), and the trials its pruner
+    /// compares it with.
+    struct Claimed {
+        var plan: TrialPlan
+        var setupFailure: String?
+        var reference: PruningReference?
+    }
+
     enum Next {
         case trial(TrialWork)
         /// The next trial cannot be proposed yet: trials it must learn from are still running.
@@ -33,6 +41,9 @@ final class TrialSource: @unchecked Sendable {
     /// Every trial of the sweep by number: the stored ones as read at the start, then as each
     /// one ends; trials handed out in this run as planned until they end.
     private var trials: [Int: TrialRecord]
+    /// The learning curves of the trials that ended (per fit, the pruning value of each epoch),
+    /// kept only when the sweep prunes.
+    private var curves: [Int: [[Double]]] = [:]
     /// Stored trials that did not finish, to run again first.
     private var reruns: [TrialPlan]
     private var nextNumber: Int
@@ -43,10 +54,14 @@ final class TrialSource: @unchecked Sendable {
     /// Trials handed out whose fits are not all handed out yet.
     private var started: [TrialWork] = []
 
-    init(spec: SweepSpec, stored: [TrialRecord], budget: Budget) {
+    /// `storedEpochs`: the epochs of the stored trials, needed only when the sweep prunes.
+    init(spec: SweepSpec, stored: [TrialRecord], storedEpochs: [Int: [EpochRecord]] = [:], budget: Budget) {
         self.spec = spec
         self.budget = budget
         trials = Dictionary(stored.map { ($0.number, $0) }) { first, _ in first }
+        if spec.pruner != nil {
+            for (number, epochs) in storedEpochs { curves[number] = Self.curves(of: epochs, metric: spec.metric) }
+        }
         reruns = stored.filter { !$0.status.isFinal }.sorted { $0.number < $1.number }.map(\.plan)
         nextNumber = (stored.map(\.number).max() ?? 0) + 1
         taken = Set(stored.map { spec.space.point(of: $0.plan.parameters) })
@@ -61,22 +76,21 @@ final class TrialSource: @unchecked Sendable {
     }
 
     /// The next trial to start, made into work that other workers can take fits from.
-    func next(_ makeWork: (TrialPlan, _ setupFailure: String?) -> TrialWork) -> Next {
-        let claimed: (plan: TrialPlan, failure: String?)?
+    func next(_ makeWork: (Claimed) -> TrialWork) -> Next {
+        let claimed: Claimed
         switch lock.withLock(claim) {
-        case .ready(let plan, let failure): claimed = (plan, failure)
+        case .ready(let found): claimed = found
         case .wait: return .wait
         case .done: return .done
         }
-        guard let claimed else { return .done }
         // Made outside the lock: it decodes, marks the trial running and reports the start.
-        let work = makeWork(claimed.plan, claimed.failure)
+        let work = makeWork(claimed)
         lock.withLock { started.append(work) }
         return .trial(work)
     }
 
     private enum Claim {
-        case ready(TrialPlan, String?)
+        case ready(Claimed)
         case wait
         case done
     }
@@ -85,23 +99,25 @@ final class TrialSource: @unchecked Sendable {
     private func claim() -> Claim {
         if let limit = budget.trials, startedInRun >= limit { return .done }
         if let deadline = budget.deadline, Date() >= deadline { return .done }
-        if !reruns.isEmpty {
+        let rerun = reruns.first
+        guard rerun != nil || !exhausted else { return .done }
+        let number = rerun?.number ?? nextNumber
+        // A rerun keeps its stored parameters: it waits only to be pruned on the same ground.
+        let mustWait = rerun == nil ? spec.followsLag : spec.pruner != nil
+        let visible = number - spec.lag - 1
+        if mustWait, visible > 0 {
+            // Every trial its proposal or pruner may look at must have ended.
+            guard (1...visible).allSatisfy({ trials[$0]?.status.isFinal ?? false }) else { return .wait }
+        }
+        let reference = spec.pruner == nil ? nil : pruningReference(upTo: visible)
+        if let rerun {
+            reruns.removeFirst()
             startedInRun += 1
-            let plan = reruns.removeFirst()
-            trials[plan.number] = TrialRecord(plan: plan, status: .running)
-            return .ready(plan, nil)
+            trials[rerun.number] = TrialRecord(plan: rerun, status: .running)
+            return .ready(Claimed(plan: rerun, reference: reference))
         }
-        guard !exhausted else { return .done }
-        let number = nextNumber
         var history = SearchHistory(taken: taken)
-        if spec.sampler.learnsFromResults && number > spec.enqueued.count {
-            let visible = number - spec.lag - 1
-            if visible > 0 {
-                // Every trial the proposal may learn from must have ended.
-                guard (1...visible).allSatisfy({ trials[$0]?.status.isFinal ?? false }) else { return .wait }
-                history.finished = finishedTrials(upTo: visible)
-            }
-        }
+        if spec.sampler.learnsFromResults, visible > 0 { history.finished = finishedTrials(upTo: visible) }
         guard let parameters = spec.proposal(for: number, history: history) else {
             exhausted = true
             return .done
@@ -119,7 +135,34 @@ final class TrialSource: @unchecked Sendable {
         startedInRun += 1
         taken.insert(spec.space.point(of: plan.parameters))
         trials[number] = TrialRecord(plan: plan, status: .running)
-        return .ready(plan, failure)
+        return .ready(Claimed(plan: plan, setupFailure: failure, reference: reference))
+    }
+
+    /// The ended trials numbered `visible` or lower with their curves, for a pruner.
+    private func pruningReference(upTo visible: Int) -> PruningReference {
+        guard visible > 0 else { return .empty }
+        let ranking = spec.ranking
+        let ended = (1...visible).compactMap { trials[$0] }.filter(\.status.isFinal)
+        func reference(_ trial: TrialRecord) -> PruningReference.Trial {
+            let name = spec.metric.name.rawValue
+            var fitValues = trial.foldMetrics.compactMap { $0[name] }
+            if fitValues.isEmpty, trial.status == .complete, let value = trial.metrics[name] { fitValues = [value] }
+            return PruningReference.Trial(
+                number: trial.number, status: trial.status, curves: curves[trial.number] ?? [],
+                fitValues: fitValues.map { spec.metric.maximize ? -$0 : $0 })
+        }
+        return PruningReference(trials: ended.map(reference), best: ranking.best(of: ended).map(reference))
+    }
+
+    /// Per scoring fit (fold number − 1), the pruning value of each epoch; the final fit (fold 0)
+    /// is left out.
+    static func curves(of epochs: [EpochRecord], metric: SweepMetric) -> [[Double]] {
+        var byFit: [[Double]] = []
+        for epoch in epochs.sorted(by: { ($0.fold, $0.epoch) < ($1.fold, $1.epoch) }) where epoch.fold >= 1 {
+            while byFit.count < epoch.fold { byFit.append([]) }
+            byFit[epoch.fold - 1].append(metric.intermediateValue(of: epoch))
+        }
+        return byFit
     }
 
     /// The ended trials numbered `visible` or lower as a sampler sees them, best first.
@@ -134,22 +177,31 @@ final class TrialSource: @unchecked Sendable {
     }
 
     /// Tells the source how a trial handed out in this run ended.
-    func ended(_ record: TrialRecord) {
-        lock.withLock { trials[record.number] = record }
+    func ended(_ outcome: TrialOutcome) {
+        let curves = spec.pruner == nil ? nil : Self.curves(of: outcome.epochs, metric: spec.metric)
+        lock.withLock {
+            trials[outcome.record.number] = outcome.record
+            if let curves { self.curves[outcome.record.number] = curves }
+        }
     }
 
     /// A fit not yet started of a trial another worker is training, oldest trial first, or a
     /// trial that this call ended (its remaining fits no longer needed), for the caller to store.
     func takeStartedFit() -> (work: TrialWork, take: TrialWork.Take)? {
         lock.withLock {
-            while let work = started.first {
+            var position = 0
+            while position < started.count {
+                let work = started[position]
                 let take = work.take(stopping: false)
-                if case .none(let ended) = take {
-                    started.removeFirst()
+                switch take {
+                case .fit:
+                    return (work, take)
+                case .later:
+                    position += 1
+                case .none(let ended):
+                    started.remove(at: position)
                     if ended { return (work, take) }
-                    continue
                 }
-                return (work, take)
             }
             return nil
         }

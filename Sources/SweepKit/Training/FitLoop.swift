@@ -74,7 +74,9 @@ extension Trainer {
                 case .stop:
                     break epochs
                 case .prune:
+                    // How the fit looked when it stopped, which ranks it among pruned trials.
                     outcome.status = .pruned
+                    outcome.validation = validation
                     break epochs
                 }
             }

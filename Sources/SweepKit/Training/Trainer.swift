@@ -220,7 +220,11 @@ public struct Trainer {
             status: status, epochs: all.flatMap(\.epochs),
             foldValidations: status == .complete ? outcomes.compactMap(\.validation) : [],
             bestEpoch: outcomes.count == 1 ? outcomes[0].bestEpoch : nil, divergedEpoch: divergedEpoch,
-            validation: status == .complete ? meanEvaluation(outcomes.map(\.validation)) : nil,
+            // A pruned trial is ranked by how its fits looked: the folds it finished and the last
+            // epoch of the one the pruner stopped (fits skipped whole have no value).
+            validation: status == .complete
+                ? meanEvaluation(outcomes.map(\.validation))
+                : status == .pruned ? meanEvaluation(outcomes.compactMap(\.validation)) : nil,
             bestValidationMetric: mean(outcomes.map(\.bestValidationMetric)),
             test: status == .complete ? chosen.test : nil,
             trainSeconds: seconds, model: model)
