@@ -132,7 +132,11 @@ struct ListCommand: ParsableCommand {
             let counts = TrialStatus.allCases.compactMap { status in
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
-            print("\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)")
+            var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
+            if let spec = try? SweepSpec.parse(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name), spec.pruner != nil {
+                line += "; pruning: " + PruningSavings(trials: try results.trials(sweep: overview.sweep.name), spec: spec).summary
+            }
+            print(line)
         }
     }
 }

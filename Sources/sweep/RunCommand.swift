@@ -131,6 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         let counts = Dictionary(grouping: summary.trials, by: \.status).mapValues(\.count)
         let countText = TrialStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
         print("sweep '\(parsed.name)': \(summary.trials.count) trials (\(countText)); \(summary.trialsRun) trained in this run, wall time \(formatDuration(summary.wallSeconds))")
+        if parsed.pruner != nil { print("pruning: \(PruningSavings(trials: summary.trials, spec: parsed).summary)") }
         print(LeaderboardTable(board: board, testMetric: testMetricName(for: parsed.metric.name)).text(top: 5))
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")

@@ -187,6 +187,42 @@ struct InterruptionTests {
         #expect(try outcomes(store) == outcomes(SQLiteResultStore(path: clean)))
     }
 
+    /// A pruned sweep killed twice and resumed: every trial complete or pruned exactly once, with
+    /// its epoch rows, and the same sweep as one never killed.
+    @Test func prunedSweepKilledAndResumedIsTheUninterruptedSweep() async throws {
+        let directory = try ScratchDirectory()
+        let text = SmallSpecs.slowRandom(name: "pruned", epochs: 6, trials: Self.trialCount)
+            .replacingOccurrences(of: #""seed": 9,"#, with: #""seed": 9, "sampler": {"lag": 2}, "pruner": {"name": "median", "startup_trials": 2, "warmup_epochs": 1},"#)
+        let spec = try directory.write("pruned.json", text)
+        let database = directory.path("pruned.sqlite")
+        let lazy = LazyStore(path: database)
+        for completions in [2, 4] {
+            let (result, _) = try await run(until: completions, then: SIGKILL, spec: spec, database: lazy, sweepName: "pruned", in: directory)
+            #expect(result.endedBySignal && result.status == SIGKILL, "the sweep was not killed mid-run:\n\(result)")
+        }
+        let resumed = try await sweep("run", spec, "--db", database, "--jobs", "2", in: directory)
+        #expect(resumed.status == 0 && !resumed.endedBySignal, "\(resumed)")
+        #expect(resumed.standardOutput.contains("pruning: "), "\(resumed)")
+        let store = try lazy.afterRun()
+        let trials = try store.trials(sweep: "pruned")
+        #expect(trials.map(\.number) == Array(1...Self.trialCount))
+        #expect(trials.contains { $0.status == .pruned } && trials.contains { $0.status == .complete }, "\(trials.map(\.status))")
+        for trial in trials {
+            #expect(trial.status == .complete || trial.status == .pruned, "trial \(trial.number) is \(trial.status)")
+            let epochs = try store.epochs(sweep: "pruned", trial: trial.number)
+            #expect(epochs.count == trial.epochsRun && !epochs.isEmpty, "trial \(trial.number)")
+        }
+
+        let clean = directory.path("clean.sqlite")
+        #expect(try await sweep("run", spec, "--db", clean, "--jobs", "1", in: directory).status == 0)
+        func outcomes(_ store: SQLiteResultStore) throws -> [String] {
+            try store.trials(sweep: "pruned").map { trial in
+                "\(trial.number) \(trial.status) \(trial.epochsRun ?? 0) " + trial.metrics.keys.sorted().map { "\($0)=\(trial.metrics[$0]!)" }.joined(separator: ",")
+            }
+        }
+        #expect(try outcomes(store) == outcomes(SQLiteResultStore(path: clean)))
+    }
+
     @Test func interruptedSweepStoresRunningTrialsAsInterruptedAndResumes() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("stopped.json", SmallSpecs.slowRandom(name: "stopped", epochs: Self.epochs, trials: Self.trialCount))

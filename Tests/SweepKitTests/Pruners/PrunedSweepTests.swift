@@ -83,3 +83,27 @@ import Testing
         #expect(typo.contains { $0.path == "$.pruner.warmup" && $0.message.contains("warmup_epochs") }, "\(typo)")
     }
 }
+
+/// The epochs a pruner saved, on hand-built records.
+@Suite struct PruningSavingsTests {
+    @Test func aPrunedTrialWouldHaveTrainedEveryEpochOfItsFoldsAndFinalFit() throws {
+        // 3 folds, 10 epochs: a trial trains 3 × 10 + 10 for its final fit = 40 epochs.
+        let spec = try SweepFixtures.spec("""
+            {"name": "s", "data": {"source": "\(SweepFixtures.smallData)", "folds": 3}, "method": "random", "trials": 3,
+             "pruner": {"name": "median"}, "fixed": {"epochs": 10}, "parameters": {"lr": {"values": [0.1, 0.01]}}}
+            """)
+        let plans = spec.previewPlans()
+        var complete = TrialRecord(plan: plans[0], status: .complete)
+        complete.epochsRun = 40
+        var earlyStopped = TrialRecord(plan: plans[1], status: .complete)
+        earlyStopped.epochsRun = 25
+        var pruned = TrialRecord(plan: plans[2], status: .pruned)
+        pruned.epochsRun = 12
+        let savings = PruningSavings(trials: [complete, earlyStopped, pruned], spec: spec)
+        #expect(savings.trained == 77)
+        // 40 + 25 as they ran, and 40 for the pruned one.
+        #expect(savings.unpruned == 105)
+        #expect(savings.prunedTrials == 1)
+        #expect(abs(savings.savedShare - 28.0 / 105.0) < 1e-12)
+    }
+}
