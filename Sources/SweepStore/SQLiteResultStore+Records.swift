@@ -83,6 +83,25 @@ extension SQLiteResultStore {
         }
     }
 
+    public func epochCounts(sweep: String) throws -> [Int: [Int: Int]] {
+        try database.read { db in
+            guard let sweepID = try Self.sweepID(db, sweep) else { return [:] }
+            var counts: [Int: [Int: Int]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT trials.number AS number, epochs.fold AS fold, MAX(epochs.epoch) AS epochs
+                    FROM epochs JOIN trials ON trials.id = epochs.trial_id
+                    WHERE trials.sweep_id = ? GROUP BY epochs.trial_id, epochs.fold
+                    """,
+                arguments: [sweepID])
+            for row in rows {
+                counts[try row.decode(forColumn: "number"), default: [:]][try row.decode(forColumn: "fold")] = try row.decode(forColumn: "epochs")
+            }
+            return counts
+        }
+    }
+
     public func model(sweep: String, trial: Int) throws -> TrainedModel? {
         let row = try database.read { db in
             try Row.fetchOne(

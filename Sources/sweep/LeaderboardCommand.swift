@@ -31,7 +31,9 @@ struct LeaderboardCommand: ParsableCommand {
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
         let board = Leaderboard(trials: try results.trials(sweep: record.name), metric: spec.metric)
-        let table = LeaderboardTable(board: board, testMetric: testMetricName(for: spec.metric.name))
+        let table = LeaderboardTable(
+            board: board, testMetric: testMetricName(for: spec.metric.name), epochCounts: try results.epochCounts(sweep: record.name),
+            scoringFits: spec.scoringFits)
         switch format {
         case .table:
             print("sweep '\(record.name)' (\(store.shownStatus(of: record))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
@@ -48,6 +50,29 @@ struct LeaderboardCommand: ParsableCommand {
 struct LeaderboardTable {
     let board: Leaderboard
     let testMetric: MetricName
+    /// Epochs run per trial and fold (0: the final fit), from `ResultStore.epochCounts`.
+    let epochCounts: [Int: [Int: Int]]
+    /// Folds × repeats: the fits that score a trial.
+    let scoringFits: Int
+
+    /// The epochs of each scoring fit, in fit order.
+    func fitEpochs(_ trial: TrialRecord) -> [Int] {
+        (epochCounts[trial.number] ?? [:]).filter { $0.key >= 1 }.sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    /// Epochs per fit, not added up: "40" when every fit ran 40, "12–20" when early stopping ended
+    /// them at different epochs, and for a pruned trial how far it got: "7/40 in fit 2" (stopped in
+    /// its 7th of 40 epochs) or "2 of 4 fits" (the pruner skipped the rest).
+    func epochsText(_ trial: TrialRecord) -> String {
+        let epochs = fitEpochs(trial)
+        guard let smallest = epochs.min(), let largest = epochs.max() else { return trial.epochsRun.map(String.init) ?? "-" }
+        if trial.status == .pruned {
+            let planned = (try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8)))?.epochs
+            if let planned, let last = epochs.last, last < planned { return "\(last)/\(planned) in fit \(epochs.count)" }
+            return "\(epochs.count) of \(scoringFits) fits"
+        }
+        return smallest == largest ? String(smallest) : "\(smallest)–\(largest)"
+    }
 
     var header: [String] {
         ["rank", "trial", "status"] + board.varyingParameters
@@ -60,7 +85,7 @@ struct LeaderboardTable {
         for name in board.varyingParameters { row.append(trial.plan.parameters[name]?.shortText ?? "") }
         row.append(format(trial.metrics[board.metric.name.rawValue]))
         row.append(format(trial.metrics[testMetric.rawValue]))
-        row.append(trial.epochsRun.map(String.init) ?? "-")
+        row.append(epochsText(trial))
         row.append(trial.trainSeconds.map { String(format: "%.2f", $0) } ?? "-")
         return row
     }
@@ -97,6 +122,7 @@ struct LeaderboardTable {
                 "rank": .number(Double(entry.rank)), "trial": .number(Double(trial.number)),
                 "status": .string(trial.status.rawValue), "parameters": trial.plan.parameters,
                 "epochs": trial.epochsRun.map { .number(Double($0)) } ?? .null,
+                "fit_epochs": .array(fitEpochs(trial).map { .number(Double($0)) }),
                 "train_seconds": number(trial.trainSeconds),
                 "metrics": .object(trial.metrics.mapValues(number)),
             ]

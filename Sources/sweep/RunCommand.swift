@@ -114,7 +114,7 @@ struct RunCommand: AsyncParsableCommand {
             ]
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
-        report(summary, spec: parsed)
+        report(summary, spec: parsed, results: results)
         let dataOption = self.data.map { " --data \($0)" } ?? ""
         if summary.interrupted {
             print("interrupted: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to resume the remaining trials")
@@ -126,13 +126,16 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec) {
+    private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec, results: any ResultStore) {
         let board = Leaderboard(trials: summary.trials, metric: parsed.metric)
+        let epochCounts = (try? results.epochCounts(sweep: parsed.name)) ?? [:]
         let counts = Dictionary(grouping: summary.trials, by: \.status).mapValues(\.count)
         let countText = TrialStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
         print("sweep '\(parsed.name)': \(summary.trials.count) trials (\(countText)); \(summary.trialsRun) trained in this run, wall time \(formatDuration(summary.wallSeconds))")
         if parsed.pruner != nil { print("pruning: \(PruningSavings(trials: summary.trials, spec: parsed).summary)") }
-        print(LeaderboardTable(board: board, testMetric: testMetricName(for: parsed.metric.name)).text(top: 5))
+        print(LeaderboardTable(
+            board: board, testMetric: testMetricName(for: parsed.metric.name), epochCounts: epochCounts, scoringFits: parsed.scoringFits
+        ).text(top: 5))
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
             if !resultsInMemory {

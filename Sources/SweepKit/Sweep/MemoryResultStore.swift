@@ -120,6 +120,14 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
         lock.withLock { sweepsByName[sweep]?.epochs[trial] ?? [] }
     }
 
+    public func epochCounts(sweep: String) throws -> [Int: [Int: Int]] {
+        lock.withLock {
+            (sweepsByName[sweep]?.epochs ?? [:]).mapValues { epochs in
+                Dictionary(epochs.map { ($0.fold, $0.epoch) }, uniquingKeysWith: max)
+            }
+        }
+    }
+
     public func model(sweep: String, trial: Int) throws -> TrainedModel? {
         lock.withLock { sweepsByName[sweep]?.models[trial] }
     }

@@ -160,5 +160,8 @@ public protocol ResultStore: Sendable {
     /// The numbers of the sweep's trials whose result a resumed sweep keeps (`isFinal`).
     func finalTrialNumbers(sweep: String) throws -> Set<Int>
     func epochs(sweep: String, trial: Int) throws -> [EpochRecord]
+    /// How many epochs each fit of each trial ran: trial number → fold number (0: the final
+    /// fit) → epochs. One query for a whole leaderboard.
+    func epochCounts(sweep: String) throws -> [Int: [Int: Int]]
     func model(sweep: String, trial: Int) throws -> TrainedModel?
 }

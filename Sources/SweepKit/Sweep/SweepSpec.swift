@@ -76,6 +76,9 @@ public struct SweepSpec: Sendable {
     /// The ranking of this sweep's trials.
     public var ranking: TrialRanking { TrialRanking(metric: metric) }
 
+    /// The fits that score each trial: its folds (one without k-fold) times its repeats.
+    public var scoringFits: Int { (data.folds ?? 1) * repeats }
+
     /// Whether trial n must wait for trials 1 … n − lag − 1 to end before it starts: when its
     /// proposal or its pruning depends on their results.
     public var followsLag: Bool { sampler.learnsFromResults || pruner != nil }

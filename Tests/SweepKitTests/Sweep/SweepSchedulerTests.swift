@@ -223,6 +223,7 @@ private final class FailingStore: ResultStore {
     func sweeps() throws -> [SweepOverview] { try base.sweeps() }
     func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
     func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
+    func epochCounts(sweep: String) throws -> [Int: [Int: Int]] { try base.epochCounts(sweep: sweep) }
     func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
 }
 

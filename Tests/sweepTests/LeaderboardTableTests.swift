@@ -1,0 +1,41 @@
+import Foundation
+import SweepKit
+import Testing
+@testable import sweep
+
+/// The leaderboard's epochs column: per fit, not added up, and how far a pruned trial got.
+@Suite struct LeaderboardTableTests {
+    private func table(_ counts: [Int: [Int: Int]], scoringFits: Int = 4) -> LeaderboardTable {
+        let board = Leaderboard(trials: [], metric: SweepMetric(name: .validationAccuracy, maximize: true))
+        return LeaderboardTable(board: board, testMetric: .testAccuracy, epochCounts: counts, scoringFits: scoringFits)
+    }
+
+    private func trial(_ number: Int, _ status: TrialStatus, epochs: Int = 40) -> TrialRecord {
+        TrialRecord(
+            plan: TrialPlan(number: number, parameters: .object([:]), configurationJSON: #"{"epochs":\#(epochs)}"#, seed: 0),
+            status: status, epochsRun: 1)
+    }
+
+    @Test func aCrossValidatedTrialShowsTheEpochsOfEachFitNotTheirSum() {
+        // 4 folds and the final fit (fold 0), 40 epochs each: 200 in all, 40 per fit.
+        let counts = [1: [0: 40, 1: 40, 2: 40, 3: 40, 4: 40]]
+        #expect(table(counts).epochsText(trial(1, .complete)) == "40")
+        #expect(table(counts).fitEpochs(trial(1, .complete)) == [40, 40, 40, 40])
+    }
+
+    @Test func earlyStoppingShowsTheRangeOfEpochsRun() {
+        let counts = [1: [0: 40, 1: 12, 2: 20, 3: 15, 4: 11]]
+        #expect(table(counts).epochsText(trial(1, .complete)) == "11–20")
+    }
+
+    @Test func aPrunedTrialShowsWhereItStopped() {
+        // Fit 1 ran all 40 epochs, fit 2 was stopped in its 7th.
+        #expect(table([1: [1: 40, 2: 7]]).epochsText(trial(1, .pruned)) == "7/40 in fit 2")
+        // Two whole fits, then the rest skipped.
+        #expect(table([1: [1: 40, 2: 40]]).epochsText(trial(1, .pruned)) == "2 of 4 fits")
+    }
+
+    @Test func aTrialWithoutEpochRowsFallsBackToItsTotal() {
+        #expect(table([:]).epochsText(trial(1, .failed)) == "1")
+    }
+}
