@@ -11,8 +11,10 @@ import Testing
     }
 
     private func trial(_ number: Int, _ status: TrialStatus, epochs: Int = 40) -> TrialRecord {
-        TrialRecord(
-            plan: TrialPlan(number: number, parameters: .object([:]), configurationJSON: #"{"epochs":\#(epochs)}"#, seed: 0),
+        var configuration = TrainingConfiguration()
+        configuration.epochs = epochs
+        return TrialRecord(
+            plan: TrialPlan(number: number, parameters: .object([:]), configurationJSON: configuration.canonicalJSON, seed: 0),
             status: status, epochsRun: 1)
     }
 
