@@ -23,7 +23,8 @@ struct ValidateCommand: ParsableCommand {
         }
         let repeats = parsed.repeats > 1 ? ", each trained with \(parsed.repeats) seeds" : ""
         let enqueued = parsed.enqueued.isEmpty ? "" : ", \(parsed.enqueued.count) enqueued first"
-        print("\(spec): valid — sweep '\(parsed.name)', \(parsed.trialCount) trials (\(method)\(enqueued)\(repeats)), "
+        let pruned = parsed.pruner.map { ", pruned by \($0.names.joined(separator: " and "))" } ?? ""
+        print("\(spec): valid — sweep '\(parsed.name)', \(parsed.trialCount) trials (\(method)\(enqueued)\(repeats)\(pruned)), "
             + "ranked by \(parsed.metric.name.rawValue) (\(parsed.metric.maximize ? "maximize" : "minimize"))")
         for dimension in parsed.space.dimensions {
             let conditions = dimension.conditions.map { condition in
