@@ -47,6 +47,9 @@ final class TrialSource: @unchecked Sendable {
     /// Stored trials that did not finish, to run again first.
     private var reruns: [TrialPlan]
     private var nextNumber: Int
+    /// Trials 1 … endedPrefix have all ended: where the check for the trials a proposal needs
+    /// starts, so that it is not repeated from trial 1 every time.
+    private var endedPrefix = 0
     private var exhausted = false
     private var startedInRun = 0
     /// The points of every trial handed out or stored: what a grid must not propose again.
@@ -107,7 +110,8 @@ final class TrialSource: @unchecked Sendable {
         let visible = number - spec.lag - 1
         if mustWait, visible > 0 {
             // Every trial its proposal or pruner may look at must have ended.
-            guard (1...visible).allSatisfy({ trials[$0]?.status.isFinal ?? false }) else { return .wait }
+            while endedPrefix < visible, trials[endedPrefix + 1]?.status.isFinal ?? false { endedPrefix += 1 }
+            guard endedPrefix >= visible else { return .wait }
         }
         let reference = spec.pruner == nil ? nil : pruningReference(upTo: visible)
         if let rerun {
