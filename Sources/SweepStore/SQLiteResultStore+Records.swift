@@ -270,7 +270,8 @@ extension SQLiteResultStore {
         SweepRecord(
             name: try row.decode(forColumn: "name"), specJSON: try row.decode(forColumn: "spec_json"),
             created: Date(timeIntervalSince1970: try row.decode(forColumn: "created")),
-            status: try decodeStatus(SweepStatus.self, row, column: "status"))
+            status: try decodeStatus(SweepStatus.self, row, column: "status"),
+            dataFingerprint: try row.decode(forColumn: "data_fingerprint"))
     }
 
     static func trialRecord(_ row: Row, metrics: [String: Double]) throws -> TrialRecord {

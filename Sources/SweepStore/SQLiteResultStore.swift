@@ -76,8 +76,10 @@ public final class SQLiteResultStore: ResultStore {
         try database.write { db in
             guard try Self.sweepID(db, sweep.name) == nil else { throw ResultStoreError.sweepAlreadyExists(sweep.name) }
             try db.execute(
-                sql: "INSERT INTO sweeps (name, spec_json, created, status) VALUES (?, ?, ?, ?)",
-                arguments: [sweep.name, sweep.specJSON, sweep.created.timeIntervalSince1970, sweep.status.rawValue])
+                sql: "INSERT INTO sweeps (name, spec_json, created, status, data_fingerprint) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    sweep.name, sweep.specJSON, sweep.created.timeIntervalSince1970, sweep.status.rawValue, sweep.dataFingerprint,
+                ])
         }
     }
 
@@ -110,9 +112,11 @@ public final class SQLiteResultStore: ResultStore {
 
     // MARK: Trials
 
-    public func updateSweepSpec(_ name: String, specJSON: String) throws {
+    public func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE sweeps SET spec_json = ? WHERE name = ?", arguments: [specJSON, name])
+            try db.execute(
+                sql: "UPDATE sweeps SET spec_json = ?, data_fingerprint = ? WHERE name = ?",
+                arguments: [specJSON, dataFingerprint, name])
             guard db.changesCount > 0 else { throw ResultStoreError.sweepNotFound(name) }
         }
     }

@@ -30,6 +30,22 @@ struct SweepRecordTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func aGrownSweepKeepsItsNewSpecAndFingerprint(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        var sweep = Sample.sweep()
+        sweep.dataFingerprint = nil
+        try store.createSweep(sweep)
+
+        try store.updateSweep("phone-price", specJSON: #"{"name":"phone-price","trials":9}"#, dataFingerprint: "fedcba9876543210")
+
+        let stored = try #require(try store.sweep(named: "phone-price"))
+        #expect(stored.specJSON == #"{"name":"phone-price","trials":9}"#)
+        #expect(stored.dataFingerprint == "fedcba9876543210")
+        #expect(stored.created == sweep.created && stored.status == sweep.status)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func sweepStatusChangesAndAMissingSweepIsReported(backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
         let store = try backend.makeStore(in: directory)

@@ -69,7 +69,7 @@ struct TrialRecordTests {
         let store = try backend.makeStore(in: directory)
         let missing = ResultStoreError.sweepNotFound("missing")
 
-        #expect(storeError { try store.updateSweepSpec("missing", specJSON: "{}") } == missing)
+        #expect(storeError { try store.updateSweep("missing", specJSON: "{}", dataFingerprint: "0") } == missing)
         #expect(storeError { try store.startTrial(sweep: "missing", plan: Sample.plan(1), at: Sample.created) } == missing)
         #expect(storeError { try store.finish(sweep: "missing", record: Sample.completeRecord(1), epochs: [], model: nil) } == missing)
         #expect(storeError { try store.interruptRunningTrials(sweep: "missing") } == missing)

@@ -63,8 +63,11 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
         try update(name) { $0.record.status = status }
     }
 
-    public func updateSweepSpec(_ name: String, specJSON: String) throws {
-        try update(name) { $0.record.specJSON = specJSON }
+    public func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws {
+        try update(name) { stored in
+            stored.record.specJSON = specJSON
+            stored.record.dataFingerprint = dataFingerprint
+        }
     }
 
     public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {

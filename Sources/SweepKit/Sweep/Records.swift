@@ -22,12 +22,16 @@ public struct SweepRecord: Sendable, Hashable {
     public var specJSON: String
     public var created: Date
     public var status: SweepStatus
+    /// The data the sweep trains on, as `DataFingerprint` summarises its content; nil for sweeps
+    /// stored before schema version 4. A resume on other data is refused.
+    public var dataFingerprint: String?
 
-    public init(name: String, specJSON: String, created: Date, status: SweepStatus) {
+    public init(name: String, specJSON: String, created: Date, status: SweepStatus, dataFingerprint: String? = nil) {
         self.name = name
         self.specJSON = specJSON
         self.created = created
         self.status = status
+        self.dataFingerprint = dataFingerprint
     }
 }
 
@@ -139,8 +143,9 @@ public protocol ResultStore: Sendable {
     /// Removes a sweep and everything under it (for `--restart`).
     func deleteSweep(named name: String) throws
     func setSweepStatus(_ name: String, _ status: SweepStatus) throws
-    /// Replaces the stored spec of a sweep that grew (more trials, more grid values).
-    func updateSweepSpec(_ name: String, specJSON: String) throws
+    /// Replaces the stored spec of a sweep that grew (more trials, more grid values), and records
+    /// its data fingerprint when it had none.
+    func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws
     /// Starts an attempt at a trial: inserts it with its plan as running, or, when a trial of
     /// that number is stored (an interrupted one run again), marks it running and drops the
     /// outcome of any earlier attempt (end time, metrics, epochs, weights), so that a record

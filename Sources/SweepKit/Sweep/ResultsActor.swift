@@ -15,8 +15,11 @@ actor ResultsActor {
     /// `restart`, or unless the new spec only grows it (more trials, more grid values), which
     /// keeps its trials and stores the new spec; stale running trials become interrupted.
     /// Returns the stored trials.
-    func prepare(_ spec: SweepSpec, restart: Bool) throws -> [TrialRecord] {
-        let fresh = SweepRecord(name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running)
+    /// `dataFingerprint` is the data's (`DataFingerprint`): a stored sweep of other data is
+    /// refused unless `restart`.
+    func prepare(_ spec: SweepSpec, dataFingerprint: String, restart: Bool) throws -> [TrialRecord] {
+        let fresh = SweepRecord(
+            name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running, dataFingerprint: dataFingerprint)
         guard let existing = try store.sweep(named: sweepName) else {
             try store.createSweep(fresh)
             return []
@@ -26,11 +29,14 @@ actor ResultsActor {
             try store.createSweep(fresh)
             return []
         }
-        if existing.specJSON != spec.canonicalJSON {
-            switch spec.change(from: existing.specJSON) {
-            case .same, .grown: try store.updateSweepSpec(sweepName, specJSON: spec.canonicalJSON)
-            case .changed(let reason): throw SweepRunError.specChanged(name: sweepName, reason: reason)
-            }
+        if let stored = existing.dataFingerprint, stored != dataFingerprint {
+            throw SweepRunError.dataChanged(name: sweepName, source: spec.data.source)
+        }
+        if existing.specJSON != spec.canonicalJSON, case .changed(let reason) = spec.change(from: existing.specJSON) {
+            throw SweepRunError.specChanged(name: sweepName, reason: reason)
+        }
+        if existing.specJSON != spec.canonicalJSON || existing.dataFingerprint == nil {
+            try store.updateSweep(sweepName, specJSON: spec.canonicalJSON, dataFingerprint: dataFingerprint)
         }
         try store.interruptRunningTrials(sweep: sweepName)
         try store.setSweepStatus(sweepName, .running)

@@ -2,11 +2,14 @@ import Foundation
 
 public enum SweepRunError: Error, Sendable, CustomStringConvertible {
     case specChanged(name: String, reason: String)
+    case dataChanged(name: String, source: String)
 
     public var description: String {
         switch self {
         case .specChanged(let name, let reason):
             return "a sweep named '\(name)' already exists with a different spec (\(reason)); rerun with --restart to discard its results, or give the spec a new \"name\""
+        case .dataChanged(let name, let source):
+            return "the data of sweep '\(name)' changed since its trials were trained ('\(source)' has other rows, columns or values now); resuming would mix results of two data sets. Restore the data, rerun with --restart to discard the stored trials, or give the spec a new \"name\""
         }
     }
 }
@@ -96,7 +99,7 @@ public actor SweepScheduler {
 
     public func run() async throws -> SweepRunSummary {
         let start = Date()
-        let stored = try await results.prepare(spec, restart: options.restart)
+        let stored = try await results.prepare(spec, dataFingerprint: DataFingerprint.of(data), restart: options.restart)
         let budget = TrialSource.Budget(trials: options.trialBudget, deadline: options.timeout.map { start.addingTimeInterval($0) })
         let storedEpochs = spec.pruner == nil ? [:] : try await results.epochs(of: stored.filter(\.status.isFinal).map(\.number))
         let source = TrialSource(spec: spec, stored: stored, storedEpochs: storedEpochs, budget: budget)

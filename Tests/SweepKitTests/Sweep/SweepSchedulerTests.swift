@@ -212,7 +212,7 @@ private final class FailingStore: ResultStore {
     func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
     func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
     func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
-    func updateSweepSpec(_ name: String, specJSON: String) throws { try base.updateSweepSpec(name, specJSON: specJSON) }
+    func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws { try base.updateSweep(name, specJSON: specJSON, dataFingerprint: dataFingerprint) }
     func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws { try base.startTrial(sweep: sweep, plan: plan, at: date) }
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         if record.number == failingTrial { throw DiskFull() }

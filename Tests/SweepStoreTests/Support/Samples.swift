@@ -14,7 +14,7 @@ enum Sample {
     static func sweep(_ name: String = "phone-price", created: Date = created, status: SweepStatus = .running) -> SweepRecord {
         SweepRecord(
             name: name, specJSON: #"{"name":"\#(name)","parameters":{"learning_rate":{"values":[0.001,0.01]}}}"#,
-            created: created, status: status)
+            created: created, status: status, dataFingerprint: "0123456789abcdef")
     }
 
     static func plan(_ number: Int, seed: UInt64? = nil) -> TrialPlan {

@@ -1,0 +1,42 @@
+import Foundation
+import SweepStore
+import Testing
+
+/// A sweep resumed on data that changed under the same path is refused, not mixed.
+@Suite("Resuming on changed data")
+struct ResumeSafetyCommandTests {
+    /// A small classification CSV: two features, a label from their sum; `swap` exchanges the
+    /// labels of the first two rows of each class pair.
+    private func csv(swapping: Bool) -> String {
+        var lines = ["a,b,label"]
+        for row in 0..<120 {
+            let a = Double(row % 17) / 17, b = Double(row % 11) / 11
+            var label = a + b > 1 ? 1 : 0
+            if swapping, row < 40 { label = 1 - label }
+            lines.append("\(a),\(b),\(label)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func aShuffledTargetColumnStopsTheResumeWithWhatToDo() async throws {
+        let directory = try ScratchDirectory()
+        let data = try directory.write("data.csv", csv(swapping: false))
+        let spec = try directory.write("spec.json", """
+            {"name": "changing", "data": "\(data)", "method": "random", "trials": 6, "seed": 1,
+             "fixed": {"hidden_layers": [4], "epochs": 2}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
+            """)
+        let database = directory.path("results.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, "--trials", "3", in: directory).status == 0)
+
+        try directory.write("data.csv", csv(swapping: true))
+        let refused = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(refused.isCleanFailure, "\(refused)")
+        #expect(refused.standardError.contains("the data of sweep 'changing' changed"), "\(refused)")
+        #expect(refused.standardError.contains("--restart"))
+        #expect(try SQLiteResultStore(path: database).trials(sweep: "changing").count == 3)
+
+        let restarted = try await sweep("run", spec, "--db", database, "--restart", in: directory)
+        #expect(restarted.status == 0, "\(restarted)")
+        #expect(try SQLiteResultStore(path: database).trials(sweep: "changing").count == 6)
+    }
+}
