@@ -179,11 +179,8 @@ public struct SweepSpec: Sendable {
     static func read(_ json: JSONValue, problems: inout [ConfigurationProblem]) -> SweepSpec? {
         guard var reader = ObjectReader(json, path: "$", problems: &problems) else { return nil }
         let name = reader.string("name", problems: &problems)
-        if let name {
-            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
-            if name.isEmpty || name.unicodeScalars.contains(where: { !allowed.contains($0) }) {
-                problems.append(.init(path: "$.name", message: "must be a non-empty name of letters, digits, '.', '_' or '-', got '\(name)'"))
-            }
+        if let name, let problem = nameProblem(name) {
+            problems.append(.init(path: "$.name", message: problem))
         } else if !reader.has("name") {
             problems.append(.init(path: "$.name", message: "is required: a name for the sweep, e.g. \"phone-price\""))
         }
@@ -276,6 +273,32 @@ public struct SweepSpec: Sendable {
         }
         spec.checkCombinations(problems: &problems)
         return problems.isEmpty ? spec : nil
+    }
+
+    /// The longest sweep name: it is part of the run lock's file name, which the file system
+    /// limits to 255 bytes with the database's name in front.
+    public static let maximumNameLength = 100
+
+    /// Why `name` cannot name a sweep, or nil. It must start with an ASCII letter or digit, so
+    /// that it never reads as a command-line option (`-h`), and hold only ASCII letters, digits,
+    /// '.', '_' and '-'.
+    static func nameProblem(_ name: String) -> String? {
+        let shown = name.count > 40 ? String(name.prefix(37)) + "..." : name
+        func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
+        guard let first = name.unicodeScalars.first, isAlphanumeric(first) else {
+            return name.isEmpty
+                ? "must not be empty: a name for the sweep, e.g. \"phone-price\""
+                : "must start with a letter or digit (a name such as '\(shown)' reads as a command-line option), got '\(shown)'"
+        }
+        if let bad = name.unicodeScalars.first(where: { !isAlphanumeric($0) && !"._-".unicodeScalars.contains($0) }) {
+            return "may hold only ASCII letters, digits, '.', '_' and '-', got '\(shown)' (with '\(bad)')"
+        }
+        if name.count > maximumNameLength {
+            return "is \(name.count) characters long; at most \(maximumNameLength) are allowed"
+        }
+        return nil
     }
 
     /// Settings a spec may search: every training setting but the data, the seed and repeats.
