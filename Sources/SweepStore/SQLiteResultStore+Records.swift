@@ -9,7 +9,7 @@ import Synchronization
 // Reading trials, epochs and models, and the conversions between records and rows.
 extension SQLiteResultStore {
     public func trials(sweep: String) throws -> [TrialRecord] {
-        try database.read { db in
+        try reading { db in
             guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
             var metrics: [Int64: [String: Double]] = [:]
             let metricRows = try Row.fetchAll(
@@ -49,7 +49,7 @@ extension SQLiteResultStore {
 
     /// One query over the status column: resuming a sweep needs no trial decoded.
     public func finalTrialNumbers(sweep: String) throws -> Set<Int> {
-        try database.read { db in
+        try reading { db in
             guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
             let final = TrialStatus.allCases.filter(\.isFinal).map(\.rawValue)
             let placeholders = Array(repeating: "?", count: final.count).joined(separator: ", ")
@@ -60,7 +60,7 @@ extension SQLiteResultStore {
     }
 
     public func epochs(sweep: String, trial: Int) throws -> [EpochRecord] {
-        try database.read { db in
+        try reading { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -84,7 +84,7 @@ extension SQLiteResultStore {
     }
 
     public func epochCounts(sweep: String) throws -> [Int: [Int: Int]] {
-        try database.read { db in
+        try reading { db in
             guard let sweepID = try Self.sweepID(db, sweep) else { return [:] }
             var counts: [Int: [Int: Int]] = [:]
             let rows = try Row.fetchAll(
@@ -103,7 +103,7 @@ extension SQLiteResultStore {
     }
 
     public func model(sweep: String, trial: Int) throws -> TrainedModel? {
-        let row = try database.read { db in
+        let row = try reading { db in
             try Row.fetchOne(
                 db,
                 sql: """

@@ -33,16 +33,81 @@ public final class SQLiteResultStore: ResultStore {
     /// - Throws: `SQLiteResultStoreError.newerSchema` when a newer sweep wrote the file, or the
     ///   `DatabaseError` of a file that is not an SQLite database.
     public init(path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SQLiteResultStoreError.isDirectory(path: path)
+        }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteResultStoreError.cannotOpen(path: path, reason: "its folder \(directory.path) cannot be created (\(error.localizedDescription))")
+        }
         var configuration = Configuration()
         configuration.label = "sweep results"
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(Self.busyTimeout)
         // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
         self.path = path
-        database = try Self.openPool(path: path, configuration: configuration)
-        try Schema.migrate(database, path: path)
+        do {
+            database = try Self.openPool(path: path, configuration: configuration)
+            try Schema.migrate(database, path: path)
+        } catch let error as DatabaseError {
+            throw Self.explained(error, path: path)
+        }
+    }
+
+    /// The store's own error for an SQLite failure a person can act on; others as they are.
+    static func explained(_ error: DatabaseError, path: String) -> any Error {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return SQLiteResultStoreError.diskFull(path: path)
+        case .SQLITE_NOTADB:
+            return SQLiteResultStoreError.notADatabase(path: path)
+        case .SQLITE_CORRUPT:
+            return SQLiteResultStoreError.damaged(path: path, problems: [error.message ?? "database disk image is malformed"])
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
+            let reason: String
+            if !FileManager.default.isReadableFile(atPath: path), FileManager.default.fileExists(atPath: path) {
+                reason = "you may not read it; check its permissions"
+            } else if error.resultCode == .SQLITE_READONLY || !FileManager.default.isWritableFile(atPath: path) {
+                reason = "it or its folder cannot be written (a read-only file, folder or mount); sweep needs to write beside it, so copy it somewhere writable and pass that --db"
+            } else {
+                reason = "SQLite says \(error.message ?? "unable to open database file"); check that the path and its folder exist and can be written"
+            }
+            return SQLiteResultStoreError.cannotOpen(path: path, reason: reason)
+        default:
+            return error
+        }
+    }
+
+    /// `database.read`, with the failures a person can act on explained.
+    func reading<T>(_ value: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(value)
+        } catch let error as DatabaseError {
+            throw Self.explained(error, path: path)
+        }
+    }
+
+    /// `database.write`, with the failures a person can act on explained.
+    func writing<T>(_ updates: (Database) throws -> T) throws -> T {
+        do {
+            return try database.write(updates)
+        } catch let error as DatabaseError {
+            throw Self.explained(error, path: path)
+        }
+    }
+
+    /// Runs SQLite's quick integrity check (every page and index, without cross-checking index
+    /// contents: linear in the file's size), throwing `damaged` with what it found.
+    public func checkIntegrity() throws {
+        let findings = try reading { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard findings == ["ok"] else {
+            // Lines such as "*** in database main ***" head the real findings.
+            let problems = findings.flatMap { $0.split(separator: "\n") }.map(String.init).filter { !$0.hasPrefix("***") }
+            throw SQLiteResultStoreError.damaged(path: path, problems: problems)
+        }
     }
 
     /// Opens the pool, retrying while another process holds the lock: switching a new file to
@@ -67,13 +132,13 @@ public final class SQLiteResultStore: ResultStore {
     // MARK: Sweeps
 
     public func sweep(named name: String) throws -> SweepRecord? {
-        try database.read { db in
+        try reading { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sweeps WHERE name = ?", arguments: [name]).map(Self.sweepRecord)
         }
     }
 
     public func createSweep(_ sweep: SweepRecord) throws {
-        try database.write { db in
+        try writing { db in
             guard try Self.sweepID(db, sweep.name) == nil else { throw ResultStoreError.sweepAlreadyExists(sweep.name) }
             try db.execute(
                 sql: "INSERT INTO sweeps (name, spec_json, created, status, data_fingerprint) VALUES (?, ?, ?, ?, ?)",
@@ -85,18 +150,18 @@ public final class SQLiteResultStore: ResultStore {
 
     public func deleteSweep(named name: String) throws {
         // Trials, their metrics and models go with it (ON DELETE CASCADE), and their epochs (a trigger).
-        try database.write { db in try db.execute(sql: "DELETE FROM sweeps WHERE name = ?", arguments: [name]) }
+        try writing { db in try db.execute(sql: "DELETE FROM sweeps WHERE name = ?", arguments: [name]) }
     }
 
     public func setSweepStatus(_ name: String, _ status: SweepStatus) throws {
-        try database.write { db in
+        try writing { db in
             try db.execute(sql: "UPDATE sweeps SET status = ? WHERE name = ?", arguments: [status.rawValue, name])
             guard db.changesCount > 0 else { throw ResultStoreError.sweepNotFound(name) }
         }
     }
 
     public func sweeps() throws -> [SweepOverview] {
-        try database.read { db in
+        try reading { db in
             var counts: [Int64: [TrialStatus: Int]] = [:]
             let countRows = try Row.fetchAll(
                 db, sql: "SELECT sweep_id, status, COUNT(*) AS count FROM trials GROUP BY sweep_id, status")
@@ -113,7 +178,7 @@ public final class SQLiteResultStore: ResultStore {
     // MARK: Trials
 
     public func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws {
-        try database.write { db in
+        try writing { db in
             try db.execute(
                 sql: "UPDATE sweeps SET spec_json = ?, data_fingerprint = ? WHERE name = ?",
                 arguments: [specJSON, dataFingerprint, name])
@@ -124,7 +189,7 @@ public final class SQLiteResultStore: ResultStore {
     /// Inserts the trial as running or, when it is stored, marks it running and drops the outcome
     /// of any earlier attempt (end time, metrics, epochs, weights): a record never mixes two.
     public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
-        try database.write { db in
+        try writing { db in
             let sweepID = try Self.requireSweepID(db, sweep)
             var arguments = try Self.planArguments(plan, texts: parameterTexts)
             arguments["sweep_id"] = sweepID
@@ -155,7 +220,7 @@ public final class SQLiteResultStore: ResultStore {
     /// transaction: an error at any step, such as two epochs with the same number, rolls back
     /// every step.
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
-        try database.write { db in
+        try writing { db in
             let sweepID = try Self.requireSweepID(db, sweep)
             var arguments = try Self.planArguments(record.plan, texts: parameterTexts)
             arguments.merge(StoredNumber(record.trainSeconds).arguments(column: "train_seconds")) { $1 }
@@ -201,7 +266,7 @@ public final class SQLiteResultStore: ResultStore {
 
     @discardableResult
     public func interruptRunningTrials(sweep: String) throws -> Int {
-        try database.write { db in
+        try writing { db in
             let sweepID = try Self.requireSweepID(db, sweep)
             try db.execute(
                 sql: "UPDATE trials SET status = ? WHERE sweep_id = ? AND status = ?",
@@ -211,7 +276,7 @@ public final class SQLiteResultStore: ResultStore {
     }
 
     public func keepWeights(sweep: String, of kept: Set<Int>) throws {
-        try database.write { db in
+        try writing { db in
             let sweepID = try Self.requireSweepID(db, sweep)
             let numbers = try Int.fetchAll(
                 db, sql: "SELECT number FROM trials JOIN models ON models.trial_id = trials.id WHERE trials.sweep_id = ?",

@@ -5,6 +5,16 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
     case newerSchema(path: String, found: Int, supported: Int)
     /// A stored value cannot be read back: the file was edited by hand or damaged.
     case corrupt(String)
+    /// SQLite's integrity check found damage in the file.
+    case damaged(path: String, problems: [String])
+    /// A write failed because the disk (or the file system's quota) is full.
+    case diskFull(path: String)
+    /// The path is a directory.
+    case isDirectory(path: String)
+    /// The file is not an SQLite database.
+    case notADatabase(path: String)
+    /// The file or its folder cannot be opened or created (permissions, a missing mount).
+    case cannotOpen(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -12,6 +22,17 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
             return "\(path) has schema version \(found), but this sweep reads versions up to \(supported); use a newer sweep"
         case .corrupt(let detail):
             return "the results database is damaged: \(detail)"
+        case .damaged(let path, let problems):
+            let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; … (\(problems.count) problems)" : "")
+            return "\(path) is damaged (SQLite finds: \(shown)); restore it from a backup, or save what is readable with `sqlite3 \(path) .recover | sqlite3 recovered.sqlite` and pass --db recovered.sqlite"
+        case .diskFull(let path):
+            return "the disk holding \(path) is full; every trial finished before this point is stored, so free some space and run the same command again to resume"
+        case .isDirectory(let path):
+            return "\(path) is a directory; --db takes the database file, e.g. --db \(path.hasSuffix("/") ? path : path + "/")sweeps.sqlite"
+        case .notADatabase(let path):
+            return "\(path) is not a sweep results database (not an SQLite file); pass another --db, or move the file away"
+        case .cannotOpen(let path, let reason):
+            return "cannot open \(path): \(reason)"
         }
     }
 }

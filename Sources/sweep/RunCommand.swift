@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         if resultsInMemory {
             results = MemoryResultStore()
         } else {
-            results = try store.openStore()
+            results = try store.openStore(checkingIntegrity: true)
             do {
                 lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
             } catch {
@@ -103,6 +103,11 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as SweepRunError {
             Terminal.error(error.description)
             throw ExitCode(2)
+        } catch {
+            progress.finish()
+            // A write that failed (a full disk, say): everything finished before it is stored.
+            Terminal.error(String(describing: error))
+            throw ExitCode(1)
         }
         progress.finish()
         if let statsPath {
@@ -138,7 +143,11 @@ struct RunCommand: AsyncParsableCommand {
         ).text(top: 5))
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
-            if !resultsInMemory {
+            if resultsInMemory {
+                // Nothing is kept to export.
+            } else if keepWeights == 0 {
+                print("no weights kept (--keep-weights 0); rerun the best trial with sweep train to get a model")
+            } else {
                 print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
             }
         }

@@ -10,13 +10,20 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The results database (created if missing).")
     var databasePath = StoreOptions.defaultPath
 
-    func openStore(mustExist: Bool = false) throws -> SQLiteResultStore {
+    /// Opens the database; `checkingIntegrity` (before a run writes to it, or an export reads a
+    /// model from it) also runs SQLite's integrity check, which reads the whole file.
+    func openStore(mustExist: Bool = false, checkingIntegrity: Bool = false) throws -> SQLiteResultStore {
         if mustExist, !FileManager.default.fileExists(atPath: databasePath) {
             Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")
             throw ExitCode(2)
         }
         do {
-            return try SQLiteResultStore(path: databasePath)
+            let store = try SQLiteResultStore(path: databasePath)
+            if checkingIntegrity { try store.checkIntegrity() }
+            return store
+        } catch let error as SQLiteResultStoreError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         } catch {
             Terminal.error("cannot open the results database '\(databasePath)': \(error)")
             throw ExitCode(2)

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import Testing
+@testable import SweepKit
+@testable import SweepStore
+
+/// Files that cannot serve as a results database, and a disk that fills up mid-sweep: each a
+/// clear error that says what to do, and nothing finished lost.
+struct DatabaseFaultTests {
+    @Test func aDirectoryIsNotADatabase() throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: SQLiteResultStoreError.isDirectory(path: directory.path)) { try SQLiteResultStore(path: directory.path) }
+    }
+
+    @Test func aFileThatIsNotSQLiteIsSaidToBeSo() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("notes.sqlite")
+        try Data("these are notes, not a database\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SQLiteResultStoreError.notADatabase(path: path)) { try SQLiteResultStore(path: path) }
+    }
+
+    @Test func garbageOverAPageIsFoundByTheIntegrityCheck() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("sweeps.sqlite")
+        do {
+            let store = try SQLiteResultStore(path: path)
+            try store.createSweep(Sample.sweep())
+            for number in 1...20 {
+                try store.finish(sweep: "phone-price", record: Sample.completeRecord(number), epochs: Sample.epochs(count: 30, folds: 2), model: try Sample.model())
+            }
+            try store.checkIntegrity()
+        }
+        // Checkpointed and closed: the file holds everything; overwrite its fifth page.
+        try DatabaseQueue(path: path).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try file.seek(toOffset: 4 * 4096)
+        try file.write(contentsOf: Data(repeating: 0x5A, count: 4096))
+        try file.close()
+
+        let error = #expect(throws: SQLiteResultStoreError.self) { try SQLiteResultStore(path: path).checkIntegrity() }
+        guard case .damaged(let damagedPath, let problems)? = error else {
+            Issue.record("expected a damaged database, got \(String(describing: error))")
+            return
+        }
+        #expect(damagedPath == path && !problems.isEmpty)
+        #expect(error?.description.contains(".recover") == true)
+    }
+
+    /// SQLite's page limit stands in for a full disk: a write that needs a page more fails with
+    /// SQLITE_FULL, exactly as when the disk has no room left.
+    @Test func aFullDiskEndsTheSweepWithWhatToDoAndKeepsEveryFinishedTrial() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("sweeps.sqlite")
+        let store = try SQLiteResultStore(path: path)
+        let spec = try SweepSpec.parse(Data("""
+            {"name": "filling", "data": "builtin:phone-price?rows=400", "method": "random", "trials": 40, "seed": 3,
+             "fixed": {"hidden_layers": [32], "epochs": 3},
+             "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
+            """.utf8), source: "spec.json")
+        let data = try PreparedData.load(spec.data)
+        let pages = try await store.database.read { try Int.fetchOne($0, sql: "PRAGMA page_count") } ?? 0
+        try await store.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = \(pages + 12)") }
+
+        let error = await #expect(throws: SQLiteResultStoreError.self) {
+            _ = try await SweepScheduler(spec: spec, data: data, store: store, options: SweepRunOptions(jobs: 2), stop: StopSignal()).run()
+        }
+        #expect(error == .diskFull(path: path))
+        #expect(error?.description.contains("run the same command again to resume") == true)
+        let stored = try store.trials(sweep: "filling")
+        let complete = stored.filter { $0.status == .complete }
+        #expect(!complete.isEmpty && complete.count < 40, "\(complete.count) complete")
+        for trial in complete {
+            #expect(try store.epochs(sweep: "filling", trial: trial.number).count == 3)
+            #expect(try store.model(sweep: "filling", trial: trial.number) != nil)
+        }
+
+        // With room again, the same sweep resumes and completes.
+        let reopened = try SQLiteResultStore(path: path)
+        let summary = try await SweepScheduler(
+            spec: spec, data: data, store: reopened, options: SweepRunOptions(jobs: 2), stop: StopSignal()
+        ).run()
+        #expect(summary.trials.count == 40 && summary.trials.allSatisfy { $0.status == .complete })
+        for trial in complete {
+            #expect(summary.trials.first { $0.number == trial.number }?.metrics == trial.metrics)
+        }
+    }
+}
