@@ -347,7 +347,7 @@ struct BadInputCommandTests {
         let database = try directory.write("notes.sqlite", "these are not tables")
         let result = try await sweep("leaderboard", "--db", database, in: directory)
         #expect(result.isCleanFailure, "\(result)")
-        #expect(result.standardError.contains("cannot open the results database"))
+        #expect(result.standardError.contains("is not a sweep results database"), "\(result)")
         // The file is left as it was.
         #expect(try String(contentsOfFile: database, encoding: .utf8) == "these are not tables")
     }
