@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit"]),
+        .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -20,7 +20,11 @@ public final class SQLiteResultStore: ResultStore {
     public static let busyTimeout: TimeInterval = 5
 
     public let path: String
-    let database: DatabasePool
+    /// A pool in WAL mode; a single read-only connection when the file cannot be written
+    /// (`openForReading`).
+    let database: any DatabaseWriter
+    /// Opened read-only: every write fails.
+    public let isReadOnly: Bool
     /// The JSON of the model columns stored, and each planned trial's `parameters_json`
     /// (written when the sweep is planned and again when the trial finishes): its only state
     /// besides the database, caches of JSON it wrote.
@@ -49,11 +53,49 @@ public final class SQLiteResultStore: ResultStore {
         configuration.busyMode = .timeout(Self.busyTimeout)
         // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
         self.path = path
+        isReadOnly = false
         do {
             database = try Self.openPool(path: path, configuration: configuration)
             try Schema.migrate(database, path: path)
         } catch let error as DatabaseError {
             throw Self.explained(error, path: path)
+        }
+    }
+
+    /// Opens the file read-only, as it was last written in full (SQLite's `immutable`: a WAL
+    /// database needs its `-shm` file, which a reader who cannot write the folder cannot create).
+    private init(readOnlyPath path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "sweep results (read-only)"
+        configuration.readonly = true
+        self.path = path
+        isReadOnly = true
+        do {
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            database = try DatabaseQueue(path: uri, configuration: configuration)
+            let stored = try database.read(Schema.storedVersion)
+            guard stored == Schema.version else {
+                throw stored > Schema.version
+                    ? SQLiteResultStoreError.newerSchema(path: path, found: stored, supported: Schema.version)
+                    : SQLiteResultStoreError.cannotOpen(
+                        path: path,
+                        reason: "it was written by an older sweep (schema version \(stored)) and cannot be upgraded where it is, since it cannot be written; copy it somewhere writable and pass that --db")
+            }
+        } catch let error as DatabaseError {
+            throw Self.explained(error, path: path)
+        }
+    }
+
+    /// The store for commands that only read (list, leaderboard, export): the file opened as
+    /// usual, or read-only when it cannot be written (a file or folder the user may only read, a
+    /// read-only mount). A read-only store sees what the last writer checkpointed: results a
+    /// sweep wrote moments ago may still be in its `-wal` file.
+    public static func openForReading(path: String) throws -> SQLiteResultStore {
+        do {
+            return try SQLiteResultStore(path: path)
+        } catch SQLiteResultStoreError.cannotOpen(let path, let reason) {
+            guard FileManager.default.isReadableFile(atPath: path) else { throw SQLiteResultStoreError.cannotOpen(path: path, reason: reason) }
+            return try SQLiteResultStore(readOnlyPath: path)
         }
     }
 
@@ -113,7 +155,7 @@ public final class SQLiteResultStore: ResultStore {
     /// Opens the pool, retrying while another process holds the lock: switching a new file to
     /// WAL mode does not wait on the busy timeout the way reads and writes do, so two processes
     /// opening the same new file at once would otherwise fail.
-    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+    private static func openPool(path: String, configuration: Configuration) throws -> any DatabaseWriter {
         let deadline = Date().addingTimeInterval(busyTimeout)
         while true {
             do {

@@ -43,7 +43,10 @@ enum Schema {
     /// file at once cannot both create the tables: the second waits (busy timeout), then finds
     /// them. Foreign keys are off meanwhile, as SQLite requires for a migration that rebuilds a
     /// table, and checked before the commit instead.
-    static func migrate(_ writer: DatabasePool, path: String) throws {
+    static func migrate(_ writer: any DatabaseWriter, path: String) throws {
+        // Current already (nearly always): no write lock, so a command that only reads never
+        // waits for a sweep's write, and works on a file it may read but not write.
+        if try writer.read(storedVersion) == version { return }
         try writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }

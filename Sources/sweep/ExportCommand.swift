@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let results = try store.openStore(mustExist: true, checkingIntegrity: true)
+        let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: true)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
         let trials = try results.trials(sweep: record.name)

@@ -27,7 +27,7 @@ struct LeaderboardCommand: ParsableCommand {
     }
 
     func run() throws {
-        let results = try store.openStore(mustExist: true)
+        let results = try store.openStore(mustExist: true, forReading: true)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
         let board = Leaderboard(trials: try results.trials(sweep: record.name), metric: spec.metric)
@@ -147,7 +147,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let results = try store.openStore(mustExist: true)
+        let results = try store.openStore(mustExist: true, forReading: true)
         let overviews = try results.sweeps().sorted { $0.sweep.created < $1.sweep.created }
         guard !overviews.isEmpty else {
             print("no sweeps yet; run one with: sweep run sweeps/phone-price.json")

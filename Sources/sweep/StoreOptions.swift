@@ -12,13 +12,17 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the database; `checkingIntegrity` (before a run writes to it, or an export reads a
     /// model from it) also runs SQLite's integrity check, which reads the whole file.
-    func openStore(mustExist: Bool = false, checkingIntegrity: Bool = false) throws -> SQLiteResultStore {
+    /// `forReading`: a command that only reads, which may read a file it cannot write.
+    func openStore(mustExist: Bool = false, forReading: Bool = false, checkingIntegrity: Bool = false) throws -> SQLiteResultStore {
         if mustExist, !FileManager.default.fileExists(atPath: databasePath) {
             Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")
             throw ExitCode(2)
         }
         do {
-            let store = try SQLiteResultStore(path: databasePath)
+            let store = forReading ? try SQLiteResultStore.openForReading(path: databasePath) : try SQLiteResultStore(path: databasePath)
+            if store.isReadOnly {
+                Terminal.note("note: \(databasePath) cannot be written; reading it as last saved (a sweep writing it now may have newer results)")
+            }
             if checkingIntegrity { try store.checkIntegrity() }
             return store
         } catch let error as SQLiteResultStoreError {

@@ -72,15 +72,16 @@ final class SweepProcess: @unchecked Sendable {
     private let outputURL: URL
     private let errorURL: URL
 
-    init(_ arguments: [String], in directory: ScratchDirectory) throws {
-        let executable = try #require(Self.executable, "the sweep executable was not found beside the test bundle")
+    /// `executable`: another program to start (one that runs sweep), instead of sweep itself.
+    init(_ arguments: [String], in directory: ScratchDirectory, executable other: URL? = nil) throws {
+        let executable = try other ?? #require(Self.executable, "the sweep executable was not found beside the test bundle")
         let name = UUID().uuidString
         outputURL = directory.url.appendingPathComponent("\(name).stdout")
         errorURL = directory.url.appendingPathComponent("\(name).stderr")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process.executableURL = executable
-        process.arguments = arguments
+        process.arguments = other == nil ? arguments : Array(arguments.dropFirst())
         process.currentDirectoryURL = directory.url
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "dumb"

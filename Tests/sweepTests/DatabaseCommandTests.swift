@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+@testable import SweepStore
 import Testing
 
 /// --db paths that cannot be a results database, as a person meets them on the command line.
@@ -30,5 +32,98 @@ struct DatabaseCommandTests {
         #expect(result.status == 0, "\(result)")
         #expect(!result.standardOutput.contains("export it with"), "\(result)")
         #expect(result.standardOutput.contains("no weights kept (--keep-weights 0)"))
+    }
+}
+
+/// A database the user may read but not write: the reading commands work, `sweep run` says why
+/// it cannot. As root, the commands run as the user nobody (root may write any file); otherwise
+/// the file and its folder are made read-only.
+@Suite("A results database the user can only read")
+struct ReadOnlyDatabaseTests {
+    @Test func listLeaderboardAndExportReadItAndRunSaysWhyItCannot() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "shared"))
+        let folder = directory.path("shared")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let database = folder + "/sweeps.sqlite"
+        #expect(try await sweep("run", spec, "--db", database, in: directory).status == 0)
+        let output = directory.path("out")
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        // Everyone may write the output folder; nobody may write the database or its folder.
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: output)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder) }
+
+        let asReader = try ReaderCommand(in: directory)
+        let listing = try await asReader.run(["list", "--db", database])
+        #expect(listing.status == 0, "\(listing)")
+        #expect(listing.standardOutput.contains("shared  complete"), "\(listing)")
+        #expect(listing.standardError.contains("cannot be written; reading it as last saved"))
+        let board = try await asReader.run(["leaderboard", "--db", database, "--format", "csv"])
+        #expect(board.status == 0 && csvRows(board.standardOutput).count == 9, "\(board)")
+        let export = try await asReader.run(["export", "--db", database, "-o", output + "/best.safetensors"])
+        #expect(export.status == 0, "\(export)")
+        let run = try await asReader.run(["run", spec, "--db", database])
+        #expect(run.isCleanFailure, "\(run)")
+        #expect(run.standardError.contains("cannot be written"), "\(run)")
+    }
+}
+
+/// Runs `sweep` as a user who may not write the test's read-only files: nobody when the tests
+/// run as root, which may write anything, otherwise the current user.
+struct ReaderCommand {
+    let directory: ScratchDirectory
+    let prefix: [String]
+
+    init(in directory: ScratchDirectory) throws {
+        self.directory = directory
+        guard getuid() == 0 else {
+            prefix = []
+            return
+        }
+        // nobody cannot reach the build folder (it may be under /root): a copy in the scratch folder.
+        let executable = try #require(SweepProcess.executable)
+        let copy = directory.path("sweep-as-reader")
+        try FileManager.default.copyItem(atPath: executable.path, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        prefix = ["/usr/sbin/runuser", "-u", "nobody", "--", copy]
+    }
+
+    func run(_ arguments: [String]) async throws -> CommandResult {
+        if prefix.isEmpty { return try await SweepProcess(arguments, in: directory).wait() }
+        return try await SweepProcess(prefix + arguments, in: directory, executable: URL(fileURLWithPath: prefix[0])).wait()
+    }
+}
+
+/// Reading commands beside a writer that holds the database's write lock for longer than the
+/// busy timeout (5 s): they need no write lock, so they do not wait for it.
+@Suite("Reading beside a long write")
+struct BusyDatabaseTests {
+    @Test func listAndLeaderboardWorkWhileAnotherConnectionHoldsTheWriteLock() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "busy"))
+        let database = directory.path("busy.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, in: directory).status == 0)
+
+        let holder = try SQLiteResultStore(path: database)
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holding = Thread {
+            try? holder.database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    locked.signal()
+                    _ = release.wait(timeout: .now() + 30)
+                    return .rollback
+                }
+            }
+        }
+        holding.start()
+        locked.wait()
+        defer { release.signal() }
+        // Held for the whole of both commands, however long they take.
+        let listing = try await sweep("list", "--db", database, in: directory)
+        let board = try await sweep("leaderboard", "--db", database, in: directory)
+        #expect(listing.status == 0 && listing.standardOutput.contains("busy  complete"), "\(listing)")
+        #expect(board.status == 0, "\(board)")
     }
 }
