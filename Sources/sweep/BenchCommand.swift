@@ -30,7 +30,25 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Also write the JSON report to this file.")
     var json: String?
 
+    @Flag(help: "Instead of speed: TPE against random search over several sweep seeds (its own section of the report).")
+    var search = false
+
+    @Flag(help: "Instead of speed: the epochs each pruner saves and what it costs in accuracy (its own section of the report).")
+    var pruning = false
+
+    @Option(help: "Sweep seeds for --search (default 10) and --pruning (default 5).")
+    var seeds: Int?
+
+    func validate() throws {
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        if search && pruning { throw ValidationError("--search and --pruning run separately; pass one of them") }
+    }
+
     func run() async throws {
+        if search || pruning {
+            try await runSearchOrPruning()
+            return
+        }
         var report = BenchReport(quick: quick)
         let source = FileManager.default.fileExists(atPath: data) ? data : "builtin:phone-price?rows=1600"
         if source != data { Terminal.note("note: \(data) not found; using \(source)") }
@@ -105,13 +123,47 @@ struct BenchCommand: AsyncParsableCommand {
         // A quick run's figures would overwrite the committed report with meaningless ones.
         let markdownPath = output ?? (quick ? nil : "BENCHMARKS.md")
         do {
-            if let markdownPath { try markdown.write(toFile: markdownPath, atomically: true, encoding: .utf8) }
+            if let markdownPath {
+                // The --search and --pruning sections stay as they were.
+                var document = markdown
+                for (name, content) in ReportSections.sections(in: (try? String(contentsOfFile: markdownPath, encoding: .utf8)) ?? "") {
+                    document = ReportSections.replacing(name, with: content, in: document)
+                }
+                try document.write(toFile: markdownPath, atomically: true, encoding: .utf8)
+            }
             if let json { try jsonText.write(toFile: json, atomically: true, encoding: .utf8) }
         } catch {
             Terminal.error("cannot write the report: \(error.localizedDescription)")
             throw ExitCode(1)
         }
         if let markdownPath { Terminal.note("wrote \(markdownPath)") }
+    }
+
+    /// `--search` or `--pruning`: sweeps in this process, their section of the report.
+    private func runSearchOrPruning() async throws {
+        let sources = ["builtin:phone-price"] + (FileManager.default.fileExists(atPath: data) ? [data] : [])
+        if sources.count == 1 { Terminal.note("note: \(data) not found; only the built-in data is used") }
+        let benchmark = SearchBenchmark(
+            sources: sources, seeds: seeds ?? (quick ? 1 : (search ? 10 : 5)), jobs: ProcessInfo.processInfo.activeProcessorCount,
+            quick: quick)
+        let section: (name: String, text: String)
+        if search {
+            var results: [(source: String, runs: [SearchBenchmark.SearchRun])] = []
+            for source in sources { results.append((source, try await benchmark.runSearch(source: source))) }
+            section = ("search", benchmark.searchSection(results))
+        } else {
+            let source = sources.last!
+            section = ("pruning", benchmark.pruningSection(try await benchmark.runPruning(source: source), source: source))
+        }
+        print(section.text)
+        guard let path = output ?? (quick ? nil : "BENCHMARKS.md") else { return }
+        do {
+            try ReportSections.write(section.name, section.text, toFile: path)
+        } catch {
+            Terminal.error("cannot write the report: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        Terminal.note("wrote the \(section.name) section of \(path)")
     }
 
     private func scaledEpochs(width: Int) -> Int {

@@ -1,0 +1,289 @@
+import Foundation
+import SweepKit
+
+/// `sweep bench --search` and `sweep bench --pruning`: how much a smarter search and pruning buy,
+/// measured on real sweeps in this process (results kept in memory), written as sections of
+/// BENCHMARKS.md that the speed benchmark leaves alone.
+struct SearchBenchmark {
+    /// The data sets: the built-in data and the phone-price CSV when it is there.
+    let sources: [String]
+    let seeds: Int
+    let jobs: Int
+    let quick: Bool
+
+    // MARK: TPE against random search
+
+    /// Six searched settings and a layer list: learning rate and weight decay on a log scale,
+    /// depth and each layer's width (log scale), dropout, optimizer and activation.
+    func searchSpec(method: String, trials: Int, seed: Int, source: String) -> String {
+        """
+        {"name": "bench-\(method)-\(seed)", "data": {"source": "\(source)", "test_fraction": 0.2, "folds": 3, "split_seed": 88},
+         "method": "\(method)", "trials": \(trials), "seed": \(seed), "sampler": {"lag": 8},
+         "metric": {"name": "validation_accuracy", "goal": "maximize"},
+         "fixed": {"epochs": \(quick ? 3 : 20), "batch_size": 64},
+         "parameters": {
+           "hidden_layers": {"depth": {"values": [1, 2, 3]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 256}},
+           "lr": {"distribution": "log_uniform", "min": 0.0001, "max": 0.3},
+           "weight_decay": {"distribution": "log_uniform", "min": 0.000001, "max": 0.1},
+           "dropout": {"distribution": "uniform", "min": 0, "max": 0.5},
+           "optimizer": {"values": ["adam", "sgd", "rmsprop", "adagrad"]},
+           "activation": {"values": ["relu", "tanh", "sigmoid"]}}}
+        """
+    }
+
+    /// One seed's pair of sweeps on one data set.
+    struct SearchRun: Sendable {
+        var seed: Int
+        /// Best validation accuracy so far, after each trial in number order.
+        var random: [Double]
+        var tpe: [Double]
+        /// Test accuracy of the best trial of the whole random sweep, and of TPE's first 60.
+        var randomTest: Double?
+        var tpeTest: Double?
+        var randomSeconds: Double
+        var tpeSeconds: Double
+
+        var target: Double { random.last ?? .nan }
+        /// The first trial at which TPE's best reached the random sweep's best; nil if never.
+        var tpeTrialsToTarget: Int? { tpe.firstIndex { $0 >= target }.map { $0 + 1 } }
+        var randomTrialsToTarget: Int? { random.firstIndex { $0 >= target }.map { $0 + 1 } }
+    }
+
+    var randomTrials: Int { quick ? 12 : 200 }
+    var tpeTrials: Int { quick ? 12 : 100 }
+    var budget: Int { quick ? 12 : 60 }
+
+    func runSearch(source: String) async throws -> [SearchRun] {
+        var runs: [SearchRun] = []
+        for seed in 0..<seeds {
+            Terminal.note("search on \(source), seed \(seed): random (\(randomTrials) trials) and TPE (\(tpeTrials))…")
+            let (random, randomSeconds) = try await sweep(searchSpec(method: "random", trials: randomTrials, seed: seed, source: source))
+            let (tpe, tpeSeconds) = try await sweep(searchSpec(method: "tpe", trials: tpeTrials, seed: seed, source: source))
+            let ranking = TrialRanking(metric: SweepMetric(name: .validationAccuracy, maximize: true))
+            runs.append(SearchRun(
+                seed: seed, random: bestSoFar(random), tpe: bestSoFar(tpe),
+                randomTest: ranking.best(of: random)?.metrics[MetricName.testAccuracy.rawValue],
+                tpeTest: ranking.best(of: Array(tpe.prefix(budget)))?.metrics[MetricName.testAccuracy.rawValue],
+                randomSeconds: randomSeconds, tpeSeconds: tpeSeconds))
+        }
+        return runs
+    }
+
+    private func bestSoFar(_ trials: [TrialRecord]) -> [Double] {
+        var best = -Double.infinity
+        return trials.sorted { $0.number < $1.number }.map { trial in
+            if trial.status == .complete, let value = trial.metrics[MetricName.validationAccuracy.rawValue], value.isFinite {
+                best = max(best, value)
+            }
+            return best
+        }
+    }
+
+    func searchSection(_ results: [(source: String, runs: [SearchRun])]) -> String {
+        var lines = [
+            "## Search: TPE against random search", "",
+            "Measured by `sweep bench --search` on \(Self.today()), \(jobs) jobs. Each data set is swept with \(seeds) sweep seeds; for each seed a",
+            "random search of \(randomTrials) trials and a TPE search (Optuna's defaults: 10 random trials first, γ = 0.1, 24 candidates;",
+            "lag 8) of \(tpeTrials) trials over the same space of six settings and a layer list: depth 1–3 with each width",
+            "log-uniform in 8–256, learning rate log-uniform in [1e-4, 0.3], weight decay log-uniform in [1e-6, 0.1],",
+            "dropout uniform in [0, 0.5], optimizer (Adam, SGD, RMSprop, Adagrad) and activation (ReLU, tanh, sigmoid);",
+            "\(quick ? 3 : 20) epochs, batch 64, ranked by 3-fold cross-validated accuracy on the non-test 80%.",
+            "The target of a seed is the best validation accuracy of its whole random search; \"trials to target\" is",
+            "the first trial at which TPE's best reached it (\"—\" when it did not within \(tpeTrials)).", "",
+        ]
+        for (source, runs) in results {
+            let reached = runs.map { $0.tpeTrialsToTarget }
+            let sortedReached = reached.map { $0 ?? Int.max }.sorted()
+            let median = sortedReached[(sortedReached.count - 1) / 2]
+            let medianText = median == .max ? "not reached" : String(median)
+            let met = median != .max && median <= budget
+            lines += [
+                "### \(source)", "",
+                "Median trials for TPE to reach the random search's best: **\(medianText)** (target ≤ \(budget): \(met ? "met" : "not met")).", "",
+                "| seed | random best (\(randomTrials) trials) | reached by random at trial | TPE trials to target | TPE best after \(budget) | test accuracy, random's best | test accuracy, TPE's best of \(budget) |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+            for run in runs {
+                let tpeAtBudget = run.tpe.count >= budget ? run.tpe[budget - 1] : run.tpe.last ?? .nan
+                lines.append("| \(run.seed) | \(format(run.target)) | \(run.randomTrialsToTarget.map(String.init) ?? "—") | \(run.tpeTrialsToTarget.map(String.init) ?? "—") | \(format(tpeAtBudget)) | \(format(run.randomTest)) | \(format(run.tpeTest)) |")
+            }
+            lines += ["", "Median best validation accuracy so far, by trial (the trials-to-target curves):", ""]
+            let checkpoints = [5, 10, 20, 30, 40, 60, 80, 100, 150, 200].filter { $0 <= max(randomTrials, tpeTrials) }
+            lines.append("| trials | " + checkpoints.map(String.init).joined(separator: " | ") + " |")
+            lines.append("| --- |" + String(repeating: " --- |", count: checkpoints.count))
+            for (name, curves) in [("random", runs.map(\.random)), ("TPE", runs.map(\.tpe))] {
+                let cells = checkpoints.map { n -> String in
+                    let values = curves.compactMap { $0.count >= n ? $0[n - 1] : nil }.sorted()
+                    return values.isEmpty ? "" : format(values[(values.count - 1) / 2])
+                }
+                lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+            }
+            let randomTime = runs.map(\.randomSeconds).reduce(0, +), tpeTime = runs.map(\.tpeSeconds).reduce(0, +)
+            lines += ["", "Wall time: random \(formatDuration(randomTime)), TPE \(formatDuration(tpeTime)) in all.", ""]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: Pruning
+
+    /// The sweeps the pruning benchmark runs: the default grid (sweeps/phone-price.json) and a
+    /// random sweep, each with 100 epochs per fit.
+    func pruningSpec(kind: String, pruner: String?, seed: Int, source: String) -> String {
+        let prunerMember = pruner.map { #", "pruner": \#($0)"# } ?? ""
+        let epochs = quick ? 6 : 100
+        if kind == "grid" {
+            return """
+                {"name": "bench-grid-\(seed)", "data": {"source": "\(source)", "test_fraction": 0.2, "folds": 4, "split_seed": 88},
+                 "method": "grid", "seed": \(seed), "sampler": {"lag": 8}\(prunerMember),
+                 "fixed": {"hidden_layers": [32], "activation": "tanh", "batch_size": 64, "epochs": \(epochs)},
+                 "parameters": {
+                   "optimizer": {"values": [{"name": "sgd", "lr": 0.1}, {"name": "momentum", "lr": 0.02, "momentum": 0.9},
+                     {"name": "adagrad", "lr": 0.05}, {"name": "rmsprop", "lr": 0.002}, {"name": "adam", "lr": 0.005}]},
+                   "schedule": {"values": ["none", {"name": "step", "step_size": 10, "gamma": 0.5},
+                     {"name": "multistep", "milestones": [20, 30], "gamma": 0.3}, {"name": "exponential", "gamma": 0.95}]},
+                   "initializer": {"values": ["kaiming_normal", "xavier_normal"]},
+                   "dropout": {"values": [0, 0.2]},
+                   "batch_norm": {"values": [false, true]}}}
+                """
+        }
+        return """
+            {"name": "bench-random-\(seed)", "data": {"source": "\(source)", "test_fraction": 0.2, "folds": 3, "split_seed": 88},
+             "method": "random", "trials": \(quick ? 12 : 100), "seed": \(seed), "sampler": {"lag": 8}\(prunerMember),
+             "fixed": {"epochs": \(epochs), "batch_size": 64},
+             "parameters": {
+               "hidden_layers": {"depth": {"values": [1, 2]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 128}},
+               "lr": {"distribution": "log_uniform", "min": 0.0001, "max": 0.3},
+               "weight_decay": {"distribution": "log_uniform", "min": 0.000001, "max": 0.01},
+               "dropout": {"distribution": "uniform", "min": 0, "max": 0.4},
+               "optimizer": {"values": ["adam", "sgd", "rmsprop"]},
+               "activation": {"values": ["relu", "tanh"]}}}
+            """
+    }
+
+    static let pruners: [(name: String, json: String?)] = [
+        ("none", nil),
+        ("median", #"{"name": "median", "startup_trials": 5, "warmup_epochs": 10}"#),
+        ("asha", #"{"name": "asha", "min_epochs": 4, "reduction_factor": 3}"#),
+        ("folds", #"{"name": "folds"}"#),
+    ]
+
+    struct PruningRun: Sendable {
+        var kind: String
+        var pruner: String
+        var seed: Int
+        var epochsTrained: Int
+        var epochsUnpruned: Int
+        var bestTest: Double?
+        var bestValidation: Double?
+        var seconds: Double
+    }
+
+    func runPruning(source: String) async throws -> [PruningRun] {
+        var runs: [PruningRun] = []
+        for kind in ["grid", "random"] {
+            for seed in 0..<seeds {
+                for pruner in Self.pruners {
+                    Terminal.note("pruning: \(kind) sweep, seed \(seed), pruner \(pruner.name)…")
+                    let text = pruningSpec(kind: kind, pruner: pruner.json, seed: seed, source: source)
+                    let spec = try SweepSpec.parse(Data(text.utf8), source: "bench")
+                    let (trials, seconds) = try await sweep(text)
+                    let savings = PruningSavings(trials: trials, spec: spec)
+                    let best = spec.ranking.best(of: trials)
+                    runs.append(PruningRun(
+                        kind: kind, pruner: pruner.name, seed: seed, epochsTrained: savings.trained,
+                        epochsUnpruned: savings.unpruned, bestTest: best?.metrics[MetricName.testAccuracy.rawValue],
+                        bestValidation: best?.metrics[MetricName.validationAccuracy.rawValue], seconds: seconds))
+                }
+            }
+        }
+        return runs
+    }
+
+    func pruningSection(_ runs: [PruningRun], source: String) -> String {
+        var lines = [
+            "## Pruning", "",
+            "Measured by `sweep bench --pruning` on \(Self.today()), \(jobs) jobs, on \(source): the default grid (160 trials, 4-fold",
+            "cross-validation) and a 100-trial random sweep (3-fold), \(quick ? 6 : 100) epochs per fit, each with \(seeds) sweep seeds, without a",
+            "pruner and with each pruner (median: 5 startup trials, 10 warm-up epochs; asha: rungs from epoch 4, η = 3;",
+            "folds: the paired test over finished folds), lag 8. \"Epochs\" counts every fit's epochs; \"unpruned\" is what the",
+            "same sweep trains without the pruner. Test accuracy is that of the best trial by validation accuracy.", "",
+            "| sweep | pruner | epochs trained (median) | fewer epochs than unpruned | best trial's test accuracy (median) | difference from unpruned, points (median) | wall time (median) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.filter { !$0.isNaN }.sorted()
+            return sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        }
+        for kind in ["grid", "random"] {
+            let unpruned = runs.filter { $0.kind == kind && $0.pruner == "none" }
+            for pruner in Self.pruners.map(\.name) {
+                let these = runs.filter { $0.kind == kind && $0.pruner == pruner }
+                guard !these.isEmpty else { continue }
+                let fewer = median(these.map { run in
+                    let base = unpruned.first { $0.seed == run.seed }?.epochsTrained ?? run.epochsUnpruned
+                    return 1 - Double(run.epochsTrained) / Double(max(base, 1))
+                })
+                let difference = median(these.map { run in
+                    ((run.bestTest ?? .nan) - (unpruned.first { $0.seed == run.seed }?.bestTest ?? .nan)) * 100
+                })
+                lines.append("| \(kind) | \(pruner) | \(Int(median(these.map { Double($0.epochsTrained) }))) | \(Int((fewer * 100).rounded()))% | \(format(median(these.map { $0.bestTest ?? .nan }))) | \(String(format: "%+.2f", difference)) | \(formatDuration(median(these.map(\.seconds)))) |")
+            }
+        }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: Running and writing
+
+    /// Runs a sweep in memory; its trials in number order and the wall time.
+    private func sweep(_ text: String) async throws -> ([TrialRecord], Double) {
+        let spec = try SweepSpec.parse(Data(text.utf8), source: "bench")
+        let data = try PreparedData.load(spec.data)
+        let start = Date()
+        let summary = try await SweepScheduler(
+            spec: spec, data: data, store: MemoryResultStore(), options: SweepRunOptions(jobs: jobs), stop: StopSignal()
+        ).run()
+        return (summary.trials, Date().timeIntervalSince(start))
+    }
+
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
+
+/// Sections of a Markdown report that different commands write: each between
+/// `<!-- begin NAME -->` and `<!-- end NAME -->`, replaced in place or added at the end, so that
+/// `sweep bench` and `sweep bench --search` each rewrite their own part of BENCHMARKS.md.
+enum ReportSections {
+    static func replacing(_ name: String, with content: String, in document: String) -> String {
+        let begin = "<!-- begin \(name) -->", end = "<!-- end \(name) -->"
+        let block = "\(begin)\n\(content.trimmingCharacters(in: .newlines))\n\(end)"
+        if let start = document.range(of: begin), let stop = document.range(of: end, range: start.upperBound..<document.endIndex) {
+            return document.replacingCharacters(in: start.lowerBound..<stop.upperBound, with: block)
+        }
+        let separator = document.isEmpty || document.hasSuffix("\n\n") ? "" : (document.hasSuffix("\n") ? "\n" : "\n\n")
+        return document + separator + block + "\n"
+    }
+
+    /// The blocks of every section in `document`, to carry over when the rest is rewritten.
+    static func sections(in document: String) -> [(name: String, content: String)] {
+        var found: [(String, String)] = []
+        var rest = document[...]
+        while let begin = rest.range(of: "<!-- begin "), let close = rest.range(of: " -->", range: begin.upperBound..<rest.endIndex) {
+            let name = String(rest[begin.upperBound..<close.lowerBound])
+            guard let end = rest.range(of: "<!-- end \(name) -->", range: close.upperBound..<rest.endIndex) else { break }
+            found.append((name, String(rest[close.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)))
+            rest = rest[end.upperBound...]
+        }
+        return found
+    }
+
+    /// Writes `content` as section `name` of the file at `path` (created if missing).
+    static func write(_ name: String, _ content: String, toFile path: String) throws {
+        let document = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        try replacing(name, with: content, in: document).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
