@@ -65,8 +65,7 @@ struct RunCommand: AsyncParsableCommand {
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
-        let parsed = try loadSpec(spec, data: data)
-        let data = try loadData(for: parsed)
+        let (parsed, data) = try loadData(for: try loadSpec(spec, data: data))
         let results: any ResultStore
         var lock: SweepRunLock?
         if resultsInMemory {

@@ -14,8 +14,7 @@ struct ValidateCommand: ParsableCommand {
     var data: String?
 
     func run() throws {
-        let parsed = try loadSpec(spec, data: data)
-        _ = try loadData(for: parsed)
+        let (parsed, _) = try loadData(for: try loadSpec(spec, data: data))
         let method: String = switch parsed.method {
         case .grid: "grid"
         case .random: "random search"
@@ -57,13 +56,21 @@ func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
     }
 }
 
-/// Loads and prepares the spec's data and checks every trial's loss fits the task.
-func loadData(for spec: SweepSpec) throws -> PreparedData {
+/// Loads and prepares the spec's data, sets the default metric for its task, and checks every
+/// trial's loss and the metric fit the task.
+func loadData(for given: SweepSpec) throws -> (SweepSpec, PreparedData) {
     let data: PreparedData
     do {
-        data = try PreparedData.load(spec.data)
+        data = try PreparedData.load(given.data)
     } catch {
         Terminal.error("data: \(error.description)")
+        throw ExitCode(2)
+    }
+    let spec: SweepSpec
+    do {
+        spec = try given.resolvingDefaultMetric(for: data.task)
+    } catch {
+        Terminal.error(error.description)
         throw ExitCode(2)
     }
     var problems: [String] = []
@@ -88,5 +95,5 @@ func loadData(for spec: SweepSpec) throws -> PreparedData {
         Terminal.error("metric \(spec.metric.name.rawValue) needs a regression task, but '\(data.targetName)' is a \(data.task.rawValue) target; use validation_accuracy or validation_loss")
         throw ExitCode(2)
     }
-    return data
+    return (spec, data)
 }

@@ -65,3 +65,31 @@ struct RunBudgetCommandTests {
         #expect(parseDuration("m") == nil)
     }
 }
+
+/// A spec that names neither task nor metric takes the metric the data's inferred task calls for.
+@Suite("The default metric follows the inferred task")
+struct DefaultMetricCommandTests {
+    @Test func aRegressionTargetIsRankedByRMSEWithoutBeingAskedTo() async throws {
+        let directory = try ScratchDirectory()
+        var lines = ["x1,x2,progression"]
+        for row in 0..<200 {
+            let a = Double(row % 13) / 13, b = Double(row % 7) / 7
+            lines.append("\(a),\(b),\(150 + 80 * a - 40 * b)")
+        }
+        let data = try directory.write("regression.csv", lines.joined(separator: "\n") + "\n")
+        let spec = try directory.write("spec.json", """
+            {"name": "progression", "data": "\(data)", "fixed": {"hidden_layers": [4], "epochs": 2},
+             "parameters": {"lr": {"values": [0.01, 0.1]}}}
+            """)
+        let validated = try await sweep("validate", spec, in: directory)
+        #expect(validated.status == 0, "\(validated)")
+        #expect(validated.standardOutput.contains("ranked by validation_rmse (minimize)"), "\(validated)")
+        let database = directory.path("r.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, in: directory).status == 0)
+        let board = try await sweep("leaderboard", "--db", database, in: directory)
+        #expect(board.standardOutput.contains("ranked by validation_rmse (lower is better)"), "\(board)")
+        // Run again: the stored spec, with its metric written in, is the same sweep.
+        let again = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(again.status == 0 && again.standardOutput.contains("resuming: 2 already finished"), "\(again)")
+    }
+}

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNet
 
@@ -61,6 +62,9 @@ public struct SweepSpec: Sendable {
     /// Each configuration is trained with this many seeds (times its folds); its metric is the mean.
     public let repeats: Int
     public let sampler: any Sampler
+    /// Whether the spec names no metric: the default then follows the task, which for data
+    /// without a `task` is known only once the data is read (`resolvingDefaultMetric`).
+    public let metricIsDefault: Bool
     /// Stops hopeless trials early (`"pruner"`); nil: every trial trains all its epochs and fits.
     public let pruner: PrunerList?
     /// The spec's canonical JSON, stored with the sweep to detect a changed spec on re-run.
@@ -113,6 +117,22 @@ public struct SweepSpec: Sendable {
             members["data"] = .string(dataSource)
         }
         return Data(JSONValue.object(members).canonicalText.utf8)
+    }
+
+    /// This spec with its default metric set for `task`: validation RMSE for regression,
+    /// validation accuracy for classification, written into the spec so that the stored spec
+    /// says what ranked the trials. A spec that names its metric is returned as it is.
+    public func resolvingDefaultMetric(for task: TaskKind) throws(ConfigurationError) -> SweepSpec {
+        guard metricIsDefault else { return self }
+        let name: MetricName = task == .regression ? .validationRMSE : .validationAccuracy
+        guard name != metric.name, case .object(var members) = try JSONValue.parse(Data(canonicalJSON.utf8), source: self.name) else {
+            return self
+        }
+        var metricMembers: [String: JSONValue] = [:]
+        if case .object(let given)? = members["metric"] { metricMembers = given }
+        metricMembers["name"] = .string(name.rawValue)
+        members["metric"] = .object(metricMembers)
+        return try Self.parse(Data(JSONValue.object(members).canonicalText.utf8), source: self.name)
     }
 
     // MARK: Trials
@@ -266,7 +286,8 @@ public struct SweepSpec: Sendable {
         }
         let spec = SweepSpec(
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed,
-            space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler, pruner: pruner,
+            space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler,
+            metricIsDefault: json["metric"] == nil || json["metric"]?["name"] == nil, pruner: pruner,
             canonicalJSON: json.canonicalText)
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))

@@ -205,7 +205,7 @@ extension SweepSpec {
     func with(sampler: any Sampler) -> SweepSpec {
         SweepSpec(
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed, space: space,
-            lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler, pruner: pruner,
+            lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler, metricIsDefault: metricIsDefault, pruner: pruner,
             canonicalJSON: canonicalJSON)
     }
 }
