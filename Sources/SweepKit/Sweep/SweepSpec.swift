@@ -287,7 +287,7 @@ public struct SweepSpec: Sendable {
         let spec = SweepSpec(
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed,
             space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler,
-            metricIsDefault: json["metric"] == nil || json["metric"]?["name"] == nil, pruner: pruner,
+            metricIsDefault: json["metric"].map { !$0.isString && $0["name"] == nil } ?? true, pruner: pruner,
             canonicalJSON: json.canonicalText)
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))
