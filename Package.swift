@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"], resources: [.copy("Analysis/ReferenceValues")]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit"]),
     ]
