@@ -118,36 +118,36 @@ def make_trials() -> list:
 # Encoding
 
 
-def dimension_parameter(name: str) -> dict:
+def dimension_parameter(space: dict, name: str) -> dict:
     if name == "hidden_layers.depth":
-        return PARAMETERS["hidden_layers"]["depth"]
+        return space["hidden_layers"]["depth"]
     if name.startswith("hidden_layers.width_"):
-        return PARAMETERS["hidden_layers"]["width"]
-    return PARAMETERS[name]
+        return space["hidden_layers"]["width"]
+    return space[name]
 
 
-def coordinate(name: str, parameters: dict):
+def coordinate(space: dict, name: str, parameters: dict):
     """The Swift SearchSpace.point(of:) coordinate, or None when the dimension is absent."""
     if name == "hidden_layers.depth":
-        return float(PARAMETERS["hidden_layers"]["depth"]["values"].index(len(parameters["hidden_layers"])))
+        return float(space["hidden_layers"]["depth"]["values"].index(len(parameters["hidden_layers"])))
     if name.startswith("hidden_layers.width_"):
         index = int(name.rsplit("_", 1)[1]) - 1
         widths = parameters["hidden_layers"]
         return widths[index] if index < len(widths) else None
     if name not in parameters:
         return None
-    parameter = PARAMETERS[name]
+    parameter = space[name]
     if "values" in parameter:
         return float(parameter["values"].index(parameters[name]))
     return parameters[name]
 
 
-def encode(name: str, points: list):
+def encode(space: dict, name: str, points: list):
     """(domain, column): domain is ("categories", masses) or ("interval", lower, upper, code, mass)."""
     coordinates = [point[name] for point in points]
     absent_count = sum(1 for value in coordinates if value is None)
     absent_mass = float(absent_count) / float(max(len(points), 1))
-    parameter = dimension_parameter(name)
+    parameter = dimension_parameter(space, name)
     if "values" in parameter:
         listed = len(parameter["values"])
         masses = [(1 - absent_mass) / float(listed)] * listed
@@ -410,12 +410,15 @@ def decompose(leaves, domains):
     return total_variance, marginals
 
 
-def importances(trials):
+def importances(trials, space: dict, dimensions: list):
+    """The importances of ParameterImportance with its default options: per setting (by name),
+    the importance, variance fraction and its standard deviation over trees; the main-effect share;
+    the number of trees whose prediction varies."""
     rows = sorted(trials, key=lambda trial: trial["number"])
-    points = [{name: coordinate(name, trial["parameters"]) for name in DIMENSIONS} for trial in rows]
+    points = [{name: coordinate(space, name, trial["parameters"]) for name in dimensions} for trial in rows]
     domains, columns = [], []
-    for name in DIMENSIONS:
-        domain, column = encode(name, points)
+    for name in dimensions:
+        domain, column = encode(space, name, points)
         domains.append(domain)
         columns.append(column)
     values = [trial["validation_accuracy"] for trial in rows]
@@ -439,10 +442,10 @@ def importances(trials):
         total_variance, marginals = decompose(leaves, domains)
         if total_variance > 0:
             fractions_by_tree.append([marginal / total_variance for marginal in marginals])
-    settings = sorted({name.split(".")[0] for name in DIMENSIONS})
+    settings = sorted({name.split(".")[0] for name in dimensions})
     result = []
     for setting in settings:
-        indices = [index for index, name in enumerate(DIMENSIONS) if name.split(".")[0] == setting]
+        indices = [index for index, name in enumerate(dimensions) if name.split(".")[0] == setting]
         per_tree = []
         for fractions in fractions_by_tree:
             value = 0.0
@@ -468,7 +471,7 @@ def importances(trials):
 
 def main() -> None:
     trials = make_trials()
-    result, main_effect_share, tree_count = importances(trials)
+    result, main_effect_share, tree_count = importances(trials, PARAMETERS, DIMENSIONS)
     document = {
         "generator": "tools/fanova_reference.py",
         "parameters": PARAMETERS,
