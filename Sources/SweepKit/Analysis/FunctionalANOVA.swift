@@ -18,76 +18,82 @@ struct TreeVarianceDecomposition {
     let marginalVariances: [Double]
 
     init(tree: RegressionTree, domains: [FeatureDomain]) {
-        let leaves = tree.leaves
-        let featureCount = domains.count
-        // μ_j(box_l,j) for each leaf and feature.
-        let measures: [[Double]] = leaves.map { leaf in
-            domains.indices.map { feature in
-                domains[feature].isCategorical
-                    ? domains[feature].measure(of: leaf.categories[feature])
-                    : domains[feature].measure(low: leaf.lowers[feature], high: leaf.uppers[feature])
+        let leafCount = tree.leafCount, featureCount = domains.count, width = tree.categoryWidth
+        let values = tree.values
+        // μ_j(box_l,j) for each leaf and feature, at measures[l·featureCount + j].
+        var measures = [Double](repeating: 0, count: leafCount * featureCount)
+        for leaf in 0..<leafCount {
+            for feature in 0..<featureCount {
+                let index = leaf * featureCount + feature
+                measures[index] = domains[feature].isCategorical
+                    ? domains[feature].measure(ofCategoriesIn: tree.categoryMasks, from: leaf * width + tree.categoryOffsets[feature])
+                    : domains[feature].measure(low: tree.lowers[index], high: tree.uppers[index])
             }
         }
-        let volumes = measures.map { $0.reduce(1, *) }
-        totalVariance = weightedVariance(values: leaves.map(\.value), weights: volumes)
+        let volumes = (0..<leafCount).map { leaf in
+            var product = 1.0
+            for feature in 0..<featureCount { product *= measures[leaf * featureCount + feature] }
+            return product
+        }
+        totalVariance = weightedVariance(values: values, weights: volumes)
         var marginals: [Double] = []
+        var others = [Double](repeating: 0, count: leafCount)
         for feature in 0..<featureCount {
             // u_l = Π_{j≠i} μ_j(box_l,j): the weight of leaf l in the marginal at any x_i it covers.
-            let others = measures.map { row in
+            for leaf in 0..<leafCount {
                 var product = 1.0
-                for (index, measure) in row.enumerated() where index != feature { product *= measure }
-                return product
+                for other in 0..<featureCount where other != feature { product *= measures[leaf * featureCount + other] }
+                others[leaf] = product
             }
-            let variance: Double
+            var marginalValues: [Double] = [], marginalWeights: [Double] = []
             switch domains[feature] {
             case .categories(let masses):
-                var values: [Double] = [], weights: [Double] = []
+                let offset = tree.categoryOffsets[feature]
                 for category in masses.indices where masses[category] > 0 {
                     var weight = 0.0, weightedValue = 0.0
-                    for (index, leaf) in leaves.enumerated() where leaf.categories[feature][category] {
-                        weight += others[index]
-                        weightedValue += others[index] * leaf.value
+                    for leaf in 0..<leafCount where tree.categoryMasks[leaf * width + offset + category] {
+                        weight += others[leaf]
+                        weightedValue += others[leaf] * values[leaf]
                     }
                     guard weight > 0 else { continue }
-                    values.append(weightedValue / weight)
-                    weights.append(masses[category] * weight)
+                    marginalValues.append(weightedValue / weight)
+                    marginalWeights.append(masses[category] * weight)
                 }
-                variance = weightedVariance(values: values, weights: weights)
             case .interval:
                 // Segments between the distinct box edges along this feature; a leaf covers the
                 // segments from its lower edge's index to its upper edge's, which difference
                 // arrays add up in one pass.
-                var edges = leaves.flatMap { [$0.lowers[feature], $0.uppers[feature]] }
+                var edges: [Double] = []
+                edges.reserveCapacity(2 * leafCount)
+                for leaf in 0..<leafCount {
+                    edges.append(tree.lowers[leaf * featureCount + feature])
+                    edges.append(tree.uppers[leaf * featureCount + feature])
+                }
                 edges.sort()
                 var distinct: [Double] = []
                 for edge in edges where distinct.last != edge { distinct.append(edge) }
-                guard distinct.count >= 2 else {
-                    variance = 0
-                    break
-                }
+                guard distinct.count >= 2 else { break }
                 var weightChanges = [Double](repeating: 0, count: distinct.count)
                 var valueChanges = [Double](repeating: 0, count: distinct.count)
-                for (index, leaf) in leaves.enumerated() {
-                    let first = lowerBound(of: leaf.lowers[feature], in: distinct)
-                    let last = lowerBound(of: leaf.uppers[feature], in: distinct)
-                    weightChanges[first] += others[index]
-                    weightChanges[last] -= others[index]
-                    valueChanges[first] += others[index] * leaf.value
-                    valueChanges[last] -= others[index] * leaf.value
+                for leaf in 0..<leafCount {
+                    let first = lowerBound(of: tree.lowers[leaf * featureCount + feature], in: distinct)
+                    let last = lowerBound(of: tree.uppers[leaf * featureCount + feature], in: distinct)
+                    weightChanges[first] += others[leaf]
+                    weightChanges[last] -= others[leaf]
+                    valueChanges[first] += others[leaf] * values[leaf]
+                    valueChanges[last] -= others[leaf] * values[leaf]
                 }
-                var values: [Double] = [], weights: [Double] = []
                 var weight = 0.0, weightedValue = 0.0
                 for segment in 0..<(distinct.count - 1) {
                     weight += weightChanges[segment]
                     weightedValue += valueChanges[segment]
                     let mass = domains[feature].measure(low: distinct[segment], high: distinct[segment + 1])
                     guard weight > 0, mass > 0 else { continue }
-                    values.append(weightedValue / weight)
-                    weights.append(mass * weight)
+                    marginalValues.append(weightedValue / weight)
+                    marginalWeights.append(mass * weight)
                 }
-                variance = weightedVariance(values: values, weights: weights)
             }
-            marginals.append(max(variance, 0))
+            marginals.append(max(weightedVariance(values: marginalValues, weights: marginalWeights), 0))
         }
         marginalVariances = marginals
     }

@@ -116,6 +116,11 @@ public struct MainEffects: Sendable, Hashable, Codable {
         continuousSettings = continuous
     }
 
+    /// The main effects in a sweep's trials of its searched settings on its metric.
+    public init(trials: [TrialRecord], spec: SweepSpec, level: Double = 0.95) {
+        self.init(trials: trials, space: spec.space, metric: spec.metric, level: level)
+    }
+
     /// The effect of one setting, by name.
     public func effect(of setting: String) -> SettingEffect? {
         settings.first { $0.setting == setting }

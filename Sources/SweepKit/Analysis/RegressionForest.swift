@@ -34,28 +34,38 @@ enum FeatureDomain: Sendable, Hashable {
         return mass
     }
 
-    /// The measure of a set of categories.
-    func measure(of members: [Bool]) -> Double {
+    /// The measure of a set of categories: those whose flag is set in `mask` from `offset` on.
+    func measure(ofCategoriesIn mask: [Bool], from offset: Int) -> Double {
         guard case .categories(let masses) = self else { return 0 }
         var mass = 0.0
-        for index in masses.indices where members[index] { mass += masses[index] }
+        for index in masses.indices where mask[offset + index] { mass += masses[index] }
         return mass
+    }
+
+    var categoryCount: Int {
+        if case .categories(let masses) = self { return masses.count }
+        return 0
     }
 }
 
 /// A regression tree reduced to what functional ANOVA needs: its leaves, each with its value and
-/// its box (an interval per continuous feature, a set of categories per categorical one).
+/// its box (an interval per continuous feature, a set of categories per categorical one), stored
+/// flat, leaf after leaf.
 struct RegressionTree: Sendable {
-    struct Leaf: Sendable {
-        var value: Double
-        /// Per feature; unused (0) for categorical features.
-        var lowers: [Double]
-        var uppers: [Double]
-        /// Per feature: which categories the leaf covers; empty for continuous features.
-        var categories: [[Bool]]
-    }
+    let featureCount: Int
+    /// Where each categorical feature's flags start within a leaf's stretch of `categoryMasks`.
+    let categoryOffsets: [Int]
+    /// How many category flags a leaf has (all categorical features together).
+    let categoryWidth: Int
+    var values: [Double] = []
+    /// Leaf l's interval on feature f is lowers[l·featureCount + f] … uppers[…] (0 … 0 for a
+    /// categorical feature).
+    var lowers: [Double] = []
+    var uppers: [Double] = []
+    /// Leaf l covers category c of feature f when categoryMasks[l·categoryWidth + categoryOffsets[f] + c].
+    var categoryMasks: [Bool] = []
 
-    var leaves: [Leaf]
+    var leafCount: Int { values.count }
 }
 
 /// Growth limits of the trees, as scikit-learn's `RandomForestRegressor` names them; the
@@ -122,7 +132,8 @@ struct RegressionForest: Sendable {
 
 /// Grows one tree on weighted rows. The rows of a node occupy the same range [start, end) of
 /// `members` and of every continuous feature's sorted array; a split partitions each range
-/// stably, so no node sorts anything.
+/// stably, so no node sorts anything. The node's box is one mutable box, narrowed on the way down
+/// and restored on the way up; each leaf appends a copy of it to the tree.
 private struct TreeGrower {
     let domains: [FeatureDomain]
     let columns: [[Double]]
@@ -135,7 +146,11 @@ private struct TreeGrower {
     var ordered: [[Int]]
     var goesLeft: [Bool]
     var buffer: [Int]
-    var leaves: [RegressionTree.Leaf] = []
+    var tree: RegressionTree
+    var lowers: [Double], uppers: [Double], mask: [Bool]
+    // Scratch space of the categorical splits, sized for the feature with the most categories.
+    var categoryWeight: [Double], categorySum: [Double], categoryCount: [Int]
+    var byMean: [Int], bestLeft: [Bool]
 
     init(domains: [FeatureDomain], columns: [[Double]], targets: [Double], weights: [Double], sortedRows: [[Int]], options: ForestOptions) {
         self.domains = domains
@@ -147,28 +162,36 @@ private struct TreeGrower {
         ordered = sortedRows.map { $0.filter { weights[$0] > 0 } }
         goesLeft = [Bool](repeating: false, count: targets.count)
         buffer = [Int](repeating: 0, count: members.count)
+        var offsets: [Int] = [], width = 0
+        for domain in domains {
+            offsets.append(width)
+            width += domain.categoryCount
+        }
+        tree = RegressionTree(featureCount: domains.count, categoryOffsets: offsets, categoryWidth: width)
+        lowers = domains.map(\.bounds.lower)
+        uppers = domains.map(\.bounds.upper)
+        mask = [Bool](repeating: true, count: width)
+        let most = domains.map(\.categoryCount).max() ?? 0
+        categoryWeight = [Double](repeating: 0, count: most)
+        categorySum = [Double](repeating: 0, count: most)
+        categoryCount = [Int](repeating: 0, count: most)
+        byMean = []
+        byMean.reserveCapacity(most)
+        bestLeft = [Bool](repeating: false, count: most)
     }
 
     mutating func grow() -> RegressionTree {
-        var lowers: [Double] = [], uppers: [Double] = [], categories: [[Bool]] = []
-        for domain in domains {
-            let bounds = domain.bounds
-            lowers.append(bounds.lower)
-            uppers.append(bounds.upper)
-            if case .categories(let masses) = domain { categories.append([Bool](repeating: true, count: masses.count)) } else { categories.append([]) }
-        }
-        split(start: 0, end: members.count, depth: 0, box: RegressionTree.Leaf(value: 0, lowers: lowers, uppers: uppers, categories: categories))
-        return RegressionTree(leaves: leaves)
+        split(start: 0, end: members.count, depth: 0)
+        return tree
     }
 
     private struct Split {
         var feature: Int
         var score: Double
         var threshold: Double = 0
-        var leftCategories: [Bool] = []
     }
 
-    private mutating func split(start: Int, end: Int, depth: Int, box: RegressionTree.Leaf) {
+    private mutating func split(start: Int, end: Int, depth: Int) {
         var totalWeight = 0.0, totalSum = 0.0
         var smallest = Double.infinity, largest = -Double.infinity
         for position in start..<end {
@@ -182,31 +205,42 @@ private struct TreeGrower {
         guard depth < options.maximumDepth, count >= options.minimumSamplesToSplit, smallest < largest,
             let best = bestSplit(start: start, end: end, totalWeight: totalWeight, totalSum: totalSum)
         else {
-            var leaf = box
-            leaf.value = totalSum / totalWeight
-            leaves.append(leaf)
+            tree.values.append(totalSum / totalWeight)
+            tree.lowers.append(contentsOf: lowers)
+            tree.uppers.append(contentsOf: uppers)
+            tree.categoryMasks.append(contentsOf: mask)
             return
         }
         // Mark each row's side, then partition every range stably.
-        let column = columns[best.feature]
+        let feature = best.feature, column = columns[feature]
+        let categorical = domains[feature].isCategorical
+        // The left categories, kept: deeper splits reuse `bestLeft`.
+        let leftCategories = categorical ? Array(bestLeft[0..<domains[feature].categoryCount]) : []
         for position in start..<end {
             let row = members[position]
-            goesLeft[row] = domains[best.feature].isCategorical ? best.leftCategories[Int(column[row])] : column[row] <= best.threshold
+            goesLeft[row] = categorical ? leftCategories[Int(column[row])] : column[row] <= best.threshold
         }
         let middle = Self.partition(&members, start: start, end: end, goesLeft: goesLeft, buffer: &buffer)
-        for feature in ordered.indices where !ordered[feature].isEmpty {
-            _ = Self.partition(&ordered[feature], start: start, end: end, goesLeft: goesLeft, buffer: &buffer)
+        for index in ordered.indices where !ordered[index].isEmpty {
+            _ = Self.partition(&ordered[index], start: start, end: end, goesLeft: goesLeft, buffer: &buffer)
         }
-        var left = box, right = box
-        if domains[best.feature].isCategorical {
-            left.categories[best.feature] = zip(box.categories[best.feature], best.leftCategories).map { $0 && $1 }
-            right.categories[best.feature] = zip(box.categories[best.feature], best.leftCategories).map { $0 && !$1 }
+        if categorical {
+            let offset = tree.categoryOffsets[feature]
+            let saved = Array(mask[offset..<(offset + leftCategories.count)])
+            for (index, isLeft) in leftCategories.enumerated() { mask[offset + index] = saved[index] && isLeft }
+            split(start: start, end: middle, depth: depth + 1)
+            for (index, isLeft) in leftCategories.enumerated() { mask[offset + index] = saved[index] && !isLeft }
+            split(start: middle, end: end, depth: depth + 1)
+            for (index, flag) in saved.enumerated() { mask[offset + index] = flag }
         } else {
-            left.uppers[best.feature] = best.threshold
-            right.lowers[best.feature] = best.threshold
+            let savedUpper = uppers[feature], savedLower = lowers[feature]
+            uppers[feature] = best.threshold
+            split(start: start, end: middle, depth: depth + 1)
+            uppers[feature] = savedUpper
+            lowers[feature] = best.threshold
+            split(start: middle, end: end, depth: depth + 1)
+            lowers[feature] = savedLower
         }
-        split(start: start, end: middle, depth: depth + 1, box: left)
-        split(start: middle, end: end, depth: depth + 1, box: right)
     }
 
     /// Moves the rows marked `goesLeft` to the front of the range, keeping the order on both
@@ -228,25 +262,30 @@ private struct TreeGrower {
 
     /// The split with the largest S_L²/W_L + S_R²/W_R (S a side's weighted target sum, W its
     /// weight), which is the one with the smallest weighted squared error; nil when no feature
-    /// varies within the node (or none leaves enough rows on both sides).
-    private func bestSplit(start: Int, end: Int, totalWeight: Double, totalSum: Double) -> Split? {
+    /// varies within the node (or none leaves enough rows on both sides). A categorical split's
+    /// left categories are left in `bestLeft`.
+    private mutating func bestSplit(start: Int, end: Int, totalWeight: Double, totalSum: Double) -> Split? {
         let count = end - start, minimumLeaf = options.minimumSamplesPerLeaf
         var best: Split?
         for feature in domains.indices {
             let column = columns[feature]
-            if case .categories(let masses) = domains[feature] {
-                var categoryWeight = [Double](repeating: 0, count: masses.count)
-                var categorySum = [Double](repeating: 0, count: masses.count)
-                var categoryCount = [Int](repeating: 0, count: masses.count)
+            let categories = domains[feature].categoryCount
+            if categories > 0 {
+                for category in 0..<categories {
+                    categoryWeight[category] = 0
+                    categorySum[category] = 0
+                    categoryCount[category] = 0
+                }
                 for position in start..<end {
                     let row = members[position], category = Int(column[row])
                     categoryWeight[category] += weights[row]
                     categorySum[category] += weights[row] * targets[row]
                     categoryCount[category] += 1
                 }
-                let present = masses.indices.filter { categoryCount[$0] > 0 }
-                guard present.count >= 2 else { continue }
-                let byMean = present.sorted { first, second in
+                byMean.removeAll(keepingCapacity: true)
+                for category in 0..<categories where categoryCount[category] > 0 { byMean.append(category) }
+                guard byMean.count >= 2 else { continue }
+                byMean.sort { [categorySum, categoryWeight] first, second in
                     let a = categorySum[first] / categoryWeight[first], b = categorySum[second] / categoryWeight[second]
                     return a != b ? a < b : first < second
                 }
@@ -260,13 +299,13 @@ private struct TreeGrower {
                     let rightWeight = totalWeight - leftWeight, rightSum = totalSum - leftSum
                     let score = leftSum * leftSum / leftWeight + rightSum * rightSum / rightWeight
                     if best == nil || score > best!.score {
-                        var left = [Bool](repeating: false, count: masses.count)
-                        for index in 0...cut { left[byMean[index]] = true }
+                        for index in 0..<categories { bestLeft[index] = false }
+                        for index in 0...cut { bestLeft[byMean[index]] = true }
                         // Categories of the box that no row of the node has follow the heavier side.
                         if leftWeight >= rightWeight {
-                            for index in masses.indices where categoryCount[index] == 0 { left[index] = true }
+                            for index in 0..<categories where categoryCount[index] == 0 { bestLeft[index] = true }
                         }
-                        best = Split(feature: feature, score: score, leftCategories: left)
+                        best = Split(feature: feature, score: score)
                     }
                 }
             } else {

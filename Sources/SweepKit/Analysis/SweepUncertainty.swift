@@ -60,6 +60,11 @@ public struct SweepUncertainty: Sendable, Hashable, Codable {
         }
     }
 
+    /// The intervals and comparisons of a sweep's trials, by its ranking and resampling design.
+    public init(trials: [TrialRecord], spec: SweepSpec, level: Double = 0.95) {
+        self.init(trials: trials, ranking: spec.ranking, design: ResamplingDesign(spec: spec), level: level)
+    }
+
     /// The entry of trial `number`, if it is complete with a finite metric.
     public func uncertainty(ofTrial number: Int) -> TrialUncertainty? {
         trials.first { $0.trial == number }

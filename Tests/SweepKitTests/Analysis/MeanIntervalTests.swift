@@ -195,5 +195,9 @@ struct SweepUncertaintyTests {
         #expect(design == ResamplingDesign(folds: 4, repeats: 3))
         #expect(design.fitCount == 12)
         #expect(abs(design.testTrainRatio - 1.0 / 3) < 1e-15)
+        // A spec's ranking and design, with no trials yet: nothing to show.
+        let empty = SweepUncertainty(trials: [], spec: spec)
+        #expect(empty.design == design && empty.metric == "validation_accuracy" && empty.maximize)
+        #expect(empty.bestTrial == nil && empty.trials.isEmpty)
     }
 }
