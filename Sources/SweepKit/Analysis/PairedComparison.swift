@@ -12,7 +12,8 @@ import Foundation
 public struct PairedComparison: Sendable, Hashable, Codable {
     /// The mean difference (candidate − reference) and its interval.
     public let difference: MeanInterval
-    /// d̄ / SE: ±infinity when every difference is the same non-zero number, 0 when all are 0.
+    /// d̄ / SE: ±infinity when every difference is the same non-zero number (JSON then needs a
+    /// `nonConformingFloatEncodingStrategy`), 0 when all are 0.
     public let tStatistic: Double
     /// The two-sided p-value of "no difference".
     public let pValue: Double
