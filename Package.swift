@@ -50,7 +50,9 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"], resources: [.copy("Samplers/Fixtures")]),
+        .testTarget(
+            name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"],
+            resources: [.copy("Samplers/Fixtures"), .copy("Analysis/ReferenceValues")]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
