@@ -22,6 +22,9 @@ struct LeaderboardCommand: ParsableCommand {
     @Option(help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
+    @Flag(help: "Instead of the trials: each setting's effect on the metric (a grid's main effects with 95% intervals; for random and TPE sweeps an importance estimate).")
+    var effects = false
+
     func validate() throws {
         if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
     }
@@ -31,13 +34,23 @@ struct LeaderboardCommand: ParsableCommand {
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
         let board = Leaderboard(trials: try results.trials(sweep: record.name), metric: spec.metric)
+        if effects {
+            let report = EffectsReport(trials: board.entries.map(\.trial), spec: spec)
+            switch format {
+            case .table: print("sweep '\(record.name)': " + report.text())
+            case .csv: print(report.csv(), terminator: "")
+            case .json: print(report.json(sweep: record.name))
+            }
+            return
+        }
         let table = LeaderboardTable(
             board: board, testMetric: testMetricName(for: spec.metric.name), epochCounts: try results.epochCounts(sweep: record.name),
-            scoringFits: spec.scoringFits)
+            scoringFits: spec.scoringFits, uncertainty: SweepUncertainty(trials: board.entries.map(\.trial), spec: spec))
         switch format {
         case .table:
             print("sweep '\(record.name)' (\(store.shownStatus(of: record))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
             print(table.text(top: top))
+            if let note = table.intervalNote { print(note) }
         case .csv:
             print(table.csv(top: top), terminator: "")
         case .json:
@@ -54,6 +67,28 @@ struct LeaderboardTable {
     let epochCounts: [Int: [Int: Int]]
     /// Folds × repeats: the fits that score a trial.
     let scoringFits: Int
+    /// Each trial's interval and comparison with the best, when trials have several fits.
+    var uncertainty: SweepUncertainty? = nil
+
+    /// Whether the table shows intervals: trials scored by more than one fit.
+    var showsIntervals: Bool { scoringFits > 1 && uncertainty != nil }
+
+    /// What the interval columns mean, under the table.
+    var intervalNote: String? {
+        guard showsIntervals, let uncertainty else { return nil }
+        let design = uncertainty.design.folds.map { "\($0)-fold cross-validation" + (uncertainty.design.repeats > 1 ? " × \(uncertainty.design.repeats) seeds" : "") }
+            ?? "\(uncertainty.design.repeats) seeds"
+        return "±95%: half-width of the interval of the mean over \(design)"
+            + (uncertainty.design.folds != nil ? " (Nadeau–Bengio corrected t)" : " (t)")
+            + "; ≈best: not significantly worse than trial \(uncertainty.bestTrial.map(String.init) ?? "-") on the same fits (paired test, 5% level)."
+    }
+
+    /// "best", "yes" (not significantly worse than the best), "no", or "" when not compared.
+    func comparisonText(_ trial: TrialRecord) -> String {
+        guard let entry = uncertainty?.uncertainty(ofTrial: trial.number) else { return "" }
+        if entry.isBest { return "best" }
+        return entry.isNotSignificantlyWorseThanBest.map { $0 ? "yes" : "no" } ?? ""
+    }
 
     /// The epochs of each scoring fit, in fit order.
     func fitEpochs(_ trial: TrialRecord) -> [Int] {
@@ -75,8 +110,8 @@ struct LeaderboardTable {
     }
 
     var header: [String] {
-        ["rank", "trial", "status"] + board.varyingParameters
-            + [board.metric.name.rawValue, testMetric.rawValue, "epochs", "train_seconds"]
+        ["rank", "trial", "status"] + board.varyingParameters + [board.metric.name.rawValue]
+            + (showsIntervals ? ["±95%", "≈best"] : []) + [testMetric.rawValue, "epochs", "train_seconds"]
     }
 
     func cells(_ entry: Leaderboard.Entry) -> [String] {
@@ -84,6 +119,10 @@ struct LeaderboardTable {
         var row = [String(entry.rank), String(trial.number), trial.status.rawValue]
         for name in board.varyingParameters { row.append(trial.plan.parameters[name]?.shortText ?? "") }
         row.append(format(trial.metrics[board.metric.name.rawValue]))
+        if showsIntervals {
+            row.append(uncertainty?.uncertainty(ofTrial: trial.number)?.interval.map { format($0.halfWidth) } ?? "")
+            row.append(comparisonText(trial))
+        }
         row.append(format(trial.metrics[testMetric.rawValue]))
         row.append(epochsText(trial))
         row.append(trial.trainSeconds.map { String(format: "%.2f", $0) } ?? "-")
@@ -108,7 +147,9 @@ struct LeaderboardTable {
             cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
         }
         let rows = board.entries.prefix(top ?? board.entries.count).map(cells)
-        return ([header] + rows).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        // Plain names for the columns the table marks with symbols.
+        let names = header.map { $0 == "±95%" ? "ci95_half_width" : ($0 == "≈best" ? "vs_best" : $0) }
+        return ([names] + rows).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
     func json(top: Int?, sweep: String) -> String {
@@ -127,6 +168,13 @@ struct LeaderboardTable {
                 "metrics": .object(trial.metrics.mapValues(number)),
             ]
             if let message = trial.errorMessage { members["error"] = .string(message) }
+            if let entry = uncertainty?.uncertainty(ofTrial: trial.number), showsIntervals {
+                if let interval = entry.interval {
+                    members["interval_95"] = .object(["lower": number(interval.lower), "upper": number(interval.upper)])
+                }
+                members["fit_values"] = .array(entry.fitValues.map(number))
+                members["not_worse_than_best"] = entry.isNotSignificantlyWorseThanBest.map(JSONValue.bool) ?? .null
+            }
             return .object(members)
         }
         let document: JSONValue = .object([

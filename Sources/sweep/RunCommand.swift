@@ -137,9 +137,11 @@ struct RunCommand: AsyncParsableCommand {
         let countText = TrialStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
         print("sweep '\(parsed.name)': \(summary.trials.count) trials (\(countText)); \(summary.trialsRun) trained in this run, wall time \(formatDuration(summary.wallSeconds))")
         if parsed.pruner != nil { print("pruning: \(PruningSavings(trials: summary.trials, spec: parsed).summary)") }
-        print(LeaderboardTable(
-            board: board, testMetric: testMetricName(for: parsed.metric.name), epochCounts: epochCounts, scoringFits: parsed.scoringFits
-        ).text(top: 5))
+        let table = LeaderboardTable(
+            board: board, testMetric: testMetricName(for: parsed.metric.name), epochCounts: epochCounts, scoringFits: parsed.scoringFits,
+            uncertainty: SweepUncertainty(trials: summary.trials, spec: parsed))
+        print(table.text(top: 5))
+        if let note = table.intervalNote { print(note) }
         if let best = board.best {
             print("best: trial \(best.number), \(parsed.metric.name.rawValue) \(format(best.metrics[parsed.metric.name.rawValue]))")
             if resultsInMemory {
