@@ -83,8 +83,9 @@ public struct PrunerList: Pruner {
 
     static let names = ["median", "asha", "folds"]
 
-    /// Reads `"pruner": {"name": ..., options}` or a list of them.
-    static func read(_ value: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> PrunerList? {
+    /// Reads `"pruner": {"name": ..., options}` or a list of them; `folds` and `repeats` are the
+    /// spec's (the folds pruner needs several fits per trial).
+    static func read(_ value: JSONValue, path: String, folds: Int?, repeats: Int, problems: inout [ConfigurationProblem]) -> PrunerList? {
         let items: [(JSONValue, String)]
         if case .array(let list) = value {
             guard !list.isEmpty else {
@@ -111,9 +112,12 @@ public struct PrunerList: Pruner {
             case "median": pruner = MedianPruner.read(&reader, problems: &problems)
             case "asha": pruner = SuccessiveHalvingPruner.read(&reader, problems: &problems)
             case "folds":
-                problems.append(.init(path: reader.childPath("name"), message: "the folds pruner is not available yet"))
+                if folds == nil && repeats < 2 {
+                    problems.append(.init(path: reader.childPath("name"), message: "the folds pruner compares a trial's folds (or repeats) with the best trial's; set data.folds or repeats"))
+                    continue
+                }
+                pruner = FoldPruner.read(&reader, folds: folds, problems: &problems)
                 judgesFits = true
-                continue
             default:
                 var message = "unknown pruner '\(name)'"
                 if let suggestion = closestName(to: name, among: Self.names) { message += "; did you mean '\(suggestion)'?" }

@@ -265,7 +265,9 @@ public struct SweepSpec: Sendable {
         let space = SearchSpace.read(
             reader.value("parameters"), enumerable: method == .grid, settings: searchableSettings, fixed: fixed, problems: &problems)
         let enqueued = readEnqueued(reader.value("enqueue"), space: space, fixed: fixed, problems: &problems)
-        let pruner = reader.value("pruner").flatMap { PrunerList.read($0, path: "$.pruner", problems: &problems) }
+        let pruner = reader.value("pruner").flatMap {
+            PrunerList.read($0, path: "$.pruner", folds: data.folds, repeats: repeats, problems: &problems)
+        }
         reader.reportUnknownKeys(known: keys, problems: &problems)
 
         checkSettings(fixed: fixed, space: space, problems: &problems)

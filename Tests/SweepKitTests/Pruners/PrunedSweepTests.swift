@@ -107,3 +107,33 @@ import Testing
         #expect(abs(savings.savedShare - 28.0 / 105.0) < 1e-12)
     }
 }
+
+/// The folds pruner in whole sweeps: trials end after some of their folds, the same whatever
+/// --jobs, since fit m of a trial waits for fits 0 ..< m.
+@Suite struct FoldPrunedSweepTests {
+    static let spec = PrunedSweepTests.spec(pruner: #"{"name": "folds", "p_threshold": 0.2}"#, folds: 4, trials: 14)
+
+    @Test func trialsAreStoppedBetweenFoldsAndTheSweepIsTheSameWithOneOrTwoJobs() async throws {
+        let spec = try SweepFixtures.spec(Self.spec)
+        func run(jobs: Int) async throws -> SweepRunSummary {
+            try await SweepScheduler(
+                spec: spec, data: try PreparedData.load(spec.data), store: MemoryResultStore(), options: SweepRunOptions(jobs: jobs),
+                stop: StopSignal()
+            ).run()
+        }
+        let one = try await run(jobs: 1)
+        let two = try await run(jobs: 2)
+        func outcomes(_ trials: [TrialRecord]) -> [String] {
+            trials.map { "\($0.number) \($0.status) \($0.epochsRun ?? 0) \($0.metrics[MetricName.validationAccuracy.rawValue] ?? .nan)" }
+        }
+        #expect(outcomes(one.trials) == outcomes(two.trials))
+        let pruned = one.trials.filter { $0.status == .pruned }
+        #expect(!pruned.isEmpty, "\(outcomes(one.trials))")
+        // A fold-pruned trial ran whole folds (8 epochs each), at least the 2 the test needs, and
+        // no final fit (stopped before it, all 4 folds may have run).
+        for trial in pruned {
+            let epochs = try #require(trial.epochsRun)
+            #expect(epochs % 8 == 0 && epochs >= 16 && epochs <= 32, "trial \(trial.number): \(epochs) epochs")
+        }
+    }
+}
