@@ -68,6 +68,26 @@ echo "-- random search example"
 "$sweep" run sweeps/phone-price-random.json --db "$work/random.sqlite" --quiet --keep-weights 3
 "$sweep" leaderboard --db "$work/random.sqlite" --top 3
 
+echo "-- TPE example (conditional parameter, depth and width, an enqueued trial), reproducible across --jobs"
+"$sweep" validate sweeps/phone-price-tpe.json
+"$sweep" run sweeps/phone-price-tpe.json --db "$work/tpe.sqlite" --jobs 2 --quiet
+"$sweep" leaderboard --db "$work/tpe.sqlite" --top 5
+"$sweep" leaderboard --db "$work/tpe.sqlite" --effects | tee "$work/importance.txt"
+grep -q "fANOVA over a random forest (estimate)" "$work/importance.txt" || fail "the TPE sweep's effects are not an importance estimate"
+"$sweep" run sweeps/phone-price-tpe.json --db "$work/tpe1.sqlite" --jobs 1 --quiet > /dev/null
+"$sweep" leaderboard --db "$work/tpe.sqlite" --format csv | cut -d, -f1-11 > "$work/tpe2.csv"
+"$sweep" leaderboard --db "$work/tpe1.sqlite" --format csv | cut -d, -f1-11 > "$work/tpe1.csv"
+cmp -s "$work/tpe1.csv" "$work/tpe2.csv" || fail "the TPE sweep differs between --jobs 1 and --jobs 2"
+
+echo "-- the default grid's main effects"
+"$sweep" leaderboard --db "$work/builtin.sqlite" --effects | tee "$work/effects.txt"
+grep -q "^optimizer: effect" "$work/effects.txt" || fail "the grid's main effects do not name the optimizer"
+
+echo "-- pruned example"
+"$sweep" run sweeps/phone-price-pruned.json --db "$work/pruned.sqlite" --jobs 2 --quiet | tee "$work/pruned.txt"
+grep -q "^pruning: .* epochs trained of .* unpruned" "$work/pruned.txt" || fail "the pruned sweep does not say what pruning saved"
+"$sweep" list --db "$work/pruned.sqlite" | grep -q "pruned" || fail "sweep list does not show the pruned trials"
+
 echo "-- bad input is refused with a message and a non-zero status"
 echo '{"name": "bad", "data": "builtin:phone-price", "parameters": {"lr": {"values": [0.1, -1]}}}' > "$work/bad.json"
 if "$sweep" validate "$work/bad.json" 2> "$work/bad.txt"; then fail "a bad spec validated"; fi
@@ -77,5 +97,11 @@ if "$sweep" bench --help >/dev/null 2>&1; then
   echo "-- sweep bench --quick"
   "$sweep" bench --quick --output "$work/BENCHMARKS.md"
   grep -q '^| 2, results in memory |' "$work/BENCHMARKS.md" || fail "the bench report has no sweep with its results in memory"
+  echo "-- sweep bench --search --quick and --pruning --quick"
+  "$sweep" bench --search --quick --output "$work/BENCHMARKS.md" > /dev/null
+  "$sweep" bench --pruning --quick --output "$work/BENCHMARKS.md" > /dev/null
+  grep -q '^## Search: TPE against random search' "$work/BENCHMARKS.md" || fail "no search section in the bench report"
+  grep -q '^## Pruning' "$work/BENCHMARKS.md" || fail "no pruning section in the bench report"
+  grep -q '^| 2, results in memory |' "$work/BENCHMARKS.md" || fail "the search and pruning sections replaced the speed report"
 fi
 echo "E2E OK"
