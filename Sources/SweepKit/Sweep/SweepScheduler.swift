@@ -72,9 +72,12 @@ public struct SweepRunSummary: Sendable {
     public var sharedFits: Int
 }
 
-/// Fans a sweep out: hands trial plans to `jobs` workers, each of which trains one trial at a
-/// time in a `TrialActor` on its own thread and passes the outcome to the results actor.
-/// Trial seeds come from the plan, so results do not depend on `jobs` or completion order.
+/// Fans a sweep out to `jobs` workers, each of which asks a `TrialSource` for the next trial
+/// (made then, from the spec's sampler and the trials that have ended), trains it in a
+/// `TrialActor` on its own thread, tells the source how it ended and passes the outcome to the
+/// results actor, the only writer. A trial's proposal, seed and pruning depend only on the
+/// sweep seed, its number and the trials up to n − lag − 1, so results do not depend on `jobs`
+/// (up to lag + 1) or on the order in which trials finish.
 public actor SweepScheduler {
     private let spec: SweepSpec
     private let data: PreparedData
