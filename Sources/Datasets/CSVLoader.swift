@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How large a CSV file may be. Every count is checked before the memory it sizes is taken:
 /// a file's size before it is read, a header's width while it is read.
 public struct CSVLimits: Sendable, Equatable {
@@ -68,44 +62,18 @@ public enum CSVLoader {
         return try readTable(from: &reader, path: path, target: target, limits: limits)
     }
 
-    /// The file's bytes, refusing a directory before opening it for reading and a file larger
-    /// than `limit` before reading it (a stream after `limit` bytes, so `/dev/zero` ends too).
+    /// The file's bytes, mapping `readFileBytes`'s problems to the loader's errors.
     static func readBytes(at path: String, limit: Int) throws(DatasetError) -> [UInt8] {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            let code = errno
-            if code == ENOENT { throw .fileNotFound(path: path) }
-            throw .unreadableFile(path: path, reason: String(cString: strerror(code)))
-        }
-        let kind = status.st_mode & S_IFMT
-        if kind == S_IFDIR {
-            throw .unreadableFile(path: path, reason: "it is a directory")
-        }
-        if kind == S_IFREG, Int(status.st_size) > limit {
-            throw .fileTooLarge(path: path, byteCount: Int(status.st_size), limit: limit)
-        }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        if kind == S_IFREG { bytes.reserveCapacity(Int(status.st_size)) }
-        let chunkSize = 1 << 20
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, chunkSize) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > limit {
-                throw .fileTooLarge(path: path, byteCount: bytes.count, limit: limit)
+        do {
+            return try readFileBytes(at: path, limit: limit)
+        } catch {
+            switch error {
+            case .notFound: throw .fileNotFound(path: path)
+            case .directory: throw .unreadableFile(path: path, reason: "it is a directory")
+            case .tooLarge(let byteCount): throw .fileTooLarge(path: path, byteCount: byteCount, limit: limit)
+            case .unreadable(let reason): throw .unreadableFile(path: path, reason: reason)
             }
         }
-        return bytes
     }
 
     private static func readTable(

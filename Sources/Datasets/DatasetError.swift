@@ -97,6 +97,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .fileNotFound(path) where path.isEmpty:
+            return "The data source is empty. Give a CSV path, or builtin:phone-price for the built-in data."
         case let .fileNotFound(path):
             return "\(path): no such file. Check the path (relative paths start from the current directory), or use builtin:phone-price for the built-in data."
         case let .unreadableFile(path, reason):
@@ -123,6 +125,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             var hint = ""
             if let close = available.first(where: { $0.lowercased() == requested.lowercased() }) {
                 hint = " Did you mean '\(close)'? Names are case-sensitive."
+            } else if !requested.isEmpty, let close = available.first(where: { $0.lowercased().contains(requested.lowercased()) }) {
+                hint = " Did you mean '\(shown(close))'?"
             }
             return "\(path): there is no column named '\(shown(requested))' to use as the target.\(hint) Available columns: \(listed)."
         case let .raggedRow(path, line, expected, found):
@@ -165,8 +169,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             }
             let rows = "With \(rowCount) row\(rowCount == 1 ? "" : "s")" + (largestGroup < rowCount ? " (\(largestGroup) in the largest class)" : "")
             let raise = "Raise the \(part) fraction to at least \(smallestFraction(givingOneRowOf: largestGroup))"
-            let alternative = part == "validation" ? ", cross-validate with folds instead," : ""
-            return "\(rows), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. \(raise)\(alternative) or use more rows."
+            let alternative = part == "validation" ? ", cross-validate with folds instead" : ""
+            return "\(rows), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. \(raise)\(alternative), or use more rows."
         case let .invalidFoldCount(k, limit, rowCount, stratified):
             let reason = stratified
                 ? "the largest class has \(limit) rows and stratified folds deal each class round-robin, so a fold would be empty"
@@ -220,10 +224,11 @@ func shown(_ text: String, limit: Int = 60) -> String {
     return result
 }
 
-/// Column names for a message: quoted, and the first twenty of a long list with a count of the rest.
+/// Column names for a message: quoted, and of a list longer than thirty the first twenty with a
+/// count of the rest.
 func shownList(_ names: [String]) -> String {
-    let listed = names.prefix(20).map { "'\(shown($0))'" }.joined(separator: ", ")
-    return names.count > 20 ? listed + " and \(names.count - 20) more" : listed
+    guard names.count > 30 else { return names.map { "'\(shown($0))'" }.joined(separator: ", ") }
+    return names.prefix(20).map { "'\(shown($0))'" }.joined(separator: ", ") + " and \(names.count - 20) more"
 }
 
 /// Plain decimal notation whose value a Float cannot hold: `1e39`, `-4e40`.
