@@ -322,7 +322,7 @@ struct BadInputCommandTests {
         (["train", "--batch-size", "-8"], "batch_size must be at least 1, got -8"),
         (["train", "--dropout", "-0.5"], "dropout p must be in [0, 1), got -0.5"),
         (["train", "--seed", "-5"], "seed must be zero or positive, got -5"),
-        (["train", "--seeds", "-2"], "--seeds must be at least 1, got -2"),
+        (["train", "--seeds", "-2"], "--seeds must be from 1 to 100 (each seed is a whole training run), got -2"),
     ])
     func negativeNumbersReachTheRangeChecks(arguments: [String], expected: String) async throws {
         let directory = try ScratchDirectory()
