@@ -71,6 +71,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptySplitPart(part: String, rowCount: Int, fraction: Double, largestGroup: Int)
     /// The fold count is outside what the data allows.
     case invalidFoldCount(k: Int, limit: Int, rowCount: Int, stratified: Bool)
+    /// One copy of the rows per fold would not fit in memory; the sizes are as people read them.
+    case foldCopiesTooLarge(folds: Int, rowCount: Int, neededBytes: String, usableBytes: String)
 
     // MARK: Standardising
 
@@ -179,6 +181,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
                 return "Cross-validation with k = \(k) folds is not possible: every fold needs a row of the largest class, and \(reason). Use more rows, or no folds (a validation fraction instead)."
             }
             return "Cross-validation with k = \(k) folds is not possible: k must be at least 2 and at most \(limit) because \(reason). Choose k between 2 and \(limit)."
+        case let .foldCopiesTooLarge(folds, rowCount, needed, usable):
+            return "Cross-validation with \(folds) folds keeps a copy of the \(rowCount) rows for each fold and the final fit: about \(needed) of memory, more than the \(usable) a run may use on this machine. Use fewer folds (5 or 10 are usual) or fewer rows."
         case let .featureCountMismatch(expected, found, source):
             return "\(source): the standardiser was fitted on rows of \(expected) features but was given \(found), which is not whole rows of that width. Use data with the same feature columns as the training data."
         case let .damagedStandardizer(reason):

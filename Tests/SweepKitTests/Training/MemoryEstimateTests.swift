@@ -107,4 +107,20 @@ import Testing
         // One copy of the rows per fold and one for the final fit, plus the table as read.
         #expect(MemoryEstimate(configuration: parsed, featureCount: 20, outputWidth: 4, rows: 400).dataBytes == 6 * 400 * (4 * 21 + 8))
     }
+
+    @Test func foldsWhoseCopiesCannotFitAreRefusedBeforeAnyIsMade() throws {
+        let dataset = try Dataset.load(source: "builtin:phone-price?rows=400")
+        var data = DataConfiguration()
+        data.folds = 4
+        // 4 folds, the final fit and the table: 6 × 400 rows × (21 floats + an index) = 220,800 bytes.
+        var error: DatasetError?
+        do {
+            _ = try PreparedData.prepare(dataset, data, physicalBytes: 200_000)
+        } catch let thrown {
+            error = thrown
+        }
+        #expect(error == .foldCopiesTooLarge(folds: 4, rowCount: 400, neededBytes: "221 KB", usableBytes: "180 KB"))
+        #expect(error?.description.contains("Use fewer folds") == true)
+        #expect(try PreparedData.prepare(dataset, data, physicalBytes: 300_000).folds.count == 4)
+    }
 }
