@@ -59,29 +59,30 @@ final class PseudoTerminal: @unchecked Sendable {
     }
 }
 
-/// Reads a FIFO to its end on a thread, as another program on the other end would.
-final class FIFOReader: @unchecked Sendable {
-    private var bytes: [UInt8] = []
-    private let done = DispatchSemaphore(value: 0)
+/// The reading end of a FIFO, held open from before the command starts, so that its writer
+/// never waits for a reader, and the test never waits for a writer: if the command replaced the
+/// FIFO instead of writing into it, the reader simply finds nothing.
+final class FIFOReader {
+    private let descriptor: Int32
 
-    init(_ path: String) {
-        Thread { [self] in
-            let descriptor = open(path, O_RDONLY)
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while descriptor >= 0 {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 4096) }
-                if count <= 0 { break }
-                bytes += buffer[0..<count]
-            }
-            close(descriptor)
-            done.signal()
-        }.start()
+    init(_ path: String) throws {
+        #expect(mkfifo(path, 0o600) == 0)
+        descriptor = open(path, O_RDONLY | O_NONBLOCK)
+        try #require(descriptor >= 0)
     }
 
-    /// Everything the writer wrote, once it has closed its end.
-    func wait() -> [UInt8] {
-        done.wait()
-        return bytes
+    deinit { close(descriptor) }
+
+    /// What the writer left in the FIFO, read once it has ended. The outputs written here are a
+    /// few kilobytes, well within the FIFO's 64 KiB, so the writer never blocks on a full FIFO.
+    func written() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 4096) }
+            if count <= 0 { return bytes }
+            bytes += buffer[0..<count]
+        }
     }
 }
 
@@ -165,11 +166,10 @@ struct OutputPathTests {
     @Test func exportIntoAFIFOStreamsAndLeavesTheFIFO() async throws {
         let directory = try await directoryWithSweep()
         let fifo = directory.path("model.fifo")
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = FIFOReader(fifo)
+        let reader = try FIFOReader(fifo)
         let result = try await sweep("export", "--db", "db.sqlite", "-o", "model.fifo", in: directory)
         #expect(result.status == 0, "\(result)")
-        let streamed = reader.wait()
+        let streamed = reader.written()
         #expect(fileKind(fifo) == S_IFIFO)
         let decoded = try SafeTensors.decode(Data(streamed), path: "stream")
         #expect(decoded.metadata["sweep.sweep"] == "one")
@@ -214,11 +214,10 @@ struct OutputPathTests {
         let dash = try await limitedSweep(["predict", "model.safetensors", ModelFixture.data, "-o", "-"], in: directory)
         #expect(dash.standardOutput == plain.standardOutput, "\(dash)")
 
-        #expect(mkfifo(directory.path("out.fifo"), 0o600) == 0)
-        let reader = FIFOReader(directory.path("out.fifo"))
+        let reader = try FIFOReader(directory.path("out.fifo"))
         let fifo = try await limitedSweep(["predict", "model.safetensors", ModelFixture.data, "-o", "out.fifo"], in: directory)
         #expect(fifo.status == 0, "\(fifo)")
-        #expect(String(decoding: reader.wait(), as: UTF8.self) == plain.standardOutput)
+        #expect(String(decoding: reader.written(), as: UTF8.self) == plain.standardOutput)
         #expect(fileKind(directory.path("out.fifo")) == S_IFIFO)
 
         try directory.write("target.csv", "old")
