@@ -1,5 +1,24 @@
 import Foundation
 
+/// How large a CSV file may be. Every count is checked before the memory it sizes is taken:
+/// a file's size before it is read, a header's width while it is read.
+public struct CSVLimits: Sendable, Equatable {
+    /// The largest file read. Its numbers take about as much memory again as the text, and each
+    /// fold of a split copies them, so a larger file would need many gigabytes before training
+    /// starts; 1 GiB is some 100 million values.
+    public var maximumByteCount: Int
+    /// The most columns. Each feature column is an input of the network's first layer; beyond
+    /// this the table is not the kind of data a fully-connected network on tabular data fits.
+    public var maximumColumnCount: Int
+
+    public init(maximumByteCount: Int = 1 << 30, maximumColumnCount: Int = 100_000) {
+        self.maximumByteCount = maximumByteCount
+        self.maximumColumnCount = maximumColumnCount
+    }
+
+    public static let standard = CSVLimits()
+}
+
 /// Reads a comma-separated file of numbers into a `Dataset`.
 ///
 /// The accepted format is RFC 4180 restricted to numbers: a header line of unique column names,
@@ -11,62 +30,71 @@ import Foundation
 /// would silently poison every gradient it touches.
 ///
 /// Every problem surfaces as a `DatasetError` that names the file, the 1-based line and the
-/// column; nothing in here traps on malformed input.
+/// column; nothing in here traps on malformed input, and `CSVLimits` bounds what it allocates.
 public enum CSVLoader {
-    /// Reads the file at `path`.
+    /// Reads the file at `path`: a regular file, or a stream such as a pipe (`<(zcat x.csv.gz)`),
+    /// read up to the size limit.
     ///
     /// - Parameters:
     ///   - path: the file to read, quoted as given in error messages.
     ///   - target: the name of the target column; `nil` picks the last column.
-    public static func load(path: String, target: String? = nil) throws(DatasetError) -> Dataset {
-        try parse(bytes: readBytes(at: path), path: path, target: target)
+    ///   - limits: the largest file and header accepted.
+    public static func load(path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
+        try parse(bytes: readBytes(at: path, limit: limits.maximumByteCount), path: path, target: target, limits: limits)
     }
 
     /// Parses CSV text already in memory; `path` is only used in error messages and as `source`.
-    public static func parse(text: String, path: String, target: String? = nil) throws(DatasetError) -> Dataset {
-        try parse(bytes: Array(text.utf8), path: path, target: target)
+    public static func parse(text: String, path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
+        try parse(bytes: Array(text.utf8), path: path, target: target, limits: limits)
     }
 
-    /// Parses raw bytes: checks the encoding, strips a byte-order mark, then reads the table.
-    public static func parse(bytes: [UInt8], path: String, target: String? = nil) throws(DatasetError) -> Dataset {
+    /// Parses raw bytes: checks the size and the encoding, steps over a byte-order mark, then
+    /// reads the table.
+    public static func parse(bytes: [UInt8], path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
+        guard bytes.count <= limits.maximumByteCount else {
+            throw .fileTooLarge(path: path, byteCount: bytes.count, limit: limits.maximumByteCount)
+        }
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw .notUTF8Text(path: path)
         }
         let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let body = bytes.starts(with: byteOrderMark) ? Array(bytes.dropFirst(3)) : bytes
-        var reader = CSVRecordReader(bytes: body)
-        return try readTable(from: &reader, path: path, target: target)
+        var reader = CSVRecordReader(bytes: bytes, start: bytes.starts(with: byteOrderMark) ? 3 : 0)
+        return try readTable(from: &reader, path: path, target: target, limits: limits)
     }
 
-    private static func readBytes(at path: String) throws(DatasetError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
-        }
-        if isDirectory.boolValue {
-            throw .unreadableFile(path: path, reason: "it is a directory")
-        }
+    /// The file's bytes, mapping `readFileBytes`'s problems to the loader's errors.
+    static func readBytes(at path: String, limit: Int) throws(DatasetError) -> [UInt8] {
         do {
-            return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            return try readFileBytes(at: path, limit: limit)
         } catch {
-            throw .unreadableFile(path: path, reason: error.localizedDescription)
+            switch error {
+            case .notFound: throw .fileNotFound(path: path)
+            case .directory: throw .unreadableFile(path: path, reason: "it is a directory")
+            case .tooLarge(let byteCount): throw .fileTooLarge(path: path, byteCount: byteCount, limit: limit)
+            case .unreadable(let reason): throw .unreadableFile(path: path, reason: reason)
+            }
         }
     }
 
     private static func readTable(
         from reader: inout CSVRecordReader,
         path: String,
-        target: String?
+        target: String?,
+        limits: CSVLimits
     ) throws(DatasetError) -> Dataset {
-        // The header: without column names there is no way to name anything else.
+        // The header: without column names there is no way to name anything else. Its cells are
+        // kept only up to the column limit, so a line of a billion commas is counted, not stored.
         let header: CSVRecord
-        switch reader.nextRecord() {
+        switch reader.nextRecord(keepingAtMost: limits.maximumColumnCount) {
         case nil:
             throw .emptyFile(path: path)
         case let .failure(issue)?:
             throw issue.error(path: path, columnNames: [])
         case let .success(record)?:
             header = record
+        }
+        guard header.cellCount <= limits.maximumColumnCount else {
+            throw .tooManyColumns(path: path, line: header.line, count: header.cellCount, limit: limits.maximumColumnCount)
         }
         let columnNames = header.cells.map { String(decoding: $0.trimmedBytes, as: UTF8.self) }
         var firstPosition: [String: Int] = [:]
@@ -93,14 +121,14 @@ public enum CSVLoader {
         var features: [Float] = []
         var targets: [Float] = []
         var lineNumbers: [Int] = []
-        while let next = reader.nextRecord() {
+        while let next = reader.nextRecord(keepingAtMost: columnNames.count) {
             let record: CSVRecord
             switch next {
             case let .failure(issue): throw issue.error(path: path, columnNames: columnNames)
             case let .success(row): record = row
             }
-            guard record.cells.count == columnNames.count else {
-                throw .raggedRow(path: path, line: record.line, expected: columnNames.count, found: record.cells.count)
+            guard record.cellCount == columnNames.count else {
+                throw .raggedRow(path: path, line: record.line, expected: columnNames.count, found: record.cellCount)
             }
             for (column, cell) in record.cells.enumerated() {
                 let value = try number(in: cell, path: path, line: record.line, column: columnNames[column])
@@ -143,7 +171,10 @@ public enum CSVLoader {
         guard trimmed.allSatisfy(isDecimalNotation),
               let value = Float(String(decoding: trimmed, as: UTF8.self)), value.isFinite
         else {
-            throw .nonNumericCell(path: path, line: line, column: column, value: cell.text)
+            // At most a few hundred characters of the cell travel in the error: a cell can be
+            // as long as the file.
+            let text = String(decoding: cell.bytes.prefix(400), as: UTF8.self)
+            throw .nonNumericCell(path: path, line: line, column: column, value: text)
         }
         return value
     }
@@ -209,7 +240,7 @@ extension Dataset {
     /// - Parameters:
     ///   - path: the file to read.
     ///   - target: the target column's name; `nil` picks the last column.
-    public static func load(csvAt path: String, target: String? = nil) throws(DatasetError) -> Dataset {
-        try CSVLoader.load(path: path, target: target)
+    public static func load(csvAt path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
+        try CSVLoader.load(path: path, target: target, limits: limits)
     }
 }

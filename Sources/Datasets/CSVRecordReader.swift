@@ -22,6 +22,12 @@ struct CSVCell: Equatable {
 struct CSVRecord: Equatable {
     var line: Int
     var cells: [CSVCell]
+    /// Cells read past the reader's limit and not kept, so that a line of millions of commas
+    /// costs a count, not millions of cells in memory.
+    var droppedCellCount = 0
+
+    /// How many cells the record has, kept or not.
+    var cellCount: Int { cells.count + droppedCellCount }
 }
 
 /// A syntax problem found by the tokeniser, before column names are known to it.
@@ -57,23 +63,31 @@ struct CSVRecordReader {
     private static let space = UInt8(ascii: " ")
     private static let tab = UInt8(ascii: "\t")
 
-    init(bytes: [UInt8]) {
+    /// - Parameters:
+    ///   - bytes: the text.
+    ///   - start: where reading begins (past a byte-order mark), so that the bytes need no copy.
+    init(bytes: [UInt8], start: Int = 0) {
         self.bytes = bytes
+        position = min(max(start, 0), bytes.count)
     }
 
     /// The next non-blank record, `nil` at the end, or the syntax problem that stopped it.
-    mutating func nextRecord() -> Result<CSVRecord, CSVSyntaxIssue>? {
+    ///
+    /// - Parameter maximumCells: the most cells kept; later cells of the record are read and
+    ///   counted in `droppedCellCount` but not kept.
+    mutating func nextRecord(keepingAtMost maximumCells: Int = .max) -> Result<CSVRecord, CSVSyntaxIssue>? {
         while position < bytes.count {
             let startLine = line
             var cells: [CSVCell] = []
+            var droppedCellCount = 0
             var recordEnded = false
             while !recordEnded {
                 let cell: CSVCell
-                switch readCell(cellPosition: cells.count) {
+                switch readCell(cellPosition: cells.count + droppedCellCount) {
                 case let .failure(issue): return .failure(issue)
                 case let .success(read): cell = read
                 }
-                cells.append(cell)
+                if cells.count < maximumCells { cells.append(cell) } else { droppedCellCount += 1 }
                 // readCell stops at a comma, a line break or the end.
                 if position < bytes.count, bytes[position] == Self.comma {
                     position += 1
@@ -82,10 +96,10 @@ struct CSVRecordReader {
                     recordEnded = true
                 }
             }
-            let isBlank = cells.count == 1 && !cells[0].wasQuoted
+            let isBlank = cells.count == 1 && droppedCellCount == 0 && !cells[0].wasQuoted
                 && cells[0].trimmedBytes.isEmpty
             if !isBlank {
-                return .success(CSVRecord(line: startLine, cells: cells))
+                return .success(CSVRecord(line: startLine, cells: cells, droppedCellCount: droppedCellCount))
             }
         }
         return nil

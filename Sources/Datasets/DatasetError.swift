@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can go wrong while reading, checking, splitting or generating a dataset.
 ///
 /// Each message names where the problem is (file, 1-based line, column) and says how to fix it,
@@ -11,6 +13,11 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadableFile(path: String, reason: String)
     /// The bytes are not UTF-8 text (a spreadsheet saved in its native format, for example).
     case notUTF8Text(path: String)
+    /// The file is larger than `CSVLimits.maximumByteCount`; `byteCount` is its size, or the
+    /// number of bytes read before giving up on a stream that does not end.
+    case fileTooLarge(path: String, byteCount: Int, limit: Int)
+    /// The header has more columns than `CSVLimits.maximumColumnCount`.
+    case tooManyColumns(path: String, line: Int, count: Int, limit: Int)
     /// The file holds nothing, not even a header line.
     case emptyFile(path: String)
     /// The header is there but no data row follows it.
@@ -38,6 +45,11 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Classification was asked for, but every row has the same target value.
     case singleClass(source: String, target: String, value: Float)
+    /// No task was named and every row has the same target value: nothing to learn.
+    case constantTarget(source: String, target: String, value: Float, rowCount: Int)
+    /// No task was named and the target is whole numbers with few values, as class labels are,
+    /// except for a few rows; `line` and `value` are the first of those, `labels` the whole values.
+    case nearlyClassLabels(source: String, target: String, line: Int, value: Float, labels: [Float], otherRowCount: Int, rowCount: Int)
     /// Classification was asked for, but a target value is not a whole number.
     case nonIntegerTarget(source: String, target: String, line: Int, value: Float)
     /// Classification was asked for, but the target has more distinct values than classes allowed.
@@ -53,10 +65,14 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidFraction(name: String, value: Double)
     /// The test and validation fractions together leave nothing for training.
     case fractionsTooLarge(testFraction: Double, validationFraction: Double)
-    /// After rounding, a part of the split that was asked for holds no row.
-    case emptySplitPart(part: String, rowCount: Int, fraction: Double)
+    /// After rounding, a part of the split that was asked for holds no row; `largestGroup` is
+    /// the row count of the largest class (all rows for regression), which sets the smallest
+    /// fraction that gives the part a row.
+    case emptySplitPart(part: String, rowCount: Int, fraction: Double, largestGroup: Int)
     /// The fold count is outside what the data allows.
     case invalidFoldCount(k: Int, limit: Int, rowCount: Int, stratified: Bool)
+    /// One copy of the rows per fold would not fit in memory; the sizes are as people read them.
+    case foldCopiesTooLarge(folds: Int, rowCount: Int, neededBytes: String, usableBytes: String)
 
     // MARK: Standardising
 
@@ -69,7 +85,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     // MARK: Built-in data
 
-    /// The generator needs a positive multiple of 4 rows (balanced classes), at least 8.
+    /// The generator needs a multiple of 4 rows (balanced classes), at least 8 and at most
+    /// `PhonePriceGenerator.maximumRowCount`.
     case invalidGeneratedRowCount(rowCount: Int)
     /// `builtin:<name>` names no built-in dataset.
     case unknownBuiltin(name: String, available: [String])
@@ -77,15 +94,23 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownBuiltinParameter(source: String, parameter: String, allowed: [String])
     /// A `builtin:` query parameter has a value that is not usable.
     case invalidBuiltinParameter(source: String, parameter: String, value: String, expected: String)
+    /// A `builtin:` query names a parameter twice.
+    case repeatedBuiltinParameter(source: String, parameter: String)
 
     public var description: String {
         switch self {
+        case let .fileNotFound(path) where path.isEmpty:
+            return "The data source is empty. Give a CSV path, or builtin:phone-price for the built-in data."
         case let .fileNotFound(path):
             return "\(path): no such file. Check the path (relative paths start from the current directory), or use builtin:phone-price for the built-in data."
         case let .unreadableFile(path, reason):
             return "\(path): the file could not be read (\(reason)). Check that it is a regular file you are allowed to read."
         case let .notUTF8Text(path):
             return "\(path): the file is not UTF-8 text. Export it from your spreadsheet as CSV (comma-separated, UTF-8)."
+        case let .fileTooLarge(path, byteCount, limit):
+            return "\(path): the file holds \(byteCount > limit ? "more than \(byteSize(limit))" : byteSize(byteCount)), above the \(byteSize(limit)) a CSV may have: its numbers are held in memory, and copied once per fold of the split, so a larger file would need many gigabytes before training starts. Train on a sample of the rows (e.g. head -n 1000000), or drop columns you do not need."
+        case let .tooManyColumns(path, line, count, limit):
+            return "\(path), line \(line): the header has \(count) columns, above the limit of \(limit): each column is an input of the network's first layer, and a table that wide is not what a fully-connected network on tabular data is for. Drop columns, or check that the file is comma-separated with one header line."
         case let .emptyFile(path):
             return "\(path): the file is empty. A CSV file needs a header line naming the columns, then one line per row."
         case let .noDataRows(path):
@@ -93,29 +118,40 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .emptyColumnName(path, line, position):
             return "\(path), line \(line): column \(position) of the header has no name. Give it a name or delete the column: a comma at the end of the header line adds an unnamed last column, and a row index written by pandas has no name (re-export with index=False)."
         case let .duplicateColumnName(path, line, name, first, second):
-            return "\(path), line \(line): the column name '\(name)' appears twice (columns \(first) and \(second)). Rename one of them so that every column name is unique."
+            return "\(path), line \(line): the column name '\(shown(name))' appears twice (columns \(first) and \(second)). Rename one of them so that every column name is unique."
         case let .noFeatureColumns(path, columns):
-            let listed = columns.map { "'\($0)'" }.joined(separator: ", ")
+            let listed = shownList(columns)
             return "\(path), line 1: the header has only the column \(listed), so no feature is left besides the target. If the file separates cells with ';' or tabs, convert it to commas."
         case let .unknownTargetColumn(path, requested, available):
-            let listed = available.map { "'\($0)'" }.joined(separator: ", ")
+            let listed = shownList(available)
             var hint = ""
             if let close = available.first(where: { $0.lowercased() == requested.lowercased() }) {
                 hint = " Did you mean '\(close)'? Names are case-sensitive."
+            } else if !requested.isEmpty, let close = available.first(where: { $0.lowercased().contains(requested.lowercased()) }) {
+                hint = " Did you mean '\(shown(close))'?"
             }
-            return "\(path): there is no column named '\(requested)' to use as the target.\(hint) Available columns: \(listed)."
+            return "\(path): there is no column named '\(shown(requested))' to use as the target.\(hint) Available columns: \(listed)."
         case let .raggedRow(path, line, expected, found):
-            return "\(path), line \(line): expected \(expected) cells, as in the header, but found \(found). Check for a missing or extra comma; a cell that contains a comma must be quoted."
+            return "\(path), line \(line): expected \(expected) cells, as in the header, but found \(found). Check for a missing or extra comma; a cell that contains a comma must be quoted, and a quote left open runs on over the following lines."
         case let .emptyCell(path, line, column):
-            return "\(path), line \(line), column '\(column)': the cell is empty. Missing values are not supported: fill in a value or delete the row."
+            return "\(path), line \(line), column '\(shown(column))': the cell is empty. Missing values are not supported: fill in a value or delete the row."
         case let .nonNumericCell(path, line, column, value):
-            return "\(path), line \(line), column '\(column)': '\(value)' is not a number. Every cell must be a finite number such as 12, -0.5 or 1e-3 (no units, no thousands separators, no NA): fix the cell, delete the row, or encode text categories as numbers."
+            if isOutOfFloatRange(value) {
+                return "\(path), line \(line), column '\(shown(column))': \(shown(value)) is beyond the range of the 32-bit floats the network computes with (about ±3.4e38). Rescale the column (other units, or a logarithm) or fix the cell."
+            }
+            return "\(path), line \(line), column '\(shown(column))': '\(shown(value))' is not a number. Every cell must be a finite number such as 12, -0.5 or 1e-3 (no units, no thousands separators, no NA): fix the cell, delete the row, or encode text categories as numbers."
         case let .unterminatedQuote(path, line, column):
-            return "\(path), line \(line), column '\(column)': a quoted cell starts with \" but never ends. Add the closing quote (write a quote inside a quoted cell as \"\")."
+            return "\(path), line \(line), column '\(shown(column))': a quoted cell starts with \" but never ends. Add the closing quote (write a quote inside a quoted cell as \"\")."
         case let .textAfterClosingQuote(path, line, column):
-            return "\(path), line \(line), column '\(column)': text follows the closing quote of a quoted cell. Put the whole cell inside the quotes, or remove them."
+            return "\(path), line \(line), column '\(shown(column))': text follows the closing quote of a quoted cell. Put the whole cell inside the quotes, or remove them."
         case let .singleClass(source, target, value):
-            return "\(source): classification needs at least two classes, but every row of '\(target)' is \(labelText(value)). Use data with more than one class, or set the task to regression."
+            return "\(source): classification needs at least two classes, but every row of '\(shown(target))' is \(labelText(value)). Use data with more than one class, or set the task to regression."
+        case let .constantTarget(source, target, value, rowCount):
+            return "\(source), column '\(shown(target))': all \(rowCount) row\(rowCount == 1 ? " has" : "s have") the value \(labelText(value)), so there is nothing to learn. Check that '\(shown(target))' is the column to predict (name another with data.target or --target) and that the file holds all of its rows."
+        case let .nearlyClassLabels(source, target, line, value, labels, otherRowCount, rowCount):
+            let listed = labels.prefix(TaskKind.maximumClassCount).map(labelText).joined(separator: ", ")
+            let others = otherRowCount == 1 ? "one row is not" : "\(otherRowCount) rows are not"
+            return "\(source), line \(line), column '\(shown(target))': the target looks like class labels (\(listed) in \(rowCount - otherRowCount) of \(rowCount) rows), but \(others) a whole number, the first being \(labelText(value)) here. If that is a typo, fix the cell; if '\(shown(target))' is a quantity to predict, set the task to regression (data.task)."
         case let .nonIntegerTarget(source, target, line, value):
             return "\(source), line \(line), column '\(target)': classification needs whole-number class labels, but this row has \(labelText(value)). The target looks continuous: set the task to regression, or round the labels to classes."
         case let .tooManyClasses(source, target, distinctCount, limit):
@@ -129,22 +165,34 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The \(name) fraction \(value) is outside [0, 1). Use a value such as 0.2 (20% of the rows)."
         case let .fractionsTooLarge(test, validation):
             return "The test fraction \(test) and validation fraction \(validation) add up to \(test + validation), leaving no rows for training. Make them sum to less than 1, e.g. 0.2 and 0.1."
-        case let .emptySplitPart(part, rowCount, fraction):
+        case let .emptySplitPart(part, rowCount, fraction, largestGroup):
             if part == "training" {
                 return "With \(rowCount) row\(rowCount == 1 ? "" : "s"), the split leaves the training part empty. Lower the test and validation fractions or use more rows."
             }
-            return "With \(rowCount) row\(rowCount == 1 ? "" : "s"), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. Raise the fraction, set it to 0, or use more rows."
+            let rows = "With \(rowCount) row\(rowCount == 1 ? "" : "s")" + (largestGroup < rowCount ? " (\(largestGroup) in the largest class)" : "")
+            let raise = "Raise the \(part) fraction to at least \(smallestFraction(givingOneRowOf: largestGroup))"
+            let alternative = part == "validation" ? ", cross-validate with folds instead" : ""
+            return "\(rows), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. \(raise)\(alternative), or use more rows."
         case let .invalidFoldCount(k, limit, rowCount, stratified):
             let reason = stratified
                 ? "the largest class has \(limit) rows and stratified folds deal each class round-robin, so a fold would be empty"
                 : "there are \(rowCount) rows"
+            guard limit >= 2 else {
+                return "Cross-validation with k = \(k) folds is not possible: every fold needs a row of the largest class, and \(reason). Use more rows, or no folds (a validation fraction instead)."
+            }
             return "Cross-validation with k = \(k) folds is not possible: k must be at least 2 and at most \(limit) because \(reason). Choose k between 2 and \(limit)."
+        case let .foldCopiesTooLarge(folds, rowCount, needed, usable):
+            return "Cross-validation with \(folds) folds keeps a copy of the \(rowCount) rows for each fold and the final fit: about \(needed) of memory, more than the \(usable) a run may use on this machine. Use fewer folds (5 or 10 are usual) or fewer rows."
         case let .featureCountMismatch(expected, found, source):
             return "\(source): the standardiser was fitted on rows of \(expected) features but was given \(found), which is not whole rows of that width. Use data with the same feature columns as the training data."
         case let .damagedStandardizer(reason):
             return "The saved standardisation statistics are damaged: \(reason). Export the model again from its sweep."
         case let .invalidGeneratedRowCount(rowCount):
-            return "The built-in phone-price data needs a row count that is a multiple of 4 (one quarter per price class) and at least 8; \(rowCount) is not. Try rows=2000."
+            let limit = PhonePriceGenerator.maximumRowCount
+            if rowCount > limit {
+                return "The built-in phone-price data takes at most \(grouped(limit)) rows, 500 times the real file's 2,000 (more would take gigabytes and minutes just to generate, and it is a demonstration set); \(rowCount) is too many. Use rows=2000, or your own CSV for a larger table."
+            }
+            return "The built-in phone-price data needs a row count that is a multiple of 4 (one quarter per price class), from 8 to \(grouped(limit)); \(rowCount) is not. Try rows=2000."
         case let .unknownBuiltin(name, available):
             let listed = available.map { "builtin:\($0)" }.joined(separator: ", ")
             return "There is no built-in dataset named '\(name)'. Available: \(listed)."
@@ -152,9 +200,82 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             let listed = allowed.joined(separator: ", ")
             return "\(source): the built-in dataset takes no parameter '\(parameter)'. Allowed parameters: \(listed), e.g. builtin:phone-price?rows=2000&seed=7."
         case let .invalidBuiltinParameter(source, parameter, value, expected):
-            return "\(source): '\(value)' is not a valid value for '\(parameter)'; expected \(expected)."
+            return "\(shown(source)): '\(shown(value))' is not a valid value for '\(shown(parameter))'; expected \(expected)."
+        case let .repeatedBuiltinParameter(source, parameter):
+            return "\(shown(source)): the parameter '\(shown(parameter))' is given twice. Give it once, e.g. builtin:phone-price?rows=2000&seed=7."
         }
     }
+}
+
+/// Text from a file or a command line as a message shows it: control characters escaped (a NUL
+/// or an escape sequence would garble the terminal) and at most `limit` characters, so that a
+/// cell of a million characters does not become a message of a million characters.
+func shown(_ text: String, limit: Int = 60) -> String {
+    var result = ""
+    var count = 0
+    for scalar in text.unicodeScalars {
+        if count == limit {
+            result += "…"
+            break
+        }
+        if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+            result += scalar.escaped(asASCII: true)
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+        count += 1
+    }
+    return result
+}
+
+/// Column names for a message: quoted, and of a list longer than thirty the first twenty with a
+/// count of the rest.
+func shownList(_ names: [String]) -> String {
+    guard names.count > 30 else { return names.map { "'\(shown($0))'" }.joined(separator: ", ") }
+    return names.prefix(20).map { "'\(shown($0))'" }.joined(separator: ", ") + " and \(names.count - 20) more"
+}
+
+/// Plain decimal notation whose value a Float cannot hold: `1e39`, `-4e40`.
+private func isOutOfFloatRange(_ text: String) -> Bool {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }),
+        let value = Float(trimmed) else { return false }
+    return value.isInfinite
+}
+
+/// The smallest fraction, to two significant digits, for which `⌊n · f + 0.5⌋ ≥ 1` with n the
+/// largest group's size: the rounding `Splits` applies to each class.
+func smallestFraction(givingOneRowOf largestGroup: Int) -> String {
+    guard largestGroup > 0 else { return "1" }
+    let exact = 0.5 / Double(largestGroup)
+    let step = pow(10, (log10(exact)).rounded(.down) - 1)
+    var fraction = (exact / step).rounded(.up) * step
+    while (Double(largestGroup) * fraction + 0.5).rounded(.down) < 1 { fraction += step }
+    return String(format: "%.2g", fraction)
+}
+
+/// A byte count as people read it: "1 GiB", "640 MiB", "12 KiB".
+func byteSize(_ bytes: Int) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    if unit == 0 { return "\(bytes) bytes" }
+    return value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f", value) + " " + units[unit]
+}
+
+/// 1000000 as "1,000,000".
+func grouped(_ number: Int) -> String {
+    let digits = String(number.magnitude)
+    var result = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0, (digits.count - index) % 3 == 0 { result += "," }
+        result.append(digit)
+    }
+    return (number < 0 ? "-" : "") + result
 }
 
 /// A target value as a person would write it: `3` rather than `3.0` for whole numbers.

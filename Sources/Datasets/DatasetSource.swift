@@ -29,16 +29,20 @@ extension Dataset {
             throw .unknownBuiltin(name: name, available: builtinNames)
         }
         var generator = PhonePriceGenerator()
+        var seen: Set<String> = []
         for pair in query.split(separator: "&") {
             let keyAndValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(keyAndValue[0])
             let value = keyAndValue.count > 1 ? String(keyAndValue[1]) : ""
+            guard seen.insert(key).inserted else {
+                throw .repeatedBuiltinParameter(source: source, parameter: key)
+            }
             switch key {
             case "rows":
                 guard let rows = Int(value) else {
                     throw .invalidBuiltinParameter(
                         source: source, parameter: key, value: value,
-                        expected: "a whole number of rows that is a multiple of 4, at least 8")
+                        expected: "a whole number of rows that is a multiple of 4, from 8 to \(grouped(PhonePriceGenerator.maximumRowCount))")
                 }
                 generator.rowCount = rows
             case "seed":

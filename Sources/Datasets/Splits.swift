@@ -121,14 +121,16 @@ public enum Splits {
         split.test.sort()
 
         let rowCount = stratification.rowCount
+        let largestGroup = stratification.groups.map(\.count).max() ?? 0
         if split.train.isEmpty {
-            throw .emptySplitPart(part: "training", rowCount: rowCount, fraction: 1 - testFraction - validationFraction)
+            throw .emptySplitPart(
+                part: "training", rowCount: rowCount, fraction: 1 - testFraction - validationFraction, largestGroup: largestGroup)
         }
         if testFraction > 0, split.test.isEmpty {
-            throw .emptySplitPart(part: "test", rowCount: rowCount, fraction: testFraction)
+            throw .emptySplitPart(part: "test", rowCount: rowCount, fraction: testFraction, largestGroup: largestGroup)
         }
         if validationFraction > 0, split.validation.isEmpty {
-            throw .emptySplitPart(part: "validation", rowCount: rowCount, fraction: validationFraction)
+            throw .emptySplitPart(part: "validation", rowCount: rowCount, fraction: validationFraction, largestGroup: largestGroup)
         }
         return split
     }

@@ -47,11 +47,46 @@ extension Dataset {
     /// The task to train for: the requested one after checking it fits the target, or the
     /// inferred one when none is requested.
     ///
-    /// - Throws: the `validateClassification(as:)` errors when a classification is requested.
+    /// Inference refuses two targets rather than guess: one value in every row (nothing to
+    /// learn, and most likely the wrong column), and whole numbers with few distinct values,
+    /// as class labels are, except in a few rows (at most one in a hundred), which is most
+    /// likely a typo in a class column. Naming the task accepts either.
+    ///
+    /// - Throws: the `validateClassification(as:)` errors when a classification is requested;
+    ///   `DatasetError.constantTarget` or `.nearlyClassLabels` when none is.
     public func resolveTask(requested: TaskKind?) throws(DatasetError) -> TaskKind {
-        guard let requested else { return inferTask() }
+        guard let requested else {
+            let inferred = inferTask()
+            if inferred == .regression { try checkInferredRegressionTarget() }
+            return inferred
+        }
         try validateClassification(as: requested)
         return requested
+    }
+
+    /// The checks behind inference's two refusals; see `resolveTask(requested:)`.
+    private func checkInferredRegressionTarget() throws(DatasetError) {
+        guard let first = targets.first else { return }
+        if targets.allSatisfy({ $0 == first }) {
+            throw .constantTarget(source: source, target: targetName, value: first, rowCount: rowCount)
+        }
+        var wholeValues = Set<Float>()
+        var firstOther: Int?
+        var otherCount = 0
+        for (row, value) in targets.enumerated() {
+            if value.isFinite, value == value.rounded() {
+                wholeValues.insert(value)
+                if wholeValues.count > TaskKind.maximumClassCount { return }
+            } else {
+                otherCount += 1
+                if firstOther == nil { firstOther = row }
+                if otherCount > max(1, rowCount / 100) { return }
+            }
+        }
+        guard let firstOther, wholeValues.count >= 2 else { return }
+        throw .nearlyClassLabels(
+            source: source, target: targetName, line: lineNumbers[firstOther], value: targets[firstOther],
+            labels: wholeValues.sorted(), otherRowCount: otherCount, rowCount: rowCount)
     }
 
     /// Checks that the target can serve as class labels for `task` and returns their encoding.

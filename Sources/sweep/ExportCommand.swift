@@ -20,10 +20,23 @@ struct ExportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The trial number to export (default: the best trial).")
     var trial: Int?
 
-    @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors.")
+    @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors; - for standard output. A symbolic link is written through to its target, a FIFO or device streamed to.")
     var output: String
 
     func run() throws {
+        try requireUTF8Arguments()
+        // The destination is checked before the database is read, so a bad path costs nothing.
+        let destination: OutputFile
+        do {
+            destination = try OutputFile(output, example: "best.safetensors")
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        if destination.isStandardOutput, isatty(STDOUT_FILENO) == 1 {
+            Terminal.error("-o - would write a binary model to the terminal; redirect it (sweep export -o - > best.safetensors) or pipe it, or name a file")
+            throw ExitCode(2)
+        }
         let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: true)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
@@ -51,16 +64,29 @@ struct ExportCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let file = ModelFile(model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number)
+        let encoded: Data
         do {
-            let url = URL(fileURLWithPath: output)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try file.encoded().write(to: url, options: .atomic)
+            encoded = try file.encoded()
         } catch {
-            Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+            Terminal.error("cannot encode trial \(chosen.number)'s model: \(error)")
             throw ExitCode(1)
         }
+        do {
+            try destination.write([UInt8](encoded))
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
+        // With the model on standard output, the report goes to standard error.
+        let toStandardError = destination.isStandardOutput
+        func report(_ line: String) {
+            if toStandardError { Terminal.note(line) } else { print(line) }
+        }
         let testMetric = testMetricName(for: spec.metric.name)
-        print("wrote \(output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
-        print("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
+        let written = destination.isStandardOutput ? "standard output" : output
+        report("wrote \(written): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
+        if !destination.isStandardOutput {
+            report("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
+        }
     }
 }

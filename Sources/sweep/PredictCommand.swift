@@ -18,7 +18,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "A CSV with a header row, or builtin:phone-price.")
     var data: String
 
-    @Option(name: .shortAndLong, help: "Write predictions to this CSV instead of standard output.")
+    @Option(name: .shortAndLong, help: "Write predictions to this CSV instead of standard output (- is standard output). A symbolic link is written through to its target, a FIFO or device streamed to.")
     var output: String?
 
     @Option(help: "Rows to predict: all, or the train, validation or test part of the split the model was trained with (needs the target column).")
@@ -28,7 +28,28 @@ struct PredictCommand: ParsableCommand {
         case all, train, validation, test
     }
 
+    /// Rows run through the network at a time, so that memory does not grow with the file.
+    static let chunkRows = 1024
+
     func run() throws {
+        try requireUTF8Arguments()
+        // The destination is checked first, so that a path that cannot be written costs nothing,
+        // and never the model or the data it reads.
+        var destination: OutputFile?
+        if let output {
+            do {
+                destination = try OutputFile(output, example: "predictions.csv")
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+            if let written = destination?.existingIdentity, destination?.isStandardOutput == false {
+                for (input, role) in [(model, "the model"), (data, "the data")] where FileIdentity(path: input) == written {
+                    Terminal.error("-o '\(output)' is \(role) being read ('\(input)'); writing the predictions there would replace it. Name another file")
+                    throw ExitCode(2)
+                }
+            }
+        }
         let file: ModelFile
         do {
             file = try ModelFile.read(path: model)
@@ -51,16 +72,27 @@ struct PredictCommand: ParsableCommand {
             columns.append(dataset.featureIndex(named: name).map { dataset.featureColumn($0) } ?? dataset.targets)
         }
         let rows = dataset.rowCount
-        var features = [Float](repeating: 0, count: rows * columns.count)
-        for (column, values) in columns.enumerated() {
-            for row in 0..<rows { features[row * columns.count + column] = values[row] }
-        }
-        if let standardizer = trained.standardizer { try? standardizer.apply(toFeatures: &features) }
         let outputs: [[Float]]
         do {
             let network = try trained.makeNetwork()
-            let input = try Matrix(rows: rows, columns: columns.count, values: features)
-            outputs = try network.forward(input).nestedRows
+            var collected: [[Float]] = []
+            collected.reserveCapacity(rows)
+            var start = 0
+            while start < rows {
+                let end = min(start + Self.chunkRows, rows)
+                var features = [Float](repeating: 0, count: (end - start) * columns.count)
+                for (column, values) in columns.enumerated() {
+                    for row in start..<end { features[(row - start) * columns.count + column] = values[row] }
+                }
+                try trained.standardizer?.apply(toFeatures: &features, source: model)
+                let input = try Matrix(rows: end - start, columns: columns.count, values: features)
+                collected += try network.forward(input).nestedRows
+                start = end
+            }
+            outputs = collected
+        } catch let error as DatasetError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         } catch {
             Terminal.error("the model cannot run: \(error)")
             throw ExitCode(1)
@@ -91,14 +123,14 @@ struct PredictCommand: ParsableCommand {
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        if let output {
+        if let destination, let output {
             do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
+                try destination.write(Array(text.utf8))
             } catch {
-                Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+                Terminal.error(error.description)
                 throw ExitCode(1)
             }
-            Terminal.note("wrote \(rows) predictions to \(output)")
+            if !destination.isStandardOutput { Terminal.note("wrote \(rows) predictions to \(output)") }
         } else {
             print(text, terminator: "")
         }

@@ -52,24 +52,27 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random seed for weights, dropout and batch order.")
     var seed: Int?
 
-    @Option(parsing: .unconditional, help: "Train this many seeds (seed, seed+1, ...) and report the mean and spread of the metrics.")
+    @Option(parsing: .unconditional, help: "Train this many seeds (seed, seed+1, ...) and report the mean and spread of the metrics (at most \(TrainCommand.maximumSeeds)).")
     var seeds: Int = 1
+
+    /// As many seeds as a sweep's repeats: each is a whole training run.
+    static let maximumSeeds = 100
 
     @Flag(help: "Print only the final metrics.")
     var quiet = false
 
     func validate() throws {
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        guard seeds >= 1, seeds <= Self.maximumSeeds else {
+            throw ValidationError("--seeds must be from 1 to \(Self.maximumSeeds) (each seed is a whole training run), got \(seeds)")
+        }
     }
 
     func run() throws {
+        try requireUTF8Arguments()
         var settings: JSONValue = .object([:])
         var source = "command-line flags"
         if let config {
-            guard let text = FileManager.default.contents(atPath: config) else {
-                Terminal.error("cannot read configuration file '\(config)': no such file or it is unreadable")
-                throw ExitCode(2)
-            }
+            let text = try readSettingsFile(config, kind: "configuration file")
             source = config
             do {
                 settings = try JSONValue.parse(text, source: config)
@@ -81,6 +84,7 @@ struct TrainCommand: ParsableCommand {
         settings = applyingOverrides(to: settings)
         var problems: [ConfigurationProblem] = []
         let configuration = TrainingConfiguration.read(settings, problems: &problems)
+        problems = problems.map(namingFlags)
         guard problems.isEmpty else {
             Terminal.error(ConfigurationError(source: source, problems: problems).description)
             throw ExitCode(2)
@@ -107,6 +111,35 @@ struct TrainCommand: ParsableCommand {
         print("test \(name) over \(headlines.count) of \(seeds) seeds: mean \(format(mean)) std \(format(spread))")
     }
 
+    /// The JSON keys the flags set, with the flag that set each.
+    private var flagsByKey: [(key: String, flag: String)] {
+        var flags: [(String, String)] = []
+        if data != nil { flags.append(("data.source", "--data")) }
+        if target != nil { flags.append(("data.target", "--target")) }
+        if hidden != nil { flags.append(("hidden_layers", "--hidden")) }
+        if activation != nil { flags.append(("activation", "--activation")) }
+        if initializer != nil { flags.append(("initializer", "--initializer")) }
+        if optimizer != nil { flags.append(("optimizer", "--optimizer")) }
+        if lr != nil { flags.append(("lr", "--lr")) }
+        if batchSize != nil { flags.append(("batch_size", "--batch-size")) }
+        if epochs != nil { flags.append(("epochs", "--epochs")) }
+        if dropout != nil { flags.append(("dropout", "--dropout")) }
+        if seed != nil { flags.append(("seed", "--seed")) }
+        return flags
+    }
+
+    /// A problem with a value a flag gave, named by the flag (`--lr: …`) rather than by the
+    /// JSON path of a file that never held it.
+    private func namingFlags(_ problem: ConfigurationProblem) -> ConfigurationProblem {
+        for (key, flag) in flagsByKey {
+            let path = "$." + key
+            if problem.path == path || problem.path.hasPrefix(path + "[") || problem.path.hasPrefix(path + ".") {
+                return ConfigurationProblem(path: flag + problem.path.dropFirst(path.count), message: problem.message)
+            }
+        }
+        return problem
+    }
+
     /// Folds the flags into the JSON settings so that they are validated like the file's fields.
     private func applyingOverrides(to settings: JSONValue) -> JSONValue {
         guard case .object(var members) = settings else { return settings }
@@ -115,14 +148,18 @@ struct TrainCommand: ParsableCommand {
             switch members["data"] {
             case .string(let path)?: dataMembers["source"] = .string(path)
             case .object(let existing)?: dataMembers = existing
-            default: break
+            // --target alone names a column of the default data, which the object form must
+            // then name too.
+            default: dataMembers["source"] = .string(DataConfiguration().source)
             }
             if let data { dataMembers["source"] = .string(data) }
             if let target { dataMembers["target"] = .string(target) }
             members["data"] = .object(dataMembers)
         }
         if let hidden {
-            let widths = hidden.split(separator: ",").map { part -> JSONValue in
+            // Empty pieces are kept ("64,,32" is a typo to report), except that "" is no layer.
+            let pieces = hidden.trimmingCharacters(in: .whitespaces).isEmpty ? [] : hidden.split(separator: ",", omittingEmptySubsequences: false)
+            let widths = pieces.map { part -> JSONValue in
                 let text = part.trimmingCharacters(in: .whitespaces)
                 return Double(text).map(JSONValue.number) ?? .string(text)
             }
@@ -155,7 +192,13 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         do {
             prepared = try PreparedData.load(configuration.data)
+            // Before the network is built, even for the summary: a network that cannot fit is
+            // refused here rather than swapping for minutes and being killed.
+            try MemoryEstimate(configuration: configuration, data: prepared).check(jobs: 1)
             trainer = try Trainer(configuration: configuration, data: prepared)
+        } catch let error as MemoryLimitError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         } catch let error as DatasetError {
             Terminal.error(error.description)
             throw ExitCode(2)

@@ -112,7 +112,7 @@ import Testing
         let error = datasetError { () throws(DatasetError) -> DatasetSplit in
             try dataset.split(task: .binary, testFraction: 0.5, seed: 1)
         }
-        #expect(error == .emptySplitPart(part: "training", rowCount: 2, fraction: 0.5))
+        #expect(error == .emptySplitPart(part: "training", rowCount: 2, fraction: 0.5, largestGroup: 1))
         #expect(error?.description.contains("training part empty") == true)
     }
 
@@ -121,7 +121,7 @@ import Testing
         let error = datasetError { () throws(DatasetError) -> DatasetSplit in
             try Splits.trainValidationTest(.none(rowCount: 3), testFraction: 0.1, validationFraction: 0, seed: 1)
         }
-        #expect(error == .emptySplitPart(part: "test", rowCount: 3, fraction: 0.1))
+        #expect(error == .emptySplitPart(part: "test", rowCount: 3, fraction: 0.1, largestGroup: 3))
     }
 
     @Test func classificationSplitsRefuseARegressionTarget() throws {

@@ -317,12 +317,12 @@ struct BadInputCommandTests {
         (["run", "grid.json", "--jobs", "-2"], "--jobs must be at least 1, got -2"),
         (["run", "grid.json", "--keep-weights", "-1"], "--keep-weights must be zero or more, got -1"),
         (["leaderboard", "--top", "-3"], "--top must be at least 1, got -3"),
-        (["train", "--epochs", "-1"], "epochs must be at least 1, got -1"),
-        (["train", "--lr", "-0.1"], "lr must be a positive number, got -0.1"),
+        (["train", "--epochs", "-1"], "epochs must be from 1 to 1,000,000, got -1"),
+        (["train", "--lr", "-0.1"], "lr must be a positive number no larger than 3.4e38 (the largest 32-bit float), got -0.1"),
         (["train", "--batch-size", "-8"], "batch_size must be at least 1, got -8"),
         (["train", "--dropout", "-0.5"], "dropout p must be in [0, 1), got -0.5"),
         (["train", "--seed", "-5"], "seed must be zero or positive, got -5"),
-        (["train", "--seeds", "-2"], "--seeds must be at least 1, got -2"),
+        (["train", "--seeds", "-2"], "--seeds must be from 1 to 100 (each seed is a whole training run), got -2"),
     ])
     func negativeNumbersReachTheRangeChecks(arguments: [String], expected: String) async throws {
         let directory = try ScratchDirectory()

@@ -11,14 +11,25 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// Parses JSON text; the error says where the syntax breaks (line, column and the line itself).
+    /// An object that names a key twice is refused: parsers keep one of the values silently.
     public static func parse(_ data: Data, source: String) throws(ConfigurationError) -> JSONValue {
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
             throw ConfigurationError(source: source, problems: [
                 ConfigurationProblem(path: "$", message: "is not valid JSON: \(syntaxProblem(in: data) ?? String(describing: error))")
             ])
         }
+        let duplicates = duplicateKeys(in: [UInt8](data))
+        guard duplicates.isEmpty else {
+            throw ConfigurationError(source: source, problems: duplicates.map { duplicate in
+                let lines = duplicate.firstLine == duplicate.secondLine
+                    ? "twice on line \(duplicate.firstLine)" : "on lines \(duplicate.firstLine) and \(duplicate.secondLine)"
+                return ConfigurationProblem(path: duplicate.path, message: "is given \(lines); JSON keeps only one of the values, so remove the one you do not mean")
+            })
+        }
+        return value
     }
 
     /// Where and why `data` is not JSON. JSONDecoder's error here says only that it is not, so
@@ -36,24 +47,91 @@ public enum JSONValue: Sendable, Hashable {
         if detail.hasPrefix("Unexpected end of file") {
             return "the text ends inside a value; check for an unclosed {, [ or \""
         }
+        let bytes = [UInt8](data)
+        if String(validating: bytes, as: UTF8.self) == nil {
+            let offset = firstInvalidUTF8Offset(in: bytes)
+            let place = textPosition(offset, in: bytes)
+            return "line \(place.line), column \(place.column): the text is not UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true))); save the file as UTF-8"
+        }
+        // "Number 1e999 is not representable in Swift.": no offset, so find the number.
+        if detail.hasPrefix("Number "), let (offset, number) = firstUnrepresentableNumber(in: bytes) {
+            let place = textPosition(offset, in: bytes)
+            return "line \(place.line), column \(place.column): the number \(number) is beyond what a JSON number here may be (about ±1.8e308); write a smaller number"
+        }
         // "Invalid value around character 44." and the like: a 0-based offset into the bytes.
         guard let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
             let offset = Int(detail[range].dropFirst("character ".count)), offset >= 0, offset <= data.count
         else { return detail }
-        let bytes = [UInt8](data)
-        let lineStart = bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-        let lineEnd = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-        let line = bytes[..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        // Columns count characters, not bytes, so that they match an editor's.
-        let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
-        let lineText = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let place = textPosition(offset, in: bytes)
+        if detail.hasPrefix("Too many nested") {
+            return "line \(place.line), column \(place.column): lists and objects are nested more than 512 deep; a spec or configuration needs a few levels"
+        }
         // The parser's own words without the offset ("Badly formed object around character 9.").
         let reason = detail.hasPrefix("Invalid value")
             ? "unexpected text"
             : detail[..<range.lowerBound].replacingOccurrences(of: " around", with: "").trimmingCharacters(in: .whitespaces)
-        let shown = lineText.count > 80 ? String(lineText.prefix(77)) + "..." : lineText
-        return "line \(line), column \(column): \(reason) in `\(shown)`; check for a missing or extra comma, quote or bracket"
+        let shown = place.lineText.count > 80 ? String(place.lineText.prefix(77)) + "..." : place.lineText
+        return "line \(place.line), column \(place.column): \(reason) in `\(shown)`; check for a missing or extra comma, quote or bracket"
+    }
+
+    /// The 1-based line and column of byte `offset` as an editor shows them (columns count
+    /// characters, not bytes), and the text of that line.
+    private static func textPosition(_ offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int, lineText: String) {
+        let offset = min(max(offset, 0), bytes.count)
+        let lineStart = bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let lineEnd = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let line = bytes[..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
+        // Control characters (a NUL byte, an escape sequence) would garble the terminal.
+        let lineText = String(String.UnicodeScalarView(
+            String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .unicodeScalars.flatMap { $0.value < 0x20 || $0.value == 0x7F ? Array($0.escaped(asASCII: true).unicodeScalars) : [$0] }))
+        return (line, column, lineText)
+    }
+
+    /// The offset of the first byte that does not belong to a valid UTF-8 sequence.
+    private static func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return max(bytes.count - 1, 0)
+            case .error: return offset
+            }
+        }
+    }
+
+    /// The offset and text of the first number outside a string that a Double cannot hold.
+    private static func firstUnrepresentableNumber(in bytes: [UInt8]) -> (offset: Int, text: String)? {
+        var index = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { inString = false }
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") {
+                inString = true
+                index += 1
+                continue
+            }
+            guard byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < bytes.count, "+-.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            if let value = Double(text), !value.isFinite {
+                return (start, text.count > 40 ? String(text.prefix(37)) + "..." : text)
+            }
+        }
+        return nil
     }
 
     /// The JSON kind, for messages: "a number", "a list", ...
@@ -65,6 +143,24 @@ public enum JSONValue: Sendable, Hashable {
         case .string: "a string"
         case .array: "a list"
         case .object: "an object"
+        }
+    }
+
+    /// The kind with the value, for a value of the wrong kind: `the string "40" (write numbers
+    /// without quotes)`, `a list [64, 32]`, `true/false (true)`.
+    public var kindDescriptionWithValue: String {
+        let shown = shortText.count > 40 ? String(shortText.prefix(37)) + "..." : shortText
+        switch self {
+        case .string(let text):
+            let quoted = "the string \"\(text.count > 40 ? String(text.prefix(37)) + "..." : text)\""
+            if Double(text.trimmingCharacters(in: .whitespaces)) != nil { return quoted + " (write numbers without quotes)" }
+            if text == "true" || text == "false" { return quoted + " (write true and false without quotes)" }
+            return quoted
+        case .number: return "the number \(shown)"
+        case .bool: return shown
+        case .null: return "null"
+        case .array: return "a list \(shown)"
+        case .object: return "an object \(shown)"
         }
     }
 

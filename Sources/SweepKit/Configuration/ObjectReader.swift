@@ -31,7 +31,7 @@ struct ObjectReader {
     mutating func number(_ key: String, problems: inout [ConfigurationProblem], where valid: (Double) -> Bool = { _ in true }, rule: String = "") -> Double? {
         guard let found = value(key) else { return nil }
         guard case .number(let number) = found else {
-            problems.append(.init(path: childPath(key), message: "must be a number, got \(found.kindDescription)"))
+            problems.append(.init(path: childPath(key), message: "must be a number, got \(found.kindDescriptionWithValue)"))
             return nil
         }
         guard valid(number) else {
@@ -43,8 +43,19 @@ struct ObjectReader {
 
     mutating func integer(_ key: String, problems: inout [ConfigurationProblem], where valid: (Int) -> Bool = { _ in true }, rule: String = "") -> Int? {
         guard let found = value(key) else { return nil }
-        guard case .number(let number) = found, number == number.rounded(), abs(number) <= 9_007_199_254_740_992 else {
+        guard case .number(let number) = found else {
+            problems.append(.init(path: childPath(key), message: "must be a whole number, got \(found.kindDescriptionWithValue)"))
+            return nil
+        }
+        guard number == number.rounded() else {
             problems.append(.init(path: childPath(key), message: "must be a whole number, got \(found.shortText)"))
+            return nil
+        }
+        // Beyond 2^53 a JSON number no longer holds every whole number, so the value read may
+        // not be the one written.
+        guard abs(number) <= 9_007_199_254_740_992 else {
+            let bound = "at most 2^53 = 9007199254740992 in size (the largest whole number JSON keeps exactly)"
+            problems.append(.init(path: childPath(key), message: "\(rule.isEmpty ? "must be \(bound)" : "\(rule), \(bound)"), got \(number.compactDescription)"))
             return nil
         }
         guard valid(Int(number)) else {
@@ -57,7 +68,7 @@ struct ObjectReader {
     mutating func bool(_ key: String, problems: inout [ConfigurationProblem]) -> Bool? {
         guard let found = value(key) else { return nil }
         guard case .bool(let flag) = found else {
-            problems.append(.init(path: childPath(key), message: "must be true or false, got \(found.shortText)"))
+            problems.append(.init(path: childPath(key), message: "must be true or false, got \(found.kindDescriptionWithValue)"))
             return nil
         }
         return flag
@@ -146,6 +157,13 @@ func checkEngineValue(
 /// Decodes an engine value (initializer, schedule, optimizer) from JSON through its Codable
 /// form, turning decoding failures into one readable problem.
 func decodeEngineValue<T: Decodable>(_ type: T.Type, from value: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> T? {
+    // The engine keeps its options as Float; a larger number fails to decode with only "not
+    // valid JSON", so it is reported here at its own path.
+    let oversized = numbersBeyondFloat(in: value, path: path)
+    guard oversized.isEmpty else {
+        problems += oversized
+        return nil
+    }
     do {
         let data = try JSONEncoder().encode(value)
         return try JSONDecoder().decode(T.self, from: data)
@@ -157,14 +175,59 @@ func decodeEngineValue<T: Decodable>(_ type: T.Type, from value: JSONValue, path
         let detail = generic ? "" : " (\(context.debugDescription))"
         problems.append(.init(path: path, message: "missing '\(key.stringValue)'\(detail)"))
     } catch let DecodingError.typeMismatch(expected, context) {
-        let where_ = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")
-        problems.append(.init(path: where_.isEmpty ? path : "\(path).\(where_)", message: "must be \(readableType(expected))"))
+        let keys = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }
+        let where_ = keys.joined(separator: ".")
+        // The value found there, when the path leads through objects to it.
+        var found: JSONValue? = value
+        for key in keys { found = found?[key] }
+        let got = found.map { ", got \($0.kindDescriptionWithValue)" } ?? ""
+        problems.append(.init(path: where_.isEmpty ? path : "\(path).\(where_)", message: "must be \(readableType(expected))\(got)"))
     } catch let DecodingError.dataCorrupted(context) {
-        problems.append(.init(path: path, message: context.debugDescription))
+        // Foundation says only "not valid JSON", with no path, when a number does not fit the
+        // option's type; the options that take whole numbers of epochs are the usual cause.
+        let wholeNumberProblems = fractionalEpochCounts(in: value, path: path)
+        problems += wholeNumberProblems.isEmpty ? [.init(path: path, message: context.debugDescription)] : wholeNumberProblems
     } catch {
         problems.append(.init(path: path, message: "\(error)"))
     }
     return nil
+}
+
+/// A problem for every number in `value` whose magnitude a Float cannot hold.
+private func numbersBeyondFloat(in value: JSONValue, path: String) -> [ConfigurationProblem] {
+    switch value {
+    case .number(let number) where abs(number) > largestFloat:
+        return [.init(path: path, message: "is too large: numbers here must be within ±3.4e38 (the engine computes in 32-bit floats), got \(number.compactDescription)")]
+    case .array(let items):
+        return items.enumerated().flatMap { numbersBeyondFloat(in: $1, path: "\(path)[\($0)]") }
+    case .object(let members):
+        return members.keys.sorted().flatMap { numbersBeyondFloat(in: members[$0]!, path: "\(path).\($0)") }
+    default:
+        return []
+    }
+}
+
+/// A problem for every number given to a schedule option that counts epochs (`step_size`,
+/// `milestones`, `T_max`, `total_iters`) and is not a whole number a configuration allows.
+private func fractionalEpochCounts(in value: JSONValue, path: String) -> [ConfigurationProblem] {
+    guard case .object(let members) = value else { return [] }
+    var problems: [ConfigurationProblem] = []
+    let limit = Double(TrainingConfiguration.maximumEpochs)
+    for key in ["step_size", "milestones", "T_max", "total_iters"] {
+        let items: [(String, JSONValue)] = switch members[key] {
+        case .array(let list)?: list.enumerated().map { ("\(path).\(key)[\($0)]", $1) }
+        case let single?: [("\(path).\(key)", single)]
+        case nil: []
+        }
+        for (itemPath, item) in items {
+            guard case .number(let number) = item, number != number.rounded() || abs(number) > limit else { continue }
+            let message = number != number.rounded()
+                ? "must be a whole number of epochs, got \(number.compactDescription)"
+                : "is too large for a count of epochs (a run trains at most \(TrainingConfiguration.maximumEpochs.formatted())), got \(number.compactDescription)"
+            problems.append(.init(path: itemPath, message: message))
+        }
+    }
+    return problems
 }
 
 private func readableType(_ type: Any.Type) -> String {

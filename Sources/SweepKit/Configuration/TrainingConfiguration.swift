@@ -55,6 +55,9 @@ public struct DataConfiguration: Codable, Sendable, Hashable {
     }
 }
 
+/// The largest finite Float, as a Double: the bound of every setting the engine keeps as Float.
+let largestFloat = Double(Float.greatestFiniteMagnitude)
+
 /// Early stopping: stop when `metric` has not improved for `patience` epochs and restore the
 /// best epoch's weights.
 public struct EarlyStopping: Codable, Sendable, Hashable {
@@ -149,10 +152,12 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
                 configuration.optimizer = decoded
             }
         }
-        if let rate = reader.number("lr", problems: &problems, where: { $0 > 0 && $0.isFinite }, rule: "lr must be a positive number") {
+        // The engine computes in Float: a larger number would become infinity, which the
+        // optimizer would then refuse at another path.
+        if let rate = reader.number("lr", problems: &problems, where: { $0 > 0 && $0 <= largestFloat }, rule: "lr must be a positive number no larger than 3.4e38 (the largest 32-bit float)") {
             configuration.optimizer.learningRate = Float(rate)
         }
-        if let decay = reader.number("weight_decay", problems: &problems, where: { $0 >= 0 }, rule: "weight_decay must be zero or positive") {
+        if let decay = reader.number("weight_decay", problems: &problems, where: { $0 >= 0 && $0 <= largestFloat }, rule: "weight_decay must be zero or positive, no larger than 3.4e38 (the largest 32-bit float)") {
             configuration.optimizer.weightDecay = Float(decay)
         }
         if let momentum = reader.number("momentum", problems: &problems, where: { $0 >= 0 && $0 < 1 }, rule: "momentum must be in [0, 1)") {
@@ -173,10 +178,10 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
         if let size = reader.integer("batch_size", problems: &problems, where: { $0 >= 1 }, rule: "batch_size must be at least 1") {
             configuration.batchSize = size
         }
-        if let count = reader.integer("epochs", problems: &problems, where: { $0 >= 1 }, rule: "epochs must be at least 1") {
+        if let count = reader.integer("epochs", problems: &problems, where: { $0 >= 1 && $0 <= maximumEpochs }, rule: "epochs must be from 1 to \(maximumEpochs.formatted())") {
             configuration.epochs = count
         }
-        let patience = reader.integer("patience", problems: &problems, where: { $0 >= 1 }, rule: "patience must be at least 1 epoch")
+        let patience = reader.integer("patience", problems: &problems, where: { $0 >= 1 && $0 <= maximumEpochs }, rule: "patience must be from 1 to \(maximumEpochs.formatted()) epochs")
         var stoppingMetric = MetricName.validationLoss
         if let name = reader.string("early_stopping_metric", problems: &problems) {
             if let metric = MetricName(rawValue: name), metric.isValidationMetric { stoppingMetric = metric }
@@ -196,17 +201,31 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
         return configuration
     }
 
+    /// The most epochs a configuration trains: each is a row in the results database and a line
+    /// of `sweep train`'s output, and counts of epochs times fits must stay far from overflow.
+    public static let maximumEpochs = 1_000_000
+    /// The widest hidden layer. Whether a whole network fits the machine is `MemoryEstimate`'s
+    /// question; this bound only keeps one number from being absurd on its own.
+    public static let maximumLayerWidth = 1_000_000
+    /// The most hidden layers: far deeper than a plain MLP without residual connections trains.
+    public static let maximumDepth = 1_000
+
     static func readWidths(_ value: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> [Int] {
         guard case .array(let items) = value else {
-            problems.append(.init(path: path, message: "must be a list of layer widths such as [128, 256], got \(value.kindDescription)"))
+            problems.append(.init(path: path, message: "must be a list of layer widths such as [128, 256], got \(value.kindDescriptionWithValue)"))
+            return []
+        }
+        guard items.count <= maximumDepth else {
+            problems.append(.init(path: path, message: "a network has at most \(maximumDepth.formatted()) hidden layers, got \(items.count.formatted())"))
             return []
         }
         var widths: [Int] = []
         for (index, item) in items.enumerated() {
-            if case .number(let number) = item, number == number.rounded(), number >= 1, number <= 1_000_000 {
+            if case .number(let number) = item, number == number.rounded(), number >= 1, number <= Double(maximumLayerWidth) {
                 widths.append(Int(number))
             } else {
-                problems.append(.init(path: "\(path)[\(index)]", message: "a layer width must be a positive whole number, got \(item.shortText)"))
+                let got = if case .number = item { item.shortText } else { item.kindDescriptionWithValue }
+                problems.append(.init(path: "\(path)[\(index)]", message: "a layer width must be a positive whole number, got \(got); the widest layer allowed is \(maximumLayerWidth.formatted()) (whether the whole network fits in memory is checked before training)"))
             }
         }
         return widths

@@ -49,20 +49,39 @@ public enum SafeTensors {
         return file
     }
 
+    /// Reads the tensors and metadata of a safetensors file held in memory.
+    ///
+    /// Every number the header gives is checked against the file before it sizes anything: the
+    /// header length against the file's length, each shape's product against overflow, each
+    /// tensor's byte range against its shape and against the bytes there are. A file that ends
+    /// before the header says it should is reported as truncated, with both lengths.
     public static func decode(_ file: Data, path: String) throws(SafeTensorsError) -> (tensors: [StoredTensor], metadata: [String: String]) {
         let bytes = [UInt8](file)
-        guard bytes.count >= 8 else { throw .malformed(path: path, reason: "shorter than its 8-byte header length") }
-        var headerLength = 0
-        for index in 0..<8 { headerLength |= Int(bytes[index]) << (8 * index) }
-        guard headerLength > 0, headerLength <= bytes.count - 8 else {
-            throw .malformed(path: path, reason: "header length \(headerLength) does not fit a \(bytes.count)-byte file")
+        guard !bytes.isEmpty else {
+            throw .malformed(path: path, reason: "the file is empty (0 bytes); export the model again with sweep export")
         }
+        guard bytes.count >= 8 else {
+            throw .malformed(path: path, reason: "the file has \(bytes.count) bytes, fewer than the 8 of a safetensors header length; it is truncated or not a model file")
+        }
+        var declaredLength: UInt64 = 0
+        for index in 0..<8 { declaredLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+        guard declaredLength > 0 else { throw .malformed(path: path, reason: "its header length is 0; it is not a model written by sweep export") }
+        guard declaredLength <= UInt64(bytes.count - 8) else {
+            // A text file or another format reads as an absurd length; a cut-off model as a
+            // length just beyond the end.
+            let reason = declaredLength > 100_000_000
+                ? "its first 8 bytes do not give a plausible header length (\(declaredLength)); it is not a safetensors file"
+                : "its header says \(declaredLength) bytes of JSON follow, but only \(bytes.count - 8) bytes do: the file is truncated (cut off while copying or downloading?); copy or export it again"
+            throw .malformed(path: path, reason: reason)
+        }
+        let headerLength = Int(declaredLength)
         guard let header = (try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)]))) as? [String: Any] else {
             throw .malformed(path: path, reason: "the header is not a JSON object")
         }
         let payloadStart = 8 + headerLength
+        let payloadCount = bytes.count - payloadStart
         var metadata: [String: String] = [:]
-        var tensors: [StoredTensor] = []
+        var entries: [(name: String, dataType: StoredTensor.DataType, shape: [Int], count: Int, begin: Int, end: Int)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
                 metadata = entry as? [String: String] ?? [:]
@@ -74,20 +93,38 @@ public enum SafeTensors {
             guard let dataType = StoredTensor.DataType(rawValue: typeName) else {
                 throw .malformed(path: path, reason: "tensor '\(name)' has dtype \(typeName); only F32 and I64 are supported")
             }
-            let count = shape.reduce(1, *)
-            let begin = payloadStart + offsets[0], end = payloadStart + offsets[1]
-            guard offsets[0] >= 0, end <= bytes.count, end - begin == count * 4 * (dataType == .i64 ? 2 : 1) else {
-                throw .malformed(path: path, reason: "tensor '\(name)' has offsets \(offsets) that do not match its shape \(shape)")
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard dimension >= 0, !overflow, product <= Int.max / 8 else {
+                    throw .malformed(path: path, reason: "tensor '\(name)' has an impossible shape \(shape)")
+                }
+                count = product
+            }
+            guard offsets[0] >= 0, offsets[1] >= offsets[0] else {
+                throw .malformed(path: path, reason: "tensor '\(name)' has data_offsets \(offsets), which do not describe a range of bytes")
+            }
+            entries.append((name, dataType, shape, count, offsets[0], offsets[1]))
+        }
+        // Truncation first: it explains every later mismatch at once.
+        if let last = entries.max(by: { $0.end < $1.end }), last.end > payloadCount {
+            throw .malformed(path: path, reason: "the file is truncated: its header places tensor '\(last.name)' up to byte \(payloadStart + last.end), but the file has only \(bytes.count) bytes (cut off while copying or downloading?); copy or export it again")
+        }
+        var tensors: [StoredTensor] = []
+        for entry in entries {
+            let width = entry.dataType == .i64 ? 8 : 4
+            guard entry.end - entry.begin == entry.count * width else {
+                throw .malformed(path: path, reason: "tensor '\(entry.name)' has shape \(entry.shape) (\(entry.count * width) bytes of \(entry.dataType.rawValue)) but data_offsets [\(entry.begin), \(entry.end)] span \(entry.end - entry.begin) bytes; the header contradicts itself")
             }
             var values: [Float] = []
-            values.reserveCapacity(count)
-            let width = dataType == .i64 ? 8 : 4
-            for index in 0..<count {
+            values.reserveCapacity(entry.count)
+            let begin = payloadStart + entry.begin
+            for index in 0..<entry.count {
                 var raw: UInt64 = 0
                 for byte in 0..<width { raw |= UInt64(bytes[begin + index * width + byte]) << (8 * UInt64(byte)) }
-                values.append(dataType == .f32 ? Float(bitPattern: UInt32(truncatingIfNeeded: raw)) : Float(Int64(bitPattern: raw)))
+                values.append(entry.dataType == .f32 ? Float(bitPattern: UInt32(truncatingIfNeeded: raw)) : Float(Int64(bitPattern: raw)))
             }
-            tensors.append(StoredTensor(name: name, dataType: dataType, shape: shape, values: values))
+            tensors.append(StoredTensor(name: entry.name, dataType: entry.dataType, shape: entry.shape, values: values))
         }
         return (tensors.sorted { $0.name < $1.name }, metadata)
     }

@@ -47,7 +47,26 @@ public struct PreparedData: Sendable {
         return try prepare(dataset, configuration)
     }
 
-    public static func prepare(_ dataset: Dataset, _ configuration: DataConfiguration) throws(DatasetError) -> PreparedData {
+    /// Checks, splits and standardises `dataset`.
+    ///
+    /// Every fold holds its own standardised copy of the rows, so before any is made the copies
+    /// are checked against the machine's memory (`MemoryEstimate.usableShare` of it): a fold
+    /// count near the row count of a large table would otherwise take it all.
+    ///
+    /// - Parameter physicalBytes: the machine's memory; tests pass a small machine.
+    public static func prepare(
+        _ dataset: Dataset, _ configuration: DataConfiguration, physicalBytes: Double = MachineMemory.physicalBytes
+    ) throws(DatasetError) -> PreparedData {
+        if let k = configuration.folds {
+            var shape = TrainingConfiguration()
+            shape.data = configuration
+            let needed = MemoryEstimate(configuration: shape, featureCount: dataset.featureCount, outputWidth: 1, rows: dataset.rowCount).dataBytes
+            let usable = MemoryEstimate.usableBytes(physicalBytes: physicalBytes)
+            if needed > usable {
+                throw .foldCopiesTooLarge(
+                    folds: k, rowCount: dataset.rowCount, neededBytes: memoryText(needed), usableBytes: memoryText(usable))
+            }
+        }
         let task = try dataset.resolveTask(requested: configuration.task)
         let encoding = try dataset.validateClassification(as: task)
         let targets: [Float]
