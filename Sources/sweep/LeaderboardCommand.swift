@@ -30,6 +30,7 @@ struct LeaderboardCommand: ParsableCommand {
     }
 
     func run() throws {
+        try requireUTF8Arguments()
         let results = try store.openStore(mustExist: true, forReading: true)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
@@ -195,6 +196,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        try requireUTF8Arguments()
         let results = try store.openStore(mustExist: true, forReading: true)
         let overviews = try results.sweeps().sorted { $0.sweep.created < $1.sweep.created }
         guard !overviews.isEmpty else {

@@ -65,7 +65,8 @@ struct RunCommand: AsyncParsableCommand {
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
-        let (parsed, data) = try loadData(for: try loadSpec(spec, data: data))
+        try requireUTF8Arguments()
+        let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
         var lock: SweepRunLock?
         if resultsInMemory {

@@ -14,6 +14,7 @@ struct ValidateCommand: ParsableCommand {
     var data: String?
 
     func run() throws {
+        try requireUTF8Arguments()
         let (parsed, _) = try loadData(for: try loadSpec(spec, data: data))
         let method: String = switch parsed.method {
         case .grid: "grid"
@@ -40,10 +41,7 @@ struct ValidateCommand: ParsableCommand {
 /// Reads and validates a spec file (with `data` replacing its data source when given),
 /// printing the problem report and exiting 2 on failure.
 func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
-    guard var text = FileManager.default.contents(atPath: path) else {
-        Terminal.error("cannot read spec '\(path)': no such file or it is unreadable")
-        throw ExitCode(2)
-    }
+    var text = try readSettingsFile(path, kind: "spec")
     do {
         if let data {
             // The override becomes part of the spec, so the stored spec says what really ran.
@@ -57,8 +55,8 @@ func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
 }
 
 /// Loads and prepares the spec's data, sets the default metric for its task, and checks every
-/// trial's loss and the metric fit the task.
-func loadData(for given: SweepSpec) throws -> (SweepSpec, PreparedData) {
+/// trial's loss and the metric fit the task, and that `jobs` of its largest trials fit in memory.
+func loadData(for given: SweepSpec, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (SweepSpec, PreparedData) {
     let data: PreparedData
     do {
         data = try PreparedData.load(given.data)
@@ -75,12 +73,24 @@ func loadData(for given: SweepSpec) throws -> (SweepSpec, PreparedData) {
     }
     var problems: [String] = []
     for plan in spec.previewPlans() {
-        guard let configuration = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8)) else { continue }
+        guard let configuration = try? plan.configuration
+            ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
+        else { continue }
         do {
             _ = try Trainer(configuration: configuration, data: data)
+            try MemoryEstimate(configuration: configuration, data: data).check(jobs: jobs)
+        } catch let error as TrainingError {
+            if problems.count < 5 { problems.append("trial \(plan.number): \(error.description)") }
         } catch {
-            let message = "trial \(plan.number): \(error.description)"
-            if problems.count < 5 { problems.append(message) }
+            if problems.count < 5 { problems.append("trial \(plan.number): \(error)") }
+        }
+    }
+    // A searched depth and width: the deepest, widest network the space allows must fit too.
+    if let widest = spec.widestConfiguration() {
+        do {
+            try MemoryEstimate(configuration: widest, data: data).check(jobs: jobs)
+        } catch {
+            problems.append("the largest network the parameters allow (\(widest.hiddenLayers.count) layers of \(widest.hiddenLayers.first ?? 0)): \(error.description)")
         }
     }
     if !problems.isEmpty {

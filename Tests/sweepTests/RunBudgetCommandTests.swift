@@ -93,3 +93,20 @@ struct DefaultMetricCommandTests {
         #expect(again.status == 0 && again.standardOutput.contains("resuming: 2 already finished"), "\(again)")
     }
 }
+
+/// `sweep validate` refuses a space whose largest network cannot fit in memory.
+@Suite("Memory of the largest trial")
+struct LargestTrialCommandTests {
+    @Test func aLayerListTooWideForTheMachineIsRefusedBeforeAnythingTrains() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("huge.json", """
+            {"name": "huge", "data": "builtin:phone-price?rows=400", "method": "random", "trials": 3, "fixed": {"epochs": 1},
+             "parameters": {"hidden_layers": {"depth": {"values": [1, 2]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 200000}}}}
+            """)
+        for arguments in [["validate", spec], ["run", spec, "--db", directory.path("r.sqlite")]] {
+            let result = try await SweepProcess(arguments, in: directory).wait()
+            #expect(result.isCleanFailure, "\(result)")
+            #expect(result.standardError.contains("the largest network the parameters allow (2 layers of 200000)"), "\(result)")
+        }
+    }
+}

@@ -273,8 +273,9 @@ extension SearchSpace {
         case .integerUniform(let minimum, let maximum), .integerLogUniform(let minimum, let maximum): [Double(minimum), Double(maximum)]
         default: [.nan]
         }
-        if widthNumbers.contains(where: { !($0 == $0.rounded() && $0 >= 1 && $0 <= 1_000_000) }) {
-            problems.append(.init(path: reader.childPath("width"), message: "widths must be whole numbers from 1 to 1000000: listed values, int_uniform or int_log_uniform"))
+        let widest = Double(TrainingConfiguration.maximumLayerWidth)
+        if widthNumbers.contains(where: { !($0 == $0.rounded() && $0 >= 1 && $0 <= widest) }) {
+            problems.append(.init(path: reader.childPath("width"), message: "widths must be whole numbers from 1 to \(TrainingConfiguration.maximumLayerWidth): listed values, int_uniform or int_log_uniform"))
             return nil
         }
         let name = String(path.dropFirst("$.parameters.".count))

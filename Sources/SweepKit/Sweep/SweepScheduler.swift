@@ -123,7 +123,8 @@ public actor SweepScheduler {
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), spec: spec, source: source, data: data, results: results,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), spec: spec, jobs: workerCount, source: source, data: data,
+                    results: results,
                     stop: stop, storageFailed: storageFailed, onEvent: onEvent)
                 group.addTask { try await worker.run() }
             }
@@ -177,6 +178,8 @@ actor TrialWorker {
 
     private let executor: ThreadExecutor
     private let spec: SweepSpec
+    /// Workers training at once.
+    private let jobs: Int
     private let source: TrialSource
     private let data: PreparedData
     private let results: ResultsActor
@@ -189,11 +192,12 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, spec: SweepSpec, source: TrialSource, data: PreparedData, results: ResultsActor,
+        executor: ThreadExecutor, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
         stop: StopSignal, storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
         self.spec = spec
+        self.jobs = jobs
         self.source = source
         self.data = data
         self.results = results
@@ -266,7 +270,8 @@ actor TrialWorker {
             pruning = PruningContext(pruner: pruner, reference: reference, metric: spec.metric)
         }
         return TrialWork(
-            plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: claimed.setupFailure, pruning: pruning)
+            plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: claimed.setupFailure, pruning: pruning,
+            jobs: jobs)
     }
 
     /// The next fit of `trial`, storing the trial if this call ended it.

@@ -175,6 +175,23 @@ public struct SweepSpec: Sendable {
             seed: configuration.seed, configuration: configuration)
     }
 
+    /// The first trial's configuration with every layer list at its greatest depth and width:
+    /// the largest network the space allows, whose memory must fit. Nil without layer lists.
+    public func widestConfiguration() -> TrainingConfiguration? {
+        guard !space.layerLists.isEmpty, var parameters = proposal(for: 1, history: .empty) else { return nil }
+        func largest(_ parameter: SearchParameter) -> Int {
+            parameter.representativeValues.compactMap { value -> Int? in
+                if case .number(let number) = value { return Int(number) }
+                return nil
+            }.max() ?? 0
+        }
+        for (name, list) in space.layerLists {
+            let width = list.widths.first.map { largest($0.parameter) } ?? 0
+            parameters[name] = .array(Array(repeating: .number(Double(width)), count: largest(list.depth.parameter)))
+        }
+        return try? plan(number: 1, parameters: parameters).configuration
+    }
+
     private var dataJSON: JSONValue {
         (try? JSONEncoder().encode(data)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
     }

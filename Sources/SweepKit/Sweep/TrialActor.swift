@@ -83,9 +83,11 @@ final class TrialWork: @unchecked Sendable {
 
     /// `setupFailure`: why the plan cannot train, found when it was made (a combination of
     /// settings that the spec allows one by one but not together); the trial then fails at once.
+    /// `jobs`: how many trials train at once, for the memory check (`MemoryEstimate`): a trial
+    /// that cannot fit beside the others fails with what it needs instead of exhausting memory.
     init(
         plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>, setupFailure: String? = nil,
-        pruning: PruningContext? = nil
+        pruning: PruningContext? = nil, jobs: Int = 1
     ) {
         self.plan = plan
         self.startedAt = startedAt
@@ -98,7 +100,9 @@ final class TrialWork: @unchecked Sendable {
                 ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             do {
                 trainer = try Trainer(configuration: configuration, data: data)
+                try MemoryEstimate(configuration: configuration, data: data).check(jobs: jobs)
             } catch {
+                trainer = nil
                 setupFailure = String(describing: error)
             }
         } catch {

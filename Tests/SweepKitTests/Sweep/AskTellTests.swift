@@ -209,3 +209,29 @@ extension SweepSpec {
             canonicalJSON: canonicalJSON)
     }
 }
+
+/// A proposal too large for the machine's memory fails as a trial, with what it needs.
+@Suite struct MemoryCheckedTrialTests {
+    /// Proposes two hidden layers of 200,000 units (80 billion weights) for trial 2.
+    struct HugeSampler: Sampler {
+        var learnsFromResults: Bool { false }
+        func propose(trial number: Int, seed: UInt64, history: SearchHistory) -> SearchPoint? {
+            ["hidden_layers.depth": 1, "hidden_layers.width_1": number == 2 ? 200_000 : 8, "hidden_layers.width_2": number == 2 ? 200_000 : 8]
+        }
+    }
+
+    @Test func aTrialThatCannotFitInMemoryFailsAndTheOthersTrain() async throws {
+        let spec = try SweepFixtures.spec("""
+            {"name": "huge", "data": "\(SweepFixtures.smallData)", "method": "random", "trials": 3, "seed": 1,
+             "fixed": {"epochs": 1},
+             "parameters": {"hidden_layers": {"depth": {"values": [1, 2]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 200000}}}}
+            """).with(sampler: HugeSampler())
+        let summary = try await SweepScheduler(
+            spec: spec, data: try PreparedData.load(spec.data), store: MemoryResultStore(), options: SweepRunOptions(jobs: 2),
+            stop: StopSignal()
+        ).run()
+        #expect(summary.trials.map(\.status) == [.complete, .failed, .complete])
+        let message = summary.trials[1].errorMessage ?? ""
+        #expect(message.contains("needs about") && message.contains("of memory"), "\(message)")
+    }
+}
