@@ -2,7 +2,7 @@
 """Optuna's own samplers on the objective of `sweep bench --search`, for comparison.
 
 Each trial trains the configuration Optuna suggests with `sweep train` (the project's engine, in
-a child process): 3-fold cross-validated accuracy on the non-test 80% of the data, 20 epochs,
+a child process): 5-fold cross-validated accuracy on the non-test 80% of the data, 30 epochs,
 batch 64, over the same space as the benchmark (depth 1-3 with each width log-uniform in
 8-256, lr log-uniform in [1e-4, 0.3], weight decay log-uniform in [1e-6, 0.1], dropout uniform
 in [0, 0.5], optimizer and activation). For each seed it runs Optuna's RandomSampler for
@@ -31,14 +31,14 @@ def objective_for(sweep, source, workdir):
         depth = trial.suggest_int("depth", 1, 3)
         widths = [trial.suggest_int(f"width_{i + 1}", 8, 256, log=True) for i in range(depth)]
         configuration = {
-            "data": {"source": source, "test_fraction": 0.2, "folds": 3, "split_seed": 88},
+            "data": {"source": source, "test_fraction": 0.2, "folds": 5, "split_seed": 88},
             "hidden_layers": widths,
             "lr": trial.suggest_float("lr", 1e-4, 0.3, log=True),
             "weight_decay": trial.suggest_float("weight_decay", 1e-6, 0.1, log=True),
             "dropout": trial.suggest_float("dropout", 0.0, 0.5),
             "optimizer": trial.suggest_categorical("optimizer", ["adam", "sgd", "rmsprop", "adagrad"]),
             "activation": trial.suggest_categorical("activation", ["relu", "tanh", "sigmoid"]),
-            "epochs": 20,
+            "epochs": 30,
             "batch_size": 64,
             "seed": trial.number,
         }
