@@ -85,8 +85,16 @@ enum TensorBlob {
         } catch {
             throw SQLiteResultStoreError.corrupt("a tensor blob's header is not readable: \(error)")
         }
-        let valueCount = header.reduce(0) { $0 + $1.count }
-        guard header.allSatisfy({ $0.count >= 0 }), bytes.count - 4 - headerLength == 4 * valueCount else {
+        // Counts from a damaged header may be negative or add up past Int.max: no trap on either.
+        var valueCount = 0
+        for entry in header {
+            let (sum, overflow) = valueCount.addingReportingOverflow(entry.count)
+            guard entry.count >= 0, !overflow, sum <= Int.max / 4 else {
+                throw SQLiteResultStoreError.corrupt("a tensor blob's header gives tensor '\(entry.name)' an impossible size (\(entry.count) values)")
+            }
+            valueCount = sum
+        }
+        guard bytes.count - 4 - headerLength == 4 * valueCount else {
             throw SQLiteResultStoreError.corrupt(
                 "a tensor blob holds \(bytes.count - 4 - headerLength) bytes of values, its header promises \(valueCount) values")
         }

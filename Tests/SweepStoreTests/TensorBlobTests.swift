@@ -50,4 +50,19 @@ struct TensorBlobTests {
         #expect(throws: SQLiteResultStoreError.self) { try TensorBlob.decode(blob) }
         #expect(throws: SQLiteResultStoreError.self) { try TensorBlob.decode(Data([1, 0])) }
     }
+
+    /// A header whose counts are negative or add up past Int.max is corrupt, not a trap.
+    @Test(arguments: [
+        #"[{"count":-4,"name":"w","shape":[2]},{"count":6,"name":"b","shape":[2]}]"#,
+        #"[{"count":9223372036854775807,"name":"w","shape":[2]},{"count":2,"name":"b","shape":[2]}]"#,
+        #"[{"count":4611686018427387904,"name":"w","shape":[2]}]"#,
+    ])
+    func impossibleCountsAreCorrupt(header: String) throws {
+        var blob = Data()
+        let bytes = Array(header.utf8)
+        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { blob.append(contentsOf: $0) }
+        blob.append(contentsOf: bytes)
+        blob.append(contentsOf: [UInt8](repeating: 0, count: 8))
+        #expect(throws: SQLiteResultStoreError.self) { try TensorBlob.decode(blob) }
+    }
 }
