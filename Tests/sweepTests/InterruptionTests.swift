@@ -324,11 +324,11 @@ struct InterruptionTests {
         let (result, completeBefore) = try await run(
             until: 3, then: SIGKILL, spec: spec, database: lazy, sweepName: "logged", in: directory)
         #expect(result.endedBySignal)
-        #expect(result.standardOutput.hasPrefix("sweep 'logged': 16 trials, 16 to run\n"), "\(result)")
+        #expect(result.standardOutput.hasPrefix("sweep 'logged': \(Self.trialCount) trials, \(Self.trialCount) to run\n"), "\(result)")
         let progressLines = result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("[") }
         // A trial is reported just after it is stored, so each of the two workers may have
         // stored one trial whose line was not written yet when the kill came.
         #expect(progressLines.count >= completeBefore.count - 2, "\(result)")
-        #expect(progressLines.first?.hasPrefix("[1/16] trial ") == true)
+        #expect(progressLines.first?.hasPrefix("[1/\(Self.trialCount)] trial ") == true)
     }
 }
