@@ -11,30 +11,21 @@ extension SQLiteResultStore {
     public func trials(sweep: String) throws -> [TrialRecord] {
         try reading { db in
             guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
+            // The metrics and each fold's, keyed by trial id (and fold), one query each.
+            func rows(of table: String) throws -> [Row] {
+                try Row.fetchAll(
+                    db, sql: "SELECT \(table).* FROM \(table) JOIN trials ON trials.id = \(table).trial_id WHERE trials.sweep_id = ?",
+                    arguments: [sweepID])
+            }
             var metrics: [Int64: [String: Double]] = [:]
-            let metricRows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT trial_metrics.* FROM trial_metrics JOIN trials ON trials.id = trial_metrics.trial_id
-                    WHERE trials.sweep_id = ?
-                    """,
-                arguments: [sweepID])
-            for row in metricRows {
-                let name: String = try row.decode(forColumn: "name")
-                metrics[try row.decode(forColumn: "trial_id"), default: [:]][name] =
+            for row in try rows(of: "trial_metrics") {
+                metrics[try row.decode(forColumn: "trial_id"), default: [:]][try row.decode(forColumn: "name")] =
                     try StoredNumber.readRequired(row, column: "value", kindColumn: "kind")
             }
             var foldMetrics: [Int64: [Int: [String: Double]]] = [:]
-            let foldRows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT fold_metrics.* FROM fold_metrics JOIN trials ON trials.id = fold_metrics.trial_id
-                    WHERE trials.sweep_id = ?
-                    """,
-                arguments: [sweepID])
-            for row in foldRows {
-                let name: String = try row.decode(forColumn: "name"), fold: Int = try row.decode(forColumn: "fold")
-                foldMetrics[try row.decode(forColumn: "trial_id"), default: [:]][fold, default: [:]][name] =
+            for row in try rows(of: "fold_metrics") {
+                let fold: Int = try row.decode(forColumn: "fold")
+                foldMetrics[try row.decode(forColumn: "trial_id"), default: [:]][fold, default: [:]][try row.decode(forColumn: "name")] =
                     try StoredNumber.readRequired(row, column: "value", kindColumn: "kind")
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM trials WHERE sweep_id = ? ORDER BY number", arguments: [sweepID])

@@ -160,19 +160,21 @@ struct SearchBenchmark {
         let prunerMember = pruner.map { #", "pruner": \#($0)"# } ?? ""
         let epochs = quick ? 6 : 100
         if kind == "grid" {
-            return """
-                {"name": "bench-grid-\(seed)", "data": {"source": "\(source)", "test_fraction": 0.2, "folds": 4, "split_seed": 88},
-                 "method": "grid", "seed": \(seed), "sampler": {"lag": 8}\(prunerMember),
-                 "fixed": {"hidden_layers": [32], "activation": "tanh", "batch_size": 64, "epochs": \(epochs)},
-                 "parameters": {
-                   "optimizer": {"values": [{"name": "sgd", "lr": 0.1}, {"name": "momentum", "lr": 0.02, "momentum": 0.9},
-                     {"name": "adagrad", "lr": 0.05}, {"name": "rmsprop", "lr": 0.002}, {"name": "adam", "lr": 0.005}]},
-                   "schedule": {"values": ["none", {"name": "step", "step_size": 10, "gamma": 0.5},
-                     {"name": "multistep", "milestones": [20, 30], "gamma": 0.3}, {"name": "exponential", "gamma": 0.95}]},
-                   "initializer": {"values": ["kaiming_normal", "xavier_normal"]},
-                   "dropout": {"values": [0, 0.2]},
-                   "batch_norm": {"values": [false, true]}}}
-                """
+            // The default sweep itself, with 100 epochs, this seed and the pruner.
+            guard let text = FileManager.default.contents(atPath: "sweeps/phone-price.json"),
+                case .object(var members)? = try? JSONValue.parse(text, source: "sweeps/phone-price.json"),
+                case .object(var fixed)? = members["fixed"]
+            else { return "{}" }
+            fixed["epochs"] = .number(Double(epochs))
+            members["fixed"] = .object(fixed)
+            members["name"] = .string("bench-grid-\(seed)")
+            members["seed"] = .number(Double(seed))
+            members["data"] = .object([
+                "source": .string(source), "test_fraction": .number(0.2), "folds": .number(4), "split_seed": .number(88),
+            ])
+            members["sampler"] = .object(["lag": .number(8)])
+            if let pruner, let value = try? JSONValue.parse(Data(pruner.utf8), source: "pruner") { members["pruner"] = value }
+            return JSONValue.object(members).canonicalText
         }
         return """
             {"name": "bench-random-\(seed)", "data": {"source": "\(source)", "test_fraction": 0.2, "folds": 3, "split_seed": 88},
