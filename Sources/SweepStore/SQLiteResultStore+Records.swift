@@ -117,6 +117,7 @@ extension SQLiteResultStore {
             ("featureNames", try json("feature_names_json")),
             ("targetName", try Self.jsonText(try row.decode(String.self, forColumn: "target_name"))),
             ("classLabels", try json("class_labels_json")), ("standardizer", try json("standardizer_json")),
+            ("targetScale", try json("target_scale_json")),
         ]
         let document = "{" + members.map { #""\#($0.0)":\#($0.1)"# }.joined(separator: ",") + "}"
         var model: TrainedModel
@@ -237,15 +238,15 @@ extension SQLiteResultStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO models (trial_id, network_json, task, feature_names_json, target_name,
-                    class_labels_json, standardizer_json, tensors)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    class_labels_json, standardizer_json, target_scale_json, tensors)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 trialID, try texts.network.text(model.network), model.task.rawValue,
                 try texts.featureNames.text(model.featureNames), model.targetName,
                 try texts.classLabels.text(model.classLabels), try model.standardizer.map { try texts.standardizer.text($0) },
-                try TensorBlob.encode(model.tensors),
+                try model.targetScale.map { try jsonText($0) }, try TensorBlob.encode(model.tensors),
             ])
     }
 

@@ -32,7 +32,7 @@ enum Schema {
         Migration(identifier: "v1", apply: createTables),
         Migration(identifier: "v2-equality-kind-checks", apply: rebuildWithEqualityKindChecks),
         Migration(identifier: "v3-epochs-without-foreign-key", apply: rebuildEpochsWithoutForeignKey),
-        Migration(identifier: "v4-fold-metrics-and-data-fingerprints", apply: createFoldMetricsAndFingerprints),
+        Migration(identifier: "v4-fold-metrics-fingerprints-target-scales", apply: createFoldMetricsAndFingerprints),
     ]
 
     static var version: Int { migrations.count }
@@ -260,12 +260,13 @@ enum Schema {
 
     /// v4: the validation metrics of each scoring fit (fold × repeat) of a trial with more than
     /// one, behind the mean in trial_metrics: for the leaderboard's intervals and paired tests;
-    /// and each sweep's data fingerprint (NULL for older sweeps), so that a resume on other data
-    /// is refused. Trials are no longer stored as `pending` before they start (they are made when
+    /// each sweep's data fingerprint (NULL for older sweeps), so that a resume on other data is
+    /// refused; and a model's regression target scale. Trials are no longer stored as `pending` before they start (they are made when
     /// a worker asks for one), but older sweeps keep theirs; nothing else about trials changes.
     private static func createFoldMetricsAndFingerprints(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE sweeps ADD COLUMN data_fingerprint TEXT;
+            ALTER TABLE models ADD COLUMN target_scale_json TEXT;   -- TargetScale, NULL without one
 
             CREATE TABLE fold_metrics (
                 trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,

@@ -114,9 +114,10 @@ struct PredictCommand: ParsableCommand {
         case .regression:
             lines.append("row,prediction")
             for (row, output) in outputs.enumerated() {
-                lines.append("\(row + 1),\(output[0])")
+                let prediction = trained.prediction(fromOutput: output[0])
+                lines.append("\(row + 1),\(prediction)")
                 if hasTarget {
-                    let error = Double(output[0] - dataset.targets[row])
+                    let error = Double(prediction - dataset.targets[row])
                     squaredError += error * error
                     absoluteError += abs(error)
                 }

@@ -22,7 +22,7 @@ struct MigrationTests {
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
         #expect(migrations == [
             ["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"],
-            ["version": 3, "identifier": "v3-epochs-without-foreign-key"], ["version": 4, "identifier": "v4-fold-metrics-and-data-fingerprints"],
+            ["version": 3, "identifier": "v3-epochs-without-foreign-key"], ["version": 4, "identifier": "v4-fold-metrics-fingerprints-target-scales"],
         ])
     }
 

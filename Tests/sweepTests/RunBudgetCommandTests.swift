@@ -91,6 +91,21 @@ struct DefaultMetricCommandTests {
         // Run again: the stored spec, with its metric written in, is the same sweep.
         let again = try await sweep("run", spec, "--db", database, in: directory)
         #expect(again.status == 0 && again.standardOutput.contains("resuming: 2 already finished"), "\(again)")
+
+        // The target was learnt as z-scores: the exported model carries the scale, and predict
+        // gives values in the target's units, with the leaderboard's test RMSE.
+        let model = directory.path("best.safetensors")
+        #expect(try await sweep("export", "--db", database, "-o", model, in: directory).status == 0)
+        let predicted = try await sweep("predict", model, data, "--part", "test", in: directory)
+        #expect(predicted.status == 0, "\(predicted)")
+        let csv = csvRows(try await sweep("leaderboard", "--db", database, "--format", "csv", in: directory).standardOutput)
+        let column = try #require(csv.first?.firstIndex(of: "test_rmse"))
+        let boardRMSE = try #require(Double(csv[1][column]))
+        let predictedRMSE = try #require(predicted.standardError.split(separator: " ").drop { $0 != "rmse" }.dropFirst().first.flatMap { Double($0) })
+        #expect(abs(predictedRMSE - boardRMSE) < 1e-4, "\(predicted.standardError) vs \(boardRMSE)")
+        let predictions = csvRows(predicted.standardOutput).dropFirst().compactMap { Double($0[1]) }
+        // Predictions of 150 + 80a − 40b for a, b in [0, 1): in the target's range, not z-scores.
+        #expect(!predictions.isEmpty && predictions.reduce(0, +) / Double(predictions.count) > 100)
     }
 }
 

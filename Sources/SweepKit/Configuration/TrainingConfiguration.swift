@@ -17,15 +17,21 @@ public struct DataConfiguration: Codable, Sendable, Hashable {
     /// k-fold cross-validation over the non-test rows instead of one validation part.
     public var folds: Int?
     public var standardize: Bool = true
+    /// Z-scores for a regression target, fitted on the training rows (`TargetScale`); nil: on.
+    /// Optional so that configurations written before it keep their JSON.
+    public var standardizeTarget: Bool?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case source, target, task, testFraction = "test_fraction", validationFraction = "validation_fraction"
-        case splitSeed = "split_seed", folds, standardize
+        case splitSeed = "split_seed", folds, standardize, standardizeTarget = "standardize_target"
     }
 
-    static let keys = ["source", "target", "task", "test_fraction", "validation_fraction", "split_seed", "folds", "standardize"]
+    static let keys = [
+        "source", "target", "task", "test_fraction", "validation_fraction", "split_seed", "folds", "standardize",
+        "standardize_target",
+    ]
 
     /// Reads a data section, recording every problem.
     static func read(_ value: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> DataConfiguration {
@@ -47,6 +53,7 @@ public struct DataConfiguration: Codable, Sendable, Hashable {
         if let seed = reader.integer("split_seed", problems: &problems, where: { $0 >= 0 }, rule: "must be zero or positive") { data.splitSeed = UInt64(seed) }
         data.folds = reader.integer("folds", problems: &problems, where: { $0 >= 2 }, rule: "k-fold needs at least 2 folds")
         if let flag = reader.bool("standardize", problems: &problems) { data.standardize = flag }
+        if let flag = reader.bool("standardize_target", problems: &problems) { data.standardizeTarget = flag ? nil : false }
         if data.testFraction + data.validationFraction >= 1 {
             problems.append(.init(path: path, message: "test_fraction + validation_fraction must leave rows to train on (sum is \((data.testFraction + data.validationFraction).compactDescription))"))
         }

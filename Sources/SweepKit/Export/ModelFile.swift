@@ -51,6 +51,10 @@ public struct ModelFile: Sendable {
             let width = model.featureNames.count
             metadata["sweep.standardization"] = try json(StandardizationMetadata(mean: Array(repeating: 0, count: width), std: Array(repeating: 1, count: width)))
         }
+        if let scale = model.targetScale {
+            // The PyTorch recipe (tools/check_export.py): prediction = output · std + mean.
+            metadata["sweep.target_standardization"] = try json(TargetScaleMetadata(mean: scale.mean, std: scale.standardDeviation))
+        }
         return try SafeTensors.encode(tensors, metadata: metadata)
     }
 
@@ -90,6 +94,14 @@ public struct ModelFile: Sendable {
         let standardization = try field("sweep.standardization", as: StandardizationMetadata.self)
         let splitMetadata = try field("sweep.split", as: SplitMetadata.self)
         let metrics = (try? field("sweep.metrics", as: [String: Double].self)) ?? [:]
+        var targetScale: TargetScale?
+        if metadata["sweep.target_standardization"] != nil {
+            let scale = try field("sweep.target_standardization", as: TargetScaleMetadata.self)
+            guard scale.mean.isFinite, scale.std.isFinite, scale.std > 0 else {
+                throw .malformed(path: path, reason: "metadata 'sweep.target_standardization' needs a finite mean and a positive std")
+            }
+            targetScale = TargetScale(mean: scale.mean, standardDeviation: scale.std)
+        }
         guard let task = metadata["sweep.task"].flatMap(TaskKind.init(rawValue:)) else {
             throw .malformed(path: path, reason: "metadata 'sweep.task' is missing or unknown")
         }
@@ -107,7 +119,8 @@ public struct ModelFile: Sendable {
             tensors: tensors.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) },
             task: task, featureNames: featureNames, targetName: metadata["sweep.target"] ?? "target",
             classLabels: classLabels,
-            standardizer: Standardizer(means: standardization.mean, standardDeviations: standardization.std))
+            standardizer: Standardizer(means: standardization.mean, standardDeviations: standardization.std),
+            targetScale: targetScale)
         return ModelFile(
             model: model, metrics: metrics, split: split, sweepName: metadata["sweep.sweep"] ?? "",
             trialNumber: Int(metadata["sweep.trial"] ?? "") ?? 0)
@@ -188,4 +201,10 @@ private struct SplitMetadata: Codable {
 private struct StandardizationMetadata: Codable {
     var mean: [Float]
     var std: [Float]
+}
+
+/// "sweep.target_standardization": a regression target's z-scores.
+struct TargetScaleMetadata: Codable {
+    var mean: Float
+    var std: Float
 }

@@ -29,6 +29,7 @@ extension Trainer {
         }
         var loop = EpochLoop(trainer: self, fold: fold, network: network, optimizer: optimizer)
         var outcome = FoldOutcome(status: .complete, epochs: [], tensors: [], standardizer: fold.standardizer)
+        outcome.targetScale = fold.targetScale
         var monitors = fold.validation.isEmpty ? [] : monitors
         var bestSnapshot: [NamedTensor]?
         let marksBest = monitors.contains { $0 is EarlyStoppingMonitor }
@@ -141,7 +142,9 @@ struct EpochLoop {
             ranges.removeLast()
         }
         let probabilities = trainer.loss.takesProbabilities
-        var metrics = MetricAccumulator(task: trainer.data.task, outputsAreProbabilities: probabilities)
+        var metrics = MetricAccumulator(
+            task: trainer.data.task, outputsAreProbabilities: probabilities,
+            errorScale: Double(fold.train.targetScale?.standardDeviation ?? 1))
         // Indices rather than enumerated(), which allocates per element unoptimised (see gather).
         for batchIndex in ranges.indices {
             if shouldStop() { return .interrupted }

@@ -64,10 +64,14 @@ struct MetricAccumulator {
 
     /// Binary predictions are class 1 above this: 0 for logits, 0.5 for probabilities.
     private let binaryThreshold: Float
+    /// σ of a standardised regression target: errors are measured in z-scores and reported in
+    /// the target's units (1 when the target is not standardised).
+    private let errorScale: Double
 
-    init(task: TaskKind, outputsAreProbabilities: Bool) {
+    init(task: TaskKind, outputsAreProbabilities: Bool, errorScale: Double = 1) {
         self.task = task
         binaryThreshold = outputsAreProbabilities ? 0.5 : 0
+        self.errorScale = errorScale
     }
 
     /// Adds one batch: `output` is logits (classification) or predictions (regression), `loss`
@@ -98,7 +102,7 @@ struct MetricAccumulator {
             for row in 0..<count where (y[row] > binaryThreshold ? 1 : 0) == t[row] { correct += 1 }
         case .regression:
             for i in 0..<(count * width) {
-                let error = Double(y[i] - t[i])
+                let error = Double(y[i] - t[i]) * errorScale
                 squaredErrorSum += error * error
                 absoluteErrorSum += abs(error)
             }

@@ -5,9 +5,13 @@ import NeuralNet
 /// features row-major, targets as class indices (classification) or values (regression).
 public struct DataPart: Sendable {
     public let features: [Float]
+    /// As in the data: class indices, or a regression target in its own units.
     public let targets: [Float]
     public let rowIndices: [Int]
     public let featureCount: Int
+    /// The regression target's z-scores the network learns (its fold's, fitted on the training
+    /// rows); nil for classification or with `standardize_target` off.
+    public var targetScale: TargetScale? = nil
 
     public var rowCount: Int { rowIndices.count }
     public var isEmpty: Bool { rowIndices.isEmpty }
@@ -19,6 +23,9 @@ public struct DataFold: Sendable {
     public let validation: DataPart
     public let test: DataPart
     public let standardizer: Standardizer?
+
+    /// The target's z-scores for this fold (its training rows'), if any.
+    public var targetScale: TargetScale? { train.targetScale }
 }
 
 /// A data set loaded, checked, split and standardised once, then shared read-only by every
@@ -75,6 +82,7 @@ public struct PreparedData: Sendable {
         } else {
             targets = dataset.targets
         }
+        let scalesTarget = task == .regression && (configuration.standardizeTarget ?? true)
         var folds: [DataFold] = []
         var finalFit: DataFold?
         if let k = configuration.folds {
@@ -84,14 +92,14 @@ public struct PreparedData: Sendable {
             for fold in try inner.kFold(k: k, seed: configuration.splitSeed, task: task) {
                 let trainRows = fold.train.map { outer.train[$0] }
                 let validationRows = fold.validation.map { outer.train[$0] }
-                folds.append(try makeFold(dataset, targets, train: trainRows, validation: validationRows, test: outer.test, configuration.standardize))
+                folds.append(try makeFold(dataset, targets, train: trainRows, validation: validationRows, test: outer.test, configuration.standardize, scalesTarget: scalesTarget))
             }
-            finalFit = try makeFold(dataset, targets, train: outer.train, validation: [], test: outer.test, configuration.standardize)
+            finalFit = try makeFold(dataset, targets, train: outer.train, validation: [], test: outer.test, configuration.standardize, scalesTarget: scalesTarget)
         } else {
             let split = try dataset.split(
                 task: task, testFraction: configuration.testFraction,
                 validationFraction: configuration.validationFraction, seed: configuration.splitSeed)
-            folds.append(try makeFold(dataset, targets, train: split.train, validation: split.validation, test: split.test, configuration.standardize))
+            folds.append(try makeFold(dataset, targets, train: split.train, validation: split.validation, test: split.test, configuration.standardize, scalesTarget: scalesTarget))
         }
         return PreparedData(
             source: dataset.source, task: task, featureNames: dataset.featureNames, targetName: dataset.targetName,
@@ -100,13 +108,17 @@ public struct PreparedData: Sendable {
     }
 
     private static func makeFold(
-        _ dataset: Dataset, _ targets: [Float], train: [Int], validation: [Int], test: [Int], _ standardize: Bool
+        _ dataset: Dataset, _ targets: [Float], train: [Int], validation: [Int], test: [Int], _ standardize: Bool,
+        scalesTarget: Bool
     ) throws(DatasetError) -> DataFold {
         let standardizer = standardize ? Standardizer(fitting: dataset, rows: train) : nil
+        let targetScale = scalesTarget ? TargetScale(fitting: targets, rows: train) : nil
         func part(_ rows: [Int]) throws(DatasetError) -> DataPart {
             var features = rows.flatMap { dataset.featureRow($0) }
             try standardizer?.apply(toFeatures: &features, source: dataset.source)
-            return DataPart(features: features, targets: rows.map { targets[$0] }, rowIndices: rows, featureCount: dataset.featureCount)
+            return DataPart(
+                features: features, targets: rows.map { targets[$0] }, rowIndices: rows, featureCount: dataset.featureCount,
+                targetScale: targetScale)
         }
         return DataFold(train: try part(train), validation: try part(validation), test: try part(test), standardizer: standardizer)
     }

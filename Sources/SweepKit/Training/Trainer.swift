@@ -151,7 +151,8 @@ public struct Trainer {
         let chunk = min(512, max(part.rowCount, 1))
         let features = Matrix(rows: chunk, columns: part.featureCount)
         let targets = Matrix(rows: chunk, columns: 1)
-        var metrics = MetricAccumulator(task: data.task, outputsAreProbabilities: loss.takesProbabilities)
+        var metrics = MetricAccumulator(
+            task: data.task, outputsAreProbabilities: loss.takesProbabilities, errorScale: Double(part.targetScale?.standardDeviation ?? 1))
         var start = 0
         while start < part.rowCount {
             let end = min(start + chunk, part.rowCount)
@@ -192,6 +193,10 @@ public struct Trainer {
                 targets.pointer[offset] = part.targets[position]
             }
         }
+        // A regression target as the network learns it: z-scores of the fold's training rows.
+        if let scale = part.targetScale {
+            for offset in 0..<positions.count { targets.pointer[offset] = scale.standardized(targets.pointer[offset]) }
+        }
     }
 
     private func combine(_ outcomes: [FoldOutcome], final: FoldOutcome?, seconds: Double) -> TrainingResult {
@@ -214,7 +219,8 @@ public struct Trainer {
         if status == .complete {
             model = TrainedModel(
                 network: networkDescription, tensors: chosen.tensors, task: data.task, featureNames: data.featureNames,
-                targetName: data.targetName, classLabels: data.classLabels, standardizer: chosen.standardizer)
+                targetName: data.targetName, classLabels: data.classLabels, standardizer: chosen.standardizer,
+                targetScale: chosen.targetScale)
         }
         return TrainingResult(
             status: status, epochs: all.flatMap(\.epochs),
@@ -255,6 +261,7 @@ public struct FoldOutcome: Sendable {
     var test: Evaluation?
     var tensors: [NamedTensor]
     var standardizer: Standardizer?
+    var targetScale: TargetScale?
 
     init(status: TrainingStatus, epochs: [EpochRecord], tensors: [NamedTensor], standardizer: Standardizer?) {
         self.status = status

@@ -52,6 +52,14 @@ public struct TrainedModel: Codable, Sendable {
     public var targetName: String
     public var classLabels: [String]
     public var standardizer: Standardizer?
+    /// A regression target's z-scores: the network's outputs are y' and predictions
+    /// y = y' · σ + μ. Nil for classification, an unscaled target, or models saved before.
+    public var targetScale: TargetScale? = nil
+
+    /// A network output as a prediction in the target's units.
+    public func prediction(fromOutput output: Float) -> Float {
+        targetScale?.restored(output) ?? output
+    }
 
     /// Rebuilds the network with these weights, in evaluation mode.
     public func makeNetwork() throws(NeuralNetError) -> Network {
