@@ -48,12 +48,15 @@ public struct DataConfiguration: Codable, Sendable, Hashable {
             if let kind = TaskKind(rawValue: task) { data.task = kind }
             else { problems.append(.init(path: reader.childPath("task"), message: "unknown task '\(task)'; known tasks: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")) }
         }
-        if let fraction = reader.number("test_fraction", problems: &problems, where: { $0 > 0 && $0 < 1 }, rule: "must be in (0, 1)") { data.testFraction = fraction }
+        if let fraction = reader.number("test_fraction", problems: &problems, where: { $0 >= 0 && $0 < 1 }, rule: "must be in [0, 1)") { data.testFraction = fraction }
         if let fraction = reader.number("validation_fraction", problems: &problems, where: { $0 >= 0 && $0 < 1 }, rule: "must be in [0, 1)") { data.validationFraction = fraction }
         if let seed = reader.integer("split_seed", problems: &problems, where: { $0 >= 0 }, rule: "must be zero or positive") { data.splitSeed = UInt64(seed) }
         data.folds = reader.integer("folds", problems: &problems, where: { $0 >= 2 }, rule: "k-fold needs at least 2 folds")
         if let flag = reader.bool("standardize", problems: &problems) { data.standardize = flag }
         if let flag = reader.bool("standardize_target", problems: &problems) { data.standardizeTarget = flag ? nil : false }
+        if data.testFraction == 0, data.folds == nil {
+            problems.append(.init(path: "\(path).test_fraction", message: "0 keeps no rows back, which needs k-fold scoring: set data.folds (the cross-validated metric is then the estimate, and the final model trains on every row), or keep a test part above 0"))
+        }
         if data.testFraction + data.validationFraction >= 1 {
             problems.append(.init(path: path, message: "test_fraction + validation_fraction must leave rows to train on (sum is \((data.testFraction + data.validationFraction).compactDescription))"))
         }

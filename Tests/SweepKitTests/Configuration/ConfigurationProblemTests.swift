@@ -77,8 +77,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         .init(#"{"data": {"source": "a.csv", "task": "classify"}}"#, at: "$.data.task", mentioning: "unknown task 'classify'", "multiclass, binary, regression"),
         .init(#"{"early_stopping_metric": "test_loss", "patience": 2}"#, at: "$.early_stopping_metric", mentioning: "unknown metric 'test_loss'", "validation_accuracy"),
         // The data section.
-        .init(#"{"data": {"source": "a.csv", "test_fraction": 1.5}}"#, at: "$.data.test_fraction", mentioning: "must be in (0, 1)", "got 1.5"),
-        .init(#"{"data": {"source": "a.csv", "test_fraction": 0}}"#, at: "$.data.test_fraction", mentioning: "must be in (0, 1)", "got 0"),
+        .init(#"{"data": {"source": "a.csv", "test_fraction": 1.5}}"#, at: "$.data.test_fraction", mentioning: "must be in [0, 1)", "got 1.5"),
+        .init(#"{"data": {"source": "a.csv", "test_fraction": 0}}"#, at: "$.data.test_fraction", mentioning: "0 keeps no rows back", "set data.folds"),
         .init(#"{"data": {"source": "a.csv", "validation_fraction": 1}}"#, at: "$.data.validation_fraction", mentioning: "must be in [0, 1)"),
         .init(#"{"data": {"source": "a.csv", "test_fraction": 0.6, "validation_fraction": 0.5}}"#, at: "$.data", mentioning: "must leave rows to train on", "sum is 1.1"),
         .init(#"{"data": {"target": "y"}}"#, at: "$.data.source", mentioning: "is required"),
