@@ -55,9 +55,10 @@ struct SearchBenchmark {
     var budget: Int { quick ? 12 : 60 }
     var folds: Int { quick ? 2 : 5 }
     var epochs: Int { quick ? 3 : 30 }
-    /// The default lag (reproducible for --jobs up to 9), and 1 (up to 2 jobs, as this benchmark
-    /// runs): the lag is what reproducibility under parallelism costs TPE.
-    var lags: [Int] { [8, 1] }
+    /// The default lag (reproducible for --jobs up to 9), 1 (up to 2 jobs, as this benchmark
+    /// runs) and 0 (one trial at a time, as Optuna's TPE runs sequentially; its sweeps run with
+    /// --jobs 1): the lag is what reproducibility under parallelism costs TPE.
+    var lags: [Int] { [8, 1, 0] }
 
     func runSearch(source: String) async throws -> [SearchRun] {
         var runs: [SearchRun] = []
@@ -70,7 +71,8 @@ struct SearchBenchmark {
                 randomTest: ranking.best(of: random)?.metrics[MetricName.testAccuracy.rawValue], tpeTest: [:],
                 randomSeconds: randomSeconds, tpeSeconds: [:])
             for lag in lags {
-                let (tpe, seconds) = try await sweep(searchSpec(method: "tpe", trials: tpeTrials, seed: seed, source: source, lag: lag))
+                let (tpe, seconds) = try await sweep(
+                    searchSpec(method: "tpe", trials: tpeTrials, seed: seed, source: source, lag: lag), jobs: min(jobs, lag + 1))
                 run.tpe[lag] = bestSoFar(tpe)
                 run.tpeTest[lag] = ranking.best(of: Array(tpe.prefix(budget)))?.metrics[MetricName.testAccuracy.rawValue]
                 run.tpeSeconds[lag] = seconds
@@ -95,8 +97,9 @@ struct SearchBenchmark {
             "## Search: TPE against random search", "",
             "Measured by `sweep bench --search` on \(Self.today()), \(jobs) jobs. Each data set is swept with \(seeds) sweep seeds. For each seed:",
             "a random search of \(randomTrials) trials, and TPE searches of \(tpeTrials) trials (Optuna's defaults: 10 random trials first,",
-            "γ = 0.1, 24 candidates) with lag 8 (the default: the same sweep for any --jobs up to 9) and lag 1 (the same sweep for",
-            "--jobs 1 and 2, as here). The space: six settings and a layer list, depth 1–3 with each width log-uniform in 8–256,",
+            "γ = 0.1, 24 candidates) with lag 8 (the default: the same sweep for any --jobs up to 9), lag 1 (the same sweep for",
+            "--jobs 1 and 2, as here) and lag 0 (one trial at a time, as Optuna's TPE runs when it is not parallel; run with",
+            "--jobs 1). The space: six settings and a layer list, depth 1–3 with each width log-uniform in 8–256,",
             "learning rate log-uniform in [1e-4, 0.3], weight decay log-uniform in [1e-6, 0.1], dropout uniform in [0, 0.5],",
             "optimizer (Adam, SGD, RMSprop, Adagrad) and activation (ReLU, tanh, sigmoid); \(epochs) epochs, batch 64, ranked by",
             "\(folds)-fold cross-validated accuracy on the non-test 80%. A seed's target is the best validation accuracy of its",
@@ -266,12 +269,12 @@ struct SearchBenchmark {
     // MARK: Running and writing
 
     /// Runs a sweep in memory; its trials in number order and the wall time.
-    private func sweep(_ text: String) async throws -> ([TrialRecord], Double) {
+    private func sweep(_ text: String, jobs: Int? = nil) async throws -> ([TrialRecord], Double) {
         let spec = try SweepSpec.parse(Data(text.utf8), source: "bench")
         let data = try PreparedData.load(spec.data)
         let start = Date()
         let summary = try await SweepScheduler(
-            spec: spec, data: data, store: MemoryResultStore(), options: SweepRunOptions(jobs: jobs), stop: StopSignal()
+            spec: spec, data: data, store: MemoryResultStore(), options: SweepRunOptions(jobs: jobs ?? self.jobs), stop: StopSignal()
         ).run()
         return (summary.trials, Date().timeIntervalSince(start))
     }
