@@ -179,20 +179,26 @@ void pack_transposed_panel_avx512(const float *x, int ld, int kc, float *packed)
 #endif
 
 // Whether full panels of B are read where they are rather than packed: only for a B stored
-// untransposed with rows of at most 2 KiB. Further apart, the kc rows a panel spans fall on as
-// many pages, and the kernel's loads miss the TLB and the prefetchers: at 1024 columns, reading
-// in place ran 10-15% slower than packing.
-static inline int reads_b_in_place(int transposed, int ldb) { return !transposed && ldb <= 512; }
+// untransposed, with rows of at most 2 KiB or, on the AVX-512 path (nr = 32), with at most 64
+// rows of A. Further apart, the kc rows a panel spans fall on as many pages and L1 sets, and the
+// kernel's loads miss: at 1024 columns, ∂W (1024 rows, each panel of B read by 86 row tiles)
+// took 347 µs in place against 318 packed on the AVX-512 path. But packing reads and writes the
+// whole of B, which a few row tiles cannot repay: ∂x of a batch of 32 at width 1024 took 305 µs
+// in place against 395 packed. The AVX2 path, whose panels are half as wide, gained nothing.
+static inline int reads_b_in_place(const int nr, int transposed, int ldb, int m) {
+    return !transposed && (ldb <= 512 || (nr == NR512 && m <= 64));
+}
 
 // Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into nr-column micro-panels, each laid
 // out row by row (nr floats per k), zero-padding the last panel. Panel jb sits at packed + jb·kc.
-// Full panels that the micro-kernel reads in place (`reads_b_in_place`) are left out.
+// Full panels that the micro-kernel reads in place (`reads_b_in_place` for A's `m` rows) are left
+// out.
 __attribute__((always_inline))
 static inline void pack_b(const int nr, pack_b_panel transposed_panel, const float *b, int ldb, int transposed,
-                          int p0, int kc, int j0, int nc, float *packed) {
+                          int m, int p0, int kc, int j0, int nc, float *packed) {
     for (int jb = 0; jb < nc; jb += nr, packed += (size_t)nr * kc) {
         int cols = nc - jb < nr ? nc - jb : nr;
-        if (reads_b_in_place(transposed, ldb) && cols == nr) continue;
+        if (reads_b_in_place(nr, transposed, ldb, m) && cols == nr) continue;
         if (transposed && cols == nr) {
             transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
             continue;
@@ -591,7 +597,7 @@ static inline void gemm_with(const int mr, const int nr, micro_kernel kernel, pa
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = k - p0 < KC ? k - p0 : KC;
             int overwrite = beta == 0.0f && p0 == 0;
-            pack_b(nr, b_panel, b, ldb, transpose_b, p0, kc, j0, nc, packed_b);
+            pack_b(nr, b_panel, b, ldb, transpose_b, m, p0, kc, j0, nc, packed_b);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 int mc = m - i0 < MC ? m - i0 : MC;
                 row_tiles tiles = split_rows(mc, mr);
@@ -603,7 +609,7 @@ static inline void gemm_with(const int mr, const int nr, micro_kernel kernel, pa
                 // A stays in cache. Faster at every shape measured (32 to 1024 wide, k from 8 to
                 // 1280). Each tile adds up the same products in the same order.
                 if (transpose_a && panels) {
-                    int whole = reads_b_in_place(transpose_b, ldb) ? nc / nr : 0;
+                    int whole = reads_b_in_place(nr, transpose_b, ldb, m) ? nc / nr : 0;
                     for (int t = 0; t < tiles.count; t++) {
                         int ib = tile_offset(tiles, t), rows = tile_rows(tiles, t);
                         const float *ap = a + (size_t)p0 * lda + i0 + ib;
@@ -614,7 +620,7 @@ static inline void gemm_with(const int mr, const int nr, micro_kernel kernel, pa
                             panels(done, kc, alpha, ap, lda, b + (size_t)p0 * ldb + j0, ldb, row, ldc, overwrite, row_bias);
                         for (int jb = done * nr; jb < nc; jb += nr) {
                             int cols = nc - jb < nr ? nc - jb : nr;
-                            int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == nr;
+                            int b_in_place = reads_b_in_place(nr, transpose_b, ldb, m) && cols == nr;
                             const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
                             kernel(kc, alpha, ap, lda, bp, b_in_place ? ldb : nr, row + jb, ldc, rows, cols, overwrite,
                                    row_bias ? row_bias + jb : NULL);
@@ -624,7 +630,7 @@ static inline void gemm_with(const int mr, const int nr, micro_kernel kernel, pa
                 }
                 for (int jb = 0; jb < nc; jb += nr) {
                     int cols = nc - jb < nr ? nc - jb : nr;
-                    int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == nr;
+                    int b_in_place = reads_b_in_place(nr, transpose_b, ldb, m) && cols == nr;
                     const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
                     long b_step = b_in_place ? ldb : nr;
                     for (int t = 0; t < tiles.count; t++) {

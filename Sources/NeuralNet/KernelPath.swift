@@ -66,7 +66,8 @@ public enum KernelPath: String, CaseIterable, Sendable {
         return self
     }
 
-    var kernel: sweep_kernel {
+    /// The path as CKernels' entry points take it.
+    public var kernel: sweep_kernel {
         switch self {
         case .portable: SWEEP_KERNEL_PORTABLE
         case .avx2: SWEEP_KERNEL_AVX2

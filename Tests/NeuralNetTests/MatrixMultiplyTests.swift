@@ -26,11 +26,12 @@ import Testing
         // with one version per k: 1×1·1, 5×3·2, 7×21·3 (a masked tail of 5 columns) and 6×19·4.
         // For AVX-512's 12×32 tiles: 13 rows (tiles of 7 and 6) across 45 columns (a panel and a
         // masked 13), 25×70·19 (tiles of 9, 8, 8; a tail of 6), 4×40·33 (one tile of 4 with
-        // interleaved partial sums).
+        // interleaved partial sums), and 32×530·300, whose B rows are far apart but read in place
+        // for so few rows of A (a partial last panel packed).
         let shapes = [
             (1, 1, 1), (5, 3, 2), (7, 33, 13), (32, 256, 128), (13, 17, 300), (100, 1100, 300),
             (32, 4, 256), (11, 3, 37), (9, 8, 7), (2, 37, 45), (7, 21, 3), (6, 19, 4),
-            (13, 45, 70), (25, 70, 19), (4, 40, 33),
+            (13, 45, 70), (25, 70, 19), (4, 40, 33), (32, 530, 300),
         ]
         var cases: [Case] = []
         for (index, (m, n, k)) in shapes.enumerated() {

@@ -42,6 +42,12 @@ void sweep_linear_leaky_relu_forward(sweep_kernel kernel, int m, int n, int k, c
 void sweep_sgemm_leaky_relu_backward(sweep_kernel kernel, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                                      float *c, int ldc, const float *z, int ldz, float slope, float *workspace);
 
+/// Floating-point operations per second one core reaches with `kernel`'s multiply-add: `iterations`
+/// rounds of independent chains, enough to cover the instruction's latency (AVX-512: 24 chains of
+/// 16-float FMAs; AVX2: 12 of 8-float FMAs; portable: 12 of SSE2's 4-float multiply then add, as
+/// the portable kernel is compiled). Timed by the clock: a run that shares its core measures less.
+double sweep_peak_flops(sweep_kernel kernel, long iterations);
+
 /// The name of the kernels the process runs by default (`sweep_kernel_selected`): "avx512",
 /// "avx2-fma" or "portable".
 const char *sweep_sgemm_kernel_name(void);
