@@ -8,8 +8,9 @@ extern "C" {
 #endif
 
 /// The instruction sets the kernels are written for, narrowest first. Every entry point takes one:
-/// each path is complete on its own (the AVX-512 path uses AVX2 code only where it is as fast),
-/// so tests can run the same computation on every path the processor has, side by side.
+/// each path is complete on its own (the AVX-512 path runs AVX2 code only where its own tiles do
+/// not fit: the forward product of a batch of 16 or 48 rows, and turning a first layer's ∂W
+/// round), so tests can run the same computation on every path the processor has, side by side.
 /// AVX-512 means F, VL, BW and DQ (every AVX-512 processor since Skylake-SP and Zen 4); AVX2
 /// means AVX2 and FMA (Haswell, Zen 1).
 typedef enum sweep_kernel {
