@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure training speed against PyTorch and JAX, how cost grows, and sweep throughput.",
         discussion: """
-            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. Writes BENCHMARKS.md (see --output; --quick writes none unless --output is given) and prints a JSON copy.
+            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. The trials run on the kernels SWEEP_KERNEL names (portable, avx2, avx512), else the widest this processor has; the report gives one core's measured peak for each, and the reference trial on each other one. Writes BENCHMARKS.md (see --output; --quick writes none unless --output is given) and prints a JSON copy.
             """)
 
     @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep). Its figures are not worth keeping, so it writes a Markdown report only when --output is given.")
