@@ -73,7 +73,7 @@ public final class DashboardReader: @unchecked Sendable {
             }
             do {
                 guard let overview = try store.sweeps().first(where: { $0.sweep.name == name }) else {
-                    return Problem(state: "not_found", message: "There is no sweep named '\(name)' in `\(databasePath)`.", status: 404).answer
+                    return Problem(database: databasePath, state: "not_found", message: "There is no sweep named '\(name)' in `\(databasePath)`.", status: 404).answer
                 }
                 let revision = SweepReport.revision(of: overview.sweep, counts: overview.trialCounts)
                 if revision == knownRevision {
@@ -104,12 +104,13 @@ public final class DashboardReader: @unchecked Sendable {
 
     /// Why there is nothing to show yet, as the page explains it.
     struct Problem: Error {
+        var database: String
         var state: String
         var message: String
         var status = 200
 
         var answer: Answer {
-            Answer(status: status, json: DashboardReader.json(["state": state, "message": message]))
+            Answer(status: status, json: DashboardReader.json(["state": state, "message": message, "database": database]))
         }
     }
 
@@ -118,26 +119,26 @@ public final class DashboardReader: @unchecked Sendable {
         switch SQLiteResultStore.inspect(path: databasePath) {
         case .missing:
             return .failure(Problem(
-                state: "missing",
+                database: databasePath, state: "missing",
                 message: "No results database at `\(databasePath)` yet. Start a sweep with `sweep run sweeps/phone-price.json --db \(databasePath)`; this page shows it by itself as soon as the file appears."))
         case .empty:
             return .failure(Problem(
-                state: "creating",
+                database: databasePath, state: "creating",
                 message: "The database at `\(databasePath)` is being created: it has no tables yet. This page shows the sweep as soon as it is stored."))
         case .busy:
             return .failure(Problem(
-                state: "busy",
+                database: databasePath, state: "busy",
                 message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds."))
         case .older(let version):
             return .failure(Problem(
-                state: "old_schema",
+                database: databasePath, state: "old_schema",
                 message: "The database at `\(databasePath)` was written by an older sweep (schema version \(version)). The dashboard never writes, so it does not upgrade it: run `sweep list --db \(databasePath)` once, and this page updates."))
         case .newer(let version):
             return .failure(Problem(
-                state: "new_schema",
+                database: databasePath, state: "new_schema",
                 message: "The database at `\(databasePath)` has schema version \(version), newer than this sweep reads; use a newer sweep."))
         case .unusable(let reason):
-            return .failure(Problem(state: "unusable", message: reason.prefix(1).uppercased() + reason.dropFirst() + "."))
+            return .failure(Problem(database: databasePath, state: "unusable", message: reason.prefix(1).uppercased() + reason.dropFirst() + "."))
         case .current:
             do {
                 let opened = try SQLiteResultStore.openLiveForReading(path: databasePath)
@@ -154,12 +155,12 @@ public final class DashboardReader: @unchecked Sendable {
     private func readFailure(_ error: any Error) -> Problem {
         if SQLiteResultStore.isBusy(error) {
             return Problem(
-                state: "busy",
+                database: databasePath, state: "busy",
                 message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds.")
         }
         store = nil
         reports = [:]
-        return Problem(state: "error", message: "Reading `\(databasePath)` failed: \(error). Retrying every 2 seconds.")
+        return Problem(database: databasePath, state: "error", message: "Reading `\(databasePath)` failed: \(error). Retrying every 2 seconds.")
     }
 
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

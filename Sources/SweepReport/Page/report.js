@@ -107,7 +107,7 @@
     scale.ticks = () => {
       const ticks = [];
       for (let power = Math.floor(d0); power <= Math.ceil(d1); power++) {
-        for (const factor of (d1 - d0 < 2 ? [1, 2, 5] : [1])) {
+        for (const factor of (d1 - d0 < 3 ? [1, 2, 5] : [1])) {
           const tick = factor * Math.pow(10, power);
           const position = Math.log10(tick);
           if (position >= d0 - 1e-9 && position <= d1 + 1e-9) ticks.push(tick);
@@ -428,8 +428,10 @@
       if (!values.some(isNumber)) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); }
       const domain = paddedDomain(values, 0.04);
       const grid = html('div', { class: 'two-columns' });
+      const longest = Math.max(4, ...rows.map((row) => Math.max(...row.levels.map((level) => level.label.length))));
+      const labelLength = Math.min(34, longest);
       for (const row of rows) {
-        const width = 580, labelWidth = 170, rowHeight = 22, top = 8;
+        const width = 580, labelWidth = Math.max(60, Math.round(labelLength * 6.4) + 12), rowHeight = 22, top = 8;
         const height = top + rowHeight * row.levels.length + 30;
         const x = linearScale(domain, [labelWidth, width - 56]);
         const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'plot', 'data-plot': 'effect', 'data-setting': row.setting });
@@ -437,7 +439,7 @@
           .reduce((best, mean) => best === null || (data.sweep.maximize ? mean > best : mean < best) ? mean : best, null);
         row.levels.forEach((level, index) => {
           const y = top + rowHeight * index + rowHeight / 2;
-          root.append(svg('text', { x: labelWidth - 8, y: y + 4, 'text-anchor': 'end', text: shortened(level.label, 26) }));
+          root.append(svg('text', { x: labelWidth - 8, y: y + 4, 'text-anchor': 'end', text: shortened(level.label, labelLength) }, tooltip(level.label)));
           root.append(svg('text', { x: width - 4, y: y + 4, 'text-anchor': 'end', text: level.trials + ' trials' }));
           if (isNumber(level.lower) && isNumber(level.upper)) {
             root.append(svg('line', { class: 'interval', x1: x(level.lower), x2: x(level.upper), y1: y, y2: y }));
@@ -649,7 +651,7 @@
       root.append(points);
       root.append(svg('text', { class: 'axis-title', x: (left + right) / 2, y: height - 6, 'text-anchor': 'middle', text: 'actual' }));
       root.append(svg('text', { class: 'axis-title', x: 14, y: (top + bottom) / 2, transform: `rotate(-90 14 ${(top + bottom) / 2})`, 'text-anchor': 'middle', text: 'predicted' }));
-      node.append(html('div', { class: 'model-grid' }, root,
+      node.append(html('div', { class: 'model-grid scatter' }, root,
         html('div', { class: 'metric-box' },
           html('b', { text: formatMetric(fit.rmse) }), 'test RMSE', html('br'), html('br'),
           html('b', { text: formatMetric(fit.mae) }), 'test MAE',
@@ -781,9 +783,10 @@
     const holder = document.getElementById('live-controls');
     const select = html('select', { 'aria-label': 'sweep', onchange: (event) => { chooseSweep(event.target.value); } },
       state.sweeps.map((sweep) => html('option', { value: sweep.name, text: sweep.name + ' (' + sweep.trials + ' trials, ' + sweep.status + ')', selected: sweep.name === state.sweep })));
-    holder.replaceChildren(
-      state.sweeps.length > 1 ? select : null,
-      html('span', {}, html('span', { class: 'live-dot' + (status.stale ? ' stale' : '') }), status.text));
+    const parts = [html('span', { class: 'database', text: state.database || '' })];
+    if (state.sweeps.length > 1) parts.push(select);
+    parts.push(html('span', {}, html('span', { class: 'live-dot' + (status.stale ? ' stale' : '') }), status.text));
+    holder.replaceChildren(...parts);
   }
 
   function chooseSweep(name) {
@@ -808,6 +811,7 @@
     const time = new Date().toLocaleTimeString();
     try {
       const list = await fetchJSON('api/sweeps');
+      if (list.database) state.database = list.database;
       if (list.state !== 'ok') {
         showNotice(list.message);
         state.sweeps = [];
