@@ -297,8 +297,11 @@
       root.append(svg('text', { x: (left + right) / 2, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-title', text: 'No complete trial with a finite ' + data.sweep.metric + ' yet' }));
     }
     bottomAxis(root, x, bottom, left, right, (tick) => String(tick), integerTicks(x, 10));
-    root.append(svg('rect', { class: 'status-band', x: left, y: bandTop, width: right - left, height: bandHeight }));
-    root.append(svg('text', { x: left - 6, y: bandTop + 13, 'text-anchor': 'end', text: 'no value' }));
+    const hasBand = trials.some((trial) => !isNumber(trial.value));
+    if (hasBand) {
+      root.append(svg('rect', { class: 'status-band', x: left, y: bandTop, width: right - left, height: bandHeight }));
+      root.append(svg('text', { x: left - 6, y: bandTop + 13, 'text-anchor': 'end', text: 'no value' }));
+    }
     const band = svg('g', { class: 'status-marks' });
     const markWidth = Math.max(1.5, Math.min(6, (right - left) / Math.max(trials.length, 1) * 0.8));
     for (const trial of trials) {
@@ -311,7 +314,7 @@
       }, tooltip('trial ' + trial.number + ': ' + label + (trial.epochs_text ? ' (' + trial.epochs_text + ' epochs)' : '') + (trial.error ? '\n' + trial.error : ''))));
     }
     root.append(band);
-    root.append(svg('text', { class: 'axis-title', x: (left + right) / 2, y: bandTop + bandHeight + 22, 'text-anchor': 'middle', text: 'trial number' }));
+    root.append(svg('text', { class: 'axis-title', x: (left + right) / 2, y: hasBand ? bandTop + bandHeight + 22 : bottom + 36, 'text-anchor': 'middle', text: 'trial number' }));
     node.append(root);
     const counts = {};
     for (const trial of trials) if (!isNumber(trial.value)) counts[trial.status] = (counts[trial.status] || 0) + 1;
