@@ -50,7 +50,10 @@ let package = Package(
         .target(
             name: "SweepReport",
             dependencies: ["SweepKit", "Datasets", "NeuralNet"],
-            resources: [.embedInCode("Page/report.html"), .embedInCode("Page/report.css"), .embedInCode("Page/report.js")]
+            resources: [
+                .embedInCode("Page/report.html"), .embedInCode("Page/report.css"), .embedInCode("Page/foundation.js"),
+                .embedInCode("Page/plots.js"), .embedInCode("Page/details.js"), .embedInCode("Page/page.js"),
+            ]
         ),
         // `sweep dashboard`: the report's views served live, reading the database read-only.
         .target(

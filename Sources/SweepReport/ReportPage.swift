@@ -70,5 +70,7 @@ public enum ReportPage {
 enum PageAssets {
     static let template = String(decoding: PackageResources.report_html, as: UTF8.self)
     static let style = String(decoding: PackageResources.report_css, as: UTF8.self)
-    static let script = String(decoding: PackageResources.report_js, as: UTF8.self)
+    /// The script's files in order, run as one inside the template's function.
+    static let script = [PackageResources.foundation_js, PackageResources.plots_js, PackageResources.details_js, PackageResources.page_js]
+        .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
 }
