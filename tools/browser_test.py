@@ -334,6 +334,23 @@ def check_regression_report(browser, sweep, folder, screenshots):
         browser.screenshot(os.path.join(screenshots, "report-regression.png"))
 
 
+def check_one_trial_report(browser, sweep, folder):
+    print("-- the report of a sweep of one trial")
+    spec = {"name": "browser-one", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 1,
+            "fixed": {"hidden_layers": [8], "epochs": 3}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.01}}}
+    with open(os.path.join(folder, "one.json"), "w") as file:
+        json.dump(spec, file)
+    run(sweep, "run", "one.json", "--db", "results.sqlite", "--quiet", folder=folder)
+    run(sweep, "report", "browser-one", "--db", "results.sqlite", "-o", "one.html", folder=folder)
+    browser.open("file://" + os.path.join(folder, "one.html"))
+    browser.wait_for("document.querySelectorAll('#trials tbody tr').length > 0", "the trials table")
+    check(browser.errors() == [], f"the report logs no error {browser.errors()}")
+    check(browser.count("#history .mark.point") == 1 and browser.count("#parallel path.line") == 1, "one point and one line")
+    check(browser.count("#slices svg[data-setting=lr] .mark") == 1, "one point in the slice")
+    check("No effects yet" in browser.evaluate("document.querySelector('#effects').textContent"), "no importance estimate from one trial, and it says why")
+    check(browser.count("#best-model table.confusion") == 1, "the best model's confusion matrix")
+
+
 def check_dashboard(browser, sweep, folder, screenshots):
     print("-- the dashboard: from no database to a sweep whose trials appear as they finish")
     database = "live.sqlite"
@@ -393,6 +410,7 @@ def main():
         browser = Browser(folder)
         check_classification_report(browser, sweep, folder, screenshots)
         check_regression_report(browser, sweep, folder, screenshots)
+        check_one_trial_report(browser, sweep, folder)
         check_dashboard(browser, sweep, folder, screenshots)
     except Failure as failure:
         print("BROWSER TEST FAILED:", failure, file=sys.stderr)

@@ -174,7 +174,7 @@ extension SweepReport {
     }
 
     /// The best complete trials' learning curves, then the pruned trials that got furthest and
-    /// the latest diverged ones, each marked where it stopped.
+    /// the first diverged ones, each marked where it stopped.
     static func curves(
         of ranked: [ReportTrial], records: [TrialRecord], spec: SweepSpec, store: any ResultStore, sweep: String, options: ReportOptions
     ) throws -> [LearningCurve] {
@@ -184,7 +184,7 @@ extension SweepReport {
             trials.lazy.filter { $0.status == status.rawValue }.prefix(count).compactMap { recordOf[$0.number] }
         }
         let chosen = first(options.curveCount, .complete, in: ranked) + first(options.stoppedCurveCount, .pruned, in: ranked)
-            + first(options.stoppedCurveCount, .diverged, in: ranked.sorted { $0.number > $1.number })
+            + first(options.stoppedCurveCount, .diverged, in: ranked)
         let planned = plannedEpochs(spec)
         return try chosen.map { trial in
             let epochs = try store.epochs(sweep: sweep, trial: trial.number)

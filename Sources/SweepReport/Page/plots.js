@@ -110,8 +110,8 @@ function historySection(data) {
   const counts = {};
   for (const trial of trials) if (!isNumber(trial.value)) counts[trial.status] = (counts[trial.status] || 0) + 1;
   node.append(html('div', { class: 'legend' },
-    html('span', {}, html('span', { class: 'swatch', style: 'background:' + STATUS_COLOURS.complete }), ' complete'),
-    html('span', {}, html('span', { class: 'line-sample', style: 'border-color:' + BEST_COLOUR }), 'best so far'),
+    valued.length ? html('span', {}, html('span', { class: 'swatch', style: 'background:' + STATUS_COLOURS.complete }), ' complete') : null,
+    valued.length ? html('span', {}, html('span', { class: 'line-sample', style: 'border-color:' + BEST_COLOUR }), 'best so far') : null,
     STATUS_ORDER.filter((status) => counts[status]).map((status) =>
       html('span', {}, html('span', { class: 'swatch', style: 'background:' + (status === 'complete' ? '#495057' : STATUS_COLOURS[status]) }),
         ' ' + counts[status] + ' ' + (status === 'complete' ? 'complete without a finite value' : status)))));
@@ -219,7 +219,7 @@ function effectsSection(data) {
     const rows = effects.main_effects || [];
     const values = [];
     for (const row of rows) for (const level of row.levels) values.push(level.mean, level.lower, level.upper);
-    if (!values.some(isNumber)) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); }
+    if (!values.some(isNumber)) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); return node; }
     const domain = paddedDomain(values, 0.04);
     const grid = html('div', { class: 'two-columns' });
     const longest = Math.max(4, ...rows.map((row) => Math.max(...row.levels.map((level) => level.label.length))));
