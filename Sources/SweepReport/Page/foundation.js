@@ -6,7 +6,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const STATUS_ORDER = ['complete', 'pruned', 'diverged', 'failed', 'interrupted', 'running', 'pending'];
 const STATUS_COLOURS = {
   complete: '#2f6fdb', pruned: '#8a94a3', diverged: '#d6336c', failed: '#9c36b5',
-  interrupted: '#f08c00', running: '#1c7ed6', pending: '#adb5bd',
+  interrupted: '#f08c00', running: '#0ca678', pending: '#adb5bd',
 };
 const FIT_COLOURS = ['#2f6fdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#c92a2a', '#0c8599', '#5c940d', '#862e9c'];
 const BEST_COLOUR = '#d9480f';
