@@ -28,7 +28,8 @@ Sections:
     splits        _split_trials on studies of complete and pruned trials (ties, n >= 25)
     pipelines     a conditional search space and a study: the split, then for every parameter
                   the estimators of independent sampling and, for multivariate sampling with
-                  group=True, the group decomposition and each group's estimators
+                  group=True, the group decomposition and each group's estimators; one study
+                  ends in running trials, split as constant_liar=True (the default) splits them
 """
 
 from __future__ import annotations
@@ -208,7 +209,7 @@ def acquisition_cases() -> list[dict]:
 # MARK: splits and pipelines
 
 def make_study(trials: list[dict], space: dict) -> optuna.Study:
-    """trials: {number, state ("complete"/"pruned"), value, step (pruned), params}."""
+    """trials: {number, state ("complete"/"pruned"/"running"), value, step (pruned), params}."""
     study = optuna.create_study(direction="minimize")
     for trial in sorted(trials, key=lambda t: t["number"]):
         params = trial.get("params", {})
@@ -217,6 +218,8 @@ def make_study(trials: list[dict], space: dict) -> optuna.Study:
                     for name, v in params.items()}
         if trial["state"] == "complete":
             frozen = create_trial(state=TrialState.COMPLETE, value=trial["value"], params=external, distributions=distributions)
+        elif trial["state"] == "running":
+            frozen = create_trial(state=TrialState.RUNNING, params=external, distributions=distributions)
         else:
             frozen = create_trial(state=TrialState.PRUNED, params=external, distributions=distributions,
                                   intermediate_values={trial["step"]: trial["value"]})
@@ -233,8 +236,11 @@ def ranked(trials: list[dict]) -> list[int]:
 
 
 def split(study: optuna.Study) -> tuple[list, list]:
-    trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-    return _split_trials(study, trials, default_gamma(len(trials)))
+    """As TPESampler._sample splits with constant_liar=True: running trials join the bad group and
+    do not count in n for gamma (with no running trial, the plain split)."""
+    trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING))
+    n = sum(trial.state != TrialState.RUNNING for trial in trials)
+    return _split_trials(study, trials, default_gamma(n))
 
 
 def split_case(name: str, trials: list[dict]) -> dict:
@@ -275,8 +281,9 @@ PIPELINE_SPACE = [
 ]
 
 
-def pipeline_trials(count: int, pruned_every: int) -> list[dict]:
-    """Fixed trials over PIPELINE_SPACE, drawn once by a seeded numpy generator and written out."""
+def pipeline_trials(count: int, pruned_every: int, running_last: int = 0) -> list[dict]:
+    """Fixed trials over PIPELINE_SPACE, drawn once by a seeded numpy generator and written out;
+    the last `running_last` are running (no value)."""
     rng = np.random.RandomState(2023)
     trials = []
     for number in range(count):
@@ -299,7 +306,9 @@ def pipeline_trials(count: int, pruned_every: int) -> list[dict]:
             params[name] = value
         loss = round(abs(math.log10(params["lr"]) + 2.5) + params["dropout"] + 0.1 * params["optimizer"] + float(rng.uniform(0, 0.2)), 6)
         trial = {"number": number, "params": params, "value": loss, "state": "complete"}
-        if pruned_every and number % pruned_every == pruned_every - 1:
+        if number >= count - running_last:
+            trial |= {"state": "running", "value": None}
+        elif pruned_every and number % pruned_every == pruned_every - 1:
             trial |= {"state": "pruned", "step": 1 + number % 4}
         trials.append(trial)
     return trials
@@ -346,6 +355,7 @@ def main() -> None:
         "pipelines": [
             pipeline_case("40 trials on a conditional space, every fifth pruned", pipeline_trials(40, 5)),
             pipeline_case("12 trials on a conditional space", pipeline_trials(12, 0)),
+            pipeline_case("30 finished trials and 8 running (constant liar)", pipeline_trials(38, 5, running_last=8)),
         ],
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)

@@ -27,10 +27,15 @@ public struct SearchHistory: Sendable {
     /// diverged ones. Failed trials are left out (their configuration could not train; they say
     /// nothing about the objective).
     public var finished: [FinishedTrial]
+    /// The trials numbered above the visible ones and below the one proposed (n − lag … n − 1),
+    /// in number order: their points are known, their results are not the proposal's to use,
+    /// whether or not they have ended. TPE's constant liar counts them as bad.
+    public var pending: [PendingTrial]
 
-    public init(taken: Set<SearchPoint> = [], finished: [FinishedTrial] = []) {
+    public init(taken: Set<SearchPoint> = [], finished: [FinishedTrial] = [], pending: [PendingTrial] = []) {
         self.taken = taken
         self.finished = finished
+        self.pending = pending
     }
 
     public static let empty = SearchHistory()
@@ -51,5 +56,16 @@ public struct FinishedTrial: Sendable, Hashable {
         self.point = point
         self.status = status
         self.loss = loss
+    }
+}
+
+/// A trial the lag hides from a proposal: its point, not its result.
+public struct PendingTrial: Sendable, Hashable {
+    public var number: Int
+    public var point: SearchPoint
+
+    public init(number: Int, point: SearchPoint) {
+        self.number = number
+        self.point = point
     }
 }

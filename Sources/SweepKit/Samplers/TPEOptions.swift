@@ -21,10 +21,14 @@ public struct TPEOptions: Sendable, Hashable {
     /// The share of finished trials counted as good: ⌈gamma · n⌉, at most 25 (Optuna's
     /// `default_gamma`).
     public var gamma = 0.1
+    /// Whether the trials that are proposed but whose results the proposal may not use (those
+    /// the lag hides) count as bad trials, so that trials proposed from the same history spread
+    /// out instead of crowding the same good region (`constant_liar`, Optuna's default since 5.0).
+    public var constantLiar = true
 
     public init() {}
 
-    static let keys = ["startup_trials", "candidates", "multivariate", "prior_weight", "consider_endpoints", "magic_clip", "gamma"]
+    static let keys = ["startup_trials", "candidates", "multivariate", "prior_weight", "consider_endpoints", "magic_clip", "gamma", "constant_liar"]
 
     /// Reads the TPE keys of a `"sampler"` object; the caller reads the rest (`lag`).
     static func read(_ reader: inout ObjectReader, problems: inout [ConfigurationProblem]) -> TPEOptions {
@@ -44,6 +48,7 @@ public struct TPEOptions: Sendable, Hashable {
         if let gamma = reader.number("gamma", problems: &problems, where: { $0 > 0 && $0 < 1 }, rule: "gamma must be in (0, 1)") {
             options.gamma = gamma
         }
+        if let flag = reader.bool("constant_liar", problems: &problems) { options.constantLiar = flag }
         return options
     }
 }

@@ -30,9 +30,12 @@ import NeuralNet
 /// that have it, keeps the draws the drawn parents make active, and draws the dimensions no
 /// trial has used independently (from the prior, as Optuna's fallback does).
 ///
-/// Left out: Optuna's `constant_liar` (its default since 5.0), which counts running trials as
-/// bad. The sweep's lag rule already makes the proposal independent of which trials are running,
-/// and the history carries no numbers for them.
+/// Constant liar (`constant_liar`, Optuna's default since 5.0): Optuna counts the running
+/// trials as bad, so that parallel workers do not all propose the same good region. Which trials
+/// are running depends on timing; here the "running" trials are the ones the lag hides
+/// (`SearchHistory.pending`, trials n − lag … n − 1), whether or not they have ended, so the
+/// proposal stays a function of the seed, n and the visible results. They join the bad group
+/// after the split and do not count in n for γ, as in Optuna's `_sample`.
 ///
 /// Bergstra, Bardenet, Bengio & Kégl, "Algorithms for Hyper-Parameter Optimization", NeurIPS
 /// 2011; Watanabe, "Tree-Structured Parzen Estimator: Understanding Its Algorithm Components and
@@ -59,13 +62,22 @@ public struct TPESampler: Sampler {
         // A stream of its own, so that TPE's draws are not the random trial's.
         var base = RandomSampler.generator(seed: seed, trial: number)
         var generator = SplitMix64.derived(seed: base.next(), stream: 0x5450_45)
-        let observed = Observations(split: Self.split(history.finished, gamma: options.gamma), space: space, domains: domains)
+        let observed = observations(of: history)
         return options.multivariate
             ? proposeByGroups(observed, using: &generator)
             : proposeIndependently(observed, using: &generator)
     }
 
     // MARK: The split and the weights
+
+    /// The good and the bad trials' coordinates for a proposal from `history`: the split of the
+    /// finished trials, and with the constant liar the pending trials after the bad ones (their
+    /// numbers are above every finished trial's, so the bad group stays in number order).
+    func observations(of history: SearchHistory) -> Observations {
+        Observations(
+            split: Self.split(history.finished, gamma: options.gamma),
+            liars: options.constantLiar ? history.pending : [], space: space, domains: domains)
+    }
 
     /// How many finished trials are good: min(⌈gamma · n⌉, 25) (Optuna's `default_gamma`).
     static func belowCount(finished n: Int, gamma: Double) -> Int {
@@ -183,21 +195,25 @@ public struct TPESampler: Sampler {
 /// The coordinates of the split trials, looked up once per proposal, by dimension index.
 struct Observations {
     let below: [[Double?]]
+    /// The bad trials, then the constant liar's pending ones.
     let above: [[Double?]]
+    /// How many of `above`'s trials are finished: the group decomposition looks at those only.
+    let finishedAbove: Int
 
     /// `below[d][t]`: good trial t's coordinate of dimension d, nil when the trial lacks it (or
-    /// holds a value outside the dimension's domain).
-    init(split: (below: [FinishedTrial], above: [FinishedTrial]), space: SearchSpace, domains: [ParzenDomain?]) {
-        func table(_ trials: [FinishedTrial]) -> [[Double?]] {
+    /// holds a value outside the dimension's domain). `liars` join the bad trials.
+    init(split: (below: [FinishedTrial], above: [FinishedTrial]), liars: [PendingTrial] = [], space: SearchSpace, domains: [ParzenDomain?]) {
+        func table(_ points: [SearchPoint]) -> [[Double?]] {
             zip(space.dimensions, domains).map { dimension, domain in
-                trials.map { trial in
-                    guard let domain, let coordinate = trial.point[dimension.name], domain.contains(coordinate) else { return nil }
+                points.map { point in
+                    guard let domain, let coordinate = point[dimension.name], domain.contains(coordinate) else { return nil }
                     return coordinate
                 }
             }
         }
-        below = table(split.below)
-        above = table(split.above)
+        below = table(split.below.map(\.point))
+        above = table(split.above.map(\.point) + liars.map(\.point))
+        finishedAbove = split.above.count
     }
 
     /// The coordinates of `dimensions` over the trials of `table` that have all of them.
@@ -208,13 +224,14 @@ struct Observations {
     }
 
     /// Optuna's group decomposition: dimensions that occur in exactly the same finished trials
-    /// form a group. Groups come in the order of their first dimension in the space, and leave
-    /// out the dimensions no trial has and those with a single value.
+    /// form a group (pending trials do not count, as Optuna's `_GroupDecomposedSearchSpace`
+    /// leaves running trials out). Groups come in the order of their first dimension in the
+    /// space, and leave out the dimensions no trial has and those with a single value.
     func groups() -> [[Int]] {
         var groups: [[Int]] = []
         var groupOfPattern: [[Bool]: Int] = [:]
         for d in below.indices {
-            let pattern = (below[d] + above[d]).map { $0 != nil }
+            let pattern = (below[d] + above[d].prefix(finishedAbove)).map { $0 != nil }
             guard pattern.contains(true) else { continue }
             if let group = groupOfPattern[pattern] {
                 groups[group].append(d)

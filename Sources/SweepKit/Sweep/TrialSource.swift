@@ -121,7 +121,12 @@ final class TrialSource: @unchecked Sendable {
             return .ready(Claimed(plan: rerun, reference: reference))
         }
         var history = SearchHistory(taken: taken)
-        if spec.sampler.learnsFromResults, visible > 0 { history.finished = finishedTrials(upTo: visible) }
+        if spec.sampler.learnsFromResults {
+            if visible > 0 { history.finished = finishedTrials(upTo: visible) }
+            history.pending = (max(visible + 1, 1)..<number).compactMap { trials[$0] }.map {
+                PendingTrial(number: $0.number, point: spec.space.point(of: $0.plan.parameters))
+            }
+        }
         guard let parameters = spec.proposal(for: number, history: history) else {
             exhausted = true
             return .done

@@ -119,10 +119,11 @@ struct TPEReference: Decodable {
     struct Trial: Decodable {
         let number: Int
         let state: String
-        let value: Double
+        /// nil for a running trial.
+        let value: Double?
         let params: [String: Double]?
 
-        var status: TrialStatus { state == "pruned" ? .pruned : .complete }
+        var status: TrialStatus { state == "pruned" ? .pruned : state == "running" ? .running : .complete }
     }
 
     struct SplitCase: Decodable {
@@ -196,8 +197,16 @@ func finishedTrials(_ trials: [TPEReference.Trial], ranked: [Int]) -> [FinishedT
     let byNumber = Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0) })
     return ranked.map { number in
         let trial = byNumber[number]!
-        return FinishedTrial(number: number, point: trial.point, status: trial.status, loss: trial.status == .complete ? trial.value : .nan)
+        return FinishedTrial(number: number, point: trial.point, status: trial.status, loss: trial.status == .complete ? trial.value! : .nan)
     }
+}
+
+/// A fixture's trials as a sampler's history: the finished ones best first, the running ones as
+/// the lag's pending trials (Optuna's running trials under `constant_liar`).
+func history(_ trials: [TPEReference.Trial], ranked: [Int]) -> SearchHistory {
+    SearchHistory(
+        finished: finishedTrials(trials, ranked: ranked),
+        pending: trials.filter { $0.status == .running }.sorted { $0.number < $1.number }.map { PendingTrial(number: $0.number, point: $0.point) })
 }
 
 /// Rows of a fixture's observation or candidate list, as the estimator's per-dimension columns.

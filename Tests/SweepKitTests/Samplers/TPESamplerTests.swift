@@ -267,6 +267,39 @@ struct TPESamplerTests {
         #expect(Self.share(proposals.filter { $0["hidden_layers.depth"] == 1 }) { abs(log2($0["hidden_layers.width_1"]!) - 6) <= 1 } > 0.5)
     }
 
+    @Test func theConstantLiarSpreadsProposalsAwayFromThePendingTrials() {
+        let space = Self.space([SearchDimension(name: "x", parameter: .uniform(minimum: 0, maximum: 1))])
+        // Good trials near 0.7; the lag hides eight trials already proposed at 0.7.
+        var history = Self.history((0..<40).map { i in
+            let x = (Double(i) + 0.5) / 40
+            return (["x": x], abs(x - 0.7))
+        })
+        history.pending = (41...48).map { PendingTrial(number: $0, point: ["x": 0.7]) }
+        func nearPending(constantLiar: Bool) -> Double {
+            var options = Self.options()
+            options.constantLiar = constantLiar
+            return Self.share(Self.proposals(TPESampler(space: space, options: options), history, count: 200)) { abs($0["x"]! - 0.7) < 0.02 }
+        }
+        let liar = nearPending(constantLiar: true), honest = nearPending(constantLiar: false)
+        #expect(liar < 0.6 * honest, "with the constant liar \(liar), without \(honest)")
+        // Without the liar, pending trials are not looked at at all.
+        var withoutPending = history
+        withoutPending.pending = []
+        var options = Self.options()
+        options.constantLiar = false
+        let sampler = TPESampler(space: space, options: options)
+        #expect(Self.proposals(sampler, history, count: 20) == Self.proposals(sampler, withoutPending, count: 20))
+    }
+
+    @Test func constantLiarIsOnByDefaultAndASpecCanTurnItOff() throws {
+        #expect(TPEOptions().constantLiar)
+        let spec = try SweepFixtures.spec("""
+            {"name": "tpe", "data": "\(SweepFixtures.smallData)", "method": "tpe", "trials": 20,
+             "sampler": {"constant_liar": false}, "fixed": {"epochs": 1}, "parameters": {"lr": {"values": [0.1, 0.01]}}}
+            """)
+        #expect(spec.tpe.constantLiar == false)
+    }
+
     @Test func divergedTrialsAreNeverGoodAndPrunedOnesOnlyAfterTheCompleteOnes() {
         let point: SearchPoint = ["x": 0.5]
         // 30 finished trials: n_below = ⌈0.1 · 30⌉ = 3. One complete, one pruned, 28 diverged:
