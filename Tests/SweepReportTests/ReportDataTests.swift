@@ -65,6 +65,26 @@ import Testing
         #expect(report.trials[1].parameters == [0.001, nil, 1])
     }
 
+    @Test func aLayerListIsADepthAxisAndAWidthAxis() throws {
+        let spec = """
+            {"name": "report-layers", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 100,
+             "parameters": {"hidden_layers": {"depth": {"values": [0, 1, 2]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 256}}}}
+            """
+        func layers(_ widths: [Double]) -> [String: JSONValue] { ["hidden_layers": .array(widths.map { .number($0) })] }
+        let trials = [
+            ReportFixtures.trial(1, layers([16, 64]), accuracy: 0.8),
+            ReportFixtures.trial(2, layers([200]), accuracy: 0.7),
+            ReportFixtures.trial(3, layers([]), accuracy: 0.6),
+        ]
+        let report = try report(spec, trials)
+        #expect(report.parameters.map(\.name) == ["hidden_layers depth", "hidden_layers width"])
+        let depth = report.parameters[0], width = report.parameters[1]
+        // Depth: the depths the trials hold; width: the geometric mean of the widths, on a log range.
+        #expect(depth.kind == .categorical && depth.labels == ["0", "1", "2"])
+        #expect(width.kind == .log && width.minimum == 32 && width.maximum == 200)
+        #expect(report.trials.map(\.parameters) == [[2, 32], [1, 200], [0, nil]])
+    }
+
     @Test func gridsGetMainEffectsWithIntervalsAndRandomSweepsAnImportanceEstimate() throws {
         let adam: JSONValue = .object(["name": .string("adam"), "lr": .number(0.005)])
         var grid: [TrialRecord] = []
