@@ -97,7 +97,7 @@ struct SearchBenchmark {
             "## Search: TPE against random search", "",
             "Measured by `sweep bench --search` on \(Self.today()), \(jobs) jobs. Each data set is swept with \(seeds) sweep seeds. For each seed:",
             "a random search of \(randomTrials) trials, and TPE searches of \(tpeTrials) trials (Optuna's defaults: 10 random trials first,",
-            "γ = 0.1, 24 candidates) with lag 8 (the default: the same sweep for any --jobs up to 9), lag 1 (the same sweep for",
+            "γ = 0.1, 24 candidates, the constant liar over the trials the lag hides) with lag 8 (the default: the same sweep for any --jobs up to 9), lag 1 (the same sweep for",
             "--jobs 1 and 2, as here) and lag 0 (one trial at a time, as Optuna's TPE runs when it is not parallel; run with",
             "--jobs 1). The space: six settings and a layer list, depth 1–3 with each width log-uniform in 8–256,",
             "learning rate log-uniform in [1e-4, 0.3], weight decay log-uniform in [1e-6, 0.1], dropout uniform in [0, 0.5],",

@@ -16,12 +16,16 @@ import FoundationNetworking
 
         static func start(_ arguments: [String], in directory: ScratchDirectory) async throws -> Dashboard {
             let process = try SweepProcess(["dashboard", "--port", "0"] + arguments, in: directory)
+            // Looks once more after the deadline: under the full suite this task may not run again
+            // until other tests free a thread, long after the dashboard printed its address.
             let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline, process.isRunning {
+            while true {
+                let running = process.isRunning
                 if let line = process.standardOutputSoFar.split(separator: "\n").first(where: { $0.contains("http://127.0.0.1:") }),
                     let start = line.range(of: "http://"), let url = URL(string: String(line[start.lowerBound...].prefix { $0 != " " })) {
                     return Dashboard(process: process, base: url)
                 }
+                if !running || ContinuousClock.now >= deadline { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             process.send(SIGKILL)
@@ -51,9 +55,11 @@ import FoundationNetworking
         func waitFor(_ path: String, _ what: String, condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
             let deadline = ContinuousClock.now + .seconds(60)
             var last: [String: Any] = [:]
-            while ContinuousClock.now < deadline {
+            while true {
+                // Asked once more after the deadline, for a task that resumed late.
                 last = try await json(path).object
                 if condition(last) { return last }
+                if ContinuousClock.now >= deadline { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
             Issue.record("\(what) never happened; last answer: \(last)")
