@@ -46,7 +46,7 @@ struct ParameterAxes {
                 var values = listed
                 var index: [JSONValue: Int] = [:]
                 for (offset, value) in listed.enumerated() where index[value] == nil { index[value] = offset }
-                for value in Set(held).subtracting(index.keys).sorted(by: Self.precedes) {
+                for value in Set(held).subtracting(index.keys).sorted(by: MainEffects.precedes) {
                     index[value] = values.count
                     values.append(value)
                 }
@@ -91,21 +91,6 @@ struct ParameterAxes {
     func coordinates(of trial: TrialRecord) -> [Double?] {
         guard case .object(let members) = trial.plan.parameters else { return parameters.map { _ in nil } }
         return coordinate.map { $0(members) }
-    }
-
-    /// Numbers ascending, lists by length and then element by element, anything else by its
-    /// text: the order `leaderboard --effects` lists values a spec does not.
-    static func precedes(_ first: JSONValue, _ second: JSONValue) -> Bool {
-        switch (first, second) {
-        case let (.number(a), .number(b)) where a != b:
-            return a < b
-        case let (.array(a), .array(b)) where a != b:
-            if a.count != b.count { return a.count < b.count }
-            for (x, y) in zip(a, b) where x != y { return precedes(x, y) }
-            return false
-        default:
-            return first.shortText < second.shortText
-        }
     }
 
     private static func isLogarithmic(_ parameter: SearchParameter) -> Bool {

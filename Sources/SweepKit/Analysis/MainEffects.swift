@@ -127,8 +127,8 @@ public struct MainEffects: Sendable, Hashable, Codable {
     }
 
     /// The order of values a spec does not list (a layer list's): numbers ascending, lists by
-    /// length and then element by element, anything else by its text.
-    static func precedes(_ first: JSONValue, _ second: JSONValue) -> Bool {
+    /// length and then element by element, anything else by its text. The report's axes use it too.
+    public static func precedes(_ first: JSONValue, _ second: JSONValue) -> Bool {
         switch (first, second) {
         case let (.number(a), .number(b)) where a != b:
             return a < b
