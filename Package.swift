@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: sweep (CLI) → SweepStore → SweepKit → Datasets → NeuralNet → CKernels.
+// Dependencies point one way: sweep (CLI) → SweepStore → SweepKit → Datasets → NeuralNet → CKernels;
+// the report and the dashboard sit beside the store: sweep → SweepDashboard → SweepReport → SweepKit.
 // Release builds of the training code skip Swift's run-time exclusivity checks: every access to
 // a class's stored property in the training loop called into the runtime (swift_beginAccess),
 // about 4% of a sweep of small networks. Debug builds, and so the tests, keep the checks.
@@ -19,6 +20,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The dashboard's HTTP server; without its optional traits (swift-configuration support).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Matrix kernels in C so that they are optimised even in debug builds and can pick
@@ -39,10 +44,29 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // A sweep's report: its data (plots, effects, curves, the best model on the test rows) and
+        // the one self-contained HTML page that draws it, whose template, style and script are
+        // compiled in.
+        .target(
+            name: "SweepReport",
+            dependencies: ["SweepKit", "Datasets", "NeuralNet"],
+            resources: [
+                .embedInCode("Page/report.html"), .embedInCode("Page/report.css"), .embedInCode("Page/foundation.js"),
+                .embedInCode("Page/plots.js"), .embedInCode("Page/details.js"), .embedInCode("Page/page.js"),
+            ]
+        ),
+        // `sweep dashboard`: the report's views served live, reading the database read-only.
+        .target(
+            name: "SweepDashboard",
+            dependencies: [
+                "SweepReport", "SweepKit", "SweepStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepKit", "SweepStore", "Datasets", "NeuralNet",
+                "SweepKit", "SweepStore", "Datasets", "NeuralNet", "SweepReport", "SweepDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +78,7 @@ let package = Package(
             name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"],
             resources: [.copy("Samplers/Fixtures"), .copy("Analysis/ReferenceValues")]),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepKit", "NeuralNet"]),
         .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -55,6 +55,12 @@ run_default_sweep() {
   predicted=$("$sweep" predict "$work/best.safetensors" "$label" --part test -o "$work/predictions.csv" 2>&1 | awk '/^accuracy/ { print $4 }')
   [ "$predicted" = "$board_test" ] || fail "$label: predict --part test gives $predicted, leaderboard says $board_test (trial $best_trial)"
   echo "best trial $best_trial: test accuracy $board_test (leaderboard) = $predicted (sweep predict on the exported file)"
+  "$sweep" report --db "$db" -o "$work/report.html"
+  report_test=$(python3 -c 'import json, re, sys
+page = open(sys.argv[1]).read()
+data = json.loads(re.search(r"id=\"report-data\">(.*?)</script>", page, re.S).group(1))
+print("%.4f" % data["best_model"]["classification"]["accuracy"])' "$work/report.html") || fail "$label: the report holds no best model"
+  [ "$report_test" = "$board_test" ] || fail "$label: the report's confusion matrix gives test accuracy $report_test, the leaderboard $board_test"
 }
 
 run_default_sweep builtin:phone-price "$work/builtin.sqlite"
@@ -87,6 +93,16 @@ echo "-- pruned example"
 "$sweep" run sweeps/phone-price-pruned.json --db "$work/pruned.sqlite" --jobs 2 --quiet | tee "$work/pruned.txt"
 grep -q "^pruning: .* epochs trained of .* unpruned" "$work/pruned.txt" || fail "the pruned sweep does not say what pruning saved"
 "$sweep" list --db "$work/pruned.sqlite" | grep -q "pruned" || fail "sweep list does not show the pruned trials"
+
+echo "-- sweep dashboard serves the real data's sweep read-only on a free port, and stops on Ctrl-C"
+"$sweep" dashboard --db "$work/real.sqlite" --port 0 > "$work/dashboard.txt" 2>&1 &
+dashboard=$!
+for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$work/dashboard.txt" && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/dashboard.txt") || { kill "$dashboard"; fail "the dashboard printed no address"; }
+python3 -c "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + 'api/sweeps')); sys.exit(d['state'] != 'ok' or d['sweeps'][0]['trials'] != 160)" "$url" \
+  || { kill "$dashboard"; fail "the dashboard does not list the sweep's 160 trials"; }
+kill -INT "$dashboard"
+wait "$dashboard" || fail "the dashboard did not stop cleanly on Ctrl-C"
 
 echo "-- bad input is refused with a message and a non-zero status"
 echo '{"name": "bad", "data": "builtin:phone-price", "parameters": {"lr": {"values": [0.1, -1]}}}' > "$work/bad.json"

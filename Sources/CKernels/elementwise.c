@@ -1,24 +1,50 @@
-// Element-wise kernels of the training step; see Elementwise.h for each formula. `target_clones`
-// builds an AVX2 and a baseline version of every function and the loader picks one, so the
-// loops vectorise 8 floats wide on this machine and still run anywhere. Contraction into FMA is
-// off so that both versions round identically.
+// Element-wise kernels of the training step; see Elementwise.h for each formula. Most are one
+// plain loop (a `_body` function) compiled three times, for AVX-512, for AVX2 and for a baseline
+// processor (PATHS below), and the caller's `kernel` picks one: the loops vectorise 16, 8 or 4
+// floats wide. Contraction into FMA is off, so all three versions round identically; tanh,
+// sigmoid, dropout masks and the softmax's e^x and ln x are written by hand per path.
 
 #include "Elementwise.h"
+#include "paths.h"
 
 #include <math.h>
 
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__)
+#ifdef SWEEP_X86
 #include <immintrin.h>
 
+// Defines name_avx512, name_avx2 and name_portable: `name##_body` (always inlined) compiled for
+// each instruction set. PATH_CALL runs the one `kernel` names.
+#define PATHS(name, params, args)                                   \
+    TARGET_AVX512 static void name##_avx512 params { name##_body args; } \
+    TARGET_AVX2 static void name##_avx2 params { name##_body args; }     \
+    static void name##_portable params { name##_body args; }
+#define PATH_CALL(kernel, name, args)                               \
+    do {                                                            \
+        switch (kernel) {                                           \
+        case SWEEP_KERNEL_AVX512: name##_avx512 args; break;         \
+        case SWEEP_KERNEL_AVX2: name##_avx2 args; break;             \
+        default: name##_portable args; break;                       \
+        }                                                           \
+    } while (0)
+#else
+#define PATHS(name, params, args) \
+    static void name##_portable params { name##_body args; }
+#define PATH_CALL(kernel, name, args) name##_portable args
+#endif
+
+#define BODY static inline __attribute__((always_inline)) void
+
+#ifdef SWEEP_X86
 // tanh(x) = x·P(x²)/Q(x²) for |x| < 9.0109 (13·ln 2, from where tanh rounds to ±1 in float),
 // ±1 beyond; P of degree 6 and Q of degree 3 in x², fitted by tools/fit_tanh.py to a relative
 // error of 6.8e-9 on [0, 9.02]. Evaluated in float, the error over every float (checked by
 // tools/check_tanh.c) is at most 5.2 ulp, 3.1e-7 relative; glibc's vector tanhf is within
 // 1.03 ulp but takes nearly three times as long, and tanh is the costliest step of a small tanh
-// network. NaN stays NaN.
-__attribute__((target("avx2,fma"))) static inline __m256 tanh_rational(__m256 x) {
+// network. NaN stays NaN. The AVX-512 version below performs the same operations 16 wide, so
+// the two give the same values.
+TARGET_AVX2 static inline __m256 tanh_rational(__m256 x) {
     const __m256 sign_bit = _mm256_set1_ps(-0.0f);
     __m256 t = _mm256_mul_ps(x, x);
     __m256 num = _mm256_set1_ps(-8.4356915691876654495e-14f);
@@ -38,7 +64,27 @@ __attribute__((target("avx2,fma"))) static inline __m256 tanh_rational(__m256 x)
     return _mm256_blendv_ps(y, one, saturated);
 }
 
-__attribute__((target("avx2,fma"))) static void tanh_avx2(const float *x, float *y, size_t count) {
+TARGET_AVX512 static inline __m512 tanh_rational_avx512(__m512 x) {
+    const __m512 sign_bit = _mm512_set1_ps(-0.0f);
+    __m512 t = _mm512_mul_ps(x, x);
+    __m512 num = _mm512_set1_ps(-8.4356915691876654495e-14f);
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(5.2577119587592518979e-11f));
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(-2.0183993648625276615e-8f));
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(0.000011144302483548539076f));
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(0.0031030086271164690201f));
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(0.13083164415449377831f));
+    num = _mm512_fmadd_ps(num, t, _mm512_set1_ps(0.99999999333316720162f));
+    __m512 den = _mm512_set1_ps(0.00025447599875304685796f);
+    den = _mm512_fmadd_ps(den, t, _mm512_set1_ps(0.024491413135161391982f));
+    den = _mm512_fmadd_ps(den, t, _mm512_set1_ps(0.46416491428234774016f));
+    den = _mm512_fmadd_ps(den, t, _mm512_set1_ps(1.0f));
+    __m512 y = _mm512_div_ps(_mm512_mul_ps(x, num), den);
+    __m512 one = _mm512_or_ps(_mm512_set1_ps(1.0f), _mm512_and_ps(sign_bit, x));
+    __mmask16 saturated = _mm512_cmp_ps_mask(_mm512_andnot_ps(sign_bit, x), _mm512_set1_ps(9.0109133f), _CMP_GE_OQ);
+    return _mm512_mask_blend_ps(saturated, y, one);
+}
+
+TARGET_AVX2 static void tanh_forward_avx2(const float *x, float *y, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, tanh_rational(_mm256_loadu_ps(x + i)));
     if (i < count) {
@@ -50,18 +96,26 @@ __attribute__((target("avx2,fma"))) static void tanh_avx2(const float *x, float 
     }
 }
 
-static int has_avx2(void) { return __builtin_cpu_supports("avx2"); }
-static int has_avx2_fma(void) { return has_avx2() && __builtin_cpu_supports("fma"); }
+TARGET_AVX512 static void tanh_forward_avx512(const float *x, float *y, size_t count) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(y + i, tanh_rational_avx512(_mm512_loadu_ps(x + i)));
+    if (i < count) {
+        __mmask16 tail = (__mmask16)((1u << (count - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, tail, tanh_rational_avx512(_mm512_maskz_loadu_ps(tail, x + i)));
+    }
+}
 #endif
 
-// glibc's vector math library (libmvec) has 8-wide AVX2 expf and logf from glibc 2.35, within a
-// few ulp of the scalar functions, far inside the engine's 1e-5 tolerance.
+// glibc's vector math library (libmvec) has 8-wide AVX2 and 16-wide AVX-512 expf and logf from
+// glibc 2.35 within a few ulp of the scalar functions, far inside the engine's 1e-5 tolerance.
 #if defined(__x86_64__) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
 #define SWEEP_LIBMVEC 1
-__attribute__((target("avx2"))) __m256 _ZGVdN8v_expf(__m256);
-__attribute__((target("avx2"))) __m256 _ZGVdN8v_logf(__m256);
+TARGET_AVX2 __m256 _ZGVdN8v_expf(__m256);
+TARGET_AVX2 __m256 _ZGVdN8v_logf(__m256);
+TARGET_AVX512 __m512 _ZGVeN16v_expf(__m512);
+TARGET_AVX512 __m512 _ZGVeN16v_logf(__m512);
 
-__attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *y, size_t count) {
+TARGET_AVX2 static void sigmoid_forward_avx2(const float *x, float *y, size_t count) {
     const __m256 one = _mm256_set1_ps(1), sign = _mm256_set1_ps(-0.0f);
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
@@ -71,96 +125,164 @@ __attribute__((target("avx2"))) static void sigmoid_avx2(const float *x, float *
     for (; i < count; i++) y[i] = 1 / (1 + expf(-x[i]));
 }
 
-typedef __m256 (*vector_function)(__m256);
+TARGET_AVX512 static void sigmoid_forward_avx512(const float *x, float *y, size_t count) {
+    const __m512 one = _mm512_set1_ps(1), sign = _mm512_set1_ps(-0.0f);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 exponential = _ZGVeN16v_expf(_mm512_xor_ps(_mm512_loadu_ps(x + i), sign));
+        _mm512_storeu_ps(y + i, _mm512_div_ps(one, _mm512_add_ps(one, exponential)));
+    }
+    for (; i < count; i++) y[i] = 1 / (1 + expf(-x[i]));
+}
 
-__attribute__((target("avx2"))) static void map_avx2(float *x, size_t count, vector_function vector,
-                                                     float (*scalar)(float)) {
+TARGET_AVX2 static void map_avx2(float *x, size_t count, __m256 (*vector)(__m256), float (*scalar)(float)) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, vector(_mm256_loadu_ps(x + i)));
     for (; i < count; i++) x[i] = scalar(x[i]);
 }
+
+TARGET_AVX512 static void map_avx512(float *x, size_t count, __m512 (*vector)(__m512), float (*scalar)(float)) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, vector(_mm512_loadu_ps(x + i)));
+    for (; i < count; i++) x[i] = scalar(x[i]);
+}
 #endif
 
-// e^x and ln x in place, 8 at a time where the vector math library is there.
-static void exp_in_place(float *x, size_t count) {
+// e^x and ln x in place, 8 or 16 at a time where the vector math library is there.
+static void exp_in_place(sweep_kernel kernel, float *x, size_t count) {
 #ifdef SWEEP_LIBMVEC
-    if (has_avx2()) {
+    if (kernel == SWEEP_KERNEL_AVX512) {
+        map_avx512(x, count, _ZGVeN16v_expf, expf);
+        return;
+    }
+    if (kernel == SWEEP_KERNEL_AVX2) {
         map_avx2(x, count, _ZGVdN8v_expf, expf);
         return;
     }
 #endif
+    (void)kernel;
     for (size_t i = 0; i < count; i++) x[i] = expf(x[i]);
 }
 
-static void log_in_place(float *x, size_t count) {
+static void log_in_place(sweep_kernel kernel, float *x, size_t count) {
 #ifdef SWEEP_LIBMVEC
-    if (has_avx2()) {
+    if (kernel == SWEEP_KERNEL_AVX512) {
+        map_avx512(x, count, _ZGVeN16v_logf, logf);
+        return;
+    }
+    if (kernel == SWEEP_KERNEL_AVX2) {
         map_avx2(x, count, _ZGVdN8v_logf, logf);
         return;
     }
 #endif
+    (void)kernel;
     for (size_t i = 0; i < count; i++) x[i] = logf(x[i]);
 }
 
-#if defined(__x86_64__) && defined(__linux__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
-
-CLONES void sweep_leaky_relu_forward(const float *restrict x, float *restrict y, size_t count, float slope) {
+BODY leaky_relu_forward_body(const float *restrict x, float *restrict y, size_t count, float slope) {
     for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
 }
+PATHS(leaky_relu_forward, (const float *restrict x, float *restrict y, size_t count, float slope), (x, y, count, slope))
 
-CLONES void sweep_leaky_relu_forward_in_place(float *restrict x, size_t count, float slope) {
+void sweep_leaky_relu_forward(sweep_kernel kernel, const float *x, float *y, size_t count, float slope) {
+    PATH_CALL(kernel, leaky_relu_forward, (x, y, count, slope));
+}
+
+BODY leaky_relu_forward_in_place_body(float *restrict x, size_t count, float slope) {
     for (size_t i = 0; i < count; i++) x[i] = x[i] > 0 ? x[i] : slope * x[i];
 }
+PATHS(leaky_relu_forward_in_place, (float *restrict x, size_t count, float slope), (x, count, slope))
 
-CLONES void sweep_leaky_relu_backward(const float *restrict x, const float *restrict dy, float *restrict dx,
-                                      size_t count, float slope) {
+void sweep_leaky_relu_forward_in_place(sweep_kernel kernel, float *x, size_t count, float slope) {
+    PATH_CALL(kernel, leaky_relu_forward_in_place, (x, count, slope));
+}
+
+BODY leaky_relu_backward_body(const float *restrict x, const float *restrict dy, float *restrict dx, size_t count,
+                              float slope) {
     for (size_t i = 0; i < count; i++) dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
 }
+PATHS(leaky_relu_backward, (const float *restrict x, const float *restrict dy, float *restrict dx, size_t count, float slope),
+      (x, dy, dx, count, slope))
 
-CLONES void sweep_leaky_relu_backward_in_place(const float *restrict x, float *restrict d, size_t count, float slope) {
-    for (size_t i = 0; i < count; i++) d[i] = x[i] > 0 ? d[i] : slope * d[i];
+void sweep_leaky_relu_backward(sweep_kernel kernel, const float *x, const float *dy, float *dx, size_t count,
+                               float slope) {
+    PATH_CALL(kernel, leaky_relu_backward, (x, dy, dx, count, slope));
 }
 
-void sweep_tanh_forward(const float *x, float *y, size_t count) {
-#if defined(__x86_64__)
-    if (has_avx2_fma()) {
-        tanh_avx2(x, y, count);
+BODY leaky_relu_backward_in_place_body(const float *restrict x, float *restrict d, size_t count, float slope) {
+    for (size_t i = 0; i < count; i++) d[i] = x[i] > 0 ? d[i] : slope * d[i];
+}
+PATHS(leaky_relu_backward_in_place, (const float *restrict x, float *restrict d, size_t count, float slope),
+      (x, d, count, slope))
+
+void sweep_leaky_relu_backward_in_place(sweep_kernel kernel, const float *x, float *d, size_t count, float slope) {
+    PATH_CALL(kernel, leaky_relu_backward_in_place, (x, d, count, slope));
+}
+
+void sweep_tanh_forward(sweep_kernel kernel, const float *x, float *y, size_t count) {
+#ifdef SWEEP_X86
+    if (kernel == SWEEP_KERNEL_AVX512) {
+        tanh_forward_avx512(x, y, count);
+        return;
+    }
+    if (kernel == SWEEP_KERNEL_AVX2) {
+        tanh_forward_avx2(x, y, count);
         return;
     }
 #endif
+    (void)kernel;
     for (size_t i = 0; i < count; i++) y[i] = tanhf(x[i]);
 }
 
-CLONES void sweep_tanh_backward(const float *restrict y, const float *restrict dy, float *restrict dx, size_t count) {
+BODY tanh_backward_body(const float *restrict y, const float *restrict dy, float *restrict dx, size_t count) {
     for (size_t i = 0; i < count; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
 }
+PATHS(tanh_backward, (const float *restrict y, const float *restrict dy, float *restrict dx, size_t count),
+      (y, dy, dx, count))
 
-void sweep_sigmoid_forward(const float *x, float *y, size_t count) {
+void sweep_tanh_backward(sweep_kernel kernel, const float *y, const float *dy, float *dx, size_t count) {
+    PATH_CALL(kernel, tanh_backward, (y, dy, dx, count));
+}
+
+void sweep_sigmoid_forward(sweep_kernel kernel, const float *x, float *y, size_t count) {
 #ifdef SWEEP_LIBMVEC
-    if (has_avx2()) {
-        sigmoid_avx2(x, y, count);
+    if (kernel == SWEEP_KERNEL_AVX512) {
+        sigmoid_forward_avx512(x, y, count);
+        return;
+    }
+    if (kernel == SWEEP_KERNEL_AVX2) {
+        sigmoid_forward_avx2(x, y, count);
         return;
     }
 #endif
+    (void)kernel;
     for (size_t i = 0; i < count; i++) y[i] = 1 / (1 + expf(-x[i]));
 }
 
-CLONES void sweep_sigmoid_backward(const float *restrict y, const float *restrict dy, float *restrict dx, size_t count) {
+BODY sigmoid_backward_body(const float *restrict y, const float *restrict dy, float *restrict dx, size_t count) {
     for (size_t i = 0; i < count; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
 }
+PATHS(sigmoid_backward, (const float *restrict y, const float *restrict dy, float *restrict dx, size_t count),
+      (y, dy, dx, count))
 
-CLONES void sweep_multiply(const float *restrict x, const float *restrict mask, float *restrict y, size_t count) {
-    for (size_t i = 0; i < count; i++) y[i] = x[i] * mask[i];
+void sweep_sigmoid_backward(sweep_kernel kernel, const float *y, const float *dy, float *dx, size_t count) {
+    PATH_CALL(kernel, sigmoid_backward, (y, dy, dx, count));
 }
 
-double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t rows, size_t classes,
-                                   float *gradient, float scale) {
-    // A block of rows at a time through a stack buffer, so that e^x and ln x run 8 wide over
-    // many rows however few classes there are, and no caller needs to provide scratch memory.
+BODY multiply_body(const float *restrict x, const float *restrict mask, float *restrict y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = x[i] * mask[i];
+}
+PATHS(multiply, (const float *restrict x, const float *restrict mask, float *restrict y, size_t count),
+      (x, mask, y, count))
+
+void sweep_multiply(sweep_kernel kernel, const float *x, const float *mask, float *y, size_t count) {
+    PATH_CALL(kernel, multiply, (x, mask, y, count));
+}
+
+double sweep_softmax_cross_entropy(sweep_kernel kernel, const float *z, const float *labels, size_t rows,
+                                   size_t classes, float *gradient, float scale) {
+    // A block of rows at a time through a stack buffer, so that e^x and ln x run 8 or 16 wide
+    // over many rows however few classes there are, and no caller needs to provide scratch memory.
     enum { BLOCK = 256 };
     float shifted[BLOCK], sums[BLOCK];
     size_t block_rows = classes <= BLOCK ? BLOCK / classes : 0;
@@ -194,7 +316,7 @@ double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t r
         // shifted[·] holds z − max until the loss has read the label's entry, then e^(z − max).
         float picked[BLOCK];
         for (size_t r = 0; r < count; r++) picked[r] = shifted[r * classes + (size_t)labels[first + r]];
-        exp_in_place(shifted, count * classes);
+        exp_in_place(kernel, shifted, count * classes);
         for (size_t r = 0; r < count; r++) {
             float sum = 0;
             for (size_t j = 0; j < classes; j++) sum += shifted[r * classes + j];
@@ -210,7 +332,7 @@ double sweep_softmax_cross_entropy(const float *z, const float *labels, size_t r
             }
         }
         // −log softmax(z)[label] = ln Σ e^(z − max) − (z[label] − max)
-        log_in_place(sums, count);
+        log_in_place(kernel, sums, count);
         for (size_t r = 0; r < count; r++) total += (double)sums[r] - (double)picked[r];
     }
     return total;
@@ -225,17 +347,17 @@ static inline unsigned long long splitmix_mix(unsigned long long z) {
     return z ^ (z >> 31);
 }
 
-#if defined(__x86_64__)
+#ifdef SWEEP_X86
 // The low 64 bits of a·b per lane, from 32-bit multiplies (AVX2 has no 64-bit one):
 // a·b = a_lo·b_lo + ((a_hi·b_lo + a_lo·b_hi) << 32)  (mod 2⁶⁴).
-__attribute__((target("avx2"))) static inline __m256i multiply_u64(__m256i a, __m256i b_lo, __m256i b_hi) {
+TARGET_AVX2 static inline __m256i multiply_u64(__m256i a, __m256i b_lo, __m256i b_hi) {
     __m256i low = _mm256_mul_epu32(a, b_lo);
     __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), b_lo), _mm256_mul_epu32(a, b_hi));
     return _mm256_add_epi64(low, _mm256_slli_epi64(cross, 32));
 }
 
-__attribute__((target("avx2"))) static size_t dropout_mask_avx2(unsigned long long *state, float *mask, size_t count,
-                                                               unsigned long long threshold, float scale) {
+TARGET_AVX2 static size_t dropout_mask_avx2(unsigned long long *state, float *mask, size_t count,
+                                            unsigned long long threshold, float scale) {
     const __m256i m1_lo = _mm256_set1_epi64x((long long)(splitmix_m1 & 0xFFFFFFFFULL));
     const __m256i m1_hi = _mm256_set1_epi64x((long long)(splitmix_m1 >> 32));
     const __m256i m2_lo = _mm256_set1_epi64x((long long)(splitmix_m2 & 0xFFFFFFFFULL));
@@ -263,15 +385,44 @@ __attribute__((target("avx2"))) static size_t dropout_mask_avx2(unsigned long lo
     *state = s + (unsigned long long)i * splitmix_gamma;
     return i;
 }
+
+// Eight draws at a time, with AVX-512DQ's 64-bit multiply.
+TARGET_AVX512 static size_t dropout_mask_avx512(unsigned long long *state, float *mask, size_t count,
+                                              unsigned long long threshold, float scale) {
+    const __m512i m1 = _mm512_set1_epi64((long long)splitmix_m1), m2 = _mm512_set1_epi64((long long)splitmix_m2);
+    const __m512i stride = _mm512_set1_epi64((long long)(8 * splitmix_gamma));
+    const __m512i limit = _mm512_set1_epi64((long long)threshold);
+    const __m256 keep = _mm256_set1_ps(scale);
+    unsigned long long s = *state;
+    // Lane k holds the state of draw k + 1 of each group of eight.
+    __m512i states = _mm512_add_epi64(
+        _mm512_set1_epi64((long long)s),
+        _mm512_mullo_epi64(_mm512_set1_epi64((long long)splitmix_gamma), _mm512_setr_epi64(1, 2, 3, 4, 5, 6, 7, 8)));
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m512i z = states;
+        z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), m1);
+        z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), m2);
+        z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+        __mmask8 dropped = _mm512_cmplt_epu64_mask(_mm512_srli_epi64(z, 40), limit);
+        _mm256_storeu_ps(mask + i, _mm256_maskz_mov_ps((__mmask8)~dropped, keep));
+        states = _mm512_add_epi64(states, stride);
+    }
+    *state = s + (unsigned long long)i * splitmix_gamma;
+    return i;
+}
 #endif
 
-void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, float probability, float scale) {
+void sweep_dropout_mask(sweep_kernel kernel, unsigned long long *state, float *mask, size_t count, float probability,
+                        float scale) {
     // u = k·2⁻²⁴ < p  ⟺  k < p·2²⁴ (exact)  ⟺  k < ⌈p·2²⁴⌉ for whole k.
     unsigned long long threshold = (unsigned long long)ceilf(probability * 16777216.0f);
     size_t done = 0;
-#if defined(__x86_64__)
-    if (has_avx2()) done = dropout_mask_avx2(state, mask, count, threshold, scale);
+#ifdef SWEEP_X86
+    if (kernel == SWEEP_KERNEL_AVX512) done = dropout_mask_avx512(state, mask, count, threshold, scale);
+    else if (kernel == SWEEP_KERNEL_AVX2) done = dropout_mask_avx2(state, mask, count, threshold, scale);
 #endif
+    (void)kernel;
     for (size_t i = done; i < count; i++) {
         *state += splitmix_gamma;
         mask[i] = (splitmix_mix(*state) >> 40) < threshold ? 0 : scale;
@@ -279,9 +430,8 @@ void sweep_dropout_mask(unsigned long long *state, float *mask, size_t count, fl
 }
 
 // Columns [first, first + width) of x summed over its rows into sums, in registers, stored once.
-static inline __attribute__((always_inline)) void column_block_sums(const float *restrict x, float *restrict sums,
-                                                                    size_t rows, size_t columns, size_t first,
-                                                                    const size_t width) {
+BODY column_block_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns, size_t first,
+                       const size_t width) {
     float block[64] = {0};
     for (size_t row = 0; row < rows; row++) {
         const float *restrict source = x + row * columns + first;
@@ -290,7 +440,7 @@ static inline __attribute__((always_inline)) void column_block_sums(const float 
     for (size_t j = 0; j < width; j++) sums[first + j] = block[j];
 }
 
-CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {
+BODY column_sums_body(const float *restrict x, float *restrict sums, size_t rows, size_t columns) {
     // Blocks of 64 columns (then 32, then 8) add up every row in registers and store once:
     // adding each row into `sums` in memory waited on the previous row's store (for 32×256,
     // 0.64 µs against 0.19). Rows are added in order either way, so the sums are the same.
@@ -300,10 +450,15 @@ CLONES void sweep_column_sums(const float *restrict x, float *restrict sums, siz
     for (; first + 8 <= columns; first += 8) column_block_sums(x, sums, rows, columns, first, 8);
     if (first < columns) column_block_sums(x, sums, rows, columns, first, columns - first);
 }
+PATHS(column_sums, (const float *restrict x, float *restrict sums, size_t rows, size_t columns), (x, sums, rows, columns))
 
-CLONES void sweep_adam_step(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
-                            size_t count, float beta1, float beta2, float step_size,
-                            float inverse_root_correction2, float epsilon, float l2, float shrink) {
+void sweep_column_sums(sweep_kernel kernel, const float *x, float *sums, size_t rows, size_t columns) {
+    PATH_CALL(kernel, column_sums, (x, sums, rows, columns));
+}
+
+BODY adam_step_body(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t count,
+                    float beta1, float beta2, float step_size, float inverse_root_correction2, float epsilon,
+                    float l2, float shrink) {
     const float keep1 = 1 - beta1, keep2 = 1 - beta2;
     for (size_t i = 0; i < count; i++) {
         float weight = w[i] * shrink;
@@ -315,9 +470,20 @@ CLONES void sweep_adam_step(float *restrict w, const float *restrict g, float *r
         w[i] = weight - step_size * (first / (sqrtf(second) * inverse_root_correction2 + epsilon));
     }
 }
+PATHS(adam_step,
+      (float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t count, float beta1,
+       float beta2, float step_size, float inverse_root_correction2, float epsilon, float l2, float shrink),
+      (w, g, m, v, count, beta1, beta2, step_size, inverse_root_correction2, epsilon, l2, shrink))
 
-CLONES void sweep_sgd_step(float *restrict w, const float *restrict g, float *restrict velocity, size_t count,
-                           float rate, float decay, float momentum, float keep, int first, int nesterov) {
+void sweep_adam_step(sweep_kernel kernel, float *w, const float *g, float *m, float *v, size_t count, float beta1,
+                     float beta2, float step_size, float inverse_root_correction2, float epsilon, float l2,
+                     float shrink) {
+    PATH_CALL(kernel, adam_step,
+              (w, g, m, v, count, beta1, beta2, step_size, inverse_root_correction2, epsilon, l2, shrink));
+}
+
+BODY sgd_step_body(float *restrict w, const float *restrict g, float *restrict velocity, size_t count, float rate,
+                   float decay, float momentum, float keep, int first, int nesterov) {
     if (velocity == 0) {
         for (size_t i = 0; i < count; i++) w[i] -= rate * (g[i] + decay * w[i]);
         return;
@@ -329,9 +495,18 @@ CLONES void sweep_sgd_step(float *restrict w, const float *restrict g, float *re
         w[i] -= rate * (nesterov ? gradient + momentum * b : b);
     }
 }
+PATHS(sgd_step,
+      (float *restrict w, const float *restrict g, float *restrict velocity, size_t count, float rate, float decay,
+       float momentum, float keep, int first, int nesterov),
+      (w, g, velocity, count, rate, decay, momentum, keep, first, nesterov))
 
-CLONES void sweep_adagrad_step(float *restrict w, const float *restrict g, float *restrict sums, size_t count,
-                               float rate, float decay, float epsilon) {
+void sweep_sgd_step(sweep_kernel kernel, float *w, const float *g, float *velocity, size_t count, float rate,
+                    float decay, float momentum, float keep, int first, int nesterov) {
+    PATH_CALL(kernel, sgd_step, (w, g, velocity, count, rate, decay, momentum, keep, first, nesterov));
+}
+
+BODY adagrad_step_body(float *restrict w, const float *restrict g, float *restrict sums, size_t count, float rate,
+                       float decay, float epsilon) {
     for (size_t i = 0; i < count; i++) {
         float gradient = g[i] + decay * w[i];
         float sum = sums[i] + gradient * gradient;
@@ -339,10 +514,19 @@ CLONES void sweep_adagrad_step(float *restrict w, const float *restrict g, float
         w[i] -= rate * (gradient / (sqrtf(sum) + epsilon));
     }
 }
+PATHS(adagrad_step,
+      (float *restrict w, const float *restrict g, float *restrict sums, size_t count, float rate, float decay,
+       float epsilon),
+      (w, g, sums, count, rate, decay, epsilon))
 
-CLONES void sweep_rmsprop_step(float *restrict w, const float *restrict g, float *restrict square_average,
-                               float *restrict velocity, size_t count, float rate, float decay, float alpha,
-                               float epsilon, float momentum) {
+void sweep_adagrad_step(sweep_kernel kernel, float *w, const float *g, float *sums, size_t count, float rate,
+                        float decay, float epsilon) {
+    PATH_CALL(kernel, adagrad_step, (w, g, sums, count, rate, decay, epsilon));
+}
+
+BODY rmsprop_step_body(float *restrict w, const float *restrict g, float *restrict square_average,
+                       float *restrict velocity, size_t count, float rate, float decay, float alpha, float epsilon,
+                       float momentum) {
     const float keep = 1 - alpha;
     for (size_t i = 0; i < count; i++) {
         float gradient = g[i] + decay * w[i];
@@ -358,11 +542,19 @@ CLONES void sweep_rmsprop_step(float *restrict w, const float *restrict g, float
         }
     }
 }
+PATHS(rmsprop_step,
+      (float *restrict w, const float *restrict g, float *restrict square_average, float *restrict velocity,
+       size_t count, float rate, float decay, float alpha, float epsilon, float momentum),
+      (w, g, square_average, velocity, count, rate, decay, alpha, epsilon, momentum))
 
-CLONES void sweep_batch_norm_statistics(const float *restrict x, size_t rows, size_t width, float epsilon,
-                                        float momentum, float *restrict mean, float *restrict variance,
-                                        float *restrict inverse, float *restrict running_mean,
-                                        float *restrict running_variance) {
+void sweep_rmsprop_step(sweep_kernel kernel, float *w, const float *g, float *square_average, float *velocity,
+                        size_t count, float rate, float decay, float alpha, float epsilon, float momentum) {
+    PATH_CALL(kernel, rmsprop_step, (w, g, square_average, velocity, count, rate, decay, alpha, epsilon, momentum));
+}
+
+BODY batch_norm_statistics_body(const float *restrict x, size_t rows, size_t width, float epsilon, float momentum,
+                                float *restrict mean, float *restrict variance, float *restrict inverse,
+                                float *restrict running_mean, float *restrict running_variance) {
     // Two passes (mean, then squared deviations) keep the variance accurate.
     for (size_t j = 0; j < width; j++) mean[j] = 0, variance[j] = 0;
     for (size_t row = 0; row < rows; row++) {
@@ -386,11 +578,22 @@ CLONES void sweep_batch_norm_statistics(const float *restrict x, size_t rows, si
         running_variance[j] = (1 - momentum) * running_variance[j] + momentum * variance[j] * unbiasing;
     }
 }
+PATHS(batch_norm_statistics,
+      (const float *restrict x, size_t rows, size_t width, float epsilon, float momentum, float *restrict mean,
+       float *restrict variance, float *restrict inverse, float *restrict running_mean,
+       float *restrict running_variance),
+      (x, rows, width, epsilon, momentum, mean, variance, inverse, running_mean, running_variance))
 
-CLONES void sweep_batch_norm_normalize(const float *restrict x, size_t rows, size_t width,
-                                       const float *restrict mean, const float *restrict inverse,
-                                       const float *restrict gamma, const float *restrict beta,
-                                       float *restrict normalized, float *restrict y) {
+void sweep_batch_norm_statistics(sweep_kernel kernel, const float *x, size_t rows, size_t width, float epsilon,
+                                 float momentum, float *mean, float *variance, float *inverse, float *running_mean,
+                                 float *running_variance) {
+    PATH_CALL(kernel, batch_norm_statistics,
+              (x, rows, width, epsilon, momentum, mean, variance, inverse, running_mean, running_variance));
+}
+
+BODY batch_norm_normalize_body(const float *restrict x, size_t rows, size_t width, const float *restrict mean,
+                               const float *restrict inverse, const float *restrict gamma,
+                               const float *restrict beta, float *restrict normalized, float *restrict y) {
     for (size_t row = 0; row < rows; row++) {
         const size_t offset = row * width;
         for (size_t j = 0; j < width; j++) {
@@ -400,11 +603,20 @@ CLONES void sweep_batch_norm_normalize(const float *restrict x, size_t rows, siz
         }
     }
 }
+PATHS(batch_norm_normalize,
+      (const float *restrict x, size_t rows, size_t width, const float *restrict mean, const float *restrict inverse,
+       const float *restrict gamma, const float *restrict beta, float *restrict normalized, float *restrict y),
+      (x, rows, width, mean, inverse, gamma, beta, normalized, y))
 
-CLONES void sweep_batch_norm_backward(const float *restrict dy, const float *restrict normalized, size_t rows,
-                                      size_t width, const float *restrict gamma, const float *restrict inverse,
-                                      int training, float *restrict d_gamma, float *restrict d_beta,
-                                      float *restrict dx) {
+void sweep_batch_norm_normalize(sweep_kernel kernel, const float *x, size_t rows, size_t width, const float *mean,
+                                const float *inverse, const float *gamma, const float *beta, float *normalized,
+                                float *y) {
+    PATH_CALL(kernel, batch_norm_normalize, (x, rows, width, mean, inverse, gamma, beta, normalized, y));
+}
+
+BODY batch_norm_backward_body(const float *restrict dy, const float *restrict normalized, size_t rows, size_t width,
+                              const float *restrict gamma, const float *restrict inverse, int training,
+                              float *restrict d_gamma, float *restrict d_beta, float *restrict dx) {
     for (size_t j = 0; j < width; j++) d_gamma[j] = 0, d_beta[j] = 0;
     for (size_t row = 0; row < rows; row++) {
         const size_t offset = row * width;
@@ -425,4 +637,15 @@ CLONES void sweep_batch_norm_backward(const float *restrict dy, const float *res
             for (size_t j = 0; j < width; j++) dx[offset + j] = dy[offset + j] * gamma[j] * inverse[j];
         }
     }
+}
+PATHS(batch_norm_backward,
+      (const float *restrict dy, const float *restrict normalized, size_t rows, size_t width,
+       const float *restrict gamma, const float *restrict inverse, int training, float *restrict d_gamma,
+       float *restrict d_beta, float *restrict dx),
+      (dy, normalized, rows, width, gamma, inverse, training, d_gamma, d_beta, dx))
+
+void sweep_batch_norm_backward(sweep_kernel kernel, const float *dy, const float *normalized, size_t rows,
+                               size_t width, const float *gamma, const float *inverse, int training, float *d_gamma,
+                               float *d_beta, float *dx) {
+    PATH_CALL(kernel, batch_norm_backward, (dy, normalized, rows, width, gamma, inverse, training, d_gamma, d_beta, dx));
 }

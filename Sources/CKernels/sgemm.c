@@ -1,11 +1,12 @@
 // Single-precision GEMM in the BLIS / GotoBLAS shape: pack a KC×NC slab of B and an MC×KC block
-// of A into contiguous micro-panels, then run a 6×16 register-blocked micro-kernel over them.
-// Packing absorbs both transposes, so one micro-kernel serves all four cases; operands that are
-// already laid out as the kernel reads them (a transposed A, full panels of an untransposed B)
-// are read in place. Products too small to pay for packing go to small_products.c, and a Linear
-// layer's forward product for a batch of 16 to 64 rows to weight_rows.c, which reads the weights
-// where they are. The AVX2+FMA kernels are chosen at run time, so the same binary runs (slower)
-// on processors without them.
+// of A into contiguous micro-panels, then run a register-blocked micro-kernel over them: 6×16
+// tiles in ymm registers for the portable and AVX2 paths, MR512×32 tiles in zmm registers for
+// AVX-512. Packing absorbs both transposes, so one micro-kernel serves all four cases; operands
+// that are already laid out as the kernel reads them (a transposed A, full panels of an
+// untransposed B) are read in place. Products too small to pay for packing go to
+// small_products.c, and a Linear layer's forward product for a batch of 16 to 64 rows to
+// weight_rows.c, which reads the weights where they are. Every entry point takes the path to run
+// (KernelPath.h), so the same binary runs on any x86-64 processor, and tests run each path.
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 41(3), 2015.
 
@@ -14,55 +15,57 @@
 
 #include <string.h>
 
-// Contraction into FMA is explicit in the AVX2 kernels (intrinsics); elsewhere it stays off, so
+// Contraction into FMA is explicit in the vector kernels (intrinsics); elsewhere it stays off, so
 // the portable kernel rounds the same way on every processor.
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef SWEEP_X86
 #include <immintrin.h>
-#define SWEEP_X86 1
 #endif
 
-enum { MR = 6, NR = 16, MC = 96, KC = 256, NC = 1024 };
+// The portable and AVX2 tile (MR×NR), the AVX-512 tile, and the blocks of the packed operands.
+// The AVX-512 tile is 12 rows of two zmm vectors: 24 accumulators, two B vectors and a
+// broadcast use 27 of the 32 registers. Measured on Zen 5 (hot caches, best of 300 runs): for
+// the reference layer's ∂W and ∂x, 8, 12 and 14 rows are within 2% of one another and 6 rows up
+// to 7% slower; at width 1024, 12 rows beat 8 by 12% in ∂W (305 µs against 346) and 14 rows
+// gained nothing.
+enum { MR = 6, NR = 16, MR512 = 12, NR512 = 32, MC = 96, KC = 256, NC = 1024 };
 
-// Floats between the packed A and packed B areas, for the overlapping stores of pack_a.
-enum { PADDING = 8 };
+// Floats after the packed A area, for the overlapping stores of the A packers (16-wide stores of
+// MR512 values, 8-wide of MR).
+enum { PADDING = 16 };
+
+// The packed A area: a block of MC rows in panels of at most `mr` rows, each padded to `mr`.
+#define PACKED_A_FLOATS(mr) ((size_t)(((MC) + (mr)-1) / (mr)) * (mr) * (KC))
 
 size_t sweep_sgemm_workspace_count(void) {
-    return (size_t)MC * KC + PADDING + (size_t)KC * NC;
+    size_t packed_a = PACKED_A_FLOATS(MR) > PACKED_A_FLOATS(MR512) ? PACKED_A_FLOATS(MR) : PACKED_A_FLOATS(MR512);
+    return packed_a + PADDING + (size_t)KC * NC;
 }
 
-static int has_avx2_fma(void) {
-#ifdef SWEEP_X86
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
+static inline float *packed_b_area(float *workspace) {
+    size_t packed_a = PACKED_A_FLOATS(MR) > PACKED_A_FLOATS(MR512) ? PACKED_A_FLOATS(MR) : PACKED_A_FLOATS(MR512);
+    return workspace + packed_a + PADDING;
 }
 
-const char *sweep_sgemm_kernel_name(void) { return has_avx2_fma() ? "avx2-fma" : "portable"; }
+const char *sweep_sgemm_kernel_name(void) { return sweep_kernel_name(sweep_kernel_selected()); }
 
 // Element (row, col) of op(X) where X is stored row-major with stride ld.
 static inline float element(const float *x, int ld, int transposed, int row, int col) {
     return transposed ? x[(size_t)col * ld + row] : x[(size_t)row * ld + col];
 }
 
-// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of a row-major A into micro-panels of the row
-// counts `split_rows` gives (at most MR each), each laid out column by column with MR floats per k
-// (the unused slots of a shorter panel are zero). A stored transposed is never packed: the
-// micro-kernel reads it in place.
-static void pack_a_rows_panel(const float *x, int ld, int rows, int kc, float *packed);
-
-// Row tiles of a block of mc rows: as few as MR allows, their heights differing by at most one.
-// 32 rows become 6+6+5+5+5+5 rather than 6+6+6+6+6+2, whose two-row tile runs at a fraction of
-// the FMA rate (too few independent accumulators to cover the FMA latency).
+// Row tiles of a block of mc rows: as few as the tile height `mr` allows, their heights
+// differing by at most one. 32 rows in 6s become 6+6+5+5+5+5 rather than 6+6+6+6+6+2, whose
+// two-row tile runs at a fraction of the FMA rate (too few independent accumulators to cover the
+// FMA latency); in 12s, 11+11+10.
 typedef struct {
     int count, base, extra;
 } row_tiles;
 
-static inline row_tiles split_rows(int mc) {
+static inline row_tiles split_rows(int mc, int mr) {
     row_tiles t;
-    t.count = (mc + MR - 1) / MR;
+    t.count = (mc + mr - 1) / mr;
     t.base = mc / t.count;
     t.extra = mc % t.count;
     return t;
@@ -71,24 +74,41 @@ static inline row_tiles split_rows(int mc) {
 static inline int tile_rows(row_tiles t, int index) { return t.base + (index < t.extra); }
 static inline int tile_offset(row_tiles t, int index) { return index * t.base + (index < t.extra ? index : t.extra); }
 
-static void pack_a(const float *a, int lda, int i0, int mc, int p0, int kc, float *packed) {
-    row_tiles tiles = split_rows(mc);
+// How a path packs: one micro-panel of `rows` ≤ mr rows of a row-major A (packed[p·mr + i] =
+// x[i·ld + p], zero for i ≥ rows), and one nr-column panel of op(B) = Xᵀ for X stored row-major
+// (packed[p·nr + j] = x[j·ld + p]).
+typedef void (*pack_a_panel)(const float *x, int ld, int rows, int kc, float *packed);
+typedef void (*pack_b_panel)(const float *x, int ld, int kc, float *packed);
+
+// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of a row-major A into micro-panels of the row
+// counts `split_rows` gives. A stored transposed is never packed: the micro-kernel reads it in
+// place.
+__attribute__((always_inline))
+static inline void pack_a(const int mr, pack_a_panel panel, const float *a, int lda, int i0, int mc, int p0, int kc,
+                          float *packed) {
+    row_tiles tiles = split_rows(mc, mr);
     for (int t = 0; t < tiles.count; t++) {
         const float *rows = a + (size_t)(i0 + tile_offset(tiles, t)) * lda + p0;
-        pack_a_rows_panel(rows, lda, tile_rows(tiles, t), kc, packed + (size_t)t * MR * kc);
+        panel(rows, lda, tile_rows(tiles, t), kc, packed + (size_t)t * mr * kc);
     }
 }
 
-// One NR-column panel of op(B) = Xᵀ where X is stored row-major: packed[p·NR + j] = x[j·ld + p].
-// A weight matrix in a Linear forward pass arrives this way, so this runs every step over every
-// weight; the AVX2 version moves 8×8 blocks through registers instead of gathering scalars.
+// A weight matrix in a Linear forward pass arrives as a transposed B, so this runs every step
+// over every weight; the vector versions move square blocks through registers instead of
+// gathering scalars.
 static void pack_b_transposed_panel_portable(const float *x, int ld, int kc, float *packed) {
     for (int p = 0; p < kc; p++)
         for (int j = 0; j < NR; j++) packed[(size_t)p * NR + j] = x[(size_t)j * ld + p];
 }
 
+// The activations and gradients of a batch arrive as a row-major A in the forward pass and in ∂x.
+static void pack_a_rows_panel_portable(const float *x, int ld, int rows, int kc, float *packed) {
+    for (int p = 0; p < kc; p++)
+        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
+}
+
 #ifdef SWEEP_X86
-__attribute__((target("avx2")))
+TARGET_AVX2
 static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *packed) {
     int p = 0;
     for (; p + 8 <= kc; p += 8) {
@@ -102,18 +122,8 @@ static void pack_b_transposed_panel_avx2(const float *x, int ld, int kc, float *
     for (; p < kc; p++)
         for (int j = 0; j < NR; j++) packed[(size_t)p * NR + j] = x[(size_t)j * ld + p];
 }
-#endif
 
-// One micro-panel of `rows` ≤ MR rows of a row-major A: packed[p·MR + i] = x[i·ld + p], zero for
-// i ≥ rows. The activations and gradients of a batch arrive this way in the forward pass and in
-// ∂x; the AVX2 version moves 8×8 blocks through registers instead of gathering scalars.
-static void pack_a_rows_panel_portable(const float *x, int ld, int rows, int kc, float *packed) {
-    for (int p = 0; p < kc; p++)
-        for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
-}
-
-#ifdef SWEEP_X86
-__attribute__((target("avx2")))
+TARGET_AVX2
 static void pack_a_rows_panel_avx2(const float *x, int ld, int rows, int kc, float *packed) {
     int p = 0;
     for (; p + 8 <= kc; p += 8) {
@@ -128,67 +138,93 @@ static void pack_a_rows_panel_avx2(const float *x, int ld, int rows, int kc, flo
     for (; p < kc; p++)
         for (int i = 0; i < MR; i++) packed[(size_t)p * MR + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
 }
-#endif
 
-static void pack_a_rows_panel(const float *x, int ld, int rows, int kc, float *packed) {
-#ifdef SWEEP_X86
-    if (has_avx2_fma()) {
-        pack_a_rows_panel_avx2(x, ld, rows, kc, packed);
-        return;
-    }
-#endif
-    pack_a_rows_panel_portable(x, ld, rows, kc, packed);
+void pack_transposed_panel_avx2(const float *x, int ld, int kc, float *packed) {
+    pack_b_transposed_panel_avx2(x, ld, kc, packed);
 }
 
-void pack_transposed_panel(const float *x, int ld, int kc, float *packed) {
-#ifdef SWEEP_X86
-    if (has_avx2_fma()) {
-        pack_b_transposed_panel_avx2(x, ld, kc, packed);
-        return;
+TARGET_AVX512
+static void pack_b_transposed_panel_avx512(const float *x, int ld, int kc, float *packed) {
+    int p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        for (int half = 0; half < 2; half++) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(x + (size_t)(half * 16 + j) * ld + p);
+            transpose_16x16(r);
+            for (int q = 0; q < 16; q++) _mm512_storeu_ps(packed + (size_t)(p + q) * NR512 + half * 16, r[q]);
+        }
     }
-#endif
-    pack_b_transposed_panel_portable(x, ld, kc, packed);
+    for (; p < kc; p++)
+        for (int j = 0; j < NR512; j++) packed[(size_t)p * NR512 + j] = x[(size_t)j * ld + p];
 }
+
+TARGET_AVX512
+static void pack_a_rows_panel_avx512(const float *x, int ld, int rows, int kc, float *packed) {
+    int p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(x + (size_t)i * ld + p) : _mm512_setzero_ps();
+        transpose_16x16(r);
+        // Sixteen-wide stores of MR512 values, spilling into the next step's slots as the AVX2
+        // packer does (a masked store per step was slower on Zen 5).
+        for (int q = 0; q < 16; q++) _mm512_storeu_ps(packed + (size_t)(p + q) * MR512, r[q]);
+    }
+    for (; p < kc; p++)
+        for (int i = 0; i < MR512; i++) packed[(size_t)p * MR512 + i] = i < rows ? x[(size_t)i * ld + p] : 0.0f;
+}
+
+void pack_transposed_panel_avx512(const float *x, int ld, int kc, float *packed) {
+    pack_b_transposed_panel_avx512(x, ld, kc, packed);
+}
+#endif
 
 // Whether full panels of B are read where they are rather than packed: only for a B stored
-// untransposed with rows of at most 2 KiB. Further apart, the kc rows a panel spans fall on as
-// many pages, and the kernel's loads miss the TLB and the prefetchers: at 1024 columns, reading
-// in place ran 10-15% slower than packing.
-static inline int reads_b_in_place(int transposed, int ldb) { return !transposed && ldb <= 512; }
+// untransposed, with rows of at most 2 KiB or, on the AVX-512 path (nr = 32), with at most 64
+// rows of A. Further apart, the kc rows a panel spans fall on as many pages and L1 sets, and the
+// kernel's loads miss: at 1024 columns, ∂W (1024 rows, each panel of B read by 86 row tiles)
+// took 347 µs in place against 318 packed on the AVX-512 path. But packing reads and writes the
+// whole of B, which a few row tiles cannot repay: ∂x of a batch of 32 at width 1024 took 305 µs
+// in place against 395 packed. The AVX2 path, whose panels are half as wide, gained nothing.
+static inline int reads_b_in_place(const int nr, int transposed, int ldb, int m) {
+    return !transposed && (ldb <= 512 || (nr == NR512 && m <= 64));
+}
 
-// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column micro-panels, each laid
-// out row by row (NR floats per k), zero-padding the last panel. Panel jb sits at packed + jb·kc.
-// Full panels that the micro-kernel reads in place (`reads_b_in_place`) are left out.
-static void pack_b(const float *b, int ldb, int transposed, int p0, int kc, int j0, int nc,
-                   float *packed) {
-    for (int jb = 0; jb < nc; jb += NR, packed += (size_t)NR * kc) {
-        int cols = nc - jb < NR ? nc - jb : NR;
-        if (reads_b_in_place(transposed, ldb) && cols == NR) continue;
-        if (transposed && cols == NR) {
-            pack_transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
+// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into nr-column micro-panels, each laid
+// out row by row (nr floats per k), zero-padding the last panel. Panel jb sits at packed + jb·kc.
+// Full panels that the micro-kernel reads in place (`reads_b_in_place` for A's `m` rows) are left
+// out.
+__attribute__((always_inline))
+static inline void pack_b(const int nr, pack_b_panel transposed_panel, const float *b, int ldb, int transposed,
+                          int m, int p0, int kc, int j0, int nc, float *packed) {
+    for (int jb = 0; jb < nc; jb += nr, packed += (size_t)nr * kc) {
+        int cols = nc - jb < nr ? nc - jb : nr;
+        if (reads_b_in_place(nr, transposed, ldb, m) && cols == nr) continue;
+        if (transposed && cols == nr) {
+            transposed_panel(b + (size_t)(j0 + jb) * ldb + p0, ldb, kc, packed);
             continue;
         }
-        if (cols == NR) {
-            // Untransposed rows too far apart to read in place: NR floats of each row in turn.
+        if (cols == nr) {
+            // Untransposed rows too far apart to read in place: nr floats of each row in turn.
             const float *row = b + (size_t)p0 * ldb + j0 + jb;
-            for (int p = 0; p < kc; p++) memcpy(packed + (size_t)p * NR, row + (size_t)p * ldb, NR * sizeof(float));
+            for (int p = 0; p < kc; p++) memcpy(packed + (size_t)p * nr, row + (size_t)p * ldb, nr * sizeof(float));
             continue;
         }
         float *panel = packed;
         for (int p = 0; p < kc; p++) {
-            for (int j = 0; j < NR; j++)
+            for (int j = 0; j < nr; j++)
                 panel[j] = j < cols ? element(b, ldb, transposed, p0 + p, j0 + jb + j) : 0.0f;
-            panel += NR;
+            panel += nr;
         }
     }
 }
 
-// The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR) over kc steps: per
-// step MR consecutive floats of A (`a_step` apart: a packed panel, or a transposed A in place)
-// and NR consecutive floats of B (`b_step` apart: a packed panel, or an untransposed B in place).
-// `overwrite` stores the result instead of adding it to C, which saves zeroing C first when beta
-// is 0. `bias`, when not NULL, holds one value per column of the tile, added to every row (a
-// Linear layer's bias, added in the same pass instead of broadcast into C beforehand).
+// The micro-kernels compute one tile C[rows×cols] (rows ≤ MR, cols ≤ NR, or MR512 and NR512)
+// over kc steps: per step MR consecutive floats of A (`a_step` apart: a packed panel, or a
+// transposed A in place) and NR consecutive floats of B (`b_step` apart: a packed panel, or an
+// untransposed B in place). `overwrite` stores the result instead of adding it to C, which saves
+// zeroing C first when beta is 0. `bias`, when not NULL, holds one value per column of the tile,
+// added to every row (a Linear layer's bias, added in the same pass instead of broadcast into C
+// beforehand).
 
 static void micro_portable(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
                            int ldc, int rows, int cols, int overwrite, const float *bias) {
@@ -364,6 +400,158 @@ static void micro_avx2(int kc, float alpha, const float *ap, long a_step, const 
     default: micro_avx2_1(kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias); break;
     }
 }
+
+// Writes R rows of accumulated results into C: all NR512 columns, or the first `cols` through
+// masked loads and stores (which touch nothing past them). Rounds as store_tile: one FMA of
+// alpha·sum onto the bias, C's value, or both added first.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), always_inline))
+static inline void store_tile_avx512(const int R, const __m512 *low, const __m512 *high, float alpha, float *c, int ldc,
+                                     int cols, int overwrite, const float *bias) {
+    const __m512 va = _mm512_set1_ps(alpha);
+    const __mmask16 all = 0xFFFF;
+    __mmask16 mask_low = cols >= 16 ? all : (__mmask16)((1u << cols) - 1);
+    __mmask16 mask_high = cols >= 32 ? all : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+    __m512 bias_low = bias ? _mm512_maskz_loadu_ps(mask_low, bias) : _mm512_setzero_ps();
+    __m512 bias_high = bias ? _mm512_maskz_loadu_ps(mask_high, bias + 16) : _mm512_setzero_ps();
+    // Unrolled (as every loop over R below), so that the accumulators stay in registers.
+#pragma unroll
+    for (int i = 0; i < R; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m512 result_low, result_high;
+        if (overwrite) {
+            result_low = bias ? _mm512_fmadd_ps(va, low[i], bias_low) : _mm512_mul_ps(va, low[i]);
+            result_high = bias ? _mm512_fmadd_ps(va, high[i], bias_high) : _mm512_mul_ps(va, high[i]);
+        } else {
+            __m512 base_low = cols == NR512 ? _mm512_loadu_ps(row) : _mm512_maskz_loadu_ps(mask_low, row);
+            __m512 base_high = cols == NR512 ? _mm512_loadu_ps(row + 16) : _mm512_maskz_loadu_ps(mask_high, row + 16);
+            if (bias) {
+                base_low = _mm512_add_ps(base_low, bias_low);
+                base_high = _mm512_add_ps(base_high, bias_high);
+            }
+            result_low = _mm512_fmadd_ps(va, low[i], base_low);
+            result_high = _mm512_fmadd_ps(va, high[i], base_high);
+        }
+        if (cols == NR512) {
+            _mm512_storeu_ps(row, result_low);
+            _mm512_storeu_ps(row + 16, result_high);
+        } else {
+            _mm512_mask_storeu_ps(row, mask_low, result_low);
+            _mm512_mask_storeu_ps(row + 16, mask_high, result_high);
+        }
+    }
+}
+
+// R ≤ MR512 rows × 32 columns: 2R accumulators, two B vectors and a broadcast.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), always_inline))
+static inline void tile_avx512(const int R, int kc, float alpha, const float *ap, long a_step, const float *bp,
+                               long b_step, float *c, int ldc, int cols, int overwrite, const float *bias) {
+    __m512 low[MR512], high[MR512];
+#pragma unroll
+    for (int i = 0; i < R; i++) low[i] = high[i] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bp);
+        __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma unroll
+        for (int i = 0; i < R; i++) {
+            __m512 ai = _mm512_set1_ps(ap[i]);
+            low[i] = _mm512_fmadd_ps(ai, b0, low[i]);
+            high[i] = _mm512_fmadd_ps(ai, b1, high[i]);
+        }
+        ap += a_step;
+        bp += b_step;
+    }
+    store_tile_avx512(R, low, high, alpha, c, ldc, cols, overwrite, bias);
+}
+
+// A tile of R < 5 rows, with S interleaved partial sums over k as micro_avx2_partial: an FMA's
+// result is ready 4 cycles after it issues and two issue per cycle, so at least 8 must be in
+// flight, and 2R accumulators are fewer.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), always_inline))
+static inline void partial_tile_avx512(const int R, const int S, int kc, float alpha, const float *ap, long a_step,
+                                       const float *bp, long b_step, float *c, int ldc, int cols, int overwrite,
+                                       const float *bias) {
+    __m512 low[6][4], high[6][4];
+    for (int s = 0; s < S; s++)
+        for (int i = 0; i < R; i++) low[s][i] = high[s][i] = _mm512_setzero_ps();
+    int p = 0;
+    for (; p + S <= kc; p += S) {
+        for (int s = 0; s < S; s++) {
+            __m512 b0 = _mm512_loadu_ps(bp);
+            __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma unroll
+            for (int i = 0; i < R; i++) {
+                __m512 ai = _mm512_set1_ps(ap[i]);
+                low[s][i] = _mm512_fmadd_ps(ai, b0, low[s][i]);
+                high[s][i] = _mm512_fmadd_ps(ai, b1, high[s][i]);
+            }
+            ap += a_step;
+            bp += b_step;
+        }
+    }
+    for (; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bp);
+        __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma unroll
+        for (int i = 0; i < R; i++) {
+            __m512 ai = _mm512_set1_ps(ap[i]);
+            low[0][i] = _mm512_fmadd_ps(ai, b0, low[0][i]);
+            high[0][i] = _mm512_fmadd_ps(ai, b1, high[0][i]);
+        }
+        ap += a_step;
+        bp += b_step;
+    }
+    for (int s = 1; s < S; s++)
+        for (int i = 0; i < R; i++) {
+            low[0][i] = _mm512_add_ps(low[0][i], low[s][i]);
+            high[0][i] = _mm512_add_ps(high[0][i], high[s][i]);
+        }
+    store_tile_avx512(R, low[0], high[0], alpha, c, ldc, cols, overwrite, bias);
+}
+
+#define MICRO_AVX512_PARTIAL(R, S)                                                                                \
+    TARGET_AVX512 static void micro_avx512_##R(int kc, float alpha, const float *ap, long a_step, const float *bp, \
+                                               long b_step, float *c, int ldc, int cols, int overwrite,           \
+                                               const float *bias) {                                               \
+        partial_tile_avx512(R, S, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);            \
+    }
+#define MICRO_AVX512(R)                                                                                           \
+    TARGET_AVX512 static void micro_avx512_##R(int kc, float alpha, const float *ap, long a_step, const float *bp, \
+                                               long b_step, float *c, int ldc, int cols, int overwrite,           \
+                                               const float *bias) {                                               \
+        tile_avx512(R, kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);                       \
+    }
+MICRO_AVX512_PARTIAL(1, 6)
+MICRO_AVX512_PARTIAL(2, 3)
+MICRO_AVX512_PARTIAL(3, 2)
+MICRO_AVX512_PARTIAL(4, 2)
+MICRO_AVX512(5)
+MICRO_AVX512(6)
+MICRO_AVX512(7)
+MICRO_AVX512(8)
+MICRO_AVX512(9)
+MICRO_AVX512(10)
+MICRO_AVX512(11)
+MICRO_AVX512(12)
+
+static void micro_avx512(int kc, float alpha, const float *ap, long a_step, const float *bp, long b_step, float *c,
+                         int ldc, int rows, int cols, int overwrite, const float *bias) {
+    typedef void (*tile_kernel)(int, float, const float *, long, const float *, long, float *, int, int, int,
+                                const float *);
+    static const tile_kernel tiles[MR512 + 1] = {
+        NULL, micro_avx512_1, micro_avx512_2, micro_avx512_3, micro_avx512_4, micro_avx512_5, micro_avx512_6,
+        micro_avx512_7, micro_avx512_8, micro_avx512_9, micro_avx512_10, micro_avx512_11, micro_avx512_12,
+    };
+    tiles[rows](kc, alpha, ap, a_step, bp, b_step, c, ldc, cols, overwrite, bias);
+}
+
+// Full MR512-row tiles across whole panels of a B read in place, as micro_avx2_full_panels.
+TARGET_AVX512
+static void micro_avx512_full_panels(int panels, int kc, float alpha, const float *ap, long a_step, const float *bp,
+                                     long b_step, float *c, int ldc, int overwrite, const float *bias) {
+    for (int q = 0; q < panels; q++)
+        tile_avx512(MR512, kc, alpha, ap, a_step, bp + (size_t)q * NR512, b_step, c + (size_t)q * NR512, ldc,
+                    NR512, overwrite, bias ? bias + (size_t)q * NR512 : NULL);
+}
 #endif
 
 // Applies beta to C where the kernels will not: they overwrite C (beta 0) or add to it (beta 1).
@@ -391,62 +579,64 @@ typedef void (*micro_kernel)(int, float, const float *, long, const float *, lon
 typedef void (*panels_kernel)(int, int, float, const float *, long, const float *, long, float *, int, int,
                               const float *);
 
-// Inlined into each caller, so that the kernel is a known function there: its call per tile
+// The driver, for a tile of mr × nr and the path's kernels and packers. Inlined into each caller
+// with constant arguments, so that the kernels are known functions there: their call per tile
 // (hundreds per training step, each over as few as 32 steps of k) is direct.
 __attribute__((always_inline))
-static inline void gemm_with(micro_kernel kernel, panels_kernel panels, int transpose_a, int transpose_b, int m,
+static inline void gemm_with(const int mr, const int nr, micro_kernel kernel, panels_kernel panels,
+                             pack_a_panel a_panel, pack_b_panel b_panel, int transpose_a, int transpose_b, int m,
                              int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                              float *c, int ldc, const float *bias, float *workspace) {
     if (!scale_result(m, n, k, alpha, beta, c, ldc, bias)) return;
 
     float *packed_a = workspace;
-    float *packed_b = workspace + (size_t)MC * KC + PADDING;
+    float *packed_b = packed_b_area(workspace);
 
     for (int j0 = 0; j0 < n; j0 += NC) {
         int nc = n - j0 < NC ? n - j0 : NC;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = k - p0 < KC ? k - p0 : KC;
             int overwrite = beta == 0.0f && p0 == 0;
-            pack_b(b, ldb, transpose_b, p0, kc, j0, nc, packed_b);
+            pack_b(nr, b_panel, b, ldb, transpose_b, m, p0, kc, j0, nc, packed_b);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 int mc = m - i0 < MC ? m - i0 : MC;
-                row_tiles tiles = split_rows(mc);
+                row_tiles tiles = split_rows(mc, mr);
                 // A stored transposed already has each step's rows side by side, one row of the
                 // stored matrix apart: the kernel reads it in place. Otherwise it is packed.
-                if (!transpose_a) pack_a(a, lda, i0, mc, p0, kc, packed_a);
+                if (!transpose_a) pack_a(mr, a_panel, a, lda, i0, mc, p0, kc, packed_a);
                 // A transposed in place (a weight gradient, k its batch): each row of tiles goes
                 // across every panel in turn, the whole panels of B in one call, while its strip of
                 // A stays in cache. Faster at every shape measured (32 to 1024 wide, k from 8 to
                 // 1280). Each tile adds up the same products in the same order.
                 if (transpose_a && panels) {
-                    int whole = reads_b_in_place(transpose_b, ldb) ? nc / NR : 0;
+                    int whole = reads_b_in_place(nr, transpose_b, ldb, m) ? nc / nr : 0;
                     for (int t = 0; t < tiles.count; t++) {
                         int ib = tile_offset(tiles, t), rows = tile_rows(tiles, t);
                         const float *ap = a + (size_t)p0 * lda + i0 + ib;
                         float *row = c + (size_t)(i0 + ib) * ldc + j0;
                         const float *row_bias = bias && p0 == 0 ? bias + j0 : NULL;
-                        int done = rows == MR ? whole : 0;
+                        int done = rows == mr ? whole : 0;
                         if (done > 0)
                             panels(done, kc, alpha, ap, lda, b + (size_t)p0 * ldb + j0, ldb, row, ldc, overwrite, row_bias);
-                        for (int jb = done * NR; jb < nc; jb += NR) {
-                            int cols = nc - jb < NR ? nc - jb : NR;
-                            int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == NR;
+                        for (int jb = done * nr; jb < nc; jb += nr) {
+                            int cols = nc - jb < nr ? nc - jb : nr;
+                            int b_in_place = reads_b_in_place(nr, transpose_b, ldb, m) && cols == nr;
                             const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
-                            kernel(kc, alpha, ap, lda, bp, b_in_place ? ldb : NR, row + jb, ldc, rows, cols, overwrite,
+                            kernel(kc, alpha, ap, lda, bp, b_in_place ? ldb : nr, row + jb, ldc, rows, cols, overwrite,
                                    row_bias ? row_bias + jb : NULL);
                         }
                     }
                     continue;
                 }
-                for (int jb = 0; jb < nc; jb += NR) {
-                    int cols = nc - jb < NR ? nc - jb : NR;
-                    int b_in_place = reads_b_in_place(transpose_b, ldb) && cols == NR;
+                for (int jb = 0; jb < nc; jb += nr) {
+                    int cols = nc - jb < nr ? nc - jb : nr;
+                    int b_in_place = reads_b_in_place(nr, transpose_b, ldb, m) && cols == nr;
                     const float *bp = b_in_place ? b + (size_t)p0 * ldb + j0 + jb : packed_b + (size_t)jb * kc;
-                    long b_step = b_in_place ? ldb : NR;
+                    long b_step = b_in_place ? ldb : nr;
                     for (int t = 0; t < tiles.count; t++) {
                         int ib = tile_offset(tiles, t);
-                        const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)t * MR * kc;
-                        long a_step = transpose_a ? lda : MR;
+                        const float *ap = transpose_a ? a + (size_t)p0 * lda + i0 + ib : packed_a + (size_t)t * mr * kc;
+                        long a_step = transpose_a ? lda : mr;
                         float *tile = c + (size_t)(i0 + ib) * ldc + j0 + jb;
                         // The bias goes in once, with the first block of k.
                         const float *tile_bias = bias && p0 == 0 ? bias + j0 + jb : NULL;
@@ -459,19 +649,27 @@ static inline void gemm_with(micro_kernel kernel, panels_kernel panels, int tran
     }
 }
 
+static void sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a,
+                           int lda, const float *b, int ldb, float beta, float *c, int ldc, const float *bias,
+                           float *workspace) {
+    gemm_with(MR, NR, micro_portable, NULL, pack_a_rows_panel_portable, pack_b_transposed_panel_portable,
+              transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, workspace);
+}
+
 #ifdef SWEEP_X86
-// ∂W of a first layer, Aᵀ·B with n its input features: 20 of them fill one NR-column panel and
-// a quarter of the next, whose tiles do four times the work they keep. Computed as Bᵀ·A instead,
-// the m outputs (whole panels) run across the tiles and the n features down them (4 tiles of 5
-// rows for 20), into the workspace's packed-A area (a transposed A is never packed), then turned
-// round into C. For 128×20 over 32 rows: 2.3 µs against 3.2.
-static int transposed_result_pays(int transpose_a, int transpose_b, int m, int n, float beta, const float *bias) {
-    return transpose_a && !transpose_b && beta == 0.0f && !bias && n % NR != 0 && n < 2 * NR && m % NR == 0 &&
+// ∂W of a first layer, Aᵀ·B with n its input features: 20 of them fill one nr-column panel and
+// a quarter (or, 32 wide, five eighths) of the next, whose tiles do four times the work they
+// keep. Computed as Bᵀ·A instead, the m outputs (whole panels) run across the tiles and the n
+// features down them (4 tiles of 5 rows for 20), into the workspace's packed-A area (a transposed
+// A is never packed), then turned round into C. For 128×20 over 32 rows: 2.3 µs against 3.2.
+static int transposed_result_pays(const int nr, int transpose_a, int transpose_b, int m, int n, float beta,
+                                  const float *bias) {
+    return transpose_a && !transpose_b && beta == 0.0f && !bias && n % nr != 0 && n < 2 * nr && m % nr == 0 &&
            (size_t)m * n <= (size_t)MC * KC;
 }
 
 // dst[j·ldd + i] = src[i·lds + j] for i < rows, j < columns (a multiple of 8).
-__attribute__((target("avx2")))
+TARGET_AVX2
 static void transpose_into(const float *src, int lds, int rows, int columns, float *dst, int ldd) {
     int i0 = 0;
     for (; i0 + 8 <= rows; i0 += 8)
@@ -484,75 +682,115 @@ static void transpose_into(const float *src, int lds, int rows, int columns, flo
     for (int i = i0; i < rows; i++)
         for (int j = 0; j < columns; j++) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
 }
-#endif
 
-void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
-                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                 const float *bias, float *workspace) {
-#ifdef SWEEP_X86
-    if (has_avx2_fma()) {
-        if (small_product_applies(transpose_a, transpose_b, m, n, k)) {
-            if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
-                small_product_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
-            return;
-        }
-        if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
-            if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
-                weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, 0, 0.0f, workspace);
-            return;
-        }
-        if (transposed_result_pays(transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
-            gemm_with(micro_avx2, micro_avx2_full_panels, 1, 0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL,
-                      workspace);
-            transpose_into(workspace, m, n, m, c, ldc);
-            return;
-        }
-        gemm_with(micro_avx2, micro_avx2_full_panels, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                  c, ldc, bias, workspace);
+static void sgemm_avx2(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+                       const float *b, int ldb, float beta, float *c, int ldc, const float *bias, float *workspace) {
+    if (small_product_applies(transpose_a, transpose_b, m, n, k)) {
+        if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+            small_product_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
         return;
     }
-#endif
-    gemm_with(micro_portable, NULL, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
-              workspace);
+    if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
+        if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+            weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, 0, 0.0f, workspace);
+        return;
+    }
+    if (transposed_result_pays(NR, transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
+        gemm_with(MR, NR, micro_avx2, micro_avx2_full_panels, pack_a_rows_panel_avx2, pack_b_transposed_panel_avx2, 1,
+                  0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL, workspace);
+        transpose_into(workspace, m, n, m, c, ldc);
+        return;
+    }
+    gemm_with(MR, NR, micro_avx2, micro_avx2_full_panels, pack_a_rows_panel_avx2, pack_b_transposed_panel_avx2,
+              transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, workspace);
 }
 
-void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ldx, const float *w, int ldw,
-                                     const float *bias, float *h, int ldh, float slope, float *workspace) {
+static void sgemm_avx512(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a,
+                         int lda, const float *b, int ldb, float beta, float *c, int ldc, const float *bias,
+                         float *workspace) {
+    if (small_product_applies(transpose_a, transpose_b, m, n, k)) {
+        if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+            small_product_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias);
+        return;
+    }
+    if (weight_rows_avx512_applies(transpose_a, transpose_b, m, n, k)) {
+        if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+            weight_rows_avx512(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, 0, 0.0f, workspace);
+        return;
+    }
+    if (weight_rows_applies(transpose_a, transpose_b, m, n, k)) {
+        // 16 or 48 rows, which the 32-row tiles of the AVX-512 version do not divide.
+        if (scale_result(m, n, k, alpha, beta, c, ldc, bias))
+            weight_rows_avx2(m, n, k, alpha, a, lda, b, ldb, c, ldc, beta == 0.0f, bias, 0, 0.0f, workspace);
+        return;
+    }
+    if (transposed_result_pays(NR512, transpose_a, transpose_b, m, n, beta, bias) && k > 0) {
+        gemm_with(MR512, NR512, micro_avx512, micro_avx512_full_panels, pack_a_rows_panel_avx512,
+                  pack_b_transposed_panel_avx512, 1, 0, n, m, k, alpha, b, ldb, a, lda, 0.0f, workspace, m, NULL,
+                  workspace);
+        transpose_into(workspace, m, n, m, c, ldc);
+        return;
+    }
+    gemm_with(MR512, NR512, micro_avx512, micro_avx512_full_panels, pack_a_rows_panel_avx512,
+              pack_b_transposed_panel_avx512, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+              bias, workspace);
+}
+#endif
+
+void sweep_sgemm(sweep_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+                 const float *bias, float *workspace) {
+    switch (kernel) {
 #ifdef SWEEP_X86
-    // weight_rows_applies asks for k ≥ 48 and n ≥ 6, not m > 0 (0 is a whole number of 16s).
-    if (has_avx2_fma() && m > 0 && weight_rows_applies(0, 1, m, n, k)) {
+    case SWEEP_KERNEL_AVX512:
+        sgemm_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, workspace);
+        return;
+    case SWEEP_KERNEL_AVX2:
+        sgemm_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, workspace);
+        return;
+#endif
+    default:
+        sgemm_portable(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, workspace);
+    }
+}
+
+void sweep_linear_leaky_relu_forward(sweep_kernel kernel, int m, int n, int k, const float *x, int ldx,
+                                     const float *w, int ldw, const float *bias, float *h, int ldh, float slope,
+                                     float *workspace) {
+#ifdef SWEEP_X86
+    // The weight-row kernels ask for k ≥ 48 and n ≥ 6, not m > 0 (0 is a whole number of 16s).
+    if (kernel == SWEEP_KERNEL_AVX512 && m > 0 && weight_rows_avx512_applies(0, 1, m, n, k)) {
+        weight_rows_avx512(m, n, k, 1.0f, x, ldx, w, ldw, h, ldh, 1, bias, 1, slope, workspace);
+        return;
+    }
+    if (kernel >= SWEEP_KERNEL_AVX2 && m > 0 && weight_rows_applies(0, 1, m, n, k)) {
         weight_rows_avx2(m, n, k, 1.0f, x, ldx, w, ldw, h, ldh, 1, bias, 1, slope, workspace);
         return;
     }
 #endif
-    sweep_sgemm(0, 1, m, n, k, 1.0f, x, ldx, w, ldw, 0.0f, h, ldh, bias, workspace);
+    sweep_sgemm(kernel, 0, 1, m, n, k, 1.0f, x, ldx, w, ldw, 0.0f, h, ldh, bias, workspace);
     if (ldh == n) {
-        sweep_leaky_relu_forward_in_place(h, (size_t)m * n, slope);
+        sweep_leaky_relu_forward_in_place(kernel, h, (size_t)m * n, slope);
     } else {
-        for (int i = 0; i < m; i++) sweep_leaky_relu_forward_in_place(h + (size_t)i * ldh, (size_t)n, slope);
+        for (int i = 0; i < m; i++) sweep_leaky_relu_forward_in_place(kernel, h + (size_t)i * ldh, (size_t)n, slope);
     }
 }
 
-void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                                     float *c, int ldc, const float *z, int ldz, float slope, float *workspace) {
+void sweep_sgemm_leaky_relu_backward(sweep_kernel kernel, int m, int n, int k, const float *a, int lda,
+                                     const float *b, int ldb, float *c, int ldc, const float *z, int ldz, float slope,
+                                     float *workspace) {
 #ifdef SWEEP_X86
-    if (has_avx2_fma() && m > 0 && n > 0 && k > 0 && small_product_applies(0, 0, m, n, k)) {
-        small_k_gated_avx2(m, n, k, a, lda, b, ldb, c, ldc, z, ldz, slope);
+    if (kernel >= SWEEP_KERNEL_AVX2 && m > 0 && n > 0 && k > 0 && small_product_applies(0, 0, m, n, k)) {
+        if (kernel == SWEEP_KERNEL_AVX512) small_k_gated_avx512(m, n, k, a, lda, b, ldb, c, ldc, z, ldz, slope);
+        else small_k_gated_avx2(m, n, k, a, lda, b, ldb, c, ldc, z, ldz, slope);
         return;
     }
 #endif
-    sweep_sgemm(0, 0, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, NULL, workspace);
+    sweep_sgemm(kernel, 0, 0, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, NULL, workspace);
     if (ldc == n && ldz == n) {
-        sweep_leaky_relu_backward_in_place(z, c, (size_t)m * n, slope);
+        sweep_leaky_relu_backward_in_place(kernel, z, c, (size_t)m * n, slope);
     } else {
         for (int i = 0; i < m; i++)
-            sweep_leaky_relu_backward_in_place(z + (size_t)i * ldz, c + (size_t)i * ldc, (size_t)n, slope);
+            sweep_leaky_relu_backward_in_place(kernel, z + (size_t)i * ldz, c + (size_t)i * ldc, (size_t)n, slope);
     }
-}
-
-void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
-                          const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                          int ldc, const float *bias, float *workspace) {
-    gemm_with(micro_portable, NULL, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
-              workspace);
 }

@@ -30,9 +30,11 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
 
     /// The mean loss of `prediction` against `target`, writing ∂loss/∂prediction into
     /// `gradient` when given. For cross-entropy `target` is [rows, 1] of class indices; for the
-    /// others it has `prediction`'s shape. `smoothL1Beta` is SmoothL1's β.
+    /// others it has `prediction`'s shape. `smoothL1Beta` is SmoothL1's β. Cross-entropy's e^x and
+    /// ln x run on `kernelPath` (the network's).
     public func evaluate(
-        prediction: Matrix, target: Matrix, gradient: Matrix? = nil, smoothL1Beta: Float = 1
+        prediction: Matrix, target: Matrix, gradient: Matrix? = nil, smoothL1Beta: Float = 1,
+        kernelPath: KernelPath = .selected
     ) throws(NeuralNetError) -> Float {
         try checkShapes(prediction: prediction, target: target)
         if let gradient {
@@ -45,7 +47,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
         let dx = gradient?.pointer
         switch self {
         case .crossEntropy:
-            return try crossEntropy(prediction, target, dx)
+            return try crossEntropy(prediction, target, dx, kernelPath)
         case .binaryCrossEntropy:
             return try elementwise(prediction.count, dx) { i in
                 let p = x[i], y = t[i]
@@ -107,7 +109,9 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
         }
     }
 
-    private func crossEntropy(_ logits: Matrix, _ target: Matrix, _ dx: UnsafeMutablePointer<Float>?) throws(NeuralNetError) -> Float {
+    private func crossEntropy(
+        _ logits: Matrix, _ target: Matrix, _ dx: UnsafeMutablePointer<Float>?, _ kernelPath: KernelPath
+    ) throws(NeuralNetError) -> Float {
         let rows = logits.rows, classes = logits.columns
         let t = target.pointer
         for row in 0..<rows {
@@ -119,7 +123,7 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
                     allowed: "must be a class index from 0 to \(classes - 1)")
             }
         }
-        let total = sweep_softmax_cross_entropy(logits.pointer, t, rows, classes, dx, 1 / Float(rows))
+        let total = sweep_softmax_cross_entropy(kernelPath.kernel, logits.pointer, t, rows, classes, dx, 1 / Float(rows))
         return Float(total / Double(rows))
     }
 

@@ -113,12 +113,17 @@ public final class Matrix {
     }
 }
 
-/// The scratch memory the matrix multiply packs its panels into: one per network, so that
-/// concurrent trials never share it and a step allocates nothing.
+/// The scratch memory the matrix multiply packs its panels into, and the kernel path its products
+/// run on: one per network, so that concurrent trials never share it and a step allocates nothing.
 public final class GemmWorkspace {
     let pointer: UnsafeMutablePointer<Float>
+    /// The instruction set this workspace's products run on.
+    public let kernelPath: KernelPath
 
-    public init() {
+    /// A workspace whose products run on `kernelPath`, which the processor must support.
+    public init(kernelPath: KernelPath = .selected) {
+        precondition(kernelPath.isSupported, "this processor cannot run the \(kernelPath.name) kernels")
+        self.kernelPath = kernelPath
         let count = sweep_sgemm_workspace_count()
         pointer = UnsafeMutableRawPointer
             .allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
@@ -129,7 +134,8 @@ public final class GemmWorkspace {
         pointer.deallocate()
     }
 
-    /// The processor-specific kernel in use, for benchmark reports.
+    /// The kernels a process runs by default (`KernelPath.selected`), for benchmark reports:
+    /// "avx512", "avx2-fma" or "portable".
     public static var kernelName: String { String(cString: sweep_sgemm_kernel_name()) }
 
     /// result = alpha · op(a) · op(b) + beta · result, plus `rowBias` (one value per column)
@@ -138,8 +144,7 @@ public final class GemmWorkspace {
     public func multiply(
         _ a: Matrix, transposingFirst transposeA: Bool = false,
         by b: Matrix, transposingSecond transposeB: Bool = false,
-        into result: Matrix, alpha: Float = 1, beta: Float = 0, rowBias: Matrix? = nil,
-        portable: Bool = false
+        into result: Matrix, alpha: Float = 1, beta: Float = 0, rowBias: Matrix? = nil
     ) {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
@@ -148,9 +153,8 @@ public final class GemmWorkspace {
         precondition(n == result.columns, "result has the wrong column count")
         precondition(rowBias.map { $0.count == n } ?? true, "the bias has the wrong length")
         if result.rows != m { result.resize(rows: m) }
-        let call = portable ? sweep_sgemm_portable : sweep_sgemm
-        call(
-            transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
+        sweep_sgemm(
+            kernelPath.kernel, transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha,
             a.pointer, Int32(a.columns), b.pointer, Int32(b.columns), beta,
             result.pointer, Int32(result.columns), rowBias.map { UnsafePointer($0.pointer) }, pointer)
     }
@@ -163,7 +167,7 @@ public final class GemmWorkspace {
         precondition(weight.rows == result.columns && bias.count == result.columns, "result has the wrong column count")
         if result.rows != x.rows { result.resize(rows: x.rows) }
         sweep_linear_leaky_relu_forward(
-            Int32(x.rows), Int32(weight.rows), Int32(x.columns), x.pointer, Int32(x.columns), weight.pointer,
+            kernelPath.kernel, Int32(x.rows), Int32(weight.rows), Int32(x.columns), x.pointer, Int32(x.columns), weight.pointer,
             Int32(weight.columns), bias.pointer, result.pointer, Int32(result.columns), slope, pointer)
     }
 
@@ -177,7 +181,7 @@ public final class GemmWorkspace {
         precondition(gate.rows == a.rows && gate.columns == b.columns, "the gate has the wrong shape")
         if result.rows != a.rows { result.resize(rows: a.rows) }
         sweep_sgemm_leaky_relu_backward(
-            Int32(a.rows), Int32(b.columns), Int32(a.columns), a.pointer, Int32(a.columns), b.pointer, Int32(b.columns),
+            kernelPath.kernel, Int32(a.rows), Int32(b.columns), Int32(a.columns), a.pointer, Int32(a.columns), b.pointer, Int32(b.columns),
             result.pointer, Int32(result.columns), gate.pointer, Int32(gate.columns), slope, pointer)
     }
 }

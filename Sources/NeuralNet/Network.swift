@@ -92,11 +92,14 @@ public final class Network {
     }
 
     /// Builds and initialises the network. Weights, then dropout masks, draw from one generator
-    /// seeded with `seed`.
-    public init(_ description: NetworkDescription, seed: UInt64) throws(NeuralNetError) {
+    /// seeded with `seed`. Its kernels run on `kernelPath`, by default the process's
+    /// (`KernelPath.selected`); a path the processor lacks, or a SWEEP_KERNEL it cannot follow,
+    /// is an error.
+    public init(_ description: NetworkDescription, seed: UInt64, kernelPath: KernelPath? = nil) throws(NeuralNetError) {
         try description.validate()
         self.description = description
-        context = ExecutionContext(mode: .training, seed: seed)
+        let path = if let kernelPath { try kernelPath.checked() } else { try KernelPath.checkedSelection() }
+        context = ExecutionContext(mode: .training, seed: seed, kernelPath: path)
         var layers: [any Layer] = []
         let gain = description.activation.gain(negativeSlope: description.negativeSlope)
         var width = description.inputWidth

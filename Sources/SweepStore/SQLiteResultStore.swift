@@ -63,16 +63,20 @@ public final class SQLiteResultStore: ResultStore {
     }
 
     /// Opens the file read-only, as it was last written in full (SQLite's `immutable`: a WAL
-    /// database needs its `-shm` file, which a reader who cannot write the folder cannot create).
-    private init(readOnlyPath path: String) throws {
+    /// database needs its `-shm` file, which a reader who cannot write the folder cannot create),
+    /// or, `live`, through a read-only connection that also sees what a running sweep has
+    /// committed to the WAL (`openLiveForReading`).
+    init(readOnlyPath path: String, live: Bool = false) throws {
         var configuration = Configuration()
         configuration.label = "sweep results (read-only)"
         configuration.readonly = true
+        // A live reader may meet a checkpoint's brief lock; it waits rather than failing.
+        if live { configuration.busyMode = .timeout(1) }
         self.path = path
         isReadOnly = true
         do {
-            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
-            database = try DatabaseQueue(path: uri, configuration: configuration)
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + (live ? "" : "?immutable=1")
+            database = try DatabaseQueue(path: live ? path : uri, configuration: configuration)
             let stored = try database.read(Schema.storedVersion)
             guard stored == Schema.version else {
                 throw stored > Schema.version

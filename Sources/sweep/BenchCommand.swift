@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure training speed against PyTorch and JAX, how cost grows, and sweep throughput.",
         discussion: """
-            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. Writes BENCHMARKS.md (see --output; --quick writes none unless --output is given) and prints a JSON copy.
+            Build with `swift build -c release` first: a debug build is many times slower. PyTorch and JAX run from tools/.venv (create it with tools/setup-python-env.sh); without it their columns are skipped. The trials run on the kernels SWEEP_KERNEL names (portable, avx2, avx512), else the widest this processor has; the report gives one core's measured peak for each, and the reference trial on each other one. Writes BENCHMARKS.md (see --output; --quick writes none unless --output is given) and prints a JSON copy.
             """)
 
     @Flag(help: "A short run that checks the command works (fewer epochs, no PyTorch/JAX, small sweep). Its figures are not worth keeping, so it writes a Markdown report only when --output is given.")
@@ -44,6 +44,11 @@ struct BenchCommand: AsyncParsableCommand {
         if search && pruning { throw ValidationError("--search and --pruning run separately; pass one of them") }
     }
 
+    // For working on one shape: `--scaling width:1024,batch:1` times only those rows of the
+    // scaling tables (with PyTorch and JAX when present), prints them and writes nothing.
+    @Option(help: .hidden)
+    var scaling: String?
+
     func run() async throws {
         if search || pruning {
             try await runSearchOrPruning()
@@ -53,16 +58,43 @@ struct BenchCommand: AsyncParsableCommand {
         let source = FileManager.default.fileExists(atPath: data) ? data : "builtin:phone-price?rows=1600"
         if source != data { Terminal.note("note: \(data) not found; using \(source)") }
         report.dataSource = source
-        report.kernel = GemmWorkspace.kernelName
+        do {
+            report.kernelPath = try KernelPath.checkedSelection()
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        report.processor = ProcessorInfo.read()
+        Terminal.note("processor: \(report.processor.summary); kernels \(report.kernelPath.name)")
+        report.peaks = KernelPath.supported.map { path in (path, measurePeak(path)) }
+        for (path, flops) in report.peaks {
+            Terminal.note("peak of one core, \(path.name): \(String(format: "%.1f", flops / 1e9)) GFLOP/s")
+        }
         #if DEBUG
         Terminal.note("warning: this is a debug build; build with `swift build -c release` for meaningful figures")
         report.buildMode = "debug"
         #endif
 
-        let reference = BenchShape(hidden: [128, 256], batch: 32, epochs: quick ? 5 : 50)
         let split = try prepare(source)
+        if let scaling {
+            for item in scaling.split(separator: ",") {
+                let parts = item.split(separator: ":")
+                guard parts.count == 2, let value = Int(parts[1]), value > 0, ["width", "batch"].contains(parts[0]) else {
+                    Terminal.error("--scaling takes width:N and batch:N items separated by commas, got '\(item)'")
+                    throw ExitCode(2)
+                }
+                let row = try scalingRow(width: parts[0] == "width" ? value : nil, batch: parts[0] == "batch" ? value : nil, data: split)
+                if parts[0] == "width" { report.widthRows.append(row) } else { report.batchRows.append(row) }
+            }
+            print(report.table())
+            return
+        }
+        let reference = BenchShape(hidden: [128, 256], batch: 32, epochs: quick ? 5 : 50)
         Terminal.note("reference trial: 20 → 128 → 256 → 4, Adam, batch 32, \(reference.epochs) epochs on \(split.folds[0].train.rowCount) rows")
         report.reference = try measure(reference, data: split, repeats: quick ? 1 : 3)
+        report.layerProducts = measureLayerProducts(path: report.kernelPath)
+        report.adamStepSeconds = try measureAdamStep(path: report.kernelPath)
+        report.productRepeats = productRepeats
         let havePython = !quick && FileManager.default.isExecutableFile(atPath: python)
         if havePython {
             report.pytorch = runPython("tools/bench_torch.py", shape: reference, repeats: 3)
@@ -73,30 +105,21 @@ struct BenchCommand: AsyncParsableCommand {
 
         if referenceOnly {
             print(report.table())
+            if let json { try? report.json().write(toFile: json, atomically: true, encoding: .utf8) }
             return
         }
-
-        let widths = quick ? [32, 256] : [32, 64, 128, 256, 512, 1024]
-        for width in widths {
-            let shape = BenchShape(hidden: [width, width], batch: 32, epochs: scaledEpochs(width: width))
-            Terminal.note("width \(width)…")
-            var row = BenchRow(label: "width \(width)", shape: shape, project: try measure(shape, data: split, repeats: quick ? 1 : 2))
-            if havePython {
-                row.pytorch = runPython("tools/bench_torch.py", shape: shape, repeats: 2)
-                row.jax = runPython("tools/bench_jax.py", shape: shape, repeats: 2)
+        if !quick {
+            for path in KernelPath.supported where path != report.kernelPath {
+                Terminal.note("reference trial on the \(path.name) kernels (SWEEP_KERNEL=\(path.rawValue))…")
+                if let seconds = referenceSeconds(forcing: path, source: source) { report.referenceByPath.append((path, seconds)) }
             }
-            report.widthRows.append(row)
         }
-        let batches = quick ? [8, 128] : [1, 8, 32, 128, 1280]
-        for batch in batches {
-            let shape = BenchShape(hidden: [128, 256], batch: batch, epochs: scaledEpochs(batch: batch))
-            Terminal.note("batch \(batch)…")
-            var row = BenchRow(label: "batch \(batch)", shape: shape, project: try measure(shape, data: split, repeats: quick ? 1 : 2))
-            if havePython {
-                row.pytorch = runPython("tools/bench_torch.py", shape: shape, repeats: 2)
-                row.jax = runPython("tools/bench_jax.py", shape: shape, repeats: 2)
-            }
-            report.batchRows.append(row)
+
+        for width in quick ? [32, 256] : [32, 64, 128, 256, 512, 1024] {
+            report.widthRows.append(try scalingRow(width: width, batch: nil, data: split))
+        }
+        for batch in quick ? [8, 128] : [1, 8, 32, 128, 1280] {
+            report.batchRows.append(try scalingRow(width: nil, batch: batch, data: split))
         }
 
         let trials = quick ? 8 : 40
@@ -166,6 +189,93 @@ struct BenchCommand: AsyncParsableCommand {
         Terminal.note("wrote the \(section.name) section of \(path)")
     }
 
+    /// The best of 25 runs of `sweep_peak_flops` (3 to 6 ms each), after 0.1 s of the same work to
+    /// bring the core to speed: a run that shared its core with another program measures less,
+    /// never more, and short runs are more often undisturbed.
+    private func measurePeak(_ path: KernelPath) -> Double {
+        let warmUp = DispatchTime.now().uptimeNanoseconds
+        while DispatchTime.now().uptimeNanoseconds - warmUp < 100_000_000 { _ = sweep_peak_flops(path.kernel, 100_000) }
+        return (0..<(quick ? 5 : 25)).map { _ in sweep_peak_flops(path.kernel, 2_000_000) }.max() ?? 0
+    }
+
+    /// The reference network's 128 → 256 layer's three products, each called as the trial calls
+    /// it (batch 32, ReLU fused into the forward product and into ∂x) and timed on its own, with
+    /// its operands in cache: the fastest of 300 runs of 20 calls.
+    private func measureLayerProducts(path: KernelPath) -> [ProductTiming] {
+        let rows = 32, inputs = 128, outputs = 256
+        var generator = SplitMix64(seed: 9)
+        func random(_ rows: Int, _ columns: Int) -> Matrix {
+            let matrix = Matrix(rows: rows, columns: columns)
+            for index in 0..<matrix.count { matrix.pointer[index] = Float(generator.nextUnitDouble() * 2 - 1) }
+            return matrix
+        }
+        let workspace = GemmWorkspace(kernelPath: path)
+        let x = random(rows, inputs), weight = random(outputs, inputs), bias = random(1, outputs)
+        let h = Matrix(rows: rows, columns: outputs), dz = random(rows, outputs)
+        let dW = Matrix(rows: outputs, columns: inputs), dx = Matrix(rows: rows, columns: inputs)
+        let gate = random(rows, inputs)
+        let flops = Double(2 * rows * inputs * outputs)
+        let repeats = productRepeats
+        return [
+            ProductTiming(name: "forward h = relu(x·Wᵀ + b)", shape: "32×128 · (256×128)ᵀ", flops: flops, seconds: fastest(repeats: repeats) {
+                workspace.multiply(x, byTransposed: weight, bias: bias, intoLeakyReLU: h, slope: 0)
+            }),
+            ProductTiming(name: "∂W = ∂zᵀ·x", shape: "(32×256)ᵀ · 32×128", flops: flops, seconds: fastest(repeats: repeats) {
+                workspace.multiply(dz, transposingFirst: true, by: x, into: dW)
+            }),
+            ProductTiming(name: "∂x = ∂z·W through the ReLU below", shape: "32×256 · 256×128", flops: flops, seconds: fastest(repeats: repeats) {
+                workspace.multiply(dz, by: weight, into: dx, throughLeakyReLUWhere: gate, slope: 0)
+            }),
+        ]
+    }
+
+    /// One Adam step over the reference network's 36,740 parameters (its weights, gradients and
+    /// both moments: 588 KB), timed on its own as the products are.
+    private func measureAdamStep(path: KernelPath) throws -> Double {
+        let description = NetworkDescription(
+            inputWidth: 20, hiddenWidths: [128, 256], outputWidth: 4, activation: .relu, initializer: .kaimingNormal)
+        let network = try Network(description, seed: 1, kernelPath: path)
+        var generator = SplitMix64(seed: 2)
+        // Gradients of the size training sees; zeros would let the moments decay into subnormals.
+        for parameter in network.parameters() {
+            for index in 0..<parameter.count {
+                parameter.gradient.pointer[index] = Float(generator.nextUnitDouble() * 2 - 1) * 1e-2
+            }
+        }
+        let adam = Adam(parameters: network.parameters(), learningRate: 1e-3, kernelPath: path)
+        return fastest(repeats: productRepeats) { adam.step() }
+    }
+
+    /// Runs of 20 calls that `measureLayerProducts` and `measureAdamStep` keep the fastest of.
+    var productRepeats: Int { quick ? 20 : 300 }
+
+    /// Seconds per call of `body`: the fastest of `repeats` runs of 20 calls, after 20 to warm up.
+    private func fastest(repeats: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<20 { body() }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<20 { body() }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 20e9)
+        }
+        return best
+    }
+
+    /// A row of the scaling tables: two hidden layers of `width` at batch 32, or the reference
+    /// network at `batch`; PyTorch and JAX too when tools/.venv is there.
+    private func scalingRow(width: Int?, batch: Int?, data: PreparedData) throws -> BenchRow {
+        let shape = width.map { BenchShape(hidden: [$0, $0], batch: 32, epochs: scaledEpochs(width: $0)) }
+            ?? BenchShape(hidden: [128, 256], batch: batch ?? 32, epochs: scaledEpochs(batch: batch ?? 32))
+        let label = width.map { "width \($0)" } ?? "batch \(shape.batch)"
+        Terminal.note("\(label)…")
+        var row = BenchRow(label: label, shape: shape, project: try measure(shape, data: data, repeats: quick ? 1 : 2))
+        if !quick && FileManager.default.isExecutableFile(atPath: python) {
+            row.pytorch = runPython("tools/bench_torch.py", shape: shape, repeats: 2)
+            row.jax = runPython("tools/bench_jax.py", shape: shape, repeats: 2)
+        }
+        return row
+    }
+
     private func scaledEpochs(width: Int) -> Int {
         if quick { return 1 }
         switch width {
@@ -223,6 +333,25 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let rows = data.folds[0].train.rowCount
         return Timing(seconds: best, steps: shape.steps(rows: rows), samples: rows * shape.epochs, flops: shape.flops(rows: rows), testAccuracy: accuracy)
+    }
+
+    /// The reference trial's seconds with SWEEP_KERNEL=`path`, from `sweep bench --reference-only`
+    /// in a child process (the kernel path is the process's); nil (with a note) when it fails.
+    private func referenceSeconds(forcing path: KernelPath, source: String) -> Double? {
+        let jsonPath = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-\(getpid())-\(path.rawValue).json").path
+        defer { unlink(jsonPath) }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        guard let result = try? runProcess(
+                executable, ["bench", "--reference-only", "--data", source, "--python", "/nonexistent", "--json", jsonPath],
+                environment: ["SWEEP_KERNEL": path.rawValue]),
+            result.status == 0, let contents = FileManager.default.contents(atPath: jsonPath),
+            let object = try? JSONSerialization.jsonObject(with: contents) as? [String: Any],
+            let reference = object["reference"] as? [String: Any], let seconds = reference["seconds"] as? Double
+        else {
+            Terminal.note("note: the reference trial on the \(path.name) kernels failed; skipped")
+            return nil
+        }
+        return seconds
     }
 
     /// Runs a tools/ reference script; nil (with a note) when it fails.
@@ -305,8 +434,11 @@ func stolenSeconds() -> Double? {
     return ticks / 100
 }
 
-/// Runs a program, capturing its output, and reports its peak resident memory.
-func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, peakKilobytes: Int) {
+/// Runs a program, capturing its output, and reports its peak resident memory. `environment`
+/// adds to (or replaces in) this process's environment.
+func runProcess(
+    _ path: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, output: String, peakKilobytes: Int) {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-output-\(getpid())").path
     defer { unlink(outputPath) }
     var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
@@ -316,8 +448,12 @@ func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32,
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    var variables = ProcessInfo.processInfo.environment
+    variables.merge(environment) { _, new in new }
+    let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { envp.forEach { free($0) } }
     var child: pid_t = 0
-    let spawned = posix_spawnp(&child, path, &actions, nil, argv, environ)
+    let spawned = posix_spawnp(&child, path, &actions, nil, argv, envp)
     guard spawned == 0 else {
         throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
     }
@@ -327,6 +463,71 @@ func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32,
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     return (exitStatus, output, Int(usage.ru_maxrss))
+}
+
+/// The processor as /proc/cpuinfo names it, and the instruction sets the kernels care about.
+struct ProcessorInfo {
+    var modelName = "unknown processor"
+    var vendor = ""
+    var family: Int?
+    var model: Int?
+    var stepping: Int?
+    /// The flags of the kernel paths (KernelPath), those this processor has.
+    var flags: [String] = []
+
+    static let relevantFlags = ["fma", "avx2", "avx512f", "avx512vl", "avx512bw", "avx512dq"]
+
+    /// The first processor's entry of /proc/cpuinfo; the unknown processor where there is none.
+    static func read() -> ProcessorInfo {
+        var info = ProcessorInfo()
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return info }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { if !fields.isEmpty { break } else { continue } }
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            fields[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        info.modelName = fields["model name"] ?? info.modelName
+        info.vendor = fields["vendor_id"] ?? ""
+        info.family = fields["cpu family"].flatMap { Int($0) }
+        info.model = fields["model"].flatMap { Int($0) }
+        info.stepping = fields["stepping"].flatMap { Int($0) }
+        let present = Set((fields["flags"] ?? "").split(separator: " ").map(String.init))
+        info.flags = relevantFlags.filter(present.contains)
+        return info
+    }
+
+    /// AMD's families name their core generation (Family 17h is Zen to Zen 2, 19h Zen 3 and 4,
+    /// 1Ah Zen 5); Intel's do not, so none is given.
+    var generation: String? {
+        guard vendor == "AuthenticAMD", let family else { return nil }
+        switch family {
+        case 0x17: return "Zen, Zen+ or Zen 2"
+        case 0x19: return "Zen 3 or Zen 4"
+        case 0x1A: return "Zen 5"
+        default: return nil
+        }
+    }
+
+    /// "AMD EPYC (AuthenticAMD family 26 model 2 stepping 1, Zen 5; fma avx2 avx512f …)".
+    var summary: String {
+        var identity = [vendor, family.map { "family \($0)" }, model.map { "model \($0)" }, stepping.map { "stepping \($0)" }]
+            .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        if let generation { identity += identity.isEmpty ? generation : ", \(generation)" }
+        let flagText = flags.isEmpty ? "none of fma, avx2, avx512f" : flags.joined(separator: " ")
+        return "\(modelName) (\(identity.isEmpty ? "" : identity + "; ")\(flagText))"
+    }
+}
+
+/// One matrix product timed on its own (`BenchCommand.measureLayerProducts`).
+struct ProductTiming {
+    var name: String
+    var shape: String
+    var flops: Double
+    var seconds: Double
+
+    var gigaflops: Double { flops / seconds / 1e9 }
 }
 
 struct BenchShape {

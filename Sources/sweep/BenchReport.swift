@@ -1,12 +1,25 @@
 import Foundation
+import NeuralNet
 
 /// The figures `sweep bench` measured, as a terminal table, JSON and BENCHMARKS.md.
 struct BenchReport {
     var quick: Bool
     var dataSource = ""
-    var kernel = ""
+    /// The kernels the trials ran on (`KernelPath.selected`).
+    var kernelPath = KernelPath.portable
+    var processor = ProcessorInfo()
+    /// One core's measured peak in FLOP/s for each kernel path the processor runs, narrowest first.
+    var peaks: [(path: KernelPath, flops: Double)] = []
     var buildMode = "release"
     var reference: Timing?
+    /// The reference trial's seconds on the other kernel paths (child processes with SWEEP_KERNEL).
+    var referenceByPath: [(path: KernelPath, seconds: Double)] = []
+    /// The 128 → 256 layer's three products, each timed on its own.
+    var layerProducts: [ProductTiming] = []
+    /// One Adam step over the reference network's parameters, timed on its own.
+    var adamStepSeconds: Double?
+    /// The runs of 20 calls the products and Adam's step are the fastest of.
+    var productRepeats = 0
     var pytorch: Timing?
     var jax: Timing?
     var widthRows: [BenchRow] = []
@@ -14,15 +27,24 @@ struct BenchReport {
     var sweeps: [SweepTiming] = []
     let date = Date()
 
-    var cpuModel: String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let name = line.split(separator: ":", maxSplits: 1).last
-        else { return "unknown CPU" }
-        return name.trimmingCharacters(in: .whitespaces)
-    }
-
     var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The measured peak of the kernels in use, in FLOP/s.
+    private var kernelPeak: Double? { peaks.first { $0.path == kernelPath }?.flops }
+
+    /// The measured peak of the widest kernels the processor runs, and which they are.
+    private var widestPeak: (path: KernelPath, flops: Double)? { peaks.last }
+
+    /// `gigaflops` as a share of the kernels' peak, and of the widest peak.
+    private func shareOfKernelPeak(_ gigaflops: Double) -> Double? { kernelPeak.map { gigaflops * 1e9 / $0 } }
+    private func shareOfWidestPeak(_ gigaflops: Double) -> Double? { widestPeak.map { gigaflops * 1e9 / $0.flops } }
+
+    private func percent(_ share: Double?) -> String { share.map { fixed($0 * 100, 0) + "%" } ?? "-" }
+
+    /// The scaling rows and their JAX ratios, the slowest against JAX first.
+    private var rowsAgainstJAX: [(row: BenchRow, ratio: Double)] {
+        (widthRows + batchRows).compactMap { row in ratio(row.project, row.jax).map { (row, $0) } }.sorted { $0.ratio > $1.ratio }
+    }
 
     private func fixed(_ value: Double?, _ digits: Int = 2) -> String {
         guard let value, value.isFinite else { return "-" }
@@ -49,12 +71,23 @@ struct BenchReport {
 
     func table() -> String {
         var lines: [String] = []
+        lines.append("processor: \(processor.summary); kernels \(kernelPath.name)")
+        if !peaks.isEmpty {
+            lines.append("peak of one core: " + peaks.map { "\($0.path.name) \(fixed($0.flops / 1e9, 1)) GFLOP/s" }.joined(separator: ", "))
+        }
         if let reference {
             lines.append("reference trial (20→128→256→4, Adam, batch 32, \(reference.steps) steps):")
-            lines.append("  project  \(fixed(reference.seconds, 3)) s  \(fixed(reference.samplesPerSecond, 0)) samples/s  \(fixed(reference.gigaflops, 1)) GFLOP/s  test accuracy \(fixed(reference.testAccuracy, 4))")
+            lines.append("  project  \(fixed(reference.seconds, 3)) s  \(fixed(reference.samplesPerSecond, 0)) samples/s  \(fixed(reference.gigaflops, 1)) GFLOP/s (\(percent(shareOfKernelPeak(reference.gigaflops))) of the \(kernelPath.name) peak)  test accuracy \(fixed(reference.testAccuracy, 4))")
+            for (path, seconds) in referenceByPath {
+                lines.append("  project on the \(path.name) kernels  \(fixed(seconds, 3)) s")
+            }
             if let pytorch { lines.append("  PyTorch  \(fixed(pytorch.seconds, 3)) s  ratio project/PyTorch \(fixed(ratio(reference, pytorch), 3))") }
             if let jax { lines.append("  JAX      \(fixed(jax.seconds, 3)) s  ratio project/JAX \(fixed(ratio(reference, jax), 3))") }
         }
+        for product in layerProducts {
+            lines.append("  128→256 \(product.name): \(fixed(product.seconds * 1e6, 2)) µs, \(fixed(product.gigaflops, 1)) GFLOP/s, \(percent(shareOfWidestPeak(product.gigaflops))) of the \(widestPeak?.path.name ?? "") peak")
+        }
+        if let adamStepSeconds { lines.append("  Adam step over 36,740 parameters: \(fixed(adamStepSeconds * 1e6, 2)) µs") }
         if !(widthRows + batchRows).isEmpty {
             lines.append("scaling (step time µs, GFLOP/s; ratios project/PyTorch, project/JAX):")
         }
@@ -89,7 +122,17 @@ struct BenchReport {
             }
         }
         let object: [String: Any] = [
-            "date": ISO8601DateFormatter().string(from: date), "cpu": cpuModel, "cores": cores, "kernel": kernel,
+            "date": ISO8601DateFormatter().string(from: date), "cores": cores, "kernel": kernelPath.name,
+            "cpu": [
+                "model_name": processor.modelName, "vendor": processor.vendor, "family": processor.family ?? NSNull(),
+                "model": processor.model ?? NSNull(), "stepping": processor.stepping ?? NSNull(), "flags": processor.flags,
+            ] as [String: Any],
+            "peak_gflops": Dictionary(uniqueKeysWithValues: peaks.map { ($0.path.name, $0.flops / 1e9) }),
+            "reference_seconds_by_kernel": Dictionary(uniqueKeysWithValues: referenceByPath.map { ($0.path.name, $0.seconds) }),
+            "layer_products": layerProducts.map { product in
+                ["name": product.name, "shape": product.shape, "microseconds": product.seconds * 1e6, "gflops": product.gigaflops] as [String: Any]
+            },
+            "adam_step_microseconds": adamStepSeconds.map { $0 * 1e6 } ?? NSNull(),
             "build": buildMode, "quick": quick, "data": dataSource,
             "reference": timing(reference), "pytorch": timing(pytorch), "jax": timing(jax),
             "ratio_pytorch": ratio(reference, pytorch) ?? NSNull(), "ratio_jax": ratio(reference, jax) ?? NSNull(),
@@ -114,32 +157,97 @@ struct BenchReport {
 
     func markdown() -> String {
         let day = ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let selection = kernelPath == widestPeak?.path ? "the widest this processor runs" : "forced by SWEEP_KERNEL"
         var text = """
             # Benchmarks
 
             Measured by `sweep bench`\(quick ? " --quick (short run: figures are indicative only)" : "") on \(day).
-            Machine: \(cpuModel), \(cores) cores; matrix kernel `\(kernel)`; \(buildMode) build; one thread per trial.
+            Machine: \(processor.summary), \(cores) cores.
+            Kernels: `\(kernelPath.name)` (\(selection)); \(buildMode) build; one thread per trial.
             Data: \(dataSource) (80/20 stratified split, seed 88, standardised; 1280 training rows).
+
+            ## The core's peak
+
+            One core's floating-point peak for each kernel path this processor runs, measured: independent
+            multiply-add chains, enough to cover the instruction's latency, the best of 25 runs. The
+            shares of peak below are of these figures.
+
+            | kernels | instructions | GFLOP/s |
+            | --- | --- | --- |
+
+            """
+        for (path, flops) in peaks.reversed() {
+            let instructions: String
+            switch path {
+            case .avx512: instructions = "24 chains of FMAs on 16 floats (zmm)"
+            case .avx2: instructions = "12 chains of FMAs on 8 floats (ymm)"
+            case .portable: instructions = "12 chains of SSE2 multiply then add on 4 floats (baseline x86-64)"
+            }
+            text += "| \(path.name)\(path == kernelPath ? " (in use)" : "") | \(instructions) | \(fixed(flops / 1e9, 1)) |\n"
+        }
+        let widestName = widestPeak?.path.name ?? "widest"
+        text += """
 
             ## Reference trial
 
             20 → 128 → 256 → 4, ReLU, kaiming normal, Adam lr 1e-3, batch 32, 50 epochs = 2000 optimizer steps.
             FLOPs count 2·in·out per sample per Linear forward, three times that with backward.
             Seconds are the training epochs alone in every engine: building and initialising the network,
-            JAX's compilation and the final test evaluation are not timed.
+            JAX's compilation and the final test evaluation are not timed. The share of peak is of the
+            \(widestName) peak, the widest this processor has.
 
-            | engine | seconds | samples/s | GFLOP/s | test accuracy | project / engine |
-            | --- | --- | --- | --- | --- | --- |
+            | engine | seconds | samples/s | GFLOP/s | share of peak | test accuracy | project / engine |
+            | --- | --- | --- | --- | --- | --- | --- |
 
             """
         if let reference {
-            text += "| sweep | \(fixed(reference.seconds, 3)) | \(fixed(reference.samplesPerSecond, 0)) | \(fixed(reference.gigaflops, 1)) | \(fixed(reference.testAccuracy, 4)) | 1 |\n"
+            text += "| sweep (\(kernelPath.name)) | \(fixed(reference.seconds, 3)) | \(fixed(reference.samplesPerSecond, 0)) | \(fixed(reference.gigaflops, 1)) | \(percent(shareOfWidestPeak(reference.gigaflops))) | \(fixed(reference.testAccuracy, 4)) | 1 |\n"
+            for (path, seconds) in referenceByPath {
+                let timing = Timing(seconds: seconds, steps: reference.steps, samples: reference.samples, flops: reference.flops)
+                text += "| sweep (\(path.name), SWEEP_KERNEL=\(path.rawValue)) | \(fixed(seconds, 3)) | \(fixed(timing.samplesPerSecond, 0)) | \(fixed(timing.gigaflops, 1)) | \(percent(shareOfWidestPeak(timing.gigaflops))) | | \(fixed(reference.seconds / seconds, 3)) |\n"
+            }
         }
-        for (name, timing) in [("PyTorch \(pytorch?.version ?? "") eager, 1 thread", pytorch), ("JAX \(jax?.version ?? "") jit + scan, 1 thread", jax)] {
+        let pytorchName = ["PyTorch", pytorch?.version, "eager, 1 thread"].compactMap { $0 }.joined(separator: " ")
+        let jaxName = ["JAX", jax?.version, "jit + scan, 1 thread"].compactMap { $0 }.joined(separator: " ")
+        for (name, timing) in [(pytorchName, pytorch), (jaxName, jax)] {
             if let timing {
-                text += "| \(name) | \(fixed(timing.seconds, 3)) | \(fixed(timing.samplesPerSecond, 0)) | \(fixed(timing.gigaflops, 1)) | \(fixed(timing.testAccuracy, 4)) | \(fixed(ratio(reference, timing), 3)) |\n"
+                text += "| \(name) | \(fixed(timing.seconds, 3)) | \(fixed(timing.samplesPerSecond, 0)) | \(fixed(timing.gigaflops, 1)) | \(percent(shareOfWidestPeak(timing.gigaflops))) | \(fixed(timing.testAccuracy, 4)) | \(fixed(ratio(reference, timing), 3)) |\n"
             } else {
-                text += "| \(name) | not measured (tools/.venv missing) | | | | |\n"
+                text += "| \(name) | not measured (tools/.venv missing) | | | | | |\n"
+            }
+        }
+        if !layerProducts.isEmpty {
+            text += """
+
+                ## Where a step goes
+
+                The 128 → 256 layer's three products (2.1 MFLOP each, 6.3 of the step's 7.0) and Adam's update,
+                each called as the trial calls it and timed on its own with its operands in cache (the fastest
+                of \(productRepeats) runs of 20 calls), on the `\(kernelPath.name)` kernels.
+
+                """
+            // A second share column only when the kernels in use are not the widest.
+            let both = kernelPath != widestPeak?.path
+            text += "\n| work | shapes | µs | GFLOP/s | share of the \(kernelPath.name) peak |\(both ? " share of the \(widestName) peak |" : "")\n"
+            text += "| --- | --- | --- | --- | --- |\(both ? " --- |" : "")\n"
+            for product in layerProducts {
+                text += "| \(product.name) | \(product.shape) | \(fixed(product.seconds * 1e6, 2)) | \(fixed(product.gigaflops, 1)) | \(percent(shareOfKernelPeak(product.gigaflops))) |\(both ? " \(percent(shareOfWidestPeak(product.gigaflops))) |" : "")\n"
+            }
+            if let adamStepSeconds {
+                text += "| Adam's step, 36,740 parameters | 588 KB of weights, gradients, moments | \(fixed(adamStepSeconds * 1e6, 2)) | | |\(both ? " |" : "")\n"
+            }
+            if let reference {
+                let step = reference.seconds / Double(reference.steps) * 1e6
+                let products = layerProducts.reduce(0) { $0 + $1.seconds } * 1e6
+                let adam = (adamStepSeconds ?? 0) * 1e6
+                text += """
+
+                    A step of the reference trial took \(fixed(step, 1)) µs: the three products account for \(fixed(products, 1)) µs
+                    of it when timed on their own, Adam for \(fixed(adam, 1)) µs, and \(fixed(step - products - adam, 1)) µs is the rest:
+                    the 20 → 128 and 256 → 4 layers' products, the bias gradients, the loss, gathering the batch and
+                    the loop, and whatever the products lose in the trial to operands that are no longer in cache.
+
+                    """
             }
         }
         text += """
@@ -147,14 +255,15 @@ struct BenchReport {
             ## How cost grows
 
             Two equal hidden layers at batch 32, then the reference network at other batch sizes. Step time
-            is training seconds / optimizer steps (data gathering, loss and the optimizer included).
+            is training seconds / optimizer steps (data gathering, loss and the optimizer included). The
+            share of peak is of the \(kernelPath.name) peak.
 
-            | shape | epochs | step time (µs) | GFLOP/s | PyTorch step (µs) | JAX step (µs) | project / PyTorch | project / JAX |
-            | --- | --- | --- | --- | --- | --- | --- | --- |
+            | shape | epochs | step time (µs) | GFLOP/s | share of peak | PyTorch step (µs) | JAX step (µs) | project / PyTorch | project / JAX |
+            | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 
             """
         for row in widthRows + batchRows {
-            text += "| \(row.label) | \(row.shape.epochs) | \(fixed(row.project.stepMicroseconds, 1)) | \(fixed(row.project.gigaflops, 1)) | \(fixed(row.pytorch?.stepMicroseconds, 1)) | \(fixed(row.jax?.stepMicroseconds, 1)) | \(fixed(ratio(row.project, row.pytorch), 3)) | \(fixed(ratio(row.project, row.jax), 3)) |\n"
+            text += "| \(row.label) | \(row.shape.epochs) | \(fixed(row.project.stepMicroseconds, 1)) | \(fixed(row.project.gigaflops, 1)) | \(percent(shareOfKernelPeak(row.project.gigaflops))) | \(fixed(row.pytorch?.stepMicroseconds, 1)) | \(fixed(row.jax?.stepMicroseconds, 1)) | \(fixed(ratio(row.project, row.pytorch), 3)) | \(fixed(ratio(row.project, row.jax), 3)) |\n"
         }
         text += """
 
@@ -190,10 +299,10 @@ struct BenchReport {
         return text
     }
 
-    /// The performance issue's targets against what was measured.
+    /// The performance issues' targets against what was measured.
     private func targetsSection() -> String {
         func mark(_ met: Bool?) -> String { met.map { $0 ? "met" : "**not met**" } ?? "not measured" }
-        let pytorchSpeed = reference.flatMap { project in pytorch.map { $0.seconds / project.seconds } }
+        let pytorchRatio = ratio(reference, pytorch)
         let jaxRatio = ratio(reference, jax)
         let two = stored(jobs: 2)
         let measured = sweeps.filter { !$0.resultsInMemory }
@@ -202,77 +311,65 @@ struct BenchReport {
         let worstOutside = measured.map { $0.outsideShareRange?.upperBound ?? $0.outsideShare }.max()
         let outsideMark: String = {
             guard let outside, let worstOutside else { return mark(nil) }
-            if worstOutside < 0.02 { return mark(true) }
-            return outside < 0.02 ? "met in the median run, **not in every run**" : mark(false)
+            if worstOutside < 0.03 { return mark(true) }
+            return outside < 0.03 ? "met in the median run, **not in every run**" : mark(false)
         }()
+        let avx512Peak = peaks.first { $0.path == .avx512 }?.flops
+        let productShares = avx512Peak.map { peak in layerProducts.map { $0.gigaflops * 1e9 / peak } } ?? []
+        let slowest = rowsAgainstJAX.first
+        let avx2Seconds = kernelPath == .avx2 ? reference?.seconds : referenceByPath.first { $0.path == .avx2 }?.seconds
         var text = """
 
             ## Targets
 
             | target | measured | |
             | --- | --- | --- |
-            | reference trial ≥ 10× faster than PyTorch eager | \(fixed(pytorchSpeed))× | \(mark(pytorchSpeed.map { $0 >= 10 })) |
-            | faster than JAX (ratio < 1.0, aiming at 0.67) | \(fixed(jaxRatio, 3)) | \(mark(jaxRatio.map { $0 < 1 }))\(jaxRatio.map { $0 <= 0.67 ? ", aim reached" : ", aim of 0.67 not reached" } ?? "") |
-            | --jobs 2 ≥ 1.8× the throughput of --jobs 1 | \(fixed(speedUp, 3))× | \(mark(speedUp.map { $0 >= 1.8 })) |
-            | time outside training < 2% | \(fixed(outside.map { $0 * 100 }, 2))% (worst run \(fixed(worstOutside.map { $0 * 100 }, 2))%) | \(outsideMark) |
+            | reference trial ≤ 0.1 × PyTorch eager | \(fixed(pytorchRatio, 3)) | \(mark(pytorchRatio.map { $0 <= 0.1 })) |
+            | reference trial ≤ 0.67 × JAX | \(fixed(jaxRatio, 3)) | \(mark(jaxRatio.map { $0 <= 0.67 })) |
+            | the 128 → 256 layer's three products ≥ 60% of the AVX-512 peak | \(productShares.isEmpty ? (avx512Peak == nil ? "no AVX-512 here" : "-") : productShares.map { percent($0) }.joined(separator: ", ")) | \(productShares.isEmpty ? "not measured" : mark(productShares.allSatisfy { $0 >= 0.6 })) |
+            | no shape in the scaling tables slower than JAX | slowest: \(slowest.map { "\($0.row.label), \(fixed($0.ratio, 3))" } ?? "-") | \(mark(slowest.map { $0.ratio <= 1 })) |
+            | --jobs 2 ≥ 1.9× the throughput of --jobs 1 | \(fixed(speedUp, 3))× | \(mark(speedUp.map { $0 >= 1.9 })) |
+            | time outside training with --jobs 2 < 3% | \(fixed(outside.map { $0 * 100 }, 2))% (worst run \(fixed(worstOutside.map { $0 * 100 }, 2))%) | \(outsideMark) |
             | peak memory of a 2-job sweep < 150 MB | \(fixed(two?.peakMegabytes, 1)) MB | \(mark(two.map { $0.peakMegabytes < 150 })) |
-            | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` in the test suite count them |
+            | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` count them on every kernel path |
+            | on an AVX2 machine nothing regresses | the reference trial on the avx2-fma kernels: \(fixed(avx2Seconds, 3)) s | not decided by one run: compare with a report written on the same machine before the AVX-512 kernels (its `avx2-fma` reference trial) |
 
             """
-        if let pytorchSpeed, abs(pytorchSpeed / 10 - 1) < 0.1 {
+        if let pytorchRatio, abs(pytorchRatio / 0.1 - 1) < 0.1 {
             text += """
 
                 The PyTorch ratio is within 10% of its target, so the mark is this run's alone: on this
-                machine PyTorch's best-of-three time has moved by up to 10% from one run to the next,
+                machine PyTorch's best-of-three time has moved by more than 10% from one run to the next,
                 and the ratio with it. README.md gives the range over several runs.
 
                 """
         }
-        if let pytorchSpeed, pytorchSpeed < 10, let project = reference {
+        if let pytorchRatio, pytorchRatio > 0.1, let project = reference, let pytorch {
+            let needed = pytorch.seconds / 10
             text += """
 
-                Why the PyTorch target is not met: 10× needs the reference trial in \(fixed(pytorch.map { $0.seconds / 10 }, 3)) s,
-                \(fixed((1 - (pytorch.map { $0.seconds / 10 } ?? 0) / project.seconds) * 100, 1))% below this run. It is 7 MFLOP per step on matrices of 4 to 256 columns and
-                32 rows. Profiled on this machine (perf): about 70% of the time is the register-tiled kernels
-                (6×16 tiles, and 16×6 tiles for the forward pass, which read the weights in place instead of
-                packing their transpose every step), running at 94 to 100 GFLOP/s, 91 to 97% of the 103 GFLOP/s
-                this core reaches with independent FMAs; Adam is 16%; ReLU, bias gradients, packing, the loss
-                and the loop are the rest. On its own Adam takes 16 µs a step: 12 µs moving its 590 KB of
-                weights, gradients and moments through the caches (more than the 512 KB L2), and 4 µs more for
-                the exact square root and division, which share the divider. Replacing them by reciprocal
-                estimates refined with FMAs was slower here (16 to 21 µs), also when only every
-                other vector took that route so that both units worked, and when the square roots of a block
-                were computed ahead of its divisions. Applying Adam layer by layer as each gradient is ready
-                (to find it in cache) gained nothing; interleaving it into the ∂W multiply needs registers the
-                kernel does not have (its accumulators spilled and it ran at half speed). Updating each
-                block of weight rows just before the forward pass reads them (Adam interleaved into the
-                weight-row kernel, a step late) took 50 to 58 µs for 32×256·128 against 37 µs for the two one
-                after the other, and running Adam from the end on every other step, to find what the last
-                step left in cache, changed nothing. Reading row-major A
-                in place instead of packing it was slower, and so was the forward pass as dot products.
-                Counted by caller, the three products of the 128 → 256 layer (forward, ∂W and ∂x, 2.1 MFLOP
-                each a step) take 21 to 22 µs each in the trial, 94 to 100 GFLOP/s, as they do on their own
-                with hot caches. For ∂x, packing W into contiguous panels with k blocked at 128 (so that a
-                panel and the rows of ∂z fit in L1) only added the packing, 4 µs a step; blocking k at 64 or
-                128 over W read in place, or taking each row of tiles across all panels, was no faster.
-                Applying ReLU and its gradient in the 6×16 kernels' stores slowed them by more than the
-                separate passes cost (0.219 s against 0.213); the kernel reading weight rows (forward) and
-                the one for few outputs (∂x of a classifier's last layer) apply them as they store, about
-                2% of the trial. An 8-column
-                kernel for the last, partial panel of a ∂W over 20 input features was slower than the
-                16-column one it replaced; computing that product transposed (whole panels) and turning the
-                result round was faster (3.2 µs to 2.3).
+                Why the PyTorch target is not met: 0.1 × PyTorch needs the reference trial in \(fixed(needed, 3)) s,
+                \(fixed((1 - needed / project.seconds) * 100, 1))% below this run. See "Where a step goes" for what a step spends its time on:
+                the products are near the kernels' peak on their own, and Adam is bound by the divider.
 
                 """
         }
-        if let two, (worstOutside ?? 0) >= 0.02 || (speedUp ?? 2) < 1.8 {
+        if let slowest, slowest.ratio > 1 {
+            text += """
+
+                Why a shape is slower than JAX: \(slowest.row.label) ran at \(fixed(slowest.row.project.gigaflops, 1)) GFLOP/s, \(percent(shareOfKernelPeak(slowest.row.project.gigaflops))) of the
+                \(kernelPath.name) peak, against JAX's \(fixed(slowest.row.jax?.gigaflops, 1)).
+
+                """
+        }
+        if let two, (worstOutside ?? 0) >= 0.03 || (speedUp ?? 2) < 1.9 {
             let one = stored(jobs: 1)
             let perTrialCPU = two.displacedShare * two.workerCapacity / Double(max(two.trials, 1)) * 1000
             let trialMilliseconds = two.trainingCPUSeconds / Double(max(two.trials, 1)) * 1000
             let stolen = two.stolenSeconds.map { $0 > 0 ? " The hypervisor took \(fixed($0, 2)) s of CPU from the machine during the median run." : "" } ?? ""
             text += """
 
-                Why time outside training is over 2% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
+                Why time outside training is over 3% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
                 training threads lost inside their fits to other threads, nearly all of it storing results:
                 each finished trial is one SQLite transaction with its record, metrics, weights and 200 epoch
                 rows (4 folds and a final fit of 40 epochs), plus one marking it running: about 0.6 ms of CPU
@@ -299,19 +396,19 @@ struct BenchReport {
                     about \(fixed(max(0, two.outsideShare - memory.outsideShare) * 100, 1)) points of the median run's share; the rest is there with nothing written to disk.
 
                     """
-                if memory.outsideShare >= 0.02 {
+                if memory.outsideShare >= 0.03 {
                     text += """
-                        So on this machine no cheaper way of storing would bring the share under 2%: the same
+                        So on this machine no cheaper way of storing would bring the share under 3%: the same
                         sweep with nothing written to disk is over it already.
 
                         """
                 } else {
-                    // What storing costs the workers per trial now, and what it could cost within 2%.
+                    // What storing costs the workers per trial now, and what it could cost within 3%.
                     let perTrial = two.workerCapacity / Double(max(two.trials, 1)) * 1000
                     let now = max(0, two.outsideShare - memory.outsideShare) * perTrial
-                    let allowed = (0.02 - memory.outsideShare) * perTrial
+                    let allowed = (0.03 - memory.outsideShare) * perTrial
                     text += """
-                        Under 2% would leave storing \(fixed(allowed, 2)) ms of the workers' time per trial; it takes \(fixed(now, 2)) ms.
+                        Under 3% would leave storing \(fixed(allowed, 2)) ms of the workers' time per trial; it takes \(fixed(now, 2)) ms.
                         SQLite's own work for one trial's 200 epoch rows alone is about 0.25 ms, before the trial's
                         record, metrics, weights and commit.
                         Committing several trials in one transaction would cost less, but a kill would then lose

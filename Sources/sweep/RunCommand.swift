@@ -152,6 +152,9 @@ struct RunCommand: AsyncParsableCommand {
             } else {
                 print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
             }
+            if !resultsInMemory {
+                print("see it with: sweep report \(parsed.name) -o \(parsed.name).html\(databaseOption)  (live: sweep dashboard\(databaseOption))")
+            }
         }
     }
 }

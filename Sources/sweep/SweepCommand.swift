@@ -10,12 +10,13 @@ struct SweepCommand: AsyncParsableCommand {
               sweep run sweeps/phone-price.json    run the default grid
               sweep leaderboard                    rank the latest sweep
               sweep export -o best.safetensors     the best model, for PyTorch
+              sweep report -o report.html          see it: plots, curves, the best model
               sweep train                          train one configuration
             Results go to results/sweeps.sqlite (--db to change).
             """,
         subcommands: [
             RunCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
-            ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
+            ReportCommand.self, DashboardCommand.self, ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -129,15 +129,16 @@ struct AllocationTests {
         let network: Network
         let optimizer: any Optimizer
 
-        init(_ description: NetworkDescription, _ optimizer: OptimizerConfiguration) throws {
-            network = try Network(description, seed: 1)
-            self.optimizer = try optimizer.makeOptimizer(for: network.parameters())
+        init(_ description: NetworkDescription, _ optimizer: OptimizerConfiguration, path: KernelPath) throws {
+            network = try Network(description, seed: 1, kernelPath: path)
+            self.optimizer = try optimizer.makeOptimizer(for: network.parameters(), kernelPath: path)
         }
 
         /// One step as the trainer takes it, on the logits with the fused cross-entropy.
         func step(_ input: Matrix, _ target: Matrix) throws {
             let logits = try network.forward(input, applyingOutputActivation: false)
-            _ = try Loss.crossEntropy.evaluate(prediction: logits, target: target, gradient: network.outputGradient)
+            _ = try Loss.crossEntropy.evaluate(
+                prediction: logits, target: target, gradient: network.outputGradient, kernelPath: network.context.kernelPath)
             network.backward(input, throughOutputActivation: false)
             optimizer.step()
         }
@@ -150,26 +151,29 @@ struct AllocationTests {
         }
     }
 
+    /// On every kernel path.
     @Test(arguments: descriptions, optimizers)
     func trainingStepsAfterTheFirstAllocateNothing(
         description: NetworkDescription, optimizer: OptimizerConfiguration
     ) throws {
-        let training = try Training(description, optimizer)
-        let (input, target) = try Training.batch(rows: 32, seed: 7)
-        // The first steps may size buffers for the batch.
-        for _ in 0..<2 { try training.step(input, target) }
+        for path in KernelPath.supported {
+            let training = try Training(description, optimizer, path: path)
+            let (input, target) = try Training.batch(rows: 32, seed: 7)
+            // The first steps may size buffers for the batch.
+            for _ in 0..<2 { try training.step(input, target) }
 
-        let count = try allocations {
-            for _ in 0..<Self.countedSteps { try training.step(input, target) }
+            let count = try allocations {
+                for _ in 0..<Self.countedSteps { try training.step(input, target) }
+            }
+            #expect(count == 0, "\(path)")
         }
-        #expect(count == 0)
     }
 
     @Test(arguments: descriptions, optimizers)
     func aSmallerLastBatchReusesTheBuffersOfTheFullOne(
         description: NetworkDescription, optimizer: OptimizerConfiguration
     ) throws {
-        let training = try Training(description, optimizer)
+        let training = try Training(description, optimizer, path: .selected)
         let full = try Training.batch(rows: 32, seed: 7)
         let last = try Training.batch(rows: 17, seed: 8)
         // Sized by full batches only: the 17-row batch must shrink within that capacity, and

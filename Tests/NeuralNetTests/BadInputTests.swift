@@ -324,7 +324,7 @@ struct BadInputTests {
 // MARK: - Checking errors
 
 /// The case of `NeuralNetError` a test expects, without its payload.
-private enum ErrorCase: Equatable {
+enum ErrorCase: Equatable {
     case shapeMismatch, invalidValue, unknownName, batchTooSmallForBatchNorm
 
     init(_ error: NeuralNetError) {
@@ -339,7 +339,7 @@ private enum ErrorCase: Equatable {
 
 /// Expects `body` to throw a `NeuralNetError` of `expectedCase` whose description contains
 /// every one of `phrases`.
-private func expectNeuralNetError(
+func expectNeuralNetError(
     _ expectedCase: ErrorCase, mentioning phrases: [String], sourceLocation: SourceLocation = #_sourceLocation,
     performing body: () throws -> Void
 ) {

@@ -82,16 +82,16 @@ import Testing
         try Fixtures.load(Document.self, from: "batchnorm.json").cases
     }
 
-    @Test(arguments: try cases())
-    func trainingNormalizesWithTheBatchMeanAndBiasedVariance(_ golden: BatchNormCase) throws {
-        let layer = try golden.trainedLayer(context: ExecutionContext(mode: .training, seed: 0))
+    @Test(arguments: try cases(), KernelPath.supported)
+    func trainingNormalizesWithTheBatchMeanAndBiasedVariance(_ golden: BatchNormCase, path: KernelPath) throws {
+        let layer = try golden.trainedLayer(context: ExecutionContext(mode: .training, seed: 0, kernelPath: path))
         // layer.train(); layer(x) in PyTorch.
         expectClose(layer.output, golden.training.output, named: "output")
     }
 
-    @Test(arguments: try cases())
-    func trainingBackwardMatchesPyTorchsGradients(_ golden: BatchNormCase) throws {
-        let context = ExecutionContext(mode: .training, seed: 0)
+    @Test(arguments: try cases(), KernelPath.supported)
+    func trainingBackwardMatchesPyTorchsGradients(_ golden: BatchNormCase, path: KernelPath) throws {
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
         let layer = try golden.trainedLayer(context: context)
         layer.backward(try golden.input.matrix(), outputGradient: try golden.outputGradient.matrix(), context: context)
         // x.grad, weight.grad and bias.grad after (output · grad_output).sum().backward(); ∂x flows
@@ -101,9 +101,9 @@ import Testing
         expectClose(layer.shift.gradient.values, golden.training.biasGradient, named: "∂β")
     }
 
-    @Test(arguments: try cases())
-    func oneTrainingBatchMovesRunningStatisticsTowardTheUnbiasedBatchStatistics(_ golden: BatchNormCase) throws {
-        let layer = try golden.trainedLayer(context: ExecutionContext(mode: .training, seed: 0))
+    @Test(arguments: try cases(), KernelPath.supported)
+    func oneTrainingBatchMovesRunningStatisticsTowardTheUnbiasedBatchStatistics(_ golden: BatchNormCase, path: KernelPath) throws {
+        let layer = try golden.trainedLayer(context: ExecutionContext(mode: .training, seed: 0, kernelPath: path))
         // running = 0.9·(0 or 1) + 0.1·(batch mean or n/(n−1)·biased variance), from PyTorch.
         expectClose(layer.runningMean, golden.training.runningMean, named: "running_mean")
         expectClose(layer.runningVariance, golden.training.runningVariance, named: "running_var")
@@ -111,9 +111,9 @@ import Testing
         #expect(layer.batchesTracked == golden.training.batchesTracked)
     }
 
-    @Test(arguments: try cases())
-    func evaluationNormalizesWithTheRunningStatistics(_ golden: BatchNormCase) throws {
-        let context = ExecutionContext(mode: .training, seed: 0)
+    @Test(arguments: try cases(), KernelPath.supported)
+    func evaluationNormalizesWithTheRunningStatistics(_ golden: BatchNormCase, path: KernelPath) throws {
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
         let layer = try golden.trainedLayer(context: context)
         context.mode = .evaluation
         try layer.forward(try golden.evaluation.input.matrix(), context: context)
@@ -122,9 +122,9 @@ import Testing
         #expect(layer.batchesTracked == golden.training.batchesTracked, "evaluation must not count as a batch")
     }
 
-    @Test(arguments: try cases())
-    func runningStatisticsAfterThreeBatchesMatchPyTorch(_ golden: BatchNormCase) throws {
-        let context = ExecutionContext(mode: .training, seed: 0)
+    @Test(arguments: try cases(), KernelPath.supported)
+    func runningStatisticsAfterThreeBatchesMatchPyTorch(_ golden: BatchNormCase, path: KernelPath) throws {
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
         let layer = try golden.makeLayer()
         for batch in golden.sequence.batches {
             try layer.forward(try batch.matrix(), context: context)

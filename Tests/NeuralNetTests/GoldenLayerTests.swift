@@ -74,9 +74,9 @@ import Testing
             }
         }
 
-        /// The layer after one forward and one backward pass over the fixture's tensors.
-        func differentiatedLayer() throws -> any Layer {
-            let context = ExecutionContext(mode: .training, seed: 0)
+        /// The layer after one forward and one backward pass over the fixture's tensors on `path`.
+        func differentiatedLayer(_ path: KernelPath) throws -> any Layer {
+            let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
             let layer = try makeLayer()
             let x = try input.matrix()
             try layer.forward(x, context: context)
@@ -100,16 +100,16 @@ import Testing
 
     // MARK: Linear
 
-    @Test(arguments: try document().linear)
-    func linearOutputIsInputTimesTransposedWeightPlusBias(_ golden: LinearCase) throws {
-        let layer = try golden.forwardLayer(context: ExecutionContext(mode: .training, seed: 0))
+    @Test(arguments: try document().linear, KernelPath.supported)
+    func linearOutputIsInputTimesTransposedWeightPlusBias(_ golden: LinearCase, path: KernelPath) throws {
+        let layer = try golden.forwardLayer(context: ExecutionContext(mode: .training, seed: 0, kernelPath: path))
         // nn.Linear(x) = x·Wᵀ + b, from make_goldens.py's linear_case.
         expectClose(layer.output, golden.output, named: "output")
     }
 
-    @Test(arguments: try document().linear)
-    func linearBackwardGivesPyTorchsInputWeightAndBiasGradients(_ golden: LinearCase) throws {
-        let context = ExecutionContext(mode: .training, seed: 0)
+    @Test(arguments: try document().linear, KernelPath.supported)
+    func linearBackwardGivesPyTorchsInputWeightAndBiasGradients(_ golden: LinearCase, path: KernelPath) throws {
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
         let layer = try golden.forwardLayer(context: context)
         layer.backward(try golden.input.matrix(), outputGradient: try golden.outputGradient.matrix(), context: context)
         // x.grad, weight.grad and bias.grad after (output · grad_output).sum().backward().
@@ -118,10 +118,10 @@ import Testing
         expectClose(layer.bias.gradient.values, golden.biasGradient, named: "∂b")
     }
 
-    @Test(arguments: try document().linear)
-    func linearBackwardGivesTheSameGradientsWhenRepeated(_ golden: LinearCase) throws {
+    @Test(arguments: try document().linear, KernelPath.supported)
+    func linearBackwardGivesTheSameGradientsWhenRepeated(_ golden: LinearCase, path: KernelPath) throws {
         // Gradients are overwritten, not accumulated as PyTorch's .grad would be without zero_grad().
-        let context = ExecutionContext(mode: .training, seed: 0)
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
         let layer = try golden.forwardLayer(context: context)
         let x = try golden.input.matrix(), outputGradient = try golden.outputGradient.matrix()
         layer.backward(x, outputGradient: outputGradient, context: context)
@@ -132,42 +132,45 @@ import Testing
 
     /// ∂b is summed in registers over column blocks of 64, 32, 8 and the rest; every width that
     /// takes each block, and batches of one row up, must give exactly the row-by-row float sum.
-    @Test(arguments: [1, 4, 8, 20, 33, 64, 100, 137, 256], [1, 3, 32])
-    func linearBiasGradientIsTheInOrderSumOfTheOutputGradientRows(width: Int, rows: Int) throws {
-        var generator = SplitMix64(seed: UInt64(width * 100 + rows))
-        let layer = try Linear(inputCount: 2, outputCount: width)
-        let x = try Matrix(rows: rows, columns: 2, values: (0..<(rows * 2)).map { _ in Float(generator.nextUnitDouble()) })
-        let gradient = (0..<(rows * width)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
-        let context = ExecutionContext(mode: .training, seed: 0)
-        try layer.forward(x, context: context)
-        layer.backward(x, outputGradient: try Matrix(rows: rows, columns: width, values: gradient), context: context)
-        for column in 0..<width {
-            var sum: Float = 0
-            for row in 0..<rows { sum += gradient[row * width + column] }
-            #expect(layer.bias.gradient.values[column] == sum, "column \(column)")
+    @Test(arguments: [1, 4, 8, 20, 33, 64, 100, 137, 256], KernelPath.supported)
+    func linearBiasGradientIsTheInOrderSumOfTheOutputGradientRows(width: Int, path: KernelPath) throws {
+        for rows in [1, 3, 32] {
+            var generator = SplitMix64(seed: UInt64(width * 100 + rows))
+            let layer = try Linear(inputCount: 2, outputCount: width)
+            let x = try Matrix(rows: rows, columns: 2, values: (0..<(rows * 2)).map { _ in Float(generator.nextUnitDouble()) })
+            let gradient = (0..<(rows * width)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) }
+            let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
+            try layer.forward(x, context: context)
+            layer.backward(x, outputGradient: try Matrix(rows: rows, columns: width, values: gradient), context: context)
+            for column in 0..<width {
+                var sum: Float = 0
+                for row in 0..<rows { sum += gradient[row * width + column] }
+                #expect(layer.bias.gradient.values[column] == sum, "\(rows) rows, column \(column)")
+            }
         }
     }
 
     // MARK: Activations
 
-    @Test(arguments: try document().activations)
-    func activationOutputMatchesPyTorch(_ golden: ActivationCase) throws {
+    @Test(arguments: try document().activations, KernelPath.supported)
+    func activationOutputMatchesPyTorch(_ golden: ActivationCase, path: KernelPath) throws {
         let layer = try golden.makeLayer()
-        try layer.forward(try golden.input.matrix(), context: ExecutionContext(mode: .training, seed: 0))
+        let context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
+        try layer.forward(try golden.input.matrix(), context: context)
         // The torch.nn module's output on an input with ±8 entries and nothing within 1e-3 of 0.
         expectClose(layer.output, golden.output, named: "\(golden.testDescription) output")
     }
 
-    @Test(arguments: try document().activations)
-    func activationInputGradientMatchesPyTorch(_ golden: ActivationCase) throws {
-        let layer = try golden.differentiatedLayer()
+    @Test(arguments: try document().activations, KernelPath.supported)
+    func activationInputGradientMatchesPyTorch(_ golden: ActivationCase, path: KernelPath) throws {
+        let layer = try golden.differentiatedLayer(path)
         // x.grad after (module(x) · grad_output).sum().backward().
         expectClose(layer.inputGradient, golden.inputGradient, named: "\(golden.testDescription) ∂x")
     }
 
-    @Test(arguments: try preluCases())
-    func preluSlopeGradientSumsOutputGradientTimesNegativeInputs(_ golden: ActivationCase) throws {
-        let layer = try #require(try golden.differentiatedLayer() as? PReLU)
+    @Test(arguments: try preluCases(), KernelPath.supported)
+    func preluSlopeGradientSumsOutputGradientTimesNegativeInputs(_ golden: ActivationCase, path: KernelPath) throws {
+        let layer = try #require(try golden.differentiatedLayer(path) as? PReLU)
         let expected = try #require(golden.slopeGradient)
         // PReLU.weight.grad = Σ_{x ≤ 0} grad_output · x, a [1] tensor in PyTorch.
         expectClose(layer.slope.gradient.values, [Float(expected)], named: "∂slope")

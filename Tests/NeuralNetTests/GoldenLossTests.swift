@@ -34,12 +34,12 @@ import Testing
             try lossFunction() == .crossEntropy ? target.columnMatrix() : target.matrix()
         }
 
-        /// The engine's loss value and its ∂loss/∂input.
-        func evaluate() throws -> (value: Float, gradient: Matrix) {
+        /// The engine's loss value and its ∂loss/∂input, on `path`.
+        func evaluate(_ path: KernelPath) throws -> (value: Float, gradient: Matrix) {
             let gradient = Matrix(rows: 0, columns: input.columns)
             let value = try lossFunction().evaluate(
                 prediction: try input.matrix(), target: try targetMatrix(), gradient: gradient,
-                smoothL1Beta: Float(beta ?? 1))
+                smoothL1Beta: Float(beta ?? 1), kernelPath: path)
             return (value, gradient)
         }
     }
@@ -53,22 +53,22 @@ import Testing
         try Fixtures.load(Document.self, from: "losses.json").cases
     }
 
-    @Test(arguments: try cases())
-    func lossValueMatchesPyTorchsMeanReduction(_ golden: LossCase) throws {
-        let (value, _) = try golden.evaluate()
+    @Test(arguments: try cases(), KernelPath.supported)
+    func lossValueMatchesPyTorchsMeanReduction(_ golden: LossCase, path: KernelPath) throws {
+        let (value, _) = try golden.evaluate(path)
         // loss_function(input, target).item() with reduction='mean'.
         expectClose(value, Float(golden.loss), named: "\(golden.name) loss")
     }
 
-    @Test(arguments: try cases())
-    func lossGradientMatchesPyTorch(_ golden: LossCase) throws {
-        let (_, gradient) = try golden.evaluate()
+    @Test(arguments: try cases(), KernelPath.supported)
+    func lossGradientMatchesPyTorch(_ golden: LossCase, path: KernelPath) throws {
+        let (_, gradient) = try golden.evaluate(path)
         // input.grad after loss.backward(): the 1/N of the mean is part of it.
         expectClose(gradient, golden.inputGradient, named: "\(golden.name) ∂input")
     }
 
-    @Test(arguments: try cases())
-    func lossValueIsTheSameWithoutAGradientMatrix(_ golden: LossCase) throws {
+    @Test(arguments: try cases(), KernelPath.supported)
+    func lossValueIsTheSameWithoutAGradientMatrix(_ golden: LossCase, path: KernelPath) throws {
         let value = try golden.lossFunction().evaluate(
             prediction: try golden.input.matrix(), target: try golden.targetMatrix(),
             smoothL1Beta: Float(golden.beta ?? 1))

@@ -26,9 +26,10 @@ import Testing
     /// chained here directly.
     final class LayerStack {
         let layers: [any Layer]
-        let context = ExecutionContext(mode: .training, seed: 0)
+        let context: ExecutionContext
 
-        init() throws {
+        init(path: KernelPath) throws {
+            context = ExecutionContext(mode: .training, seed: 0, kernelPath: path)
             layers = [
                 try Linear(inputCount: 5, outputCount: 6), try BatchNorm1d(features: 6),
                 try ElementwiseActivation(.tanh, width: 6),
@@ -85,29 +86,34 @@ import Testing
         }
     }
 
-    /// The stack after one training step's forward and backward pass, with its logits and loss.
-    static func differentiatedStack() throws -> (stack: LayerStack, golden: NetworkCase, logits: Matrix, loss: Float) {
+    /// The stack after one training step's forward and backward pass on `path`, with its logits
+    /// and loss.
+    static func differentiatedStack(
+        on path: KernelPath
+    ) throws -> (stack: LayerStack, golden: NetworkCase, logits: Matrix, loss: Float) {
         let golden = try Fixtures.load(NetworkCase.self, from: "network.json")
-        let stack = try LayerStack()
+        let stack = try LayerStack(path: path)
         try stack.load(golden.state)
         let input = try golden.input.matrix()
         let logits = try stack.forward(input)
         let logitGradient = Matrix(rows: 0, columns: logits.columns)
         let loss = try Loss.crossEntropy.evaluate(
-            prediction: logits, target: try golden.target.columnMatrix(), gradient: logitGradient)
+            prediction: logits, target: try golden.target.columnMatrix(), gradient: logitGradient, kernelPath: path)
         stack.backward(input, outputGradient: logitGradient)
         return (stack, golden, logits, loss)
     }
 
-    @Test func logitsAndLossMatchPyTorch() throws {
-        let (_, golden, logits, loss) = try Self.differentiatedStack()
+    @Test(arguments: KernelPath.supported)
+    func logitsAndLossMatchPyTorch(path: KernelPath) throws {
+        let (_, golden, logits, loss) = try Self.differentiatedStack(on: path)
         // model(x) in train mode and nn.CrossEntropyLoss()(logits, target).
         expectClose(logits, golden.logits, named: "logits")
         expectClose(loss, Float(golden.loss), named: "loss")
     }
 
-    @Test func everyParameterGradientMatchesPyTorch() throws {
-        let (stack, golden, _, _) = try Self.differentiatedStack()
+    @Test(arguments: KernelPath.supported)
+    func everyParameterGradientMatchesPyTorch(path: KernelPath) throws {
+        let (stack, golden, _, _) = try Self.differentiatedStack(on: path)
         let parameters = stack.namedParameters
         #expect(Set(parameters.keys) == Set(golden.gradients.keys))
         for (name, expected) in golden.gradients.sorted(by: { $0.key < $1.key }) {
@@ -118,8 +124,9 @@ import Testing
         }
     }
 
-    @Test func runningStatisticsAfterTheForwardPassMatchPyTorch() throws {
-        let (stack, golden, _, _) = try Self.differentiatedStack()
+    @Test(arguments: KernelPath.supported)
+    func runningStatisticsAfterTheForwardPassMatchPyTorch(path: KernelPath) throws {
+        let (stack, golden, _, _) = try Self.differentiatedStack(on: path)
         #expect(golden.runningStatisticsAfter.count == 4)
         for (name, expected) in golden.runningStatisticsAfter.sorted(by: { $0.key < $1.key }) {
             let parts = name.split(separator: ".", maxSplits: 1)

@@ -82,36 +82,38 @@ import Testing
     }
 
     /// Runs `golden.steps` steps as the fixture's PyTorch loop does: loss of the current weights,
-    /// backward, step. Returns the losses and the network afterwards.
-    static func train(_ golden: OptimizerCase) throws -> (losses: [Float], network: Network) {
+    /// backward, step, on `path`. Returns the losses and the network afterwards.
+    static func train(_ golden: OptimizerCase, on path: KernelPath) throws -> (losses: [Float], network: Network) {
         let tiny = try document().network
         let network = try Network(
-            NetworkDescription(inputWidth: 4, hiddenWidths: [3], outputWidth: 2, activation: .relu), seed: 0)
+            NetworkDescription(inputWidth: 4, hiddenWidths: [3], outputWidth: 2, activation: .relu), seed: 0,
+            kernelPath: path)
         try network.load(tiny.initial.map { name, tensor in
             NamedTensor(name: name, shape: tensor.shape, values: tensor.values)
         })
-        let optimizer = try golden.configuration().makeOptimizer(for: network.parameters())
+        let optimizer = try golden.configuration().makeOptimizer(for: network.parameters(), kernelPath: path)
         let input = try tiny.input.matrix(), target = try tiny.target.columnMatrix()
         var losses: [Float] = []
         for _ in 0..<golden.steps {
             let logits = try network.forward(input, applyingOutputActivation: false)
-            losses.append(try Loss.crossEntropy.evaluate(prediction: logits, target: target, gradient: network.outputGradient))
+            losses.append(try Loss.crossEntropy.evaluate(
+                prediction: logits, target: target, gradient: network.outputGradient, kernelPath: path))
             network.backward(input, throughOutputActivation: false)
             optimizer.step()
         }
         return (losses, network)
     }
 
-    @Test(arguments: try cases())
-    func lossBeforeEachOfTenStepsMatchesPyTorch(_ golden: OptimizerCase) throws {
-        let (losses, _) = try Self.train(golden)
+    @Test(arguments: try cases(), KernelPath.supported)
+    func lossBeforeEachOfTenStepsMatchesPyTorch(_ golden: OptimizerCase, path: KernelPath) throws {
+        let (losses, _) = try Self.train(golden, on: path)
         // losses[i] is PyTorch's CrossEntropyLoss before optimizer step i.
         expectClose(losses, golden.losses.map(Float.init), named: "\(golden.name) losses")
     }
 
-    @Test(arguments: try cases())
-    func weightsAfterTenStepsMatchPyTorch(_ golden: OptimizerCase) throws {
-        let (_, network) = try Self.train(golden)
+    @Test(arguments: try cases(), KernelPath.supported)
+    func weightsAfterTenStepsMatchPyTorch(_ golden: OptimizerCase, path: KernelPath) throws {
+        let (_, network) = try Self.train(golden, on: path)
         let tensors = Dictionary(uniqueKeysWithValues: network.namedTensors().map { ($0.name, $0) })
         #expect(Set(tensors.keys) == Set(golden.final.keys))
         for (name, expected) in golden.final.sorted(by: { $0.key < $1.key }) {

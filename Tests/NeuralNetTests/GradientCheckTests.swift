@@ -7,52 +7,61 @@ import Testing
 /// is exactly R and every output element weighs differently: a backward pass that swaps,
 /// drops or misscales any element's contribution shows up. Each input and parameter element
 /// xᵢ is then moved to xᵢ ± h and (L(xᵢ + h) − L(xᵢ − h)) / 2h compared with the analytic ∂L/∂xᵢ.
+/// Every check runs on each kernel path this processor has.
 @Suite("Gradients agree with finite differences")
 struct GradientCheckTests {
     // MARK: Linear
 
-    @Test func linearGradientsForInputWeightAndBiasMatchFiniteDifferences() throws {
+    @Test(arguments: KernelPath.supported)
+    func linearGradientsForInputWeightAndBiasMatchFiniteDifferences(path: KernelPath) throws {
         var generator = SplitMix64(seed: 1)
         let layer = try Linear(inputCount: 4, outputCount: 3, initializer: .pytorchDefault, generator: &generator)
         let input = randomMatrix(rows: 5, columns: 4, in: -1.5...1.5, using: &generator)
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .training))
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
     // MARK: Activations
 
     @Test(arguments: [
         ElementwiseActivation.Function.sigmoid, .tanh, .relu, .leakyReLU(negativeSlope: 0.1), .identity,
-    ])
-    func elementwiseActivationGradientsMatchFiniteDifferences(function: ElementwiseActivation.Function) throws {
+    ], KernelPath.supported)
+    func elementwiseActivationGradientsMatchFiniteDifferences(function: ElementwiseActivation.Function, path: KernelPath) throws {
         var generator = SplitMix64(seed: 2)
         let layer = try ElementwiseActivation(function, width: 5)
         // |z| ≥ 0.2 keeps every z ± h on one side of relu's and leaky_relu's kink at 0.
         let input = randomMatrixAwayFromZero(rows: 4, columns: 5, using: &generator)
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .training))
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
-    @Test func preluGradientsForInputAndSlopeMatchFiniteDifferences() throws {
+    @Test(arguments: KernelPath.supported)
+    func preluGradientsForInputAndSlopeMatchFiniteDifferences(path: KernelPath) throws {
         var generator = SplitMix64(seed: 3)
         let layer = try PReLU(width: 5, initialSlope: 0.3)
         let input = randomMatrixAwayFromZero(rows: 4, columns: 5, using: &generator)
         // Half the inputs should be negative, or the slope's gradient Σ_{z≤0} ∂a·z is not exercised.
         #expect(input.values.contains { $0 < 0 } && input.values.contains { $0 > 0 })
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .training))
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
-    @Test func softmaxGradientsMatchFiniteDifferences() throws {
+    @Test(arguments: KernelPath.supported)
+    func softmaxGradientsMatchFiniteDifferences(path: KernelPath) throws {
         var generator = SplitMix64(seed: 4)
         let layer = try Softmax(width: 4)
         let input = randomMatrix(rows: 5, columns: 4, in: -2...2, using: &generator)
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .training))
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
     // MARK: Dropout
 
-    @Test func dropoutInTrainingGradientsMatchFiniteDifferencesWhenTheMaskSeedIsFixed() throws {
+    @Test(arguments: KernelPath.supported)
+    func dropoutInTrainingGradientsMatchFiniteDifferencesWhenTheMaskSeedIsFixed(path: KernelPath) throws {
         var generator = SplitMix64(seed: 5)
         let layer = try Dropout(probability: 0.4, width: 6)
-        let context = ExecutionContext(mode: .training)
+        let context = ExecutionContext(mode: .training, kernelPath: path)
         let input = randomMatrix(rows: 5, columns: 6, in: -1.5...1.5, using: &generator)
         let maskSeed: UInt64 = 17
         try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context) {
@@ -67,13 +76,14 @@ struct GradientCheckTests {
     }
 
     /// The mask is one `nextUnitFloat()` draw per element, in order, compared with p: the vector
-    /// kernel that draws four at a time must give exactly that, and leave the generator where the
-    /// draws leave it. p = 0.5 puts the threshold on a whole multiple of 2⁻²⁴, 0.3 between two.
-    @Test(arguments: [Float(0.5), 0.3, 0.9])
-    func dropoutMaskIsTheGeneratorsDrawsInOrder(probability: Float) throws {
-        for width in [1, 3, 4, 5, 8, 13, 64] {
+    /// kernels that draw four (AVX2) or eight (AVX-512) at a time must give exactly that on every
+    /// path, and leave the generator where the draws leave it. p = 0.5 puts the threshold on a
+    /// whole multiple of 2⁻²⁴, 0.3 between two. Widths leave every remainder of 4 and 8.
+    @Test(arguments: [Float(0.5), 0.3, 0.9], KernelPath.supported)
+    func dropoutMaskIsTheGeneratorsDrawsInOrder(probability: Float, path: KernelPath) throws {
+        for width in [1, 3, 4, 5, 7, 8, 9, 13, 15, 64] {
             let layer = try Dropout(probability: probability, width: width)
-            let context = ExecutionContext(mode: .training, seed: 99)
+            let context = ExecutionContext(mode: .training, seed: 99, kernelPath: path)
             var reference = context.generator
             let rows = 7
             try layer.forward(Matrix(rows: rows, columns: width, values: Array(repeating: 1, count: rows * width)), context: context)
@@ -87,7 +97,8 @@ struct GradientCheckTests {
 
     // MARK: BatchNorm1d
 
-    @Test func batchNormInTrainingGradientsForInputScaleAndShiftMatchFiniteDifferences() throws {
+    @Test(arguments: KernelPath.supported)
+    func batchNormInTrainingGradientsForInputScaleAndShiftMatchFiniteDifferences(path: KernelPath) throws {
         var generator = SplitMix64(seed: 6)
         let layer = try BatchNorm1d(features: 4)
         try layer.scale.value.assign([1.3, -0.7, 0.5, 2.0])
@@ -99,26 +110,29 @@ struct GradientCheckTests {
                 input[row, column] = input[row, column] * Float(column + 1) + Float(column) - 1
             }
         }
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .training))
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
-    @Test func batchNormInEvaluationGradientsForInputScaleAndShiftMatchFiniteDifferences() throws {
+    @Test(arguments: KernelPath.supported)
+    func batchNormInEvaluationGradientsForInputScaleAndShiftMatchFiniteDifferences(path: KernelPath) throws {
         var generator = SplitMix64(seed: 7)
         let layer = try BatchNorm1d(features: 4)
         try layer.scale.value.assign([1.3, -0.7, 0.5, 2.0])
         try layer.shift.value.assign([0.1, -0.4, 0.8, 0.0])
         try layer.setRunningStatistics(mean: [0.5, -1.0, 0.0, 2.0], variance: [0.25, 2.0, 1.0, 4.0], batchesTracked: 3)
         let input = randomMatrix(rows: 3, columns: 4, in: -2...2, using: &generator)
-        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: ExecutionContext(mode: .evaluation))
+        let context = ExecutionContext(mode: .evaluation, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
     // MARK: Losses
 
-    @Test(arguments: Loss.allCases)
-    func lossGradientsMatchFiniteDifferences(loss: Loss) throws {
+    @Test(arguments: Loss.allCases, KernelPath.supported)
+    func lossGradientsMatchFiniteDifferences(loss: Loss, path: KernelPath) throws {
         let (prediction, target) = lossInputs(for: loss)
         let gradient = Matrix(rows: prediction.rows, columns: prediction.columns)
-        _ = try loss.evaluate(prediction: prediction, target: target, gradient: gradient)
+        _ = try loss.evaluate(prediction: prediction, target: target, gradient: gradient, kernelPath: path)
         // Loss gradients carry the 1/N of the mean (N = 20 elements, or 4 rows for
         // cross-entropy), so they are a few hundredths; the absolute allowance shrinks with them.
         // The loss is a Float of order 1 whose rounding noise of ~1e-7 becomes ~5e-6 after the
@@ -127,7 +141,7 @@ struct GradientCheckTests {
             of: prediction, analytic: gradient.values, named: "∂\(loss.rawValue)/∂prediction",
             tolerance: Tolerance(relative: 1e-2, absolute: 2e-4)
         ) {
-            Double(try loss.evaluate(prediction: prediction, target: target))
+            Double(try loss.evaluate(prediction: prediction, target: target, kernelPath: path))
         }
     }
 
@@ -148,9 +162,9 @@ struct GradientCheckTests {
 
     // MARK: Whole networks
 
-    @Test(arguments: NetworkGradientCase.all)
-    func everyNetworkParameterGradientMatchesFiniteDifferences(_ example: NetworkGradientCase) throws {
-        let network = try Network(example.architecture, seed: 11)
+    @Test(arguments: NetworkGradientCase.all, KernelPath.supported)
+    func everyNetworkParameterGradientMatchesFiniteDifferences(_ example: NetworkGradientCase, path: KernelPath) throws {
+        let network = try Network(example.architecture, seed: 11, kernelPath: path)
         var generator = SplitMix64(seed: 12)
         let batch = 8
         let input = randomMatrix(rows: batch, columns: example.architecture.inputWidth, in: -2...2, using: &generator)
@@ -165,12 +179,13 @@ struct GradientCheckTests {
         func loss() throws -> Double {
             network.context.generator = SplitMix64(seed: maskSeed)
             let prediction = try network.forward(input, applyingOutputActivation: example.appliesOutputActivation)
-            return Double(try example.loss.evaluate(prediction: prediction, target: target))
+            return Double(try example.loss.evaluate(prediction: prediction, target: target, kernelPath: path))
         }
 
         network.context.generator = SplitMix64(seed: maskSeed)
         let prediction = try network.forward(input, applyingOutputActivation: example.appliesOutputActivation)
-        let baseLoss = try example.loss.evaluate(prediction: prediction, target: target, gradient: network.outputGradient)
+        let baseLoss = try example.loss.evaluate(
+            prediction: prediction, target: target, gradient: network.outputGradient, kernelPath: path)
         network.backward(input, throughOutputActivation: example.appliesOutputActivation)
         let parameters = network.parameters()
         let analytic = parameters.map(\.gradient.values)
@@ -180,7 +195,7 @@ struct GradientCheckTests {
             // so fixing its seed is what makes the finite differences meaningful.
             let lossWithAnotherMask = try example.loss.evaluate(
                 prediction: try network.forward(input, applyingOutputActivation: example.appliesOutputActivation),
-                target: target)
+                target: target, kernelPath: path)
             #expect(lossWithAnotherMask != baseLoss)
         }
 

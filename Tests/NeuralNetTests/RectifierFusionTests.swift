@@ -4,7 +4,7 @@ import Testing
 /// A Linear's backward pass carries ∂x through the ReLU or leaky ReLU below it in its own
 /// multiply (`sweep_sgemm_leaky_relu_backward`): with few outputs each row passes through the
 /// activation before it is stored, otherwise the product is masked in place. Either way the
-/// values must be exactly those of the two separate passes.
+/// values must be exactly those of the two separate passes, on every kernel path.
 @Suite struct RectifierFusionTests {
     struct Shape: Sendable, CustomTestStringConvertible {
         let m, n, k: Int
@@ -17,8 +17,8 @@ import Testing
     static let shapes: [Shape] = [(32, 256, 4), (7, 21, 3), (5, 13, 1), (6, 19, 2), (32, 128, 256), (3, 9, 37)]
         .flatMap { m, n, k in [Float(0), 0.1].map { Shape(m: m, n: n, k: k, slope: $0) } }
 
-    @Test(arguments: shapes)
-    func productThroughTheActivationEqualsTheProductThenTheActivationsBackward(_ shape: Shape) throws {
+    @Test(arguments: shapes, KernelPath.supported)
+    func productThroughTheActivationEqualsTheProductThenTheActivationsBackward(_ shape: Shape, path: KernelPath) throws {
         var generator = SplitMix64(seed: UInt64(shape.m * 1000 + shape.n * 10 + shape.k))
         func random(_ rows: Int, _ columns: Int) throws -> Matrix {
             try Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float(generator.nextUnitDouble() * 2 - 1) })
@@ -30,7 +30,7 @@ import Testing
             gateValues[index * 3 % gateValues.count] = special
         }
         let gate = try Matrix(rows: shape.m, columns: shape.n, values: gateValues)
-        let workspace = GemmWorkspace()
+        let workspace = GemmWorkspace(kernelPath: path)
 
         let fused = Matrix(rows: 0, columns: shape.n)
         workspace.multiply(a, by: b, into: fused, throughLeakyReLUWhere: gate, slope: shape.slope)
@@ -38,8 +38,9 @@ import Testing
         workspace.multiply(a, by: b, into: product)
         let activation = try ElementwiseActivation(
             shape.slope == 0 ? .relu : .leakyReLU(negativeSlope: shape.slope), width: shape.n)
-        try activation.forward(gate, context: ExecutionContext())
-        activation.backward(gate, outputGradient: product, context: ExecutionContext())
+        let context = ExecutionContext(kernelPath: path)
+        try activation.forward(gate, context: context)
+        activation.backward(gate, outputGradient: product, context: context)
 
         #expect(fused.values.map(\.bitPattern) == activation.inputGradient.values.map(\.bitPattern))
     }
@@ -55,7 +56,15 @@ import Testing
         NetworkDescription(inputWidth: 6, hiddenWidths: [9, 9], outputWidth: 2, activation: .relu, dropout: 0.3),
     ], [9, 32, 300])
     func networkForwardGivesTheLayerByLayerOutputs(_ description: NetworkDescription, rows: Int) throws {
-        let network = try Network(description, seed: 21)
+        for path in KernelPath.supported {
+            try expectForwardGivesTheLayerByLayerOutputs(description, rows: rows, path: path)
+        }
+    }
+
+    private func expectForwardGivesTheLayerByLayerOutputs(
+        _ description: NetworkDescription, rows: Int, path: KernelPath
+    ) throws {
+        let network = try Network(description, seed: 21, kernelPath: path)
         var generator = SplitMix64(seed: 22)
         var values = (0..<(rows * description.inputWidth)).map { _ in Float(generator.nextUnitDouble() * 4 - 2) }
         values[0] = .nan
@@ -73,8 +82,8 @@ import Testing
         }
         let separateActivations = network.layers.compactMap { $0 as? ElementwiseActivation }.map { $0.output.values.map(\.bitPattern) }
 
-        #expect(fused == current.values.map(\.bitPattern))
-        #expect(fusedActivations == separateActivations)
+        #expect(fused == current.values.map(\.bitPattern), "\(path)")
+        #expect(fusedActivations == separateActivations, "\(path)")
     }
 
     /// Networks whose Linears fuse the activation below them (ReLU and leaky ReLU, with batch norm
@@ -86,9 +95,9 @@ import Testing
         NetworkDescription(inputWidth: 4, hiddenWidths: [7, 5], outputWidth: 6, activation: .leakyReLU, negativeSlope: 0.1),
         NetworkDescription(inputWidth: 6, hiddenWidths: [12], outputWidth: 4, activation: .relu, batchNorm: true),
         NetworkDescription(inputWidth: 6, hiddenWidths: [9, 9], outputWidth: 2, activation: .relu, dropout: 0.3),
-    ])
-    func networkBackwardGivesTheLayerByLayerGradients(_ description: NetworkDescription) throws {
-        let network = try Network(description, seed: 11)
+    ], KernelPath.supported)
+    func networkBackwardGivesTheLayerByLayerGradients(_ description: NetworkDescription, path: KernelPath) throws {
+        let network = try Network(description, seed: 11, kernelPath: path)
         var generator = SplitMix64(seed: 12)
         let input = try Matrix(rows: 9, columns: description.inputWidth, values: (0..<(9 * description.inputWidth)).map { _ in
             Float(generator.nextUnitDouble() * 4 - 2)

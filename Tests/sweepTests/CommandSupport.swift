@@ -94,6 +94,9 @@ final class SweepProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// What the process has printed on standard output so far.
+    var standardOutputSoFar: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }

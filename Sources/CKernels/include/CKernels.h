@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "KernelPath.h"
 #include "Elementwise.h"
 
 #ifdef __cplusplus
@@ -19,8 +20,9 @@ size_t sweep_sgemm_workspace_count(void);
 /// C is overwritten and never read, so it may hold NaN. `bias`, when not NULL, holds n floats
 /// added to every row of C in the same pass (a Linear layer's x·Wᵀ + b). `workspace` must hold
 /// `sweep_sgemm_workspace_count()` floats, 32-byte aligned; it is the only memory used, so a
-/// call allocates nothing and calls on different workspaces may run concurrently.
-void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
+/// call allocates nothing and calls on different workspaces may run concurrently. `kernel`
+/// must be one the processor supports (`sweep_kernel_supported`).
+void sweep_sgemm(sweep_kernel kernel, int transpose_a, int transpose_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
                  const float *bias, float *workspace);
 
@@ -28,7 +30,7 @@ void sweep_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float al
 /// h = leaky(x·Wᵀ + bias), x m×k, W n×k, h m×n (stride `ldh`), with the values of `sweep_sgemm`
 /// followed by `sweep_leaky_relu_forward`. For a batch of 16 to 64 rows (weight_rows.c) each
 /// result goes through the activation as it is stored, saving a pass over h.
-void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ldx, const float *w, int ldw,
+void sweep_linear_leaky_relu_forward(sweep_kernel kernel, int m, int n, int k, const float *x, int ldx, const float *w, int ldw,
                                      const float *bias, float *h, int ldh, float slope, float *workspace);
 
 /// ∂x of a Linear layer passed straight back through the leaky ReLU before it (slope 0: ReLU):
@@ -37,16 +39,18 @@ void sweep_linear_leaky_relu_forward(int m, int n, int k, const float *x, int ld
 /// slope ≥ 0 (positive in the same places). The same values as
 /// `sweep_sgemm` followed by `sweep_leaky_relu_backward`; with few outputs (k ≤ 4, a classifier's
 /// last hidden layer) each row goes through the activation before it is stored, saving a pass.
-void sweep_sgemm_leaky_relu_backward(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+void sweep_sgemm_leaky_relu_backward(sweep_kernel kernel, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                                      float *c, int ldc, const float *z, int ldz, float slope, float *workspace);
 
-/// Which micro-kernel `sweep_sgemm` runs on this processor: "avx2-fma" or "portable".
-const char *sweep_sgemm_kernel_name(void);
+/// Floating-point operations per second one core reaches with `kernel`'s multiply-add: `iterations`
+/// rounds of independent chains, enough to cover the instruction's latency (AVX-512: 24 chains of
+/// 16-float FMAs; AVX2: 12 of 8-float FMAs; portable: 12 of SSE2's 4-float multiply then add, as
+/// the portable kernel is compiled). Timed by the clock: a run that shares its core measures less.
+double sweep_peak_flops(sweep_kernel kernel, long iterations);
 
-/// `sweep_sgemm` with the portable micro-kernel whatever the processor; for tests and benchmarks.
-void sweep_sgemm_portable(int transpose_a, int transpose_b, int m, int n, int k, float alpha,
-                          const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                          int ldc, const float *bias, float *workspace);
+/// The name of the kernels the process runs by default (`sweep_kernel_selected`): "avx512",
+/// "avx2-fma" or "portable".
+const char *sweep_sgemm_kernel_name(void);
 
 #ifdef __cplusplus
 }

@@ -101,13 +101,13 @@ public final class ElementwiseActivation: Layer {
         let z = input.pointer, a = output.pointer, count = input.count
         switch function {
         case .sigmoid:
-            sweep_sigmoid_forward(z, a, count)
+            sweep_sigmoid_forward(context.kernel, z, a, count)
         case .tanh:
-            sweep_tanh_forward(z, a, count)
+            sweep_tanh_forward(context.kernel, z, a, count)
         case .relu:
-            sweep_leaky_relu_forward(z, a, count, 0)
+            sweep_leaky_relu_forward(context.kernel, z, a, count, 0)
         case .leakyReLU(let slope):
-            sweep_leaky_relu_forward(z, a, count, slope)
+            sweep_leaky_relu_forward(context.kernel, z, a, count, slope)
         case .identity:
             a.update(from: z, count: count)
         }
@@ -121,14 +121,14 @@ public final class ElementwiseActivation: Layer {
         let dz = inputGradient.pointer, count = outputGradient.count
         switch function {
         case .sigmoid:
-            sweep_sigmoid_backward(a, da, dz, count)
+            sweep_sigmoid_backward(context.kernel, a, da, dz, count)
         case .tanh:
-            sweep_tanh_backward(a, da, dz, count)
+            sweep_tanh_backward(context.kernel, a, da, dz, count)
         case .relu:
             // a > 0 exactly where z > 0.
-            sweep_leaky_relu_backward(a, da, dz, count, 0)
+            sweep_leaky_relu_backward(context.kernel, a, da, dz, count, 0)
         case .leakyReLU(let slope):
-            sweep_leaky_relu_backward(slope >= 0 ? a : z, da, dz, count, slope)
+            sweep_leaky_relu_backward(context.kernel, slope >= 0 ? a : z, da, dz, count, slope)
         case .identity:
             dz.update(from: da, count: count)
         }

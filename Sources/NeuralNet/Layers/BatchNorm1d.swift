@@ -90,8 +90,8 @@ public final class BatchNorm1d: Layer {
         let mean: Matrix
         if context.mode == .training {
             sweep_batch_norm_statistics(
-                input.pointer, rows, width, epsilon, momentum, batchMean.pointer, batchVariance.pointer,
-                lastInverseDeviation.pointer, runningMeanStorage.pointer, runningVarianceStorage.pointer)
+                context.kernel, input.pointer, rows, width, epsilon, momentum, batchMean.pointer,
+                batchVariance.pointer, lastInverseDeviation.pointer, runningMeanStorage.pointer, runningVarianceStorage.pointer)
             batchesTracked += 1
             mean = batchMean
         } else {
@@ -100,15 +100,15 @@ public final class BatchNorm1d: Layer {
             mean = runningMeanStorage
         }
         sweep_batch_norm_normalize(
-            input.pointer, rows, width, mean.pointer, lastInverseDeviation.pointer, scale.value.pointer,
-            shift.value.pointer, lastNormalized.pointer, output.pointer)
+            context.kernel, input.pointer, rows, width, mean.pointer, lastInverseDeviation.pointer,
+            scale.value.pointer, shift.value.pointer, lastNormalized.pointer, output.pointer)
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
         inputGradient.resize(rows: input.rows)
         sweep_batch_norm_backward(
-            outputGradient.pointer, lastNormalized.pointer, input.rows, inputWidth, scale.value.pointer,
-            lastInverseDeviation.pointer, lastMode == .training ? 1 : 0, scale.gradient.pointer,
+            context.kernel, outputGradient.pointer, lastNormalized.pointer, input.rows, inputWidth,
+            scale.value.pointer, lastInverseDeviation.pointer, lastMode == .training ? 1 : 0, scale.gradient.pointer,
             shift.gradient.pointer, inputGradient.pointer)
     }
 }

@@ -42,8 +42,8 @@ public final class Dropout: Layer {
         let mask = lastMask.pointer
         // mask[i] = generator.nextUnitFloat() < p ? 0 : 1/(1−p), one draw per element in order;
         // the kernel computes the same SplitMix64 draws four at a time.
-        sweep_dropout_mask(&context.generator.state, mask, count, probability, 1 / (1 - probability))
-        sweep_multiply(x, mask, y, count)
+        sweep_dropout_mask(context.kernel, &context.generator.state, mask, count, probability, 1 / (1 - probability))
+        sweep_multiply(context.kernel, x, mask, y, count)
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
@@ -53,6 +53,6 @@ public final class Dropout: Layer {
             dx.update(from: dy, count: count)
             return
         }
-        sweep_multiply(dy, lastMask.pointer, dx, count)
+        sweep_multiply(context.kernel, dy, lastMask.pointer, dx, count)
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Whether a network is training (dropout active, batch statistics) or evaluating (dropout off,
 /// running statistics). Each network has its own; there is no global mode.
 public enum Mode: Sendable {
@@ -34,17 +36,23 @@ public struct Buffer {
 }
 
 /// The per-network state that layers use while computing: the mode, the random generator for
-/// dropout masks, and the matrix-multiply scratch memory.
+/// dropout masks, and the matrix-multiply scratch memory with the kernel path the network runs on.
 public final class ExecutionContext {
     public var mode: Mode
     public var generator: SplitMix64
     public let workspace: GemmWorkspace
 
-    public init(mode: Mode = .training, seed: UInt64 = 0) {
+    /// A context whose kernels run on `kernelPath`, which the processor must support.
+    public init(mode: Mode = .training, seed: UInt64 = 0, kernelPath: KernelPath = .selected) {
         self.mode = mode
         self.generator = SplitMix64(seed: seed)
-        self.workspace = GemmWorkspace()
+        self.workspace = GemmWorkspace(kernelPath: kernelPath)
     }
+
+    /// The instruction set every kernel of this network runs on.
+    public var kernelPath: KernelPath { workspace.kernelPath }
+
+    var kernel: sweep_kernel { workspace.kernelPath.kernel }
 }
 
 /// One stage of a fully-connected network. It owns its output and input-gradient matrices and

@@ -82,6 +82,6 @@ public final class Linear: Layer {
     /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z.
     private func parameterGradients(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
         context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
-        sweep_column_sums(outputGradient.pointer, bias.gradient.pointer, input.rows, outputWidth)
+        sweep_column_sums(context.kernel, outputGradient.pointer, bias.gradient.pointer, input.rows, outputWidth)
     }
 }

@@ -10,9 +10,15 @@ public final class AdaGrad: Optimizer {
     public let weightDecay: Float
     private let parameters: [Parameter]
     private let sums: [Matrix]
+    /// The instruction set the update runs on.
+    public let kernelPath: KernelPath
 
-    public init(parameters: [Parameter], learningRate: Float, epsilon: Float = 1e-10, weightDecay: Float = 0) {
+    public init(
+        parameters: [Parameter], learningRate: Float, epsilon: Float = 1e-10, weightDecay: Float = 0,
+        kernelPath: KernelPath = .selected
+    ) {
         self.parameters = parameters
+        self.kernelPath = kernelPath
         self.learningRate = learningRate
         self.epsilon = epsilon
         self.weightDecay = weightDecay
@@ -25,7 +31,7 @@ public final class AdaGrad: Optimizer {
         for index in parameters.indices {
             let parameter = parameters[index]
             sweep_adagrad_step(
-                parameter.value.pointer, parameter.gradient.pointer, sums[index].pointer, parameter.count,
+                kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, sums[index].pointer, parameter.count,
                 learningRate, weightDecay, epsilon)
         }
     }

@@ -21,12 +21,15 @@ public final class Adam: Optimizer {
     private let firstMoments: [Matrix]
     private let secondMoments: [Matrix]
     public private(set) var stepCount = 0
+    /// The instruction set the update runs on.
+    public let kernelPath: KernelPath
 
     public init(
         parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false, kernelPath: KernelPath = .selected
     ) {
         self.parameters = parameters
+        self.kernelPath = kernelPath
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -51,7 +54,7 @@ public final class Adam: Optimizer {
         for index in parameters.indices {
             let parameter = parameters[index]
             sweep_adam_step(
-                parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,
+                kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,
                 secondMoments[index].pointer, parameter.count, beta1, beta2, stepSize, inverseRootCorrection2,
                 epsilon, l2, shrink)
         }

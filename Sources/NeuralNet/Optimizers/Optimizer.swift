@@ -95,8 +95,10 @@ public struct OptimizerConfiguration: Codable, Sendable, Hashable {
         }
     }
 
-    /// Builds the optimizer over `parameters`.
-    public func makeOptimizer(for parameters: [Parameter]) throws(NeuralNetError) -> any Optimizer {
+    /// Builds the optimizer over `parameters`, its updates running on `kernelPath` (the network's).
+    public func makeOptimizer(
+        for parameters: [Parameter], kernelPath: KernelPath = .selected
+    ) throws(NeuralNetError) -> any Optimizer {
         try validate()
         let rate = learningRate ?? defaultLearningRate
         let decay = weightDecay ?? (kind == .adamw ? 0.01 : 0)
@@ -105,18 +107,20 @@ public struct OptimizerConfiguration: Codable, Sendable, Hashable {
             return SGD(
                 parameters: parameters, learningRate: rate,
                 momentum: momentum ?? (kind == .momentum ? 0.9 : 0),
-                dampening: dampening ?? 0, nesterov: nesterov ?? false, weightDecay: decay)
+                dampening: dampening ?? 0, nesterov: nesterov ?? false, weightDecay: decay, kernelPath: kernelPath)
         case .adagrad:
-            return AdaGrad(parameters: parameters, learningRate: rate, epsilon: epsilon ?? 1e-10, weightDecay: decay)
+            return AdaGrad(
+                parameters: parameters, learningRate: rate, epsilon: epsilon ?? 1e-10, weightDecay: decay,
+                kernelPath: kernelPath)
         case .rmsprop:
             return RMSprop(
                 parameters: parameters, learningRate: rate, alpha: alpha ?? 0.99, epsilon: epsilon ?? 1e-8,
-                momentum: momentum ?? 0, weightDecay: decay)
+                momentum: momentum ?? 0, weightDecay: decay, kernelPath: kernelPath)
         case .adam, .adamw:
             let pair = betas ?? [0.9, 0.999]
             return Adam(
                 parameters: parameters, learningRate: rate, beta1: pair[0], beta2: pair[1],
-                epsilon: epsilon ?? 1e-8, weightDecay: decay, decoupled: kind == .adamw)
+                epsilon: epsilon ?? 1e-8, weightDecay: decay, decoupled: kind == .adamw, kernelPath: kernelPath)
         }
     }
 }

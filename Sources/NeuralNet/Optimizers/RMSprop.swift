@@ -14,12 +14,15 @@ public final class RMSprop: Optimizer {
     private let parameters: [Parameter]
     private let squareAverages: [Matrix]
     private let velocities: [Matrix]
+    /// The instruction set the update runs on.
+    public let kernelPath: KernelPath
 
     public init(
         parameters: [Parameter], learningRate: Float, alpha: Float = 0.99, epsilon: Float = 1e-8,
-        momentum: Float = 0, weightDecay: Float = 0
+        momentum: Float = 0, weightDecay: Float = 0, kernelPath: KernelPath = .selected
     ) {
         self.parameters = parameters
+        self.kernelPath = kernelPath
         self.learningRate = learningRate
         self.alpha = alpha
         self.epsilon = epsilon
@@ -35,7 +38,7 @@ public final class RMSprop: Optimizer {
         for index in parameters.indices {
             let parameter = parameters[index]
             sweep_rmsprop_step(
-                parameter.value.pointer, parameter.gradient.pointer, squareAverages[index].pointer,
+                kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, squareAverages[index].pointer,
                 momentum > 0 ? velocities[index].pointer : nil, parameter.count, learningRate, weightDecay, alpha,
                 epsilon, momentum)
         }

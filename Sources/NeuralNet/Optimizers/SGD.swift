@@ -15,12 +15,15 @@ public final class SGD: Optimizer {
     private let parameters: [Parameter]
     private let velocities: [Matrix]
     private var hasVelocity = false
+    /// The instruction set the update runs on.
+    public let kernelPath: KernelPath
 
     public init(
         parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-        nesterov: Bool = false, weightDecay: Float = 0
+        nesterov: Bool = false, weightDecay: Float = 0, kernelPath: KernelPath = .selected
     ) {
         self.parameters = parameters
+        self.kernelPath = kernelPath
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening
@@ -35,7 +38,7 @@ public final class SGD: Optimizer {
         for index in parameters.indices {
             let parameter = parameters[index]
             sweep_sgd_step(
-                parameter.value.pointer, parameter.gradient.pointer, momentum > 0 ? velocities[index].pointer : nil,
+                kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, momentum > 0 ? velocities[index].pointer : nil,
                 parameter.count, learningRate, weightDecay, momentum, 1 - dampening, hasVelocity ? 0 : 1, nesterov ? 1 : 0)
         }
         hasVelocity = true

@@ -1,0 +1,175 @@
+import Dispatch
+import Foundation
+import SweepKit
+import SweepReport
+import SweepStore
+
+/// The dashboard's only access to the results database: read-only, on one serial queue.
+///
+/// The file is opened through one read-only connection (`openLiveForReading`), only once
+/// `SQLiteResultStore.inspect` finds the current schema, so the dashboard never creates,
+/// migrates, locks for writing or writes it; until then, and whenever a read fails, each request
+/// answers with a state the page explains. A
+/// report is rebuilt only when the sweep's revision changes, and the best model is evaluated
+/// once per best trial.
+public final class DashboardReader: @unchecked Sendable {
+    public let databasePath: String
+    private let queue = DispatchQueue(label: "sweep dashboard reader")
+    private let options: ReportOptions
+    // Touched only on `queue`.
+    private var store: SQLiteResultStore?
+    private var reports: [String: SweepReport] = [:]
+    private var bestModels: [String: BestModelSection] = [:]
+
+    public init(databasePath: String, options: ReportOptions = ReportOptions()) {
+        self.databasePath = databasePath
+        var options = options
+        options.evaluatesBestModel = false
+        self.options = options
+    }
+
+    /// A JSON document and its HTTP status.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var json: Data
+    }
+
+    /// `GET /api/sweeps`: the database's state, and its sweeps oldest first.
+    public func sweeps() async -> Answer {
+        await onQueue { [self] in
+            switch openStore() {
+            case .failure(let problem):
+                return problem.answer
+            case .success(let store):
+                do {
+                    let overviews = try store.sweeps().sorted { $0.sweep.created < $1.sweep.created }
+                    let sweeps: [[String: Any]] = overviews.map { overview in
+                        [
+                            "name": overview.sweep.name, "status": overview.sweep.status.rawValue,
+                            "created": ISO8601DateFormatter().string(from: overview.sweep.created), "trials": overview.totalTrials,
+                            "counts": Dictionary(uniqueKeysWithValues: overview.trialCounts.map { ($0.key.rawValue, $0.value) }),
+                        ]
+                    }
+                    var document: [String: Any] = ["state": "ok", "database": databasePath, "sweeps": sweeps]
+                    if sweeps.isEmpty {
+                        document["message"] = "The database at `\(databasePath)` holds no sweep yet. Start one with `sweep run sweeps/phone-price.json --db \(databasePath)`; this page shows it as soon as its first trial starts."
+                    }
+                    return Answer(status: 200, json: Self.json(document))
+                } catch {
+                    return readFailure(error).answer
+                }
+            }
+        }
+    }
+
+    /// `GET /api/sweeps/NAME`: the sweep's report, or `{"unchanged": true}` when its revision is
+    /// still `knownRevision`.
+    public func report(sweep name: String, knownRevision: String?) async -> Answer {
+        await onQueue { [self] in
+            let store: SQLiteResultStore
+            switch openStore() {
+            case .failure(let problem): return problem.answer
+            case .success(let opened): store = opened
+            }
+            do {
+                guard let overview = try store.sweeps().first(where: { $0.sweep.name == name }) else {
+                    return Problem(database: databasePath, state: "not_found", message: "There is no sweep named '\(name)' in `\(databasePath)`.", status: 404).answer
+                }
+                let revision = SweepReport.revision(of: overview.sweep, counts: overview.trialCounts)
+                if revision == knownRevision {
+                    return Answer(status: 200, json: Self.json(["unchanged": true, "revision": revision]))
+                }
+                var report: SweepReport
+                if let cached = reports[name], cached.revision == revision {
+                    report = cached
+                } else {
+                    report = try SweepReport(store: store, sweep: overview.sweep, options: options)
+                    let key = "\(name)|\(overview.sweep.created.timeIntervalSince1970)|\(report.bestTrial.map(String.init) ?? "-")"
+                    if let known = bestModels[key] {
+                        report.bestModel = known
+                    } else {
+                        try report.evaluateBestModel(store: store, sweep: overview.sweep)
+                        bestModels[key] = report.bestModel
+                    }
+                    reports[name] = report
+                }
+                return Answer(status: 200, json: try ReportPage.encodedJSON(report))
+            } catch {
+                return readFailure(error).answer
+            }
+        }
+    }
+
+    // MARK: States
+
+    /// Why there is nothing to show yet, as the page explains it.
+    struct Problem: Error {
+        var database: String
+        var state: String
+        var message: String
+        var status = 200
+
+        var answer: Answer {
+            Answer(status: status, json: DashboardReader.json(["state": state, "message": message, "database": database]))
+        }
+    }
+
+    private func openStore() -> Result<SQLiteResultStore, Problem> {
+        if let store { return .success(store) }
+        switch SQLiteResultStore.inspect(path: databasePath) {
+        case .missing:
+            return .failure(Problem(
+                database: databasePath, state: "missing",
+                message: "No results database at `\(databasePath)` yet. Start a sweep with `sweep run sweeps/phone-price.json --db \(databasePath)`; this page shows it by itself as soon as the file appears."))
+        case .empty:
+            return .failure(Problem(
+                database: databasePath, state: "creating",
+                message: "The database at `\(databasePath)` is being created: it has no tables yet. This page shows the sweep as soon as it is stored."))
+        case .busy:
+            return .failure(Problem(
+                database: databasePath, state: "busy",
+                message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds."))
+        case .older(let version):
+            return .failure(Problem(
+                database: databasePath, state: "old_schema",
+                message: "The database at `\(databasePath)` was written by an older sweep (schema version \(version)). The dashboard never writes, so it does not upgrade it: run `sweep list --db \(databasePath)` once, and this page updates."))
+        case .newer(let version):
+            return .failure(Problem(
+                database: databasePath, state: "new_schema",
+                message: "The database at `\(databasePath)` has schema version \(version), newer than this sweep reads; use a newer sweep."))
+        case .unusable(let reason):
+            return .failure(Problem(database: databasePath, state: "unusable", message: reason.prefix(1).uppercased() + reason.dropFirst() + "."))
+        case .current:
+            do {
+                let opened = try SQLiteResultStore.openLiveForReading(path: databasePath)
+                store = opened
+                return .success(opened)
+            } catch {
+                return .failure(readFailure(error))
+            }
+        }
+    }
+
+    /// A read that failed: busy (a lock that may pass), or anything else, after which the file
+    /// is opened again on the next request (it may have been replaced).
+    private func readFailure(_ error: any Error) -> Problem {
+        if SQLiteResultStore.isBusy(error) {
+            return Problem(
+                database: databasePath, state: "busy",
+                message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds.")
+        }
+        store = nil
+        reports = [:]
+        return Problem(database: databasePath, state: "error", message: "Reading `\(databasePath)` failed: \(error). Retrying every 2 seconds.")
+    }
+
+    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: work()) }
+        }
+    }
+
+    static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+import SweepReport
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a sweep's report: one self-contained HTML file with its plots, trials and spec.",
+        discussion: """
+            The file holds everything inline (no network, no CDN): the optimisation history, parallel coordinates, the parameter effects (a grid's main effects, an importance estimate for random and TPE sweeps), slices, the learning curves of the best trials (pruned and diverged ones marked where they stopped), the best model on the test rows (confusion matrix, or predicted against actual), the sortable trials table and the spec. Sweeps of thousands of trials have their heavy plots drawn from a sample that keeps the best trials and every status.
+            """)
+
+    @Argument(help: "The sweep name (default: the most recent sweep).")
+    var sweep: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The HTML file to write; - for standard output.", valueName: "file"))
+    var output = "report.html"
+
+    func validate() throws {
+        if output.isEmpty { throw ValidationError("-o needs a file name, or - for standard output") }
+    }
+
+    func run() throws {
+        let results = try store.openStore(mustExist: true, forReading: true)
+        let record = try resolveSweep(sweep, in: results)
+        let page: Data
+        let report: SweepReport
+        do {
+            report = try SweepReport(store: results, sweep: record)
+            page = try ReportPage.html(for: report)
+        } catch {
+            Terminal.error("cannot make the report of sweep '\(record.name)': \(error)")
+            throw ExitCode(1)
+        }
+        if output == "-" {
+            FileHandle.standardOutput.write(page)
+            return
+        }
+        do {
+            try writeReplacing(output, with: page)
+        } catch {
+            Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        let size = ByteCountFormatter.string(fromByteCount: Int64(page.count), countStyle: .file)
+        print("wrote \(output) (\(size)): sweep '\(record.name)', \(report.sweep.trialCount) trials" + (report.bestTrial.map { ", best trial \($0)" } ?? ""))
+        if let note = report.bestModel.note, report.bestTrial != nil { Terminal.note("note: no best-model section: \(note)") }
+    }
+}
+
+/// Writes `data` to a temporary file beside `path` and renames it over `path`, so a reader never
+/// sees half a file and a failed write leaves the old one. Creates the folder when missing.
+func writeReplacing(_ path: String, with data: Data) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+        try data.write(to: temporary)
+        if rename(temporary.path, url.path) != 0 {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
+    } catch {
+        try? FileManager.default.removeItem(at: temporary)
+        throw error
+    }
+}
