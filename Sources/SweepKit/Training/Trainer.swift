@@ -7,6 +7,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
     case lossDoesNotFitTask(loss: Loss, task: TaskKind, allowed: [Loss])
     case noTrainingRows
     case engine(NeuralNetError)
+    /// A fit trained again for its model (`scoringFitModels`) diverged or stopped.
+    case fitDidNotComplete(fit: Int, status: TrainingStatus)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
             return "the split leaves no training rows; lower test_fraction or validation_fraction"
         case .engine(let error):
             return error.description
+        case .fitDidNotComplete(let fit, let status):
+            return "fit \(fit) ended \(status.rawValue) when trained again, so it has no model"
         }
     }
 }
