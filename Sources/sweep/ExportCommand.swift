@@ -86,7 +86,10 @@ struct ExportCommand: ParsableCommand {
                     ? "the \(members.count) fold models of trial \(chosen.number)"
                     : "the best \(members.count) trials (\(members.map { String($0.trial) }.joined(separator: ", ")))"
                 let testMetric = testMetricName(for: spec.metric.name).rawValue
-                report("wrote \(destination.isStandardOutput ? "standard output" : output): an ensemble of \(what) of sweep '\(record.name)', averaged \(testMetric) \(format(file.metrics[testMetric]))")
+                // Without test rows (test_fraction 0) the members' own estimates say what to expect.
+                let score = file.metrics[testMetric].map { "averaged \(testMetric) \(format($0))" }
+                    ?? "no test rows; the members' \(spec.metric.name.rawValue) " + Self.range(members.compactMap { $0.metrics[spec.metric.name.rawValue] })
+                report("wrote \(destination.isStandardOutput ? "standard output" : output): an ensemble of \(what) of sweep '\(record.name)', \(score)")
             }
             printCheckHint(spec)
             return
@@ -101,6 +104,12 @@ struct ExportCommand: ParsableCommand {
             report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
         }
         printCheckHint(spec)
+    }
+
+    /// "a–b" (or "a" when they agree) of the given figures.
+    private static func range(_ values: [Double]) -> String {
+        guard let low = values.min(), let high = values.max() else { return "-" }
+        return low == high ? format(low) : "\(format(low))–\(format(high))"
     }
 
     private func printCheckHint(_ spec: SweepSpec) {

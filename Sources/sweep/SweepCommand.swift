@@ -15,7 +15,7 @@ struct SweepCommand: AsyncParsableCommand {
             Results go to results/sweeps.sqlite (--db to change).
             """,
         subcommands: [
-            RunCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
+            RunCommand.self, AutoCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
             ReportCommand.self, DashboardCommand.self, ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
