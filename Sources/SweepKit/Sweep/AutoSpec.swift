@@ -14,6 +14,7 @@ import Foundation
 ///   (momentum for SGD only), learning rate and weight decay on log scales, dropout and batch
 ///   size. Two configurations known to be sound on small tabular data run first (a linear model
 ///   and one tanh layer).
+/// - Trials: as many as the budget allows, up to `trialCount`.
 /// - Epochs: up to 200 with early stopping on the validation loss (patience 15), and trials
 ///   pruned by the median rule (after 10 epochs) and by the fold rule (their first folds clearly
 ///   worse than the best trial's: the others are skipped).
@@ -33,6 +34,11 @@ public struct AutoSpec: Sendable {
         self.rowCount = rowCount
         self.featureCount = featureCount
     }
+
+    /// The trials the spec asks for: more than a budget of minutes reaches (a small set runs some
+    /// 25 trials a second on 2 cores), and few enough that checking the spec's random start,
+    /// which `sweep run` draws for every trial before training, takes about a second.
+    public static let trialCount = 10_000
 
     /// Folds: 5 up to 5,000 rows, else 3 (each fold is a whole fit); never more than the rows allow.
     public var folds: Int { rowCount <= 5000 ? 5 : 3 }
@@ -64,7 +70,7 @@ public struct AutoSpec: Sendable {
                 "split_seed": 88, "standardize": true,
             ] as [String: Any],
             "method": "tpe",
-            "trials": 2000,
+            "trials": Self.trialCount,
             "seed": 0,
             "sampler": ["lag": 4, "startup_trials": 12],
             "pruner": [["name": "median", "startup_trials": 8, "warmup_epochs": 10], ["name": "folds"]],
