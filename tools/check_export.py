@@ -27,7 +27,10 @@ sweep.standardization and sweep.trial. Each member is rebuilt as above and loade
 own tensors; the ensemble's prediction is the mean of the members' class probabilities (softmax,
 or sigmoid for a binary task; the class is the most probable, class 1 when its probability
 exceeds 1/2) or of their predictions in the target's units (regression), and its test metrics are
-compared with "sweep.metrics" as for one model.
+compared with "sweep.metrics" as for one model. An ensemble exported with no test rows (sweep auto
+trains on every row) is checked on other rows: `--all-rows --data HOLDOUT.csv --expect FIGURE`
+scores every row of the CSV and compares with the accuracy (or RMSE) `sweep predict` printed for
+it (pass --tolerance 5e-5, as predict prints 4 decimals).
 
 Run (after tools/setup-python-env.sh):
 
@@ -311,7 +314,7 @@ def ensemble_output(built: list, task: str, x_raw: np.ndarray) -> np.ndarray:
 
 
 def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, tolerance: float,
-                   quiet: bool) -> int:
+                   quiet: bool, all_rows: bool = False, expect: float | None = None) -> int:
     try:
         built = ensemble_members(tensors, meta)
         task = meta["sweep.task"]
@@ -333,9 +336,17 @@ def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, 
             print(f"        {member['prefix']} trial {member['trial']}{fit}: {arch['input_width']} -> "
                   f"{' -> '.join(map(str, arch['hidden_widths'] + [arch['output_width']]))}, {arch['activation']}")
         print(f"data    {data_path}: {len(y)} rows; test {len(split.test)}")
-    quoted = meta["sweep.metrics"]
+    quoted = dict(meta["sweep.metrics"])
     ok, compared = True, 0
     rows = split.test
+    if all_rows:
+        # Every row of --data (a holdout the model never saw), against the figure sweep predict gave.
+        rows = np.arange(len(y))
+        quoted = {} if expect is None else {("test_rmse" if regression else "test_accuracy"): expect}
+        if expect is None:
+            print("FAIL: --all-rows needs --expect, the figure sweep predict reported on the same rows")
+            return 1
+        print(f"all {len(rows)} rows of {data_path}, against --expect {expect}")
     if len(rows):
         out = ensemble_output(built, task, x[rows])
         if regression:
@@ -344,6 +355,8 @@ def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, 
         else:
             predicted = (out[:, 0] > 0.5).astype(np.int64) if task == "binary" else out.argmax(axis=1)
             metrics = {"accuracy": float((predicted == y[rows]).mean())}
+        if all_rows:
+            metrics = {k: v for k, v in metrics.items() if f"test_{k}" in quoted}
         for name, value in metrics.items():
             key = f"test_{name}"
             if key not in quoted:
@@ -366,11 +379,11 @@ def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, 
 
 
 def check(path: str, data_path: str | None, tolerance: float = 1e-6, quiet: bool = False,
-          max_rows: int = 20) -> int:
+          max_rows: int = 20, all_rows: bool = False, expect: float | None = None) -> int:
     try:
         tensors, meta = read_export(path)
         if "sweep.ensemble" in meta:
-            return check_ensemble(path, tensors, meta, data_path, tolerance, quiet)
+            return check_ensemble(path, tensors, meta, data_path, tolerance, quiet, all_rows, expect)
         validate_metadata(meta)
         arch = meta["sweep.architecture"]
         task = meta["sweep.task"]
@@ -737,6 +750,10 @@ def main(argv=None) -> int:
     parser.add_argument("--tolerance", type=float, default=1e-6)
     parser.add_argument("--quiet", action="store_true", help="only the comparison lines and the verdict")
     parser.add_argument("--max-rows", type=int, default=20, help="rows listed on an accuracy mismatch (20)")
+    parser.add_argument("--all-rows", action="store_true",
+                        help="ensembles: score every row of --data (e.g. a holdout) instead of the split's test rows")
+    parser.add_argument("--expect", type=float, default=None,
+                        help="with --all-rows: the accuracy (or RMSE) sweep predict reported on the same rows")
     parser.add_argument("--self-test", action="store_true", help="write example exports and check them")
     parser.add_argument("--keep-dir", default=None, help="with --self-test: keep the example files here")
     args = parser.parse_args(argv)
@@ -748,7 +765,7 @@ def main(argv=None) -> int:
     if not os.path.exists(args.model):
         print(f"FAIL: no such file {args.model}")
         return 1
-    return check(args.model, args.data, args.tolerance, args.quiet, args.max_rows)
+    return check(args.model, args.data, args.tolerance, args.quiet, args.max_rows, args.all_rows, args.expect)
 
 
 if __name__ == "__main__":
