@@ -8,6 +8,7 @@ struct SweepCommand: AsyncParsableCommand {
         discussion: """
             Quick start (built-in phone-price data, no download needed):
               sweep run sweeps/phone-price.json    run the default grid
+              sweep auto DATA.csv                  any CSV to a model within 5 minutes
               sweep leaderboard                    rank the latest sweep
               sweep export -o best.safetensors     the best model, for PyTorch
               sweep report -o report.html          see it: plots, curves, the best model
