@@ -20,6 +20,18 @@ File format (the Swift exporter follows this; see tools/README.md for the full s
   __metadata__: format=pt, sweep.architecture, sweep.task, sweep.feature_names, sweep.target,
   sweep.class_labels, sweep.standardization, sweep.split, sweep.metrics, sweep.sweep, sweep.trial.
 
+An ensemble (`sweep export --ensemble K` or `--folds`) is one file too: member i's tensors are
+prefixed "member<i>." and "sweep.ensemble" lists the members, each with its own architecture,
+standardisation and (regression) target standardisation, instead of sweep.architecture,
+sweep.standardization and sweep.trial. Each member is rebuilt as above and loaded strictly from its
+own tensors; the ensemble's prediction is the mean of the members' class probabilities (softmax,
+or sigmoid for a binary task; the class is the most probable, class 1 when its probability
+exceeds 1/2) or of their predictions in the target's units (regression), and its test metrics are
+compared with "sweep.metrics" as for one model. An ensemble exported with no test rows (sweep auto
+trains on every row) is checked on other rows: `--all-rows --data HOLDOUT.csv --expect FIGURE`
+scores every row of the CSV and compares with the accuracy (or RMSE) `sweep predict` printed for
+it (pass --tolerance 5e-5, as predict prints 4 decimals).
+
 Run (after tools/setup-python-env.sh):
 
   tools/.venv/bin/python tools/check_export.py results/model.safetensors
@@ -54,6 +66,9 @@ TASK_OUTPUT = {"multiclass": "softmax", "binary": "sigmoid", "regression": "iden
 REQUIRED_METADATA = ("format", "sweep.architecture", "sweep.task", "sweep.feature_names", "sweep.target",
                      "sweep.class_labels", "sweep.standardization", "sweep.split", "sweep.metrics",
                      "sweep.sweep", "sweep.trial")
+# An ensemble's members carry their own architecture, standardisation and trial.
+REQUIRED_ENSEMBLE_METADATA = ("format", "sweep.ensemble", "sweep.task", "sweep.feature_names", "sweep.target",
+                              "sweep.class_labels", "sweep.split", "sweep.metrics", "sweep.sweep")
 BOUNDARY_MARGIN = 1e-4
 
 
@@ -120,14 +135,15 @@ def read_export(path: str):
         tensors = load_file(path)
     except Exception as exc:  # safetensors raises several types
         raise ExportError(f"{path}: not a readable safetensors file: {exc}") from exc
-    missing = [k for k in REQUIRED_METADATA if k not in raw]
+    required = REQUIRED_ENSEMBLE_METADATA if "sweep.ensemble" in raw else REQUIRED_METADATA
+    missing = [k for k in required if k not in raw]
     if missing:
         raise ExportError(f"{path}: __metadata__ lacks {missing}")
     if raw["format"] != "pt":
         raise ExportError(f"{path}: __metadata__ format is {raw['format']!r}, expected 'pt'")
     meta = dict(raw)
     for key in ("sweep.architecture", "sweep.feature_names", "sweep.class_labels", "sweep.standardization",
-                "sweep.split", "sweep.metrics", "sweep.target_standardization"):
+                "sweep.split", "sweep.metrics", "sweep.target_standardization", "sweep.ensemble"):
         if key in meta:
             try:
                 meta[key] = json.loads(raw[key])
@@ -237,10 +253,137 @@ def print_rows(diag, class_labels, label, max_rows=20):
         print(f"    ... {len(chosen) - max_rows} more (--max-rows to see them)")
 
 
+# --------------------------------------------------------------------------------------------
+# Ensembles
+
+
+def ensemble_members(tensors: dict, meta: dict) -> list:
+    """[(member metadata, model in eval mode)] for an ensemble file; every tensor must belong to one."""
+    described = meta["sweep.ensemble"]
+    members = described.get("members") or []
+    if not members:
+        raise ExportError("sweep.ensemble lists no members")
+    want_combine = "mean_prediction" if meta["sweep.task"] == "regression" else "mean_probability"
+    if described.get("combine") != want_combine:
+        raise ExportError(f"sweep.ensemble combine is {described.get('combine')!r}, expected {want_combine!r}")
+    claimed = set()
+    built = []
+    for i, member in enumerate(members):
+        prefix = f"member{i}."
+        if member.get("prefix") != prefix:
+            raise ExportError(f"member {i} has prefix {member.get('prefix')!r}, expected {prefix!r}")
+        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        claimed.update(prefix + k for k in own)
+        one = dict(meta)
+        one["sweep.architecture"] = member["architecture"]
+        one["sweep.standardization"] = member["standardization"]
+        validate_metadata(one)
+        model = build_model(member["architecture"])
+        try:
+            model.load_state_dict(own, strict=True)
+        except RuntimeError as exc:
+            raise ExportError(f"member {i}'s tensors do not match its architecture: {exc}") from exc
+        model.eval()
+        built.append((member, model))
+    stray = sorted(set(tensors) - claimed)
+    if stray:
+        raise ExportError(f"tensors that belong to no member: {stray[:5]}")
+    return built
+
+
+def ensemble_output(built: list, task: str, x_raw: np.ndarray) -> np.ndarray:
+    """The members' mean class probabilities [n, classes] (binary: [n, 1], P(class 1)) or mean
+    predictions in the target's units [n, 1], each member standardising the raw features itself."""
+    total = None
+    for member, model in built:
+        std = member["standardization"]
+        xs = ref.apply_standardization(x_raw, std["mean"], std["std"])
+        with torch.no_grad():
+            logits = model(torch.from_numpy(xs)).double()
+        if task == "multiclass":
+            out = torch.softmax(logits, dim=1)
+        elif task == "binary":
+            out = torch.sigmoid(logits)
+        else:
+            out = logits
+            scale = member.get("target_standardization")
+            if scale is not None:
+                out = out * float(scale["std"]) + float(scale["mean"])
+        total = out if total is None else total + out
+    return (total / len(built)).numpy()
+
+
+def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, tolerance: float,
+                   quiet: bool, all_rows: bool = False, expect: float | None = None) -> int:
+    try:
+        built = ensemble_members(tensors, meta)
+        task = meta["sweep.task"]
+        regression = task == "regression"
+        data_path = ref.resolve_data(data_path)
+        x, y, names, labels = ref.load_table(data_path, meta["sweep.target"], meta["sweep.feature_names"],
+                                             None if regression else meta["sweep.class_labels"], regression=regression)
+        split_meta = meta["sweep.split"]
+        split = ref.stratified_split(None if regression else y, len(y), int(split_meta["seed"]),
+                                     float(split_meta["test_fraction"]), float(split_meta["validation_fraction"]))
+    except (ExportError, KeyError, TypeError) as exc:
+        print(f"FAIL: {exc}")
+        return 1
+    if not quiet:
+        print(f"model   {path}: an ensemble of {len(built)} members of sweep {meta['sweep.sweep']!r}, task {task}")
+        for member, _ in built:
+            arch = member["architecture"]
+            fit = "" if member.get("fit") is None else f" fit {member['fit']}"
+            print(f"        {member['prefix']} trial {member['trial']}{fit}: {arch['input_width']} -> "
+                  f"{' -> '.join(map(str, arch['hidden_widths'] + [arch['output_width']]))}, {arch['activation']}")
+        print(f"data    {data_path}: {len(y)} rows; test {len(split.test)}")
+    quoted = dict(meta["sweep.metrics"])
+    ok, compared = True, 0
+    rows = split.test
+    if all_rows:
+        # Every row of --data (a holdout the model never saw), against the figure sweep predict gave.
+        rows = np.arange(len(y))
+        quoted = {} if expect is None else {("test_rmse" if regression else "test_accuracy"): expect}
+        if expect is None:
+            print("FAIL: --all-rows needs --expect, the figure sweep predict reported on the same rows")
+            return 1
+        print(f"all {len(rows)} rows of {data_path}, against --expect {expect}")
+    if len(rows):
+        out = ensemble_output(built, task, x[rows])
+        if regression:
+            err = out[:, 0] - y[rows]
+            metrics = {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err)))}
+        else:
+            predicted = (out[:, 0] > 0.5).astype(np.int64) if task == "binary" else out.argmax(axis=1)
+            metrics = {"accuracy": float((predicted == y[rows]).mean())}
+        if all_rows:
+            metrics = {k: v for k, v in metrics.items() if f"test_{k}" in quoted}
+        for name, value in metrics.items():
+            key = f"test_{name}"
+            if key not in quoted:
+                print(f"FAIL: sweep.metrics has no {key!r} (has {sorted(quoted)})")
+                ok = False
+                continue
+            want = float(quoted[key])
+            scale = 1.0 if name == "accuracy" else max(1.0, abs(want))
+            agree = math.isfinite(value) and abs(value - want) <= tolerance * scale
+            compared += 1
+            print(f"{key:22s} recomputed {value:.9g}   metadata {want:.9g}   {'OK' if agree else 'MISMATCH'}")
+            ok = ok and agree
+    else:
+        print("the split has no test rows (test_fraction 0): each member loaded; no metric to compare")
+        compared = 1
+    if compared == 0:
+        ok = False
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
 def check(path: str, data_path: str | None, tolerance: float = 1e-6, quiet: bool = False,
-          max_rows: int = 20) -> int:
+          max_rows: int = 20, all_rows: bool = False, expect: float | None = None) -> int:
     try:
         tensors, meta = read_export(path)
+        if "sweep.ensemble" in meta:
+            return check_ensemble(path, tensors, meta, data_path, tolerance, quiet, all_rows, expect)
         validate_metadata(meta)
         arch = meta["sweep.architecture"]
         task = meta["sweep.task"]
@@ -410,6 +553,69 @@ def _self_test_case(tmp: str, data_path: str, name: str, task: str, target: str,
     return path, {"state": state, "metadata": metadata, "metrics": metrics, "arch": arch}
 
 
+def _numpy_outputs(info: dict, x_raw: np.ndarray) -> np.ndarray:
+    """A plain ReLU network's outputs (probabilities, or values in the target's units) in numpy
+    float64 from its state dict and metadata: independent of build_model and of torch."""
+    meta = info["metadata"]
+    std = json.loads(meta["sweep.standardization"])
+    h = (x_raw.astype(np.float64) - np.array(std["mean"])) / np.array(std["std"])
+    linear = sorted({int(k.split(".")[0]) for k in info["state"] if k.endswith(".weight")})
+    for n, index in enumerate(linear):
+        w = info["state"][f"{index}.weight"].double().numpy()
+        b = info["state"][f"{index}.bias"].double().numpy()
+        h = h @ w.T + b
+        if n < len(linear) - 1:
+            h = np.maximum(h, 0)
+    task = meta["sweep.task"]
+    if task == "multiclass":
+        e = np.exp(h - h.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    if task == "binary":
+        return 1 / (1 + np.exp(-h))
+    scale = json.loads(meta.get("sweep.target_standardization", '{"mean": 0, "std": 1}'))
+    return h * scale["std"] + scale["mean"]
+
+
+def _self_test_ensemble(out_dir: str, data_path: str, name: str, infos: list, split_cfg: dict,
+                        target: str) -> tuple[str, dict]:
+    """An ensemble file of the given single-model cases, as `sweep export --ensemble` writes it,
+    with its test metrics computed in numpy from the members' own outputs."""
+    first = infos[0]["metadata"]
+    task = first["sweep.task"]
+    regression = task == "regression"
+    x, y, _, _ = ref.load_table(data_path, target, json.loads(first["sweep.feature_names"]),
+                                None if regression else json.loads(first["sweep.class_labels"]), regression=regression)
+    split = ref.stratified_split(None if regression else y, len(y), split_cfg["seed"],
+                                 split_cfg["test_fraction"], split_cfg["validation_fraction"])
+    rows = split.test
+    mean = sum(_numpy_outputs(info, x[rows]) for info in infos) / len(infos)
+    if regression:
+        err = mean[:, 0] - y[rows]
+        metrics = {"test_rmse": float(np.sqrt(np.mean(err ** 2))), "test_mae": float(np.mean(np.abs(err)))}
+    else:
+        predicted = (mean[:, 0] > 0.5).astype(np.int64) if task == "binary" else mean.argmax(axis=1)
+        metrics = {"test_accuracy": float((predicted == y[rows]).mean())}
+    state, members = {}, []
+    for i, info in enumerate(infos):
+        meta = info["metadata"]
+        state.update({f"member{i}.{k}": v for k, v in info["state"].items()})
+        member = {"prefix": f"member{i}.", "trial": i + 1, "architecture": info["arch"],
+                  "standardization": json.loads(meta["sweep.standardization"]), "metrics": info["metrics"]}
+        if "sweep.target_standardization" in meta:
+            member["target_standardization"] = json.loads(meta["sweep.target_standardization"])
+        members.append(member)
+    metadata = {k: v for k, v in first.items()
+                if k not in ("sweep.architecture", "sweep.standardization", "sweep.trial", "sweep.target_standardization")}
+    metadata["sweep.split"] = json.dumps(split_cfg)
+    metadata["sweep.metrics"] = json.dumps(metrics)
+    metadata["sweep.ensemble"] = json.dumps({"combine": "mean_prediction" if regression else "mean_probability",
+                                             "members": members})
+    from safetensors.torch import save_file
+    path = os.path.join(out_dir, f"{name}.safetensors")
+    save_file(state, path, metadata=metadata)
+    return path, {"state": state, "metadata": metadata, "metrics": metrics}
+
+
 def self_test(data_path: str | None, keep_dir: str | None) -> int:
     torch.set_num_threads(1)
     data_path = ref.resolve_data(data_path)
@@ -462,8 +668,40 @@ def self_test(data_path: str | None, keep_dir: str | None) -> int:
                state["1.num_batches_tracked"].dtype == torch.int64 and state["1.num_batches_tracked"].dim() == 0)
         expect("PReLU weight has shape [1]", list(state["2.weight"].shape) == [1])
 
+        # Ensembles: members trained on different rows, so with different standardisations.
+        other_split = {"seed": 5, "test_fraction": 0.2, "validation_fraction": 0.0}
+        _, second = _self_test_case(out_dir, data_path, "multiclass_relu_other_rows", "multiclass", "price_range",
+                                    {"hidden_widths": [32]}, other_split)
+        _, third = _self_test_case(out_dir, data_path, "regression_other_rows", "regression", "battery_power",
+                                   {"hidden_widths": [8]}, other_split, target_standardize=True)
+        ensembles = {
+            "ensemble_multiclass": _self_test_ensemble(
+                out_dir, data_path, "ensemble_multiclass", [written["multiclass_relu"][1], second], std_split,
+                "price_range"),
+            "ensemble_regression": _self_test_ensemble(
+                out_dir, data_path, "ensemble_regression", [written["regression_no_hidden"][1], third], std_split,
+                "battery_power"),
+        }
+        for name, (path, info) in ensembles.items():
+            print(f"\n--- {name}: {json.dumps(info['metrics'])}")
+            expect(f"{name} passes check_export", check(path, data_path, quiet=True) == 0)
+
         from safetensors.torch import save_file
         print("\n--- negative cases (each must FAIL)")
+        path, info = ensembles["ensemble_multiclass"]
+        st = dict(info["state"])
+        st["member2.0.weight"] = st["member0.0.weight"].clone()
+        save_file(st, os.path.join(out_dir, "bad_metric.safetensors"), metadata=info["metadata"])
+        expect("an ensemble tensor of no member fails",
+               check(os.path.join(out_dir, "bad_metric.safetensors"), data_path, quiet=True) == 1)
+        bad_meta = dict(info["metadata"])
+        described = json.loads(bad_meta["sweep.ensemble"])
+        described["members"] = described["members"][:1]
+        bad_meta["sweep.ensemble"] = json.dumps(described)
+        st = {k: v for k, v in info["state"].items() if k.startswith("member0.")}
+        save_file(st, os.path.join(out_dir, "bad_metric.safetensors"), metadata=bad_meta)
+        expect("an ensemble scored as one of its members fails (the averaged metric differs)",
+               check(os.path.join(out_dir, "bad_metric.safetensors"), data_path, quiet=True) == 1)
         path, info = written["multiclass_relu"]
         bad_meta = dict(info["metadata"])
         m = dict(info["metrics"])
@@ -512,6 +750,10 @@ def main(argv=None) -> int:
     parser.add_argument("--tolerance", type=float, default=1e-6)
     parser.add_argument("--quiet", action="store_true", help="only the comparison lines and the verdict")
     parser.add_argument("--max-rows", type=int, default=20, help="rows listed on an accuracy mismatch (20)")
+    parser.add_argument("--all-rows", action="store_true",
+                        help="ensembles: score every row of --data (e.g. a holdout) instead of the split's test rows")
+    parser.add_argument("--expect", type=float, default=None,
+                        help="with --all-rows: the accuracy (or RMSE) sweep predict reported on the same rows")
     parser.add_argument("--self-test", action="store_true", help="write example exports and check them")
     parser.add_argument("--keep-dir", default=None, help="with --self-test: keep the example files here")
     args = parser.parse_args(argv)
@@ -523,7 +765,7 @@ def main(argv=None) -> int:
     if not os.path.exists(args.model):
         print(f"FAIL: no such file {args.model}")
         return 1
-    return check(args.model, args.data, args.tolerance, args.quiet, args.max_rows)
+    return check(args.model, args.data, args.tolerance, args.quiet, args.max_rows, args.all_rows, args.expect)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,22 @@ run_default_sweep builtin:phone-price "$work/builtin.sqlite"
 run_default_sweep "$csv" "$work/real.sqlite" --data "$csv"
 at_least "$board_test" 0.96 || fail "the default sweep on $csv found test accuracy $board_test, below 0.96"
 
+echo "-- ensembles of the real data's sweep: the best 5 trials, and the best trial's fold models"
+"$sweep" export --db "$work/real.sqlite" --ensemble 5 -o "$work/top5.safetensors" | tee "$work/top5.txt"
+top5_test=$(grep -o 'averaged test_accuracy [0-9.]*' "$work/top5.txt" | awk '{ print $3 }')
+predicted=$("$sweep" predict "$work/top5.safetensors" "$csv" --part test -o "$work/top5.csv" 2>&1 | awk '/^accuracy/ { print $4 }')
+[ -n "$top5_test" ] && [ "$predicted" = "$top5_test" ] || fail "the ensemble of 5 says test accuracy '$top5_test', sweep predict gives $predicted"
+"$sweep" export --db "$work/real.sqlite" --folds -o "$work/folds.safetensors" | tee "$work/folds.txt"
+grep -q "an ensemble of the 4 fold models of trial" "$work/folds.txt" || fail "the fold ensemble does not have the sweep's 4 folds"
+
+echo "-- sweep auto on $csv (20 s)"
+"$sweep" auto "$csv" --budget 20s --db "$work/auto.sqlite" --spec "$work/auto.json" -o "$work/auto.safetensors" --quiet | tee "$work/auto.txt"
+grep -q "1600 rows, 20 features, target 'price_range': multiclass" "$work/auto.txt" || fail "sweep auto did not infer the phone data's task"
+"$sweep" validate "$work/auto.json" > /dev/null || fail "the spec sweep auto wrote does not validate"
+auto_accuracy=$("$sweep" predict "$work/auto.safetensors" "$csv" -o "$work/auto.csv" 2>&1 | awk '/^accuracy/ { print $4 }')
+# Trained on every row: its accuracy on them is at least the default sweep's on its test rows.
+at_least "$auto_accuracy" 0.95 || fail "sweep auto's model scores $auto_accuracy on the rows it trained on"
+
 echo "-- random search example"
 "$sweep" validate sweeps/phone-price-random.json
 "$sweep" run sweeps/phone-price-random.json --db "$work/random.sqlite" --quiet --keep-weights 3

@@ -1,13 +1,16 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import SweepKit
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the best (or a chosen) trial's model as safetensors that PyTorch loads.",
+        abstract: "Write the best (or a chosen) trial's model, or an ensemble, as safetensors that PyTorch loads.",
         discussion: """
             Tensors are named like the state_dict of the equivalent nn.Sequential (Linear, BatchNorm1d, activation, Dropout per hidden layer, then the output Linear); the metadata holds the architecture, feature names, standardisation, class labels and metrics. tools/check_export.py rebuilds the network in PyTorch and re-checks the test metric.
+
+            --ensemble K writes the best K trials as one model that averages their predictions (class probabilities, or values for regression); --folds writes the fold models of one cross-validated trial (the best, or --trial N) the same way, trained again exactly as the sweep trained them. Each member's tensors are prefixed member0., member1., ... and "sweep.ensemble" lists the members. sweep predict and tools/check_export.py run both kinds.
             """)
 
     @Argument(help: "The sweep name (default: the most recent sweep).")
@@ -20,8 +23,24 @@ struct ExportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The trial number to export (default: the best trial).")
     var trial: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Export the best K trials as one ensemble averaging their predictions.", valueName: "K"))
+    var ensemble: Int?
+
+    @Flag(help: "Export the fold models of the best (or --trial) trial as one ensemble, trained again as the sweep trained them.")
+    var folds = false
+
     @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors; - for standard output. A symbolic link is written through to its target, a FIFO or device streamed to.")
     var output: String
+
+    func validate() throws {
+        if let ensemble {
+            guard ensemble >= 1, ensemble <= ModelFile.maximumMemberCount else {
+                throw ValidationError("--ensemble must be between 1 and \(ModelFile.maximumMemberCount), got \(ensemble)")
+            }
+            if trial != nil { throw ValidationError("--ensemble takes the best trials; --trial chooses one. Use one of them (--trial with --folds for one trial's fold models)") }
+            if folds { throw ValidationError("--ensemble and --folds cannot be combined; export the best trials (--ensemble K) or one trial's fold models (--folds)") }
+        }
+    }
 
     func run() throws {
         try requireUTF8Arguments()
@@ -59,16 +78,90 @@ struct ExportCommand: ParsableCommand {
             }
             chosen = best
         }
+        if ensemble != nil || folds {
+            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, sweep: record.name, results: results)
+            try write(file, to: destination) { report in
+                let members = file.ensemble.members
+                let what = folds
+                    ? "the \(members.count) fold models of trial \(chosen.number)"
+                    : "the best \(members.count) trials (\(members.map { String($0.trial) }.joined(separator: ", ")))"
+                let testMetric = testMetricName(for: spec.metric.name).rawValue
+                // Without test rows (test_fraction 0) the members' own estimates say what to expect.
+                let score = file.metrics[testMetric].map { "averaged \(testMetric) \(format($0))" }
+                    ?? "no test rows; the members' \(spec.metric.name.rawValue) " + Self.range(members.compactMap { $0.metrics[spec.metric.name.rawValue] })
+                report("wrote \(destination.isStandardOutput ? "standard output" : output): an ensemble of \(what) of sweep '\(record.name)', \(score)")
+            }
+            printCheckHint(spec)
+            return
+        }
         guard let model = try results.model(sweep: record.name, trial: chosen.number) else {
             Terminal.error("trial \(chosen.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); export one of those, or rerun the sweep")
             throw ExitCode(2)
         }
         let file = ModelFile(model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number)
+        try write(file, to: destination) { report in
+            let testMetric = testMetricName(for: spec.metric.name)
+            report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
+        }
+        printCheckHint(spec)
+    }
+
+    /// "a–b" (or "a" when they agree) of the given figures.
+    private static func range(_ values: [Double]) -> String {
+        guard let low = values.min(), let high = values.max() else { return "-" }
+        return low == high ? format(low) : "\(format(low))–\(format(high))"
+    }
+
+    private func printCheckHint(_ spec: SweepSpec) {
+        guard output != "-" else { return }
+        print("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
+    }
+
+    /// The ensemble asked for: the best `--ensemble` trials, or `chosen`'s fold models, with the
+    /// averaged predictions' test metrics.
+    private func ensembleFile(
+        chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, sweep: String, results: any ResultStore
+    ) throws -> ModelFile {
+        let built: Ensemble
+        do {
+            if let ensemble {
+                built = try Ensemble.bestTrials(ensemble, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
+            } else {
+                let data = try PreparedData.load(spec.data)
+                Terminal.note("training the \(spec.scoringFits) fold models of trial \(chosen.number) again")
+                built = try Ensemble.folds(of: chosen, data: data, threads: ProcessInfo.processInfo.activeProcessorCount)
+            }
+        } catch let error as EnsembleError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        } catch let error as DatasetError {
+            Terminal.error("data: \(error.description)")
+            throw ExitCode(2)
+        } catch let error as TrainingError {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        } catch {
+            Terminal.error("cannot build the ensemble: \(error)")
+            throw ExitCode(1)
+        }
+        let metrics: [String: Double]
+        do {
+            metrics = try built.testMetrics(split: spec.data)
+        } catch {
+            Terminal.error("cannot score the ensemble on the sweep's test rows: \(error)")
+            throw ExitCode(1)
+        }
+        return ModelFile(ensemble: built, metrics: metrics, split: spec.data, sweepName: sweep)
+    }
+
+    /// Encodes and writes `file`; `summary` gets a function printing its line (to standard error
+    /// when the model goes to standard output).
+    private func write(_ file: ModelFile, to destination: OutputFile, summary: ((String) -> Void) -> Void) throws {
         let encoded: Data
         do {
             encoded = try file.encoded()
         } catch {
-            Terminal.error("cannot encode trial \(chosen.number)'s model: \(error)")
+            Terminal.error("cannot encode the model: \(error)")
             throw ExitCode(1)
         }
         do {
@@ -77,16 +170,7 @@ struct ExportCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(1)
         }
-        // With the model on standard output, the report goes to standard error.
         let toStandardError = destination.isStandardOutput
-        func report(_ line: String) {
-            if toStandardError { Terminal.note(line) } else { print(line) }
-        }
-        let testMetric = testMetricName(for: spec.metric.name)
-        let written = destination.isStandardOutput ? "standard output" : output
-        report("wrote \(written): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
-        if !destination.isStandardOutput {
-            report("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
-        }
+        summary { line in if toStandardError { Terminal.note(line) } else { print(line) } }
     }
 }

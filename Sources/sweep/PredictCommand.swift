@@ -28,9 +28,6 @@ struct PredictCommand: ParsableCommand {
         case all, train, validation, test
     }
 
-    /// Rows run through the network at a time, so that memory does not grow with the file.
-    static let chunkRows = 1024
-
     func run() throws {
         try requireUTF8Arguments()
         // The destination is checked first, so that a path that cannot be written costs nothing,
@@ -72,24 +69,14 @@ struct PredictCommand: ParsableCommand {
             columns.append(dataset.featureIndex(named: name).map { dataset.featureColumn($0) } ?? dataset.targets)
         }
         let rows = dataset.rowCount
-        let outputs: [[Float]]
+        var features = [Float](repeating: 0, count: rows * columns.count)
+        for (column, values) in columns.enumerated() {
+            for row in 0..<rows { features[row * columns.count + column] = values[row] }
+        }
+        // A single model is an ensemble of one: the same path runs both.
+        let outputs: [Float]
         do {
-            let network = try trained.makeNetwork()
-            var collected: [[Float]] = []
-            collected.reserveCapacity(rows)
-            var start = 0
-            while start < rows {
-                let end = min(start + Self.chunkRows, rows)
-                var features = [Float](repeating: 0, count: (end - start) * columns.count)
-                for (column, values) in columns.enumerated() {
-                    for row in start..<end { features[(row - start) * columns.count + column] = values[row] }
-                }
-                try trained.standardizer?.apply(toFeatures: &features, source: model)
-                let input = try Matrix(rows: end - start, columns: columns.count, values: features)
-                collected += try network.forward(input).nestedRows
-                start = end
-            }
-            outputs = collected
+            outputs = try EnsemblePredictor(file.ensemble).predict(features: features, rowCount: rows)
         } catch let error as DatasetError {
             Terminal.error(error.description)
             throw ExitCode(2)
@@ -97,6 +84,7 @@ struct PredictCommand: ParsableCommand {
             Terminal.error("the model cannot run: \(error)")
             throw ExitCode(1)
         }
+        let width = file.ensemble.outputWidth
         let hasTarget = dataset.targetName == trained.targetName
         var lines: [String] = []
         var correct = 0, squaredError = 0.0, absoluteError = 0.0
@@ -104,17 +92,18 @@ struct PredictCommand: ParsableCommand {
         case .multiclass, .binary:
             let labels = trained.classLabels
             lines.append((["row", "prediction"] + labels.map { "probability_\($0)" }).joined(separator: ","))
-            for (row, output) in outputs.enumerated() {
+            for row in 0..<rows {
+                let output = Array(outputs[(row * width)..<((row + 1) * width)])
                 let probabilities: [Float] = trained.task == .binary ? [1 - output[0], output[0]] : output
-                let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+                let best = EnsemblePredictor.predictedClass(output, task: trained.task)
                 let label = best < labels.count ? labels[best] : String(best)
                 lines.append(([String(row + 1), label] + probabilities.map { String(format: "%.6f", $0) }).joined(separator: ","))
                 if hasTarget, Float(label) == dataset.targets[row] { correct += 1 }
             }
         case .regression:
             lines.append("row,prediction")
-            for (row, output) in outputs.enumerated() {
-                let prediction = trained.prediction(fromOutput: output[0])
+            for row in 0..<rows {
+                let prediction = outputs[row]
                 lines.append("\(row + 1),\(prediction)")
                 if hasTarget {
                     let error = Double(prediction - dataset.targets[row])

@@ -8,6 +8,7 @@ struct SweepCommand: AsyncParsableCommand {
         discussion: """
             Quick start (built-in phone-price data, no download needed):
               sweep run sweeps/phone-price.json    run the default grid
+              sweep auto DATA.csv                  any CSV to a model within 5 minutes
               sweep leaderboard                    rank the latest sweep
               sweep export -o best.safetensors     the best model, for PyTorch
               sweep report -o report.html          see it: plots, curves, the best model
@@ -15,7 +16,7 @@ struct SweepCommand: AsyncParsableCommand {
             Results go to results/sweeps.sqlite (--db to change).
             """,
         subcommands: [
-            RunCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
+            RunCommand.self, AutoCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
             ReportCommand.self, DashboardCommand.self, ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )

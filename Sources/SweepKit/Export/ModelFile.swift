@@ -5,34 +5,57 @@ import NeuralNet
 /// A trained model as a safetensors file PyTorch loads: tensors named like the equivalent
 /// `nn.Sequential`'s state_dict, and `__metadata__` holding what is needed to use it (see
 /// tools/README.md, "File format written by sweep export").
+///
+/// An ensemble (`Ensemble`) is one file too: member i's tensors are prefixed `member<i>.`, as
+/// the state_dict of a module holding the members' Sequentials as attributes `member0`,
+/// `member1`, … names them, and `sweep.ensemble` lists each member's trial, fit, architecture,
+/// standardisation and target scale. A file written for one model has no prefix and keeps the
+/// single-model metadata.
 public struct ModelFile: Sendable {
-    public var model: TrainedModel
+    public var ensemble: Ensemble
+    /// Whether the file is written as an ensemble (prefixed tensors, `sweep.ensemble`), even of
+    /// one member.
+    public var isEnsemble: Bool
+    /// The model's (or the ensemble's averaged) metrics on the split below.
     public var metrics: [String: Double]
     public var split: DataConfiguration
     public var sweepName: String
-    public var trialNumber: Int
+
+    /// The model of a single-model file; an ensemble's first member.
+    public var model: TrainedModel { ensemble.members[0].model }
+    /// The trial of a single-model file; an ensemble's first member's.
+    public var trialNumber: Int { ensemble.members[0].trial }
 
     public init(model: TrainedModel, metrics: [String: Double], split: DataConfiguration, sweepName: String, trialNumber: Int) {
-        self.model = model
+        // One member always makes an ensemble.
+        ensemble = try! Ensemble(members: [Ensemble.Member(model: model, trial: trialNumber, fit: nil, metrics: metrics)])
+        isEnsemble = false
         self.metrics = metrics
         self.split = split
         self.sweepName = sweepName
-        self.trialNumber = trialNumber
+    }
+
+    public init(ensemble: Ensemble, metrics: [String: Double], split: DataConfiguration, sweepName: String) {
+        self.ensemble = ensemble
+        isEnsemble = true
+        self.metrics = metrics
+        self.split = split
+        self.sweepName = sweepName
     }
 
     public func encoded() throws -> Data {
-        let tensors = model.tensors.map { tensor in
-            StoredTensor(
-                name: tensor.name, dataType: tensor.name.hasSuffix("num_batches_tracked") ? .i64 : .f32,
-                shape: tensor.shape, values: tensor.values)
+        var tensors: [StoredTensor] = []
+        for (index, member) in ensemble.members.enumerated() {
+            let prefix = isEnsemble ? Self.prefix(ofMember: index) : ""
+            tensors += member.model.tensors.map { tensor in
+                StoredTensor(
+                    name: prefix + tensor.name, dataType: tensor.name.hasSuffix("num_batches_tracked") ? .i64 : .f32,
+                    shape: tensor.shape, values: tensor.values)
+            }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-        let finiteMetrics = metrics.filter { $0.value.isFinite && !$0.key.hasPrefix("best_") && $0.key != "train_loss" }
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try Self.encoder.encode(value), as: UTF8.self) }
         var metadata: [String: String] = [
             "format": "pt",
-            "sweep.architecture": try json(model.network),
             "sweep.task": model.task.rawValue,
             "sweep.feature_names": try json(model.featureNames),
             "sweep.target": model.targetName,
@@ -40,22 +63,45 @@ public struct ModelFile: Sendable {
             "sweep.split": try json(SplitMetadata(
                 seed: split.splitSeed, testFraction: split.testFraction,
                 validationFraction: split.folds == nil ? split.validationFraction : 0)),
-            "sweep.metrics": try json(split.folds == nil ? finiteMetrics : finiteMetrics.filter { !$0.key.hasPrefix("validation_") }),
+            "sweep.metrics": try json(Self.exported(metrics, folds: split.folds != nil)),
             "sweep.sweep": sweepName,
-            "sweep.trial": String(trialNumber),
             "sweep.data": split.source,
         ]
-        if let standardizer = model.standardizer {
-            metadata["sweep.standardization"] = try json(StandardizationMetadata(mean: standardizer.means, std: standardizer.standardDeviations))
+        if isEnsemble {
+            let members = ensemble.members.enumerated().map { index, member in
+                MemberMetadata(
+                    prefix: Self.prefix(ofMember: index), trial: member.trial, fit: member.fit,
+                    architecture: member.model.network, standardization: StandardizationMetadata(member.model),
+                    targetStandardization: member.model.targetScale.map { TargetScaleMetadata(mean: $0.mean, std: $0.standardDeviation) },
+                    metrics: Self.exported(member.metrics, folds: false))
+            }
+            metadata["sweep.ensemble"] = try json(EnsembleMetadata(
+                combine: model.task.isClassification ? "mean_probability" : "mean_prediction", members: members))
         } else {
-            let width = model.featureNames.count
-            metadata["sweep.standardization"] = try json(StandardizationMetadata(mean: Array(repeating: 0, count: width), std: Array(repeating: 1, count: width)))
-        }
-        if let scale = model.targetScale {
-            // The PyTorch recipe (tools/check_export.py): prediction = output · std + mean.
-            metadata["sweep.target_standardization"] = try json(TargetScaleMetadata(mean: scale.mean, std: scale.standardDeviation))
+            metadata["sweep.architecture"] = try json(model.network)
+            metadata["sweep.trial"] = String(trialNumber)
+            metadata["sweep.standardization"] = try json(StandardizationMetadata(model))
+            if let scale = model.targetScale {
+                // The PyTorch recipe (tools/check_export.py): prediction = output · std + mean.
+                metadata["sweep.target_standardization"] = try json(TargetScaleMetadata(mean: scale.mean, std: scale.standardDeviation))
+            }
         }
         return try SafeTensors.encode(tensors, metadata: metadata)
+    }
+
+    /// The tensor-name prefix of ensemble member `index`: `member<index>.`.
+    public static func prefix(ofMember index: Int) -> String { "member\(index)." }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// The metrics worth exporting: finite, not the per-epoch bests or the training loss, and
+    /// with k-fold not the validation ones (cross-validated, they are not on the split's rows).
+    private static func exported(_ metrics: [String: Double], folds: Bool) -> [String: Double] {
+        metrics.filter { $0.value.isFinite && !$0.key.hasPrefix("best_") && $0.key != "train_loss" && !(folds && $0.key.hasPrefix("validation_")) }
     }
 
     /// The largest model file read: 1 GiB, some 250 million weights, far beyond any network a
@@ -88,22 +134,36 @@ public struct ModelFile: Sendable {
             }
             return value
         }
-        let network = try field("sweep.architecture", as: NetworkDescription.self)
+        // A single model's architecture first: a file with no metadata is told its first field.
+        let singleNetwork = metadata["sweep.ensemble"] == nil ? try field("sweep.architecture", as: NetworkDescription.self) : nil
         let featureNames = try field("sweep.feature_names", as: [String].self)
         let classLabels = try field("sweep.class_labels", as: [String].self)
-        let standardization = try field("sweep.standardization", as: StandardizationMetadata.self)
         let splitMetadata = try field("sweep.split", as: SplitMetadata.self)
         let metrics = (try? field("sweep.metrics", as: [String: Double].self)) ?? [:]
-        var targetScale: TargetScale?
-        if metadata["sweep.target_standardization"] != nil {
-            let scale = try field("sweep.target_standardization", as: TargetScaleMetadata.self)
-            guard scale.mean.isFinite, scale.std.isFinite, scale.std > 0 else {
-                throw .malformed(path: path, reason: "metadata 'sweep.target_standardization' needs a finite mean and a positive std")
-            }
-            targetScale = TargetScale(mean: scale.mean, standardDeviation: scale.std)
-        }
         guard let task = metadata["sweep.task"].flatMap(TaskKind.init(rawValue:)) else {
             throw .malformed(path: path, reason: "metadata 'sweep.task' is missing or unknown")
+        }
+        let targetName = metadata["sweep.target"] ?? "target"
+        /// One member's model from its metadata and its tensors (names without the prefix).
+        func member(
+            _ network: NetworkDescription, _ standardization: StandardizationMetadata, _ scale: TargetScaleMetadata?,
+            _ memberTensors: [StoredTensor], label: String
+        ) throws(SafeTensorsError) -> TrainedModel {
+            var targetScale: TargetScale?
+            if let scale {
+                guard scale.mean.isFinite, scale.std.isFinite, scale.std > 0 else {
+                    throw .malformed(path: path, reason: "\(label) target standardisation needs a finite mean and a positive std")
+                }
+                targetScale = TargetScale(mean: scale.mean, standardDeviation: scale.std)
+            }
+            try checkConsistency(
+                path: path, network: network, task: task, featureNames: featureNames, classLabels: classLabels,
+                standardization: standardization, tensors: memberTensors)
+            return TrainedModel(
+                network: network, tensors: memberTensors.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) },
+                task: task, featureNames: featureNames, targetName: targetName, classLabels: classLabels,
+                standardizer: Standardizer(means: standardization.mean, standardDeviations: standardization.std),
+                targetScale: targetScale)
         }
         var split = DataConfiguration()
         split.source = metadata["sweep.data"] ?? split.source
@@ -111,20 +171,48 @@ public struct ModelFile: Sendable {
         split.splitSeed = splitMetadata.seed
         split.testFraction = splitMetadata.testFraction
         split.validationFraction = splitMetadata.validationFraction
-        try checkConsistency(
-            path: path, network: network, task: task, featureNames: featureNames, classLabels: classLabels,
-            standardization: standardization, tensors: tensors)
-        let model = TrainedModel(
-            network: network,
-            tensors: tensors.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) },
-            task: task, featureNames: featureNames, targetName: metadata["sweep.target"] ?? "target",
-            classLabels: classLabels,
-            standardizer: Standardizer(means: standardization.mean, standardDeviations: standardization.std),
-            targetScale: targetScale)
+        let sweepName = metadata["sweep.sweep"] ?? ""
+
+        if metadata["sweep.ensemble"] != nil {
+            let described = try field("sweep.ensemble", as: EnsembleMetadata.self)
+            guard !described.members.isEmpty, described.members.count <= maximumMemberCount else {
+                throw .malformed(path: path, reason: "metadata 'sweep.ensemble' lists \(described.members.count) members; an ensemble has 1 to \(maximumMemberCount)")
+            }
+            var members: [Ensemble.Member] = []
+            var claimed = 0
+            for (index, entry) in described.members.enumerated() {
+                guard entry.prefix == prefix(ofMember: index) else {
+                    throw .malformed(path: path, reason: "ensemble member \(index) has prefix '\(entry.prefix.prefix(40))', expected '\(prefix(ofMember: index))'")
+                }
+                let own = tensors.filter { $0.name.hasPrefix(entry.prefix) }.map { tensor in
+                    StoredTensor(name: String(tensor.name.dropFirst(entry.prefix.count)), dataType: tensor.dataType, shape: tensor.shape, values: tensor.values)
+                }
+                claimed += own.count
+                let model = try member(
+                    entry.architecture, entry.standardization, entry.targetStandardization, own, label: "ensemble member \(index)'s")
+                members.append(Ensemble.Member(model: model, trial: entry.trial, fit: entry.fit, metrics: entry.metrics ?? [:]))
+            }
+            guard claimed == tensors.count else {
+                throw .malformed(path: path, reason: "\(tensors.count - claimed) of its tensors belong to no ensemble member (each name starts with member<i>.)")
+            }
+            do {
+                return ModelFile(ensemble: try Ensemble(members: members), metrics: metrics, split: split, sweepName: sweepName)
+            } catch {
+                throw .malformed(path: path, reason: error.description)
+            }
+        }
+        guard let network = singleNetwork else { throw .malformed(path: path, reason: "metadata 'sweep.architecture' is missing") }
+        let standardization = try field("sweep.standardization", as: StandardizationMetadata.self)
+        let scale = metadata["sweep.target_standardization"] == nil ? nil : try field("sweep.target_standardization", as: TargetScaleMetadata.self)
+        let model = try member(network, standardization, scale, tensors, label: "its")
         return ModelFile(
-            model: model, metrics: metrics, split: split, sweepName: metadata["sweep.sweep"] ?? "",
+            model: model, metrics: metrics, split: split, sweepName: sweepName,
             trialNumber: Int(metadata["sweep.trial"] ?? "") ?? 0)
     }
+
+    /// The most members an ensemble file may list: far more than averaging needs, and a bound on
+    /// the networks a damaged file can make `sweep predict` build.
+    public static let maximumMemberCount = 1000
 }
 
 extension ModelFile {
@@ -201,6 +289,41 @@ private struct SplitMetadata: Codable {
 private struct StandardizationMetadata: Codable {
     var mean: [Float]
     var std: [Float]
+}
+
+extension StandardizationMetadata {
+    /// The model's feature standardisation, or the identity (mean 0, std 1) when it has none.
+    init(_ model: TrainedModel) {
+        if let standardizer = model.standardizer {
+            self.init(mean: standardizer.means, std: standardizer.standardDeviations)
+        } else {
+            let width = model.featureNames.count
+            self.init(mean: Array(repeating: 0, count: width), std: Array(repeating: 1, count: width))
+        }
+    }
+}
+
+/// "sweep.ensemble": how the members combine and what each one is.
+private struct EnsembleMetadata: Codable {
+    /// `mean_probability` (classification) or `mean_prediction` (regression, in the target's units).
+    var combine: String
+    var members: [MemberMetadata]
+}
+
+private struct MemberMetadata: Codable {
+    var prefix: String
+    var trial: Int
+    /// nil: the trial's exported model; n: its scoring fit n, numbered as in its epoch records.
+    var fit: Int?
+    var architecture: NetworkDescription
+    var standardization: StandardizationMetadata
+    var targetStandardization: TargetScaleMetadata?
+    var metrics: [String: Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case prefix, trial, fit, architecture, standardization, metrics
+        case targetStandardization = "target_standardization"
+    }
 }
 
 /// "sweep.target_standardization": a regression target's z-scores.

@@ -252,7 +252,7 @@ actor TrialWorker {
     private func train(_ trial: TrialWork, _ index: Int, shouldStop: @escaping @Sendable () -> Bool) async throws {
         guard let trainer = trial.trainer else { return }
         let result = await TrialActor(trainer: trainer, executor: executor)
-            .train(index, monitor: trial.monitor(for: index), shouldStop: shouldStop)
+            .train(index, monitor: trial.monitor(for: index), finalEpochs: trial.finalEpochs(for: index), shouldStop: shouldStop)
         totals.trainingSeconds += result.seconds
         totals.trainingCPUSeconds += result.cpuSeconds
         if trial.deliver(index, result) { try await store(trial) }

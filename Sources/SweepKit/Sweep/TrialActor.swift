@@ -22,14 +22,14 @@ actor TrialActor {
         self.executor = executor
     }
 
-    /// Trains fit `index`; `monitor` judges each epoch (the sweep's pruner), `shouldStop` is
-    /// asked before every batch.
-    func train(_ index: Int, monitor: (any EpochMonitor)?, shouldStop: @Sendable () -> Bool) -> FitResult {
+    /// Trains fit `index`; `monitor` judges each epoch (the sweep's pruner), `finalEpochs` is the
+    /// final fit's length, `shouldStop` is asked before every batch.
+    func train(_ index: Int, monitor: (any EpochMonitor)?, finalEpochs: Int?, shouldStop: @Sendable () -> Bool) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let startCPU = threadCPUSeconds()
         let outcome: Result<FoldOutcome, TrainingError>
         do {
-            outcome = .success(try trainer.fit(index, monitor: monitor, shouldStop: shouldStop))
+            outcome = .success(try trainer.fit(index, monitor: monitor, finalEpochs: finalEpochs, shouldStop: shouldStop))
         } catch {
             outcome = .failure(error)
         }
@@ -117,7 +117,8 @@ final class TrialWork: @unchecked Sendable {
         /// Train this fit, then `deliver` it.
         case fit(Int)
         /// The next fit waits for the ones before it to be delivered (a pruner judges whole
-        /// fits, and its decision must not depend on which finished first).
+        /// fits, and its decision must not depend on which finished first; a final fit after
+        /// early stopping trains for the epochs the folds stopped at).
         case later
         /// Nothing left to hand out; `ended` when this call settled the trial's last fit, and
         /// the caller must store it.
@@ -141,6 +142,10 @@ final class TrialWork: @unchecked Sendable {
                         outcomes[index] = FoldOutcome(status: .pruned, epochs: [], tensors: [], standardizer: nil)
                     }
                 }
+                if !stopping, failure == nil, index == scoringFitCount, trainer?.finalFitFollowsFolds ?? false,
+                    outcomes[..<index].contains(where: { $0 == nil }), trainer?.isNeeded(index, given: outcomes) ?? false {
+                    return .later
+                }
                 nextFit += 1
                 if !stopping, failure == nil, outcomes[index] == nil, trainer?.isNeeded(index, given: outcomes) ?? false {
                     return .fit(index)
@@ -152,6 +157,12 @@ final class TrialWork: @unchecked Sendable {
     }
 
     private var scoringFitCount: Int { trainer?.scoringFitCount ?? 0 }
+
+    /// The epochs of fit `index` when it is the final fit (`Trainer.finalFitEpochs(after:)`).
+    func finalEpochs(for index: Int) -> Int? {
+        guard let trainer, index == scoringFitCount else { return nil }
+        return lock.withLock { trainer.finalFitEpochs(after: outcomes) }
+    }
 
     /// The pruning monitor of fit `index`; the final fit (no validation rows) has none.
     func monitor(for index: Int) -> (any EpochMonitor)? {

@@ -5,7 +5,8 @@ import NeuralNet
 // One fit of a configuration: the training loop, epoch by epoch, as `sweep train` and every
 // sweep trial run it.
 extension Trainer {
-    /// Trains one fit, recorded as fold `number`, its generators seeded from `seed` and `seedStream`.
+    /// Trains one fit of `epochs` epochs, recorded as fold `number`, its generators seeded from
+    /// `seed` and `seedStream`.
     ///
     /// Per epoch: set the scheduled rate, reshuffle the training rows, run the mini-batches in
     /// train mode, then evaluate the validation rows in eval mode and ask each monitor whether
@@ -13,7 +14,7 @@ extension Trainer {
     /// every batch, ends it as interrupted. A fit that completes ends with the weights of the
     /// best epoch a monitor marked (early stopping), or its last epoch's.
     func train(
-        fold: DataFold, number: Int, seed: UInt64, seedStream: Int, monitors: [any EpochMonitor],
+        fold: DataFold, number: Int, epochs epochCount: Int, seed: UInt64, seedStream: Int, monitors: [any EpochMonitor],
         observe: (TrainingEvent) -> Void, shouldStop: () -> Bool
     ) throws(TrainingError) -> FoldOutcome {
         // Separate streams for the weights/dropout and for the batch order, both fixed by the seed.
@@ -34,7 +35,7 @@ extension Trainer {
         var bestSnapshot: [NamedTensor]?
         let marksBest = monitors.contains { $0 is EarlyStoppingMonitor }
 
-        epochs: for epoch in 1...configuration.epochs {
+        epochs: for epoch in 1...max(epochCount, 1) {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             let rate = configuration.schedule.learningRate(epoch: epoch - 1, baseRate: loop.baseRate)
             let training: Evaluation

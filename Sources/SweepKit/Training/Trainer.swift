@@ -7,6 +7,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
     case lossDoesNotFitTask(loss: Loss, task: TaskKind, allowed: [Loss])
     case noTrainingRows
     case engine(NeuralNetError)
+    /// A fit trained again for its model (`scoringFitModels`) diverged or stopped.
+    case fitDidNotComplete(fit: Int, status: TrainingStatus)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
             return "the split leaves no training rows; lower test_fraction or validation_fraction"
         case .engine(let error):
             return error.description
+        case .fitDidNotComplete(let fit, let status):
+            return "fit \(fit) ended \(status.rawValue) when trained again, so it has no model"
         }
     }
 }
@@ -70,7 +74,9 @@ public struct Trainer {
 
     /// Trains every fold and combines them. With k-fold, the folds score the configuration
     /// (validation metrics are their mean) and a final fit on all non-test rows (fold 0 in the
-    /// epoch records, all epochs, no early stopping) gives the tested and exported model.
+    /// epoch records) gives the tested and exported model. The final fit has no validation rows
+    /// to stop on: it trains every epoch, or with early stopping the epochs the folds stopped at
+    /// (`finalFitEpochs(after:)`).
     /// Folds run in order and stop at the first that does not complete; the final fit runs only
     /// when every fold completed. `observe` sees each batch and epoch; `shouldStop` is asked
     /// before every batch and ends the run as interrupted when it answers true.
@@ -80,7 +86,8 @@ public struct Trainer {
         let start = DispatchTime.now().uptimeNanoseconds
         var outcomes = [FoldOutcome?](repeating: nil, count: fitCount)
         for index in outcomes.indices where isNeeded(index, given: outcomes) {
-            outcomes[index] = try fit(index, observe: observe, shouldStop: shouldStop)
+            outcomes[index] = try fit(
+                index, finalEpochs: finalFitEpochs(after: outcomes), observe: observe, shouldStop: shouldStop)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return result(of: outcomes, seconds: seconds)
@@ -89,8 +96,9 @@ public struct Trainer {
     /// Trains fit `index` (0 ..< `fitCount`): fold f of repeat r is index (r − 1)·k + f − 1 and is
     /// numbered (r − 1)·k + f in the epoch records; the final fit comes after them and is fold 0.
     /// `monitor` (a sweep's pruner) judges each validated epoch, after early stopping.
+    /// `finalEpochs`: how long the final fit trains (`finalFitEpochs(after:)`; default: `epochs`).
     public func fit(
-        _ index: Int, monitor: (any EpochMonitor)? = nil, observe: (TrainingEvent) -> Void = { _ in },
+        _ index: Int, monitor: (any EpochMonitor)? = nil, finalEpochs: Int? = nil, observe: (TrainingEvent) -> Void = { _ in },
         shouldStop: () -> Bool = { false }
     ) throws(TrainingError) -> FoldOutcome {
         precondition(index >= 0 && index < fitCount, "fit \(index) of \(fitCount)")
@@ -99,13 +107,31 @@ public struct Trainer {
         if index < scoringFitCount {
             let repeatIndex = index / data.folds.count, fold = index % data.folds.count
             return try train(
-                fold: data.folds[fold], number: index + 1, seed: repeatSeed(repeatIndex), seedStream: fold + 1,
-                monitors: monitors, observe: observe, shouldStop: shouldStop)
+                fold: data.folds[fold], number: index + 1, epochs: configuration.epochs, seed: repeatSeed(repeatIndex),
+                seedStream: fold + 1, monitors: monitors, observe: observe, shouldStop: shouldStop)
         }
-        // The final fit has no validation rows: nothing to judge, every epoch runs.
+        // The final fit has no validation rows: nothing to judge, its epochs run to the end.
         return try train(
-            fold: data.finalFit!, number: 0, seed: configuration.seed, seedStream: 0, monitors: [], observe: observe,
-            shouldStop: shouldStop)
+            fold: data.finalFit!, number: 0, epochs: finalEpochs ?? configuration.epochs, seed: configuration.seed,
+            seedStream: 0, monitors: [], observe: observe, shouldStop: shouldStop)
+    }
+
+    /// Whether the final fit must wait for the scoring fits: with early stopping, it trains for
+    /// the epochs they stopped at, which are known only once they end.
+    public var finalFitFollowsFolds: Bool { data.finalFit != nil && configuration.earlyStopping != nil }
+
+    /// The epochs the final fit trains, given the scoring fits' outcomes: `epochs`, or with early
+    /// stopping the mean (rounded) over the scoring fits of the epoch whose weights each kept, so
+    /// that the model trained on every row stops where cross-validation found the best epoch (as
+    /// refitting with the best iteration count of a cross-validated gradient-boosting model).
+    /// `epochs` while a scoring fit has not completed.
+    public func finalFitEpochs(after outcomes: [FoldOutcome?]) -> Int {
+        guard finalFitFollowsFolds else { return configuration.epochs }
+        let scoring = outcomes.prefix(scoringFitCount).compactMap { $0 }.filter { $0.status == .complete }
+        guard scoring.count == scoringFitCount, scoringFitCount > 0 else { return configuration.epochs }
+        let total = scoring.reduce(0) { $0 + ($1.bestEpoch ?? $1.epochs.count) }
+        let mean = (Double(total) / Double(scoring.count)).rounded()
+        return min(max(Int(mean), 1), configuration.epochs)
     }
 
     /// The seed of repeat `index` (0-based): the configuration's own for the first, so that one

@@ -1,0 +1,63 @@
+import Datasets
+import Foundation
+
+/// The two ensembles a sweep offers: its best trials' models, or one cross-validated trial's fold
+/// models trained again.
+extension Ensemble {
+    /// The models of the best `count` trials (`TrialRanking`: complete, with a finite metric), in
+    /// rank order. Throws when fewer trials qualify, or when one of them has no stored weights.
+    public static func bestTrials(
+        _ count: Int, of trials: [TrialRecord], metric: SweepMetric, model: (Int) throws -> TrainedModel?
+    ) throws -> Ensemble {
+        precondition(count >= 1, "an ensemble of \(count) trials")
+        let ranking = TrialRanking(metric: metric)
+        let ranked = ranking.ranked(trials).filter { ranking.hasFiniteMetric($0) }
+        guard ranked.count >= count else {
+            throw EnsembleError.mismatched("the sweep has \(ranked.count) complete trials with a finite \(metric.name.rawValue); an ensemble of \(count) needs \(count)")
+        }
+        var members: [Member] = []
+        for trial in ranked.prefix(count) {
+            guard let trained = try model(trial.number) else {
+                throw EnsembleError.mismatched("trial \(trial.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); ask for fewer members, or rerun the sweep")
+            }
+            members.append(Member(model: trained, trial: trial.number, metrics: trial.metrics))
+        }
+        return try Ensemble(members: members)
+    }
+
+    /// The scoring fits of `trial` (every fold of every repeat) trained again on `data` (the
+    /// sweep's), one member each, with that fit's validation metrics. Throws when the trial was
+    /// scored by one fit, or a fit does not complete.
+    public static func folds(of trial: TrialRecord, data: PreparedData, threads: Int) throws -> Ensemble {
+        let configuration = try trial.plan.configuration
+            ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8))
+        let trainer = try Trainer(configuration: configuration, data: data)
+        guard trainer.scoringFitCount >= 2 else {
+            throw EnsembleError.mismatched("trial \(trial.plan.number) was scored by one fit; a fold ensemble needs a sweep with folds (or repeats)")
+        }
+        let fits = try trainer.scoringFitModels(threads: threads)
+        return try Ensemble(members: fits.map { fit in
+            var metrics: [String: Double] = [:]
+            if let validation = fit.validation {
+                for metric in MetricName.validationMetrics {
+                    if let value = metric.value(in: validation) { metrics[metric.rawValue] = value }
+                }
+            }
+            return Member(model: fit.model, trial: trial.plan.number, fit: fit.index + 1, metrics: metrics)
+        })
+    }
+
+    /// The averaged predictions' metrics on the test rows of `split` (`test_accuracy`, or
+    /// `test_rmse` and `test_mae`); empty when the split has no test rows.
+    public func testMetrics(split: DataConfiguration) throws -> [String: Double] {
+        let dataset = try Dataset.load(source: split.source, target: split.target)
+        var configuration = split
+        configuration.standardize = false
+        configuration.task = task
+        let prepared = try PreparedData.prepare(dataset, configuration)
+        let rows = prepared.folds[0].test.rowIndices
+        guard !rows.isEmpty else { return [:] }
+        let scores = try score(on: dataset.subset(rows: rows))
+        return Dictionary(uniqueKeysWithValues: scores.map { ("test_\($0.key)", $0.value) })
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import SweepKit
+
+struct AutoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auto",
+        abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
+        discussion: """
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the average of the best trials (each refitted on every row) as safetensors.
+
+            The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
+            """)
+
+    @Argument(help: "A CSV with a header row and numeric columns.")
+    var data: String
+
+    @Option(help: "The target column (default: the last).")
+    var target: String?
+
+    @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h; the export follows.", valueName: "duration"))
+    var budget = "5m"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Average the best K trials (1: export the best trial alone).", valueName: "K"))
+    var ensemble = AutoCommand.defaultEnsembleSize
+
+    @Option(help: "Where to write the spec (default: sweeps/auto-NAME.json).")
+    var spec: String?
+
+    @Option(name: .shortAndLong, help: "The model file to write (default: auto-NAME.safetensors).")
+    var output: String?
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(parsing: .unconditional, help: "Trials trained at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Print only the summaries.")
+    var quiet = false
+
+    /// Members of the exported ensemble unless --ensemble says otherwise (BENCHMARKS.md, quality).
+    static let defaultEnsembleSize = 5
+
+    /// The share of the budget kept for the trials still running when the search stops, and the export.
+    static func searchSeconds(budget: Double) -> Double { max(1, budget - max(2, min(30, budget * 0.1))) }
+
+    func validate() throws {
+        guard parseDuration(budget) != nil else {
+            throw ValidationError("--budget must be a duration such as 90s, 5m or 1h, got '\(budget)'")
+        }
+        guard ensemble >= 1, ensemble <= ModelFile.maximumMemberCount else {
+            throw ValidationError("--ensemble must be between 1 and \(ModelFile.maximumMemberCount), got \(ensemble)")
+        }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
+
+    func run() async throws {
+        try requireUTF8Arguments()
+        let auto = try plan()
+        let specPath = spec ?? "sweeps/\(auto.name).json"
+        try writeSpec(auto.json(), to: specPath)
+        let budgetSeconds = parseDuration(budget)!
+        print("sweep auto: \(data)")
+        for line in auto.summary { print("  \(line)") }
+        print("  budget: \(formatDuration(budgetSeconds)) (the search stops starting trials after \(formatDuration(Self.searchSeconds(budget: budgetSeconds))))")
+        print("  spec: \(specPath) (sweep run \(specPath) continues or grows it)")
+
+        var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
+        if let jobs { arguments += ["--jobs", String(jobs)] }
+        if quiet { arguments.append("--quiet") }
+        var run = try RunCommand.parse(arguments)
+        try await run.run()
+
+        let results = try store.openStore(mustExist: true, forReading: true)
+        let trials = try results.trials(sweep: auto.name)
+        let ranking = TrialRanking(metric: try storedSpec(try resolveSweep(auto.name, in: results)).metric)
+        let usable = trials.filter { ranking.hasFiniteMetric($0) }.count
+        guard usable > 0 else {
+            Terminal.error("no trial completed within \(budget); give a longer --budget")
+            throw ExitCode(1)
+        }
+        let members = min(ensemble, usable)
+        if members < ensemble {
+            Terminal.note("only \(usable) trials completed: the ensemble has \(members) members")
+        }
+        let modelPath = output ?? "\(auto.name).safetensors"
+        var export = try ExportCommand.parse(
+            [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 1 ? ["--ensemble", String(members)] : []))
+        try export.run()
+        print("predict with: sweep predict \(modelPath) NEW.csv")
+    }
+
+    /// The data's shape and task, and the spec made from them.
+    private func plan() throws -> AutoSpec {
+        let dataset: Dataset
+        let task: TaskKind
+        do {
+            dataset = try Dataset.load(source: data, target: target)
+            task = try dataset.resolveTask(requested: nil)
+            _ = try dataset.validateClassification(as: task)
+        } catch {
+            Terminal.error("\(error.description)")
+            throw ExitCode(2)
+        }
+        let auto = AutoSpec(
+            name: AutoSpec.name(forSource: data), source: data, target: dataset.targetName, task: task,
+            rowCount: dataset.rowCount, featureCount: dataset.featureCount)
+        if auto.rowCount < 4 * auto.folds {
+            Terminal.error("'\(data)' has \(auto.rowCount) rows; sweep auto scores by \(auto.folds)-fold cross-validation and needs at least \(4 * auto.folds)")
+            throw ExitCode(2)
+        }
+        return auto
+    }
+
+    /// Writes the spec, or keeps an identical one (running again continues the sweep); a different
+    /// file at that path is refused rather than replaced.
+    private func writeSpec(_ text: String, to path: String) throws {
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
+            if existing == text {
+                Terminal.note("\(path) exists with this spec: continuing its sweep")
+                return
+            }
+            Terminal.error("'\(path)' exists and holds another spec; run it with sweep run \(path), or write this one elsewhere with --spec PATH")
+            throw ExitCode(2)
+        }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            Terminal.error("cannot write the spec to '\(path)': \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Datasets
+import Foundation
+import Testing
+@testable import SweepKit
+
+/// The spec `sweep auto` writes: a valid TPE sweep over linear models and small networks, scored
+/// by k-fold cross-validation over every row, sized from the data.
+@Suite struct AutoSpecTests {
+    static func spec(task: TaskKind = .multiclass, rows: Int = 1200) throws -> (AutoSpec, SweepSpec) {
+        let auto = AutoSpec(name: "auto-phone", source: "data/phone.csv", target: "price_range", task: task, rowCount: rows, featureCount: 20)
+        return (auto, try SweepFixtures.spec(auto.json()))
+    }
+
+    @Test func theSpecIsATPESweepScoredByFiveFoldsOverEveryRow() throws {
+        let (auto, spec) = try Self.spec()
+        #expect(spec.name == "auto-phone")
+        #expect(spec.method == .tpe)
+        #expect(spec.data.source == "data/phone.csv" && spec.data.target == "price_range" && spec.data.task == .multiclass)
+        #expect(spec.data.folds == 5 && spec.data.testFraction == 0)
+        #expect(spec.pruner != nil)
+        #expect(spec.metric.name == .validationAccuracy)
+        #expect(auto.batchSizes == [32, 64, 128])
+        // Searched: depth 0 (a linear model) to 3, widths, and the training settings.
+        let names = Set(spec.space.dimensions.map(\.name))
+        for name in ["hidden_layers.depth", "hidden_layers.width_1", "activation", "batch_norm", "optimizer", "momentum", "lr", "weight_decay", "dropout", "batch_size"] {
+            #expect(names.contains(name), "\(name) is not searched: \(names.sorted())")
+        }
+        // The first trial is a linear model (logistic regression with an L2 penalty).
+        #expect(spec.enqueued.first?["hidden_layers"] == .array([]))
+    }
+
+    @Test func theSizeOfTheDataSetsTheFoldsWidthsAndBatches() throws {
+        let small = AutoSpec(name: "a", source: "a.csv", target: "y", task: .binary, rowCount: 300, featureCount: 5)
+        #expect(small.folds == 5 && small.maximumWidth == 256 && small.batchSizes == [16, 32, 64, 128])
+        let large = AutoSpec(name: "a", source: "a.csv", target: "y", task: .binary, rowCount: 20_000, featureCount: 5)
+        #expect(large.folds == 3 && large.maximumWidth == 512 && large.batchSizes == [32, 64, 128, 256])
+    }
+
+    @Test func aRegressionTargetGetsTheRegressionMetric() throws {
+        let (_, spec) = try Self.spec(task: .regression)
+        #expect(try spec.resolvingDefaultMetric(for: .regression).metric.name == .validationRMSE)
+    }
+
+    @Test func theSweepIsNamedAfterTheFile() {
+        #expect(AutoSpec.name(forSource: "../shared/data/phone_price.csv") == "auto-phone_price")
+        #expect(AutoSpec.name(forSource: "/tmp/My data (v2).csv") == "auto-My-data--v2-")
+    }
+}
