@@ -22,6 +22,10 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if PostgresAddress.isURL(databasePath) {
+            Terminal.error("sweep dashboard reads SQLite files only for now; for a sweep in PostgreSQL, write its report (sweep report --db URL -o report.html), or copy it to a file (sweep copy --from URL --to FILE) and serve that")
+            throw ExitCode(2)
+        }
         // A file that can never become readable is bad input; one that does not exist yet, is
         // being created or is busy gets a page that says so, and is read once it can be.
         switch SQLiteResultStore.inspect(path: databasePath) {
