@@ -70,8 +70,9 @@ final class TrialSource: @unchecked Sendable {
         var startedInRun = 0
         /// The points of every trial handed out or stored: what a grid must not propose again.
         var taken: Set<SearchPoint>
-        /// Shared sweeps: trials this process claimed and has not yet seen end, and the largest
-        /// revision of the store's trials it has read.
+        /// Shared sweeps: trials this process claimed and has not yet seen stored as ended (its
+        /// own writes may still be on their way), and the largest revision of the store's
+        /// trials it has read.
         var mine: Set<Int> = []
         var revision: Int64 = 0
     }
@@ -173,6 +174,8 @@ final class TrialSource: @unchecked Sendable {
             let number = record.number
             if state.mine.contains(number) || state.trials[number]?.status.isFinal == true, !record.status.isFinal { continue }
             state.trials[number] = record
+            // Its result is stored: no longer one this worker must answer for.
+            if record.status.isFinal { state.mine.remove(number) }
             state.taken.insert(spec.space.point(of: record.plan.parameters))
             state.nextNumber = max(state.nextNumber, number + 1)
             if spec.pruner != nil, record.status.isFinal, let epochs = view.epochs[number] {
@@ -274,7 +277,6 @@ final class TrialSource: @unchecked Sendable {
         let curves = spec.pruner == nil ? nil : Self.curves(of: outcome.epochs, metric: spec.metric)
         lock.withLock {
             state.trials[outcome.record.number] = outcome.record
-            state.mine.remove(outcome.record.number)
             if let curves { state.curves[outcome.record.number] = curves }
             // A trial that ended may be what a waiting claim needs: ask the store again at once.
             nextPoll = .distantPast

@@ -62,7 +62,7 @@ final class PostgresConnections: @unchecked Sendable {
     }
 
     deinit {
-        for connection in idle { connection.closeInBackground() }
+        for connection in idle { try? connection.closeFuture().wait() }
     }
 
     /// Closes the idle connections; later calls open new ones.
@@ -262,8 +262,9 @@ extension PostgresConnection {
         return future
     }
 
-    /// Closes the connection without waiting for it.
+    /// Closes the connection without waiting for it; the connection stays alive until it is
+    /// closed (PostgresNIO asserts that none is released open).
     func closeInBackground() {
-        _ = closeFuture()
+        closeFuture().whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }
