@@ -207,7 +207,7 @@ final class PostgresConnections: @unchecked Sendable {
         }
         if let error = error as? NIOConnectionError {
             if let first = error.connectionErrors.first { return summary(of: first.error) }
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "the host name does not resolve: \(dns)" }
+            if error.dnsAAAAError != nil || error.dnsAError != nil { return "the host name does not resolve" }
             return "no address to connect to"
         }
         if let error = error as? IOError {
