@@ -82,7 +82,9 @@ let package = Package(
         .testTarget(
             name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"],
             resources: [.copy("Samplers/Fixtures"), .copy("Analysis/ReferenceValues")]),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SweepStoreTests", dependencies: ["SweepStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepKit", "NeuralNet"]),
         .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -81,6 +81,7 @@ final class PostgresConnections: @unchecked Sendable {
         release(connection)
     }
 
+    @discardableResult
     /// Runs `body` in one transaction (READ COMMITTED), retrying the whole of it while the
     /// connection is failing, for up to `retryWindow` seconds.
     func transaction<Result>(_ body: (PostgresLink) throws -> Result) throws -> Result {
@@ -97,6 +98,7 @@ final class PostgresConnections: @unchecked Sendable {
         }
     }
 
+    @discardableResult
     /// Runs `body` on a borrowed connection, outside a transaction (each statement commits on
     /// its own), retrying as `transaction` does.
     func retrying<Result>(_ body: (PostgresLink) throws -> Result) throws -> Result {
