@@ -13,16 +13,44 @@ struct PostgresLink {
     let connection: PostgresConnection
     let logger: Logger
 
+    /// How long a statement may go unanswered before its connection is taken for dead. A
+    /// connection the server dropped while it sat unused can take a statement and never
+    /// answer; every statement here (a claim included) takes milliseconds.
+    static let answerTimeout: TimeAmount = .seconds(20)
+
+    /// The connection's answer did not come within `answerTimeout`.
+    struct NoAnswer: Error {}
+
     /// Runs one statement and returns its rows.
     @discardableResult
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-        try connection.query(query, logger: logger).wait().rows
+        try answer(query).rows
     }
 
     /// Runs one statement and returns how many rows it changed.
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        try answer(query).metadata.rows ?? 0
+    }
+
+    private func answer(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        let eventLoop = connection.eventLoop
+        let promise = eventLoop.makePromise(of: PostgresQueryResult.self)
+        // Both callbacks run on the connection's event loop, so `settled` needs no lock.
+        final class Settled: @unchecked Sendable { var value = false }
+        let settled = Settled()
+        let deadline = eventLoop.scheduleTask(in: Self.answerTimeout) {
+            guard !settled.value else { return }
+            settled.value = true
+            promise.fail(NoAnswer())
+        }
+        connection.query(query, logger: logger).whenComplete { result in
+            deadline.cancel()
+            guard !settled.value else { return }
+            settled.value = true
+            promise.completeWith(result)
+        }
+        return try promise.futureResult.wait()
     }
 
     /// The first column of the first row, if any.
@@ -121,7 +149,13 @@ final class PostgresConnections: @unchecked Sendable {
                     release(connection)
                     throw explained(error)
                 }
-                if Self.isConnectionFailure(error) { connection.closeInBackground() } else { release(connection) }
+                if Self.isConnectionFailure(error) {
+                    // The others kept for reuse most likely went down with this one.
+                    connection.closeInBackground()
+                    dropIdle()
+                } else {
+                    release(connection)
+                }
                 try wait(after: error, since: start, delay: &delay)
             }
         }
@@ -160,6 +194,14 @@ final class PostgresConnections: @unchecked Sendable {
         return try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: logger).wait()
     }
 
+    private func dropIdle() {
+        let dropped = lock.withLock {
+            defer { idle = [] }
+            return idle
+        }
+        for connection in dropped { connection.closeInBackground() }
+    }
+
     private func release(_ connection: PostgresConnection) {
         let keep = lock.withLock {
             guard !closed, !connection.isClosed, idle.count < Self.idleLimit else { return false }
@@ -179,6 +221,7 @@ final class PostgresConnections: @unchecked Sendable {
     /// A failure of the connection rather than of the statement: the server went away, restarts,
     /// refuses connections for now, or the network dropped.
     static func isConnectionFailure(_ error: any Error) -> Bool {
+        if error is PostgresLink.NoAnswer { return true }
         if let error = error as? PSQLError {
             switch error.code {
             case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
@@ -221,6 +264,7 @@ final class PostgresConnections: @unchecked Sendable {
             }
         }
         if error is ChannelError { return "the connection failed (\(error))" }
+        if error is PostgresLink.NoAnswer { return "the server did not answer" }
         return String(describing: error)
     }
 
