@@ -39,16 +39,20 @@ finished() { grep -h '^\[' "$@" | awk '{print $3}' | sort -n; }
 echo "-- 3 workers, one killed mid-trial"
 killed=$(spec killed)
 "$sweep" run "$killed" --db "$work/reference.sqlite" --jobs 1 --quiet >/dev/null
+# The worker to kill starts first and dies once it has finished a trial, while it trains its
+# next; the other two start just before.
+"$sweep" run "$killed" --db "$url" --jobs 1 --heartbeat 0.5 >"$work/killed-2.log" 2>&1 &
+victim=$!
+until grep -q '^\[' "$work/killed-2.log" 2>/dev/null; do sleep 0.05; done
 pids=()
-for worker in 1 2 3; do
+for worker in 1 3; do
   "$sweep" run "$killed" --db "$url" --jobs 1 --heartbeat 0.5 >"$work/killed-$worker.log" 2>&1 &
   pids+=($!)
 done
-until grep -q '^\[' "$work/killed-2.log" 2>/dev/null; do sleep 0.05; done
-kill -9 "${pids[1]}"
+kill -9 "$victim"
 wait "${pids[0]}" || fail "worker 1 failed: $(cat "$work/killed-1.log")"
-wait "${pids[2]}" || fail "worker 3 failed: $(cat "$work/killed-3.log")"
-wait "${pids[1]}" 2>/dev/null && fail "the killed worker was not killed"
+wait "${pids[1]}" || fail "worker 3 failed: $(cat "$work/killed-3.log")"
+wait "$victim" 2>/dev/null && fail "the killed worker was not killed"
 [ "$(finished "$work"/killed-*.log | tr '\n' ' ')" = "$(seq 1 24 | tr '\n' ' ')" ] \
   || fail "trials finished: $(finished "$work"/killed-*.log | tr '\n' ' ')"
 diff <(board killed "$work/reference.sqlite") <(board killed "$url") || fail "the shared sweep differs from one process's"

@@ -40,15 +40,15 @@ struct SharedSweepCommandTests {
         let reference = try await sweep("run", spec, "--db", directory.path("reference.sqlite"), "--jobs", "1", in: directory)
         try #require(reference.status == 0, "\(reference)")
 
-        let workers = try (0..<3).map { _ in
-            try SweepProcess(["run", spec, "--db", database.url, "--jobs", "1", "--heartbeat", "0.5"], in: directory)
-        }
-        // Killed once it has finished a trial: it trains its next one by then (a worker claims
-        // the next trial as soon as it has trained one).
-        let victim = workers[1]
+        // The worker to kill starts first and is killed once it has finished a trial: it trains
+        // its next one by then (a worker claims a trial as soon as it has trained one). The
+        // others start just before, so that the sweep is still far from its end.
+        let arguments = ["run", spec, "--db", database.url, "--jobs", "1", "--heartbeat", "0.5"]
+        let victim = try SweepProcess(arguments, in: directory)
         while Self.finishedTrials(victim.standardOutputSoFar).isEmpty, victim.isRunning {
             try await Task.sleep(for: .milliseconds(5))
         }
+        let workers = [try SweepProcess(arguments, in: directory), victim, try SweepProcess(arguments, in: directory)]
         victim.send(SIGKILL)
         var results: [CommandResult] = []
         for worker in workers { results.append(try await worker.wait(timeout: .seconds(240))) }
