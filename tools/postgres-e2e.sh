@@ -20,11 +20,12 @@ trap finish EXIT
 url=$(tools/postgres-server.sh start "$work/server")
 fail() { echo "postgres-e2e: $*" >&2; exit 1; }
 
-# 24 random trials of batch-one epochs: long enough (a second or so each) to be caught mid-trial.
+# 24 TPE trials (lag 2: trial n learns from trials 1 … n − 3, wherever they ran) of batch-one
+# epochs, long enough to be caught mid-trial.
 spec() {
   cat >"$work/$1.json" <<SPEC
-{"name": "$1", "data": "builtin:phone-price?rows=400", "method": "random", "trials": 24, "seed": 21,
- "sampler": {"lag": 2},
+{"name": "$1", "data": "builtin:phone-price?rows=400", "method": "tpe", "trials": 24, "seed": 21,
+ "sampler": {"lag": 2, "startup_trials": 4},
  "fixed": {"hidden_layers": [16], "epochs": 60, "batch_size": 1},
  "parameters": {"optimizer": {"values": ["sgd", "adam"]},
                 "lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.05}}}

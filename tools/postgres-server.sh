@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests and CI: Debian's postgresql-15 binaries, run as the
-# postgres user, in a temporary data directory, listening on 127.0.0.1 only, on a free port.
+# postgres user, in a temporary data directory, listening on 127.0.0.1 only, on a free port, with
+# a user and database `sweep` (password `sweep`; the user may create databases). DIR's parent must
+# be readable by the postgres user (mktemp -d, then chmod 755). POSTGRES_OPTIONS adds server options.
 #
 #   tools/postgres-server.sh start DIR   creates DIR (a new data directory), starts the server and
 #                                         prints its URL: postgresql://sweep:sweep@127.0.0.1:PORT/sweep
@@ -27,7 +29,8 @@ start)
   echo "$port" >"$dir/port"
   chown postgres "$dir/port" 2>/dev/null || true
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/data -c max_connections=200 -c fsync=off" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/data -c max_connections=200 -c fsync=off ${POSTGRES_OPTIONS:-}" start >/dev/null
+  echo "${POSTGRES_OPTIONS:-}" >"$dir/options"
   as_postgres env PGPASSWORD=postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q \
     -v ON_ERROR_STOP=1 -c "CREATE USER sweep PASSWORD 'sweep' CREATEDB" -c "CREATE DATABASE sweep OWNER sweep" \
     </dev/null >/dev/null
@@ -39,7 +42,7 @@ stop|pause)
 resume)
   port=$(cat "$dir/port")
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/data -c max_connections=200 -c fsync=off" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/data -c max_connections=200 -c fsync=off $(cat "$dir/options" 2>/dev/null)" start >/dev/null
   ;;
 *) echo "usage: $0 start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

@@ -12,10 +12,11 @@ import Glibc
 /// running sweep is `tools/postgres-e2e.sh`'s check: it stops the server every test shares.
 @Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, PostgresTestDatabase.notConfigured))
 struct SharedSweepCommandTests {
-    /// 12 random trials of batch-one epochs, each long enough (about half a second in a debug
-    /// build) that a worker is nearly always training one.
+    /// 12 TPE trials (lag 2: trial n learns from trials 1 … n − 3, wherever they ran) of
+    /// batch-one epochs, each long enough (about half a second in a debug build) that a worker
+    /// is nearly always training one.
     private static func spec(_ name: String) -> String {
-        SmallSpecs.slowRandom(name: name, epochs: 120, trials: 12)
+        SmallSpecs.slowTPE(name: name, epochs: 120, trials: 12)
     }
 
     /// The trials each process reported finished, from its log lines "[k/N] trial n …".
