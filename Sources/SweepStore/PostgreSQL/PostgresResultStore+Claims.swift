@@ -104,7 +104,7 @@ extension PostgresResultStore {
         let found = try trials(
             link,
             where: """
-                sweep_id = $1 AND (
+                sweep_id = $1 AND status IN ('running', 'interrupted', 'pending') AND (
                     status = 'interrupted' OR status = 'pending'
                     OR status = 'running' AND (
                         worker_id IS NULL

@@ -176,6 +176,7 @@ enum PostgresSchema {
     ///   heartbeat and how long it may stay silent before its trials are taken from it.
     /// - `trials.worker_id`: the worker running the trial (NULL once it ended, or for a trial
     ///   whose worker left).
+    /// - `unfinished_trials`: the trials a claim looks through for one to run again.
     /// - `trials.revision`: drawn from one sequence on every insert and update (a trigger), so a
     ///   worker reads only the trials that changed since it last looked. A worker reads them
     ///   holding the sweep's row lock, which every writer of its trials holds in share mode, so
@@ -196,6 +197,8 @@ enum PostgresSchema {
         "CREATE SEQUENCE trial_revisions",
         "ALTER TABLE trials ADD COLUMN revision bigint NOT NULL DEFAULT nextval('trial_revisions')",
         "CREATE INDEX trials_by_revision ON trials (sweep_id, revision)",
+        // The trials a claim looks through for one to run again: few, in a sweep of thousands.
+        "CREATE INDEX unfinished_trials ON trials (sweep_id, number) WHERE status IN ('running', 'interrupted', 'pending')",
         """
         CREATE FUNCTION next_trial_revision() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
