@@ -93,6 +93,25 @@ struct SharedSweepCommandTests {
         }
     }
 
+    @Test func theDashboardShowsASweepInPostgreSQLWithoutWritingAndWithoutThePassword() async throws {
+        let directory = try ScratchDirectory()
+        let database = try PostgresTestDatabase()
+        let dashboard = try await DashboardCommandTests.Dashboard.start(["--db", database.url], in: directory)
+
+        let empty = try await dashboard.json("/api/sweeps")
+        try directory.write("grid.json", SmallSpecs.grid(name: "shared-grid", epochs: 1))
+        let run = try await sweep("run", "grid.json", "--db", database.url, "--quiet", in: directory)
+        let report = try await dashboard.waitFor("/api/sweeps/shared-grid", "the sweep's 8 trials") { ($0["trials"] as? [Any])?.count == 8 }
+        let stopped = try await dashboard.stop()
+
+        #expect(empty.object["state"] as? String == "creating", "\(empty.object)")  // it created no tables
+        #expect(run.status == 0, "\(run)")
+        #expect(report["revision"] != nil)
+        let password = try #require(database.server.password)
+        #expect(!String(describing: empty.object).contains(":\(password)@") && !stopped.standardOutput.contains(":\(password)@"))
+        #expect(stopped.standardOutput.contains("dashboard of postgresql://\(database.server.user)@"), "\(stopped)")
+    }
+
     @Test func aWrongPasswordAndAMissingDatabaseEachGetOneClearMessage() async throws {
         let directory = try ScratchDirectory()
         let server = try PostgresAddress(parsing: try #require(PostgresTestDatabase.serverURL))

@@ -48,6 +48,18 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
         try PostgresSchema.migrate(connections, upTo: schemaVersion)
     }
 
+    /// Connects for a reader that must never write (`sweep dashboard`): no tables created, no
+    /// migration. Its schema version is `storedSchemaVersion()`, which the reader checks.
+    public init(readingOnly address: PostgresAddress, retryWindow: TimeInterval) throws {
+        self.address = address
+        connections = PostgresConnections(address: address, retryWindow: retryWindow)
+        do {
+            try connections.checkReachable()
+        } catch {
+            throw connections.explained(error)
+        }
+    }
+
     deinit {
         worker?.heartbeat.stop()
     }
