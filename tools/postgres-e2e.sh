@@ -21,12 +21,12 @@ url=$(tools/postgres-server.sh start "$work/server")
 fail() { echo "postgres-e2e: $*" >&2; exit 1; }
 
 # 24 TPE trials (lag 2: trial n learns from trials 1 … n − 3, wherever they ran) of batch-one
-# epochs, long enough to be caught mid-trial.
+# epochs, long enough (a quarter of a second each in a release build) to be caught mid-trial.
 spec() {
   cat >"$work/$1.json" <<SPEC
 {"name": "$1", "data": "builtin:phone-price?rows=400", "method": "tpe", "trials": 24, "seed": 21,
  "sampler": {"lag": 2, "startup_trials": 4},
- "fixed": {"hidden_layers": [16], "epochs": 60, "batch_size": 1},
+ "fixed": {"hidden_layers": [16], "epochs": 200, "batch_size": 1},
  "parameters": {"optimizer": {"values": ["sgd", "adam"]},
                 "lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.05}}}
 SPEC
@@ -50,7 +50,7 @@ for worker in 1 3; do
   "$sweep" run "$killed" --db "$url" --jobs 1 --heartbeat 0.5 >"$work/killed-$worker.log" 2>&1 &
   pids+=($!)
 done
-kill -9 "$victim"
+kill -9 "$victim" || fail "the worker to kill ended before it was killed: make the trials longer"
 wait "${pids[0]}" || fail "worker 1 failed: $(cat "$work/killed-1.log")"
 wait "${pids[1]}" || fail "worker 3 failed: $(cat "$work/killed-3.log")"
 wait "$victim" 2>/dev/null && fail "the killed worker was not killed"
@@ -69,6 +69,9 @@ for worker in 1 2; do
 done
 until grep -q '^\[' "$work/outage-1.log" "$work/outage-2.log" 2>/dev/null; do sleep 0.05; done
 tools/postgres-server.sh pause "$work/server"
+running=0
+for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && running=$((running + 1)); done
+[ "$running" -gt 0 ] || fail "the sweep ended before the server stopped: make its trials longer"
 sleep 5
 tools/postgres-server.sh resume "$work/server"
 for pid in "${pids[@]}"; do wait "$pid" || fail "a worker failed: $(cat "$work"/outage-*.log)"; done
