@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The PostgreSQL store (`--db postgresql://…`): one sweep shared by many machines.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Matrix kernels in C so that they are optimised even in debug builds and can pick
@@ -42,6 +44,9 @@ let package = Package(
                 "SweepKit", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the per-epoch insert that binds values without boxing them.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // A sweep's report: its data (plots, effects, curves, the best model on the test rows) and
@@ -77,7 +82,9 @@ let package = Package(
         .testTarget(
             name: "SweepKitTests", dependencies: ["SweepKit", "AllocationCounter"],
             resources: [.copy("Samplers/Fixtures"), .copy("Analysis/ReferenceValues")]),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SweepStoreTests", dependencies: ["SweepStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepKit", "NeuralNet"]),
         .testTarget(name: "sweepTests", dependencies: ["sweep", "SweepStore", "SweepKit", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -6,7 +6,8 @@ import SweepStore
 
 /// The dashboard's only access to the results database: read-only, on one serial queue.
 ///
-/// The file is opened through one read-only connection (`openLiveForReading`), only once
+/// A PostgreSQL database (`--db postgresql://…`) is read through a connection that never
+/// creates or migrates its tables, once its schema is the current one. An SQLite file is opened through one read-only connection (`openLiveForReading`), only once
 /// `SQLiteResultStore.inspect` finds the current schema, so the dashboard never creates,
 /// migrates, locks for writing or writes it; until then, and whenever a read fails, each request
 /// answers with a state the page explains. A
@@ -14,15 +15,18 @@ import SweepStore
 /// once per best trial.
 public final class DashboardReader: @unchecked Sendable {
     public let databasePath: String
+    /// The database as pages show it: the path, or the URL without its password.
+    private let shownDatabase: String
     private let queue = DispatchQueue(label: "sweep dashboard reader")
     private let options: ReportOptions
     // Touched only on `queue`.
-    private var store: SQLiteResultStore?
+    private var store: (any ResultStore)?
     private var reports: [String: SweepReport] = [:]
     private var bestModels: [String: BestModelSection] = [:]
 
     public init(databasePath: String, options: ReportOptions = ReportOptions()) {
         self.databasePath = databasePath
+        shownDatabase = (try? ResultStoreLocation(parsing: databasePath).description) ?? databasePath
         var options = options
         options.evaluatesBestModel = false
         self.options = options
@@ -50,9 +54,9 @@ public final class DashboardReader: @unchecked Sendable {
                             "counts": Dictionary(uniqueKeysWithValues: overview.trialCounts.map { ($0.key.rawValue, $0.value) }),
                         ]
                     }
-                    var document: [String: Any] = ["state": "ok", "database": databasePath, "sweeps": sweeps]
+                    var document: [String: Any] = ["state": "ok", "database": shownDatabase, "sweeps": sweeps]
                     if sweeps.isEmpty {
-                        document["message"] = "The database at `\(databasePath)` holds no sweep yet. Start one with `sweep run sweeps/phone-price.json --db \(databasePath)`; this page shows it as soon as its first trial starts."
+                        document["message"] = "The database at `\(shownDatabase)` holds no sweep yet. Start one with `sweep run sweeps/phone-price.json --db \(shownDatabase)`; this page shows it as soon as its first trial starts."
                     }
                     return Answer(status: 200, json: Self.json(document))
                 } catch {
@@ -66,14 +70,14 @@ public final class DashboardReader: @unchecked Sendable {
     /// still `knownRevision`.
     public func report(sweep name: String, knownRevision: String?) async -> Answer {
         await onQueue { [self] in
-            let store: SQLiteResultStore
+            let store: any ResultStore
             switch openStore() {
             case .failure(let problem): return problem.answer
             case .success(let opened): store = opened
             }
             do {
                 guard let overview = try store.sweeps().first(where: { $0.sweep.name == name }) else {
-                    return Problem(database: databasePath, state: "not_found", message: "There is no sweep named '\(name)' in `\(databasePath)`.", status: 404).answer
+                    return Problem(database: shownDatabase, state: "not_found", message: "There is no sweep named '\(name)' in `\(shownDatabase)`.", status: 404).answer
                 }
                 let revision = SweepReport.revision(of: overview.sweep, counts: overview.trialCounts)
                 if revision == knownRevision {
@@ -114,31 +118,32 @@ public final class DashboardReader: @unchecked Sendable {
         }
     }
 
-    private func openStore() -> Result<SQLiteResultStore, Problem> {
+    private func openStore() -> Result<any ResultStore, Problem> {
         if let store { return .success(store) }
+        if PostgresAddress.isURL(databasePath) { return openPostgres() }
         switch SQLiteResultStore.inspect(path: databasePath) {
         case .missing:
             return .failure(Problem(
-                database: databasePath, state: "missing",
+                database: shownDatabase, state: "missing",
                 message: "No results database at `\(databasePath)` yet. Start a sweep with `sweep run sweeps/phone-price.json --db \(databasePath)`; this page shows it by itself as soon as the file appears."))
         case .empty:
             return .failure(Problem(
-                database: databasePath, state: "creating",
+                database: shownDatabase, state: "creating",
                 message: "The database at `\(databasePath)` is being created: it has no tables yet. This page shows the sweep as soon as it is stored."))
         case .busy:
             return .failure(Problem(
-                database: databasePath, state: "busy",
+                database: shownDatabase, state: "busy",
                 message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds."))
         case .older(let version):
             return .failure(Problem(
-                database: databasePath, state: "old_schema",
+                database: shownDatabase, state: "old_schema",
                 message: "The database at `\(databasePath)` was written by an older sweep (schema version \(version)). The dashboard never writes, so it does not upgrade it: run `sweep list --db \(databasePath)` once, and this page updates."))
         case .newer(let version):
             return .failure(Problem(
-                database: databasePath, state: "new_schema",
+                database: shownDatabase, state: "new_schema",
                 message: "The database at `\(databasePath)` has schema version \(version), newer than this sweep reads; use a newer sweep."))
         case .unusable(let reason):
-            return .failure(Problem(database: databasePath, state: "unusable", message: reason.prefix(1).uppercased() + reason.dropFirst() + "."))
+            return .failure(Problem(database: shownDatabase, state: "unusable", message: reason.prefix(1).uppercased() + reason.dropFirst() + "."))
         case .current:
             do {
                 let opened = try SQLiteResultStore.openLiveForReading(path: databasePath)
@@ -150,17 +155,45 @@ public final class DashboardReader: @unchecked Sendable {
         }
     }
 
+    /// A PostgreSQL database: the tables of the current schema, or a page saying why not yet.
+    private func openPostgres() -> Result<any ResultStore, Problem> {
+        do {
+            // A request waits for a lost connection only briefly: the page retries every 2 s.
+            let opened = try PostgresResultStore(readingOnly: try PostgresAddress(parsing: databasePath), retryWindow: 1)
+            let version = try opened.storedSchemaVersion()
+            if version == 0 {
+                return .failure(Problem(
+                    database: shownDatabase, state: "creating",
+                    message: "The database at `\(shownDatabase)` has no sweep tables yet. This page shows a sweep as soon as one is stored there."))
+            }
+            if version < PostgresResultStore.schemaVersion {
+                return .failure(Problem(
+                    database: shownDatabase, state: "old_schema",
+                    message: "The database at `\(shownDatabase)` was written by an older sweep (schema version \(version)). The dashboard never writes, so it does not upgrade it: run `sweep list --db URL` once, and this page updates."))
+            }
+            if version > PostgresResultStore.schemaVersion {
+                return .failure(Problem(
+                    database: shownDatabase, state: "new_schema",
+                    message: "The database at `\(shownDatabase)` has schema version \(version), newer than this sweep reads; use a newer sweep."))
+            }
+            store = opened
+            return .success(opened)
+        } catch {
+            return .failure(Problem(database: shownDatabase, state: "unusable", message: "\(error)."))
+        }
+    }
+
     /// A read that failed: busy (a lock that may pass), or anything else, after which the file
     /// is opened again on the next request (it may have been replaced).
     private func readFailure(_ error: any Error) -> Problem {
         if SQLiteResultStore.isBusy(error) {
             return Problem(
-                database: databasePath, state: "busy",
+                database: shownDatabase, state: "busy",
                 message: "The database at `\(databasePath)` is busy: another process holds a lock that keeps readers out. Retrying every 2 seconds.")
         }
         store = nil
         reports = [:]
-        return Problem(database: databasePath, state: "error", message: "Reading `\(databasePath)` failed: \(error). Retrying every 2 seconds.")
+        return Problem(database: shownDatabase, state: "error", message: "Reading `\(shownDatabase)` failed: \(error). Retrying every 2 seconds.")
     }
 
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

@@ -49,7 +49,7 @@ struct LeaderboardCommand: ParsableCommand {
             scoringFits: spec.scoringFits, uncertainty: SweepUncertainty(trials: board.entries.map(\.trial), spec: spec))
         switch format {
         case .table:
-            print("sweep '\(record.name)' (\(store.shownStatus(of: record))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
+            print("sweep '\(record.name)' (\(store.shownStatus(of: record, in: results))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
             print(table.text(top: top))
             if let note = table.intervalNote { print(note) }
         case .csv:
@@ -208,7 +208,7 @@ struct ListCommand: ParsableCommand {
             let counts = TrialStatus.allCases.compactMap { status in
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
-            var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
+            var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep, in: results))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
             if let spec = try? SweepSpec.parse(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name), spec.pruner != nil {
                 line += "; pruning: " + PruningSavings(trials: try results.trials(sweep: overview.sweep.name), spec: spec).summary
             }

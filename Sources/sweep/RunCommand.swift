@@ -12,6 +12,8 @@ struct RunCommand: AsyncParsableCommand {
             Re-running a sweep that exists resumes it: complete trials are kept, interrupted or stale running ones run again. A spec whose only change is a larger "trials", or more values in a grid's lists, grows the sweep: its trials are kept and the new ones added. Ctrl-C or SIGTERM stops cleanly; everything finished is already stored.
 
             --trials and --timeout end a run early; running the same command again continues the sweep where it stopped, with the same trials it would have made in one run.
+
+            With --db postgresql://…, the same command started on several machines (or several times on one) runs one sweep together: each process claims trials from the database, beats a heartbeat every --heartbeat seconds, and takes over the trials of a process silent for three heartbeats. The results are the sweep one process would make, trial for trial.
             """)
 
     @Argument(help: "The sweep spec (JSON), e.g. sweeps/phone-price.json.")
@@ -37,6 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish.", valueName: "duration"))
     var timeout: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("With a PostgreSQL --db: seconds between this process's heartbeats; others take its trials after three missed ones.", valueName: "seconds"))
+    var heartbeat = SweepRunOptions.defaultHeartbeat
+
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
@@ -52,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
+        if !(heartbeat > 0 && heartbeat <= 3600) { throw ValidationError("--heartbeat must be more than 0 and at most 3600 seconds, got \(heartbeat)") }
         if let timeout, parseDuration(timeout) == nil {
             throw ValidationError("--timeout must be a duration such as 90s, 10m or 2h, got '\(timeout)'")
         }
@@ -59,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// " --db PATH" when the database is not the default one, for the commands printed to reuse.
     private var databaseOption: String {
-        store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.databasePath)"
+        store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
     }
 
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
@@ -73,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
             results = MemoryResultStore()
         } else {
             results = try store.openStore(checkingIntegrity: true)
+        }
+        // A shared store coordinates its workers itself; a file is run by one process at a time.
+        if !resultsInMemory, !(results is any SharedTrialStore) {
             do {
                 lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
             } catch {
@@ -95,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
             spec: parsed, data: data, store: results,
             options: SweepRunOptions(
                 jobs: jobCount, restart: restart, keepWeights: keepWeights, trialBudget: trials,
-                timeout: timeout.flatMap(parseDuration)),
+                timeout: timeout.flatMap(parseDuration), heartbeat: heartbeat),
             stop: stop, onEvent: { progress.handle($0) })
         let summary: SweepRunSummary
         do {

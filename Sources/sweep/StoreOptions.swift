@@ -3,33 +3,54 @@ import Foundation
 import SweepKit
 import SweepStore
 
-/// The results database option every sweep command shares.
+/// The results database option every sweep command shares: an SQLite file's path, or a
+/// PostgreSQL URL (`ResultStoreLocation` tells them apart; the commands hold a `ResultStore`).
 struct StoreOptions: ParsableArguments {
     static let defaultPath = "results/sweeps.sqlite"
 
-    @Option(name: .customLong("db"), help: "The results database (created if missing).")
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "The results database: an SQLite file (created if missing) or postgresql://user:password@host:port/database.",
+            valueName: "path-or-url"))
     var databasePath = StoreOptions.defaultPath
+
+    func validate() throws {
+        do {
+            _ = try ResultStoreLocation(parsing: databasePath)
+        } catch let error as PostgresResultStoreError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Where `--db` points (checked by `validate`).
+    var location: ResultStoreLocation {
+        (try? ResultStoreLocation(parsing: databasePath)) ?? .sqlite(path: databasePath)
+    }
+
+    /// The database as the commands print it: a URL without its password.
+    var shownLocation: String { location.description }
 
     /// Opens the database; `checkingIntegrity` (before a run writes to it, or an export reads a
     /// model from it) also runs SQLite's integrity check, which reads the whole file.
     /// `forReading`: a command that only reads, which may read a file it cannot write.
-    func openStore(mustExist: Bool = false, forReading: Bool = false, checkingIntegrity: Bool = false) throws -> SQLiteResultStore {
-        if mustExist, !FileManager.default.fileExists(atPath: databasePath) {
+    func openStore(mustExist: Bool = false, forReading: Bool = false, checkingIntegrity: Bool = false) throws -> any ResultStore {
+        if mustExist, location.isMissing {
             Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")
             throw ExitCode(2)
         }
         do {
-            let store = forReading ? try SQLiteResultStore.openForReading(path: databasePath) : try SQLiteResultStore(path: databasePath)
-            if store.isReadOnly {
-                Terminal.note("note: \(databasePath) cannot be written; reading it as last saved (a sweep writing it now may have newer results)")
+            return try location.open(forReading: forReading, checkingIntegrity: checkingIntegrity) { note in
+                Terminal.note("note: \(note)")
             }
-            if checkingIntegrity { try store.checkIntegrity() }
-            return store
         } catch let error as SQLiteResultStoreError {
             Terminal.error(error.description)
             throw ExitCode(2)
+        } catch let error as PostgresResultStoreError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         } catch {
-            Terminal.error("cannot open the results database '\(databasePath)': \(error)")
+            Terminal.error("cannot open the results database '\(shownLocation)': \(error)")
             throw ExitCode(2)
         }
     }

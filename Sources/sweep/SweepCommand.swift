@@ -17,7 +17,7 @@ struct SweepCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, AutoCommand.self, LeaderboardCommand.self, ExportCommand.self, PredictCommand.self,
-            ReportCommand.self, DashboardCommand.self, ListCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
+            ReportCommand.self, DashboardCommand.self, ListCommand.self, CopyCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
 }

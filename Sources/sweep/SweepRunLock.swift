@@ -70,10 +70,15 @@ final class SweepRunLock {
 }
 
 extension StoreOptions {
-    /// The sweep's status as the database has it, except that a sweep marked running whose process
-    /// is gone shows as interrupted.
-    func shownStatus(of sweep: SweepRecord) -> String {
-        guard sweep.status == .running, !SweepRunLock.isHeld(databasePath: databasePath, sweep: sweep.name) else {
+    /// The sweep's status as the database has it, except that a sweep marked running whose
+    /// processes are gone shows as interrupted: for a file, no process holds its run lock; in a
+    /// shared store, no worker beats its heartbeat.
+    func shownStatus(of sweep: SweepRecord, in store: any ResultStore) -> String {
+        guard sweep.status == .running else { return sweep.status.rawValue }
+        if let shared = store as? any SharedTrialStore {
+            let workers = (try? shared.liveWorkers(sweep: sweep.name)) ?? 0
+            if workers > 0 { return "\(sweep.status.rawValue) (\(workers) worker\(workers == 1 ? "" : "s"))" }
+        } else if SweepRunLock.isHeld(databasePath: databasePath, sweep: sweep.name) {
             return sweep.status.rawValue
         }
         return "\(SweepStatus.interrupted.rawValue) (its process ended without finishing; sweep run resumes it)"

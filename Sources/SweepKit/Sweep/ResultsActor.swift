@@ -5,10 +5,13 @@ import Foundation
 actor ResultsActor {
     private let store: any ResultStore
     private let sweepName: String
+    /// The store when other processes may run the sweep too.
+    let shared: (any SharedTrialStore)?
 
     init(store: any ResultStore, sweepName: String) {
         self.store = store
         self.sweepName = sweepName
+        shared = store as? any SharedTrialStore
     }
 
     /// Creates the sweep or resumes it: a stored sweep with another spec is refused unless
@@ -17,12 +20,24 @@ actor ResultsActor {
     /// Returns the stored trials.
     /// `dataFingerprint` is the data's (`DataFingerprint`): a stored sweep of other data is
     /// refused unless `restart`.
+    /// In a shared store, running trials are other workers' and stay as they are, and a sweep
+    /// that other workers run is not restarted.
     func prepare(_ spec: SweepSpec, dataFingerprint: String, restart: Bool) throws -> [TrialRecord] {
         let fresh = SweepRecord(
             name: sweepName, specJSON: spec.canonicalJSON, created: Date(), status: .running, dataFingerprint: dataFingerprint)
-        guard let existing = try store.sweep(named: sweepName) else {
-            try store.createSweep(fresh)
-            return []
+        var found = try store.sweep(named: sweepName)
+        if found == nil {
+            do {
+                try store.createSweep(fresh)
+                return []
+            } catch ResultStoreError.sweepAlreadyExists where shared != nil {
+                // Another worker created it a moment ago: join it as it is.
+                found = try store.sweep(named: sweepName)
+            }
+        }
+        guard let existing = found else { throw ResultStoreError.sweepNotFound(sweepName) }
+        if restart, let shared, case let workers = try shared.liveWorkers(sweep: sweepName), workers > 0 {
+            throw SweepRunError.restartWhileShared(name: sweepName, workers: workers)
         }
         if restart {
             try store.deleteSweep(named: sweepName)
@@ -38,9 +53,25 @@ actor ResultsActor {
         if existing.specJSON != spec.canonicalJSON || existing.dataFingerprint == nil {
             try store.updateSweep(sweepName, specJSON: spec.canonicalJSON, dataFingerprint: dataFingerprint)
         }
-        try store.interruptRunningTrials(sweep: sweepName)
+        if shared == nil { try store.interruptRunningTrials(sweep: sweepName) }
         try store.setSweepStatus(sweepName, .running)
         return try store.trials(sweep: sweepName)
+    }
+
+    /// Joins a shared sweep as one worker (nothing for a store of one process).
+    func join(heartbeat: Double) throws {
+        try shared?.join(sweep: sweepName, heartbeat: heartbeat, grace: SweepRunOptions.grace(heartbeat: heartbeat))
+    }
+
+    /// Leaves a shared sweep: this worker's running trials become interrupted for others.
+    func leave() throws {
+        try shared?.leave(sweep: sweepName)
+    }
+
+    /// Whether workers other than this one run the sweep now.
+    func othersRunning() throws -> Bool {
+        guard let shared else { return false }
+        return try shared.liveWorkers(sweep: sweepName) > 1
     }
 
     /// The epochs of the given trials, by number (a pruner's reference curves on resume).
@@ -55,6 +86,8 @@ actor ResultsActor {
     }
 
     func startTrial(_ plan: TrialPlan, at date: Date) throws {
+        // In a shared store, the claim stored the trial as running already.
+        guard shared == nil else { return }
         try store.startTrial(sweep: sweepName, plan: plan, at: date)
     }
 
@@ -62,8 +95,10 @@ actor ResultsActor {
         try store.finish(sweep: sweepName, record: outcome.record, epochs: outcome.epochs, model: outcome.model)
     }
 
+    /// Marks the running trials interrupted: in a shared store, this worker's only.
     func interruptRunning() throws -> Int {
-        try store.interruptRunningTrials(sweep: sweepName)
+        if let shared { return try shared.interruptOwnTrials(sweep: sweepName) }
+        return try store.interruptRunningTrials(sweep: sweepName)
     }
 
     func setStatus(_ status: SweepStatus) throws {

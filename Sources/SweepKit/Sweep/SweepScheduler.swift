@@ -3,11 +3,14 @@ import Foundation
 public enum SweepRunError: Error, Sendable, CustomStringConvertible {
     case specChanged(name: String, reason: String)
     case dataChanged(name: String, source: String)
+    case restartWhileShared(name: String, workers: Int)
 
     public var description: String {
         switch self {
         case .specChanged(let name, let reason):
             return "a sweep named '\(name)' already exists with a different spec (\(reason)); rerun with --restart to discard its results, or give the spec a new \"name\""
+        case .restartWhileShared(let name, let workers):
+            return "sweep '\(name)' is being run by \(workers) other worker\(workers == 1 ? "" : "s") sharing this database; --restart would delete their trials under them. Stop them first, or give the spec a new \"name\""
         case .dataChanged(let name, let source):
             return "the data of sweep '\(name)' changed since its trials were trained ('\(source)' has other rows, columns or values now); resuming would mix results of two data sets. Restore the data, rerun with --restart to discard the stored trials, or give the spec a new \"name\""
         }
@@ -25,13 +28,26 @@ public struct SweepRunOptions: Sendable {
     public var trialBudget: Int?
     /// Start no trial after this many seconds (`sweep run --timeout`); running trials finish.
     public var timeout: Double?
+    /// Seconds between a worker's heartbeats when the store is shared with other processes
+    /// (`sweep run --heartbeat`).
+    public var heartbeat: Double
 
-    public init(jobs: Int, restart: Bool = false, keepWeights: Int? = nil, trialBudget: Int? = nil, timeout: Double? = nil) {
+    public static let defaultHeartbeat = 5.0
+
+    /// How long a worker of a shared sweep may stay silent before others take its trials:
+    /// three missed heartbeats, and never less than 3 s.
+    public static func grace(heartbeat: Double) -> Double { max(3, 3 * heartbeat) }
+
+    public init(
+        jobs: Int, restart: Bool = false, keepWeights: Int? = nil, trialBudget: Int? = nil, timeout: Double? = nil,
+        heartbeat: Double = defaultHeartbeat
+    ) {
         self.jobs = jobs
         self.restart = restart
         self.keepWeights = keepWeights
         self.trialBudget = trialBudget
         self.timeout = timeout
+        self.heartbeat = heartbeat
     }
 }
 
@@ -103,9 +119,22 @@ public actor SweepScheduler {
     public func run() async throws -> SweepRunSummary {
         let start = Date()
         let stored = try await results.prepare(spec, dataFingerprint: DataFingerprint.of(data), restart: options.restart)
+        try await results.join(heartbeat: options.heartbeat)
+        do {
+            let summary = try await run(start: start, stored: stored)
+            try await results.leave()
+            return summary
+        } catch {
+            // Its running trials go back to the other workers at once.
+            try? await results.leave()
+            throw error
+        }
+    }
+
+    private func run(start: Date, stored: [TrialRecord]) async throws -> SweepRunSummary {
         let budget = TrialSource.Budget(trials: options.trialBudget, deadline: options.timeout.map { start.addingTimeInterval($0) })
         let storedEpochs = spec.pruner == nil ? [:] : try await results.epochs(of: stored.filter(\.status.isFinal).map(\.number))
-        let source = TrialSource(spec: spec, stored: stored, storedEpochs: storedEpochs, budget: budget)
+        let source = TrialSource(spec: spec, stored: stored, storedEpochs: storedEpochs, budget: budget, shared: results.shared)
         let finished = stored.filter(\.status.isFinal).count
         let toRun = source.plannedCount
         onEvent(.planned(total: max(stored.count, spec.trialCount), finished: finished, toRun: toRun, resumed: !stored.isEmpty))
@@ -141,13 +170,19 @@ public actor SweepScheduler {
             }
         }
 
+        if let failure = source.failure { throw failure }
         let interrupted = stop.isRaised
         if interrupted { _ = try await results.interruptRunning() }
         let trials = try await results.trials()
         let remaining = trials.filter { !$0.status.isFinal }.count
             + spec.remainingTrials(after: trials, taken: Set(trials.map { spec.space.point(of: $0.plan.parameters) }))
-        try await results.setStatus(interrupted || remaining > 0 ? .interrupted : .complete)
-        if !interrupted, let keep = options.keepWeights {
+        // A shared sweep that other workers still run stays `running`; the last one sets it.
+        if remaining == 0 && !interrupted {
+            try await results.setStatus(.complete)
+        } else if try await !results.othersRunning() {
+            try await results.setStatus(.interrupted)
+        }
+        if !interrupted, remaining == 0 || results.shared == nil, let keep = options.keepWeights {
             try await results.keepWeights(best: keep, ranking: spec.ranking)
         }
         // The sweep ends here; reading every trial back for the report is not part of it.

@@ -38,42 +38,75 @@ final class TrialSource: @unchecked Sendable {
 
     // Guarded by `lock`.
     private let lock = NSLock()
-    /// Every trial of the sweep by number: the stored ones as read at the start, then as each
-    /// one ends; trials handed out in this run as planned until they end.
-    private var trials: [Int: TrialRecord]
-    /// The learning curves of the trials that ended (per fit, the pruning value of each epoch),
-    /// kept only when the sweep prunes.
-    private var curves: [Int: [[Double]]] = [:]
-    /// Stored trials that did not finish, to run again first.
-    private var reruns: [TrialPlan]
-    private var nextNumber: Int
-    /// Trials 1 … endedPrefix have all ended: where the check for the trials a proposal needs
-    /// starts, so that it is not repeated from trial 1 every time.
-    private var endedPrefix = 0
-    private var exhausted = false
-    private var startedInRun = 0
-    /// The points of every trial handed out or stored: what a grid must not propose again.
-    private var taken: Set<SearchPoint>
+    private var state: State
+    /// Set when the sweep is shared with other processes through the store: claims are made
+    /// in it (`SharedTrialStore.claim`).
+    private let shared: (any SharedTrialStore)?
+    /// A shared claim answered `wait`: the store is not asked again before this time.
+    private var nextPoll = Date.distantPast
+    /// Why a shared claim failed (the store gave up retrying): no trial starts after it.
+    private var claimFailure: (any Error)?
+
+    /// How long a worker of a shared sweep waits before asking the store again for a trial it
+    /// could not have.
+    static let sharedPollInterval = 0.2
+
+    /// What the source knows of the sweep. A shared claim decides on a copy, kept only when the
+    /// store has stored the decision.
+    private struct State {
+        /// Every trial of the sweep by number: the stored ones as read at the start, then as each
+        /// one ends; trials handed out in this run as planned until they end.
+        var trials: [Int: TrialRecord]
+        /// The learning curves of the trials that ended (per fit, the pruning value of each epoch),
+        /// kept only when the sweep prunes.
+        var curves: [Int: [[Double]]] = [:]
+        /// Stored trials that did not finish, to run again first.
+        var reruns: [TrialPlan]
+        var nextNumber: Int
+        /// Trials 1 … endedPrefix have all ended: where the check for the trials a proposal needs
+        /// starts, so that it is not repeated from trial 1 every time.
+        var endedPrefix = 0
+        var exhausted = false
+        var startedInRun = 0
+        /// The points of every trial handed out or stored: what a grid must not propose again.
+        var taken: Set<SearchPoint>
+        /// Shared sweeps: trials this process claimed and has not yet seen stored as ended (its
+        /// own writes may still be on their way), and the largest revision of the store's
+        /// trials it has read.
+        var mine: Set<Int> = []
+        var revision: Int64 = 0
+    }
+
     /// Trials handed out whose fits are not all handed out yet.
     private var started: [TrialWork] = []
 
     /// `storedEpochs`: the epochs of the stored trials, needed only when the sweep prunes.
-    init(spec: SweepSpec, stored: [TrialRecord], storedEpochs: [Int: [EpochRecord]] = [:], budget: Budget) {
+    /// `shared`: the store of a sweep that other processes run too; its running trials are
+    /// theirs, and what to run again is found in the store at each claim.
+    init(
+        spec: SweepSpec, stored: [TrialRecord], storedEpochs: [Int: [EpochRecord]] = [:], budget: Budget,
+        shared: (any SharedTrialStore)? = nil
+    ) {
         self.spec = spec
         self.budget = budget
-        trials = Dictionary(stored.map { ($0.number, $0) }) { first, _ in first }
+        self.shared = shared
+        state = State(
+            trials: Dictionary(stored.map { ($0.number, $0) }) { first, _ in first },
+            reruns: shared != nil ? [] : stored.filter { !$0.status.isFinal }.sorted { $0.number < $1.number }.map(\.plan),
+            nextNumber: (stored.map(\.number).max() ?? 0) + 1,
+            taken: Set(stored.map { spec.space.point(of: $0.plan.parameters) }))
         if spec.pruner != nil {
-            for (number, epochs) in storedEpochs { curves[number] = Self.curves(of: epochs, metric: spec.metric) }
+            for (number, epochs) in storedEpochs { state.curves[number] = Self.curves(of: epochs, metric: spec.metric) }
         }
-        reruns = stored.filter { !$0.status.isFinal }.sorted { $0.number < $1.number }.map(\.plan)
-        nextNumber = (stored.map(\.number).max() ?? 0) + 1
-        taken = Set(stored.map { spec.space.point(of: $0.plan.parameters) })
     }
+
+    /// Why a shared claim failed, if one did: the run ends with it.
+    var failure: (any Error)? { lock.withLock { claimFailure } }
 
     /// How many trials this run would start if nothing stopped it early (the budget counted).
     var plannedCount: Int {
         lock.withLock {
-            let remaining = reruns.count + spec.remainingTrials(after: Array(trials.values), taken: taken)
+            let remaining = state.reruns.count + spec.remainingTrials(after: Array(state.trials.values), taken: state.taken)
             return budget.trials.map { min($0, remaining) } ?? remaining
         }
     }
@@ -81,7 +114,7 @@ final class TrialSource: @unchecked Sendable {
     /// The next trial to start, made into work that other workers can take fits from.
     func next(_ makeWork: (Claimed) -> TrialWork) -> Next {
         let claimed: Claimed
-        switch lock.withLock(claim) {
+        switch lock.withLock({ shared.map(claimShared) ?? claim(&state) }) {
         case .ready(let found): claimed = found
         case .wait: return .wait
         case .done: return .done
@@ -98,37 +131,96 @@ final class TrialSource: @unchecked Sendable {
         case done
     }
 
+    /// Under the lock, on a sweep shared with other processes: one claim in the store, which
+    /// shows what the other workers did since the last one and stores the trial decided here.
+    /// The decision is made on a copy of the state, kept when the store has committed it; the
+    /// store may run the decision more than once (a retried transaction).
+    private func claimShared(_ store: any SharedTrialStore) -> Claim {
+        guard claimFailure == nil, Date() >= nextPoll else { return claimFailure == nil ? .wait : .done }
+        var decided: (state: State, claim: Claim)?
+        do {
+            let request = TrialClaimRequest(afterRevision: state.revision, inProgress: state.mine, withEpochs: spec.pruner != nil)
+            try store.claim(sweep: spec.name, request) { view in
+                var copy = state
+                absorb(view, into: &copy)
+                copy.reruns = view.rerun.map { [$0] } ?? []
+                var claim = claim(&copy)
+                copy.reruns = []
+                // Nothing left to propose, but a trial running elsewhere may yet need a worker
+                // (its own may stop): wait, unless this run's budget is spent.
+                if case .done = claim, view.runningElsewhere > 0, !budgetSpent(copy) { claim = .wait }
+                decided = (copy, claim)
+                switch claim {
+                case .ready(let claimed): return .start(claimed.plan, at: Date())
+                case .wait: return .wait
+                case .done: return .done
+                }
+            }
+        } catch {
+            claimFailure = error
+            return .done
+        }
+        guard var (newState, claim) = decided else { return .wait }
+        if case .ready(let claimed) = claim { newState.mine.insert(claimed.plan.number) }
+        if case .wait = claim { nextPoll = Date().addingTimeInterval(Self.sharedPollInterval) }
+        state = newState
+        return claim
+    }
+
+    /// Takes in the trials other workers started or ended: the store's rows are the truth,
+    /// except for this process's own trials, which it knows first.
+    private func absorb(_ view: TrialClaimView, into state: inout State) {
+        for record in view.changed {
+            let number = record.number
+            if state.mine.contains(number) || state.trials[number]?.status.isFinal == true, !record.status.isFinal { continue }
+            state.trials[number] = record
+            // Its result is stored: no longer one this worker must answer for.
+            if record.status.isFinal { state.mine.remove(number) }
+            state.taken.insert(spec.space.point(of: record.plan.parameters))
+            state.nextNumber = max(state.nextNumber, number + 1)
+            if spec.pruner != nil, record.status.isFinal, let epochs = view.epochs[number] {
+                state.curves[number] = Self.curves(of: epochs, metric: spec.metric)
+            }
+        }
+        state.revision = max(state.revision, view.revision)
+    }
+
+    private func budgetSpent(_ state: State) -> Bool {
+        if let limit = budget.trials, state.startedInRun >= limit { return true }
+        if let deadline = budget.deadline, Date() >= deadline { return true }
+        return false
+    }
+
     /// Under the lock: the next stored trial to rerun, or a new trial's plan.
-    private func claim() -> Claim {
-        if let limit = budget.trials, startedInRun >= limit { return .done }
-        if let deadline = budget.deadline, Date() >= deadline { return .done }
-        let rerun = reruns.first
-        guard rerun != nil || !exhausted else { return .done }
-        let number = rerun?.number ?? nextNumber
+    private func claim(_ state: inout State) -> Claim {
+        if budgetSpent(state) { return .done }
+        let rerun = state.reruns.first
+        guard rerun != nil || !state.exhausted else { return .done }
+        let number = rerun?.number ?? state.nextNumber
         // A rerun keeps its stored parameters: it waits only to be pruned on the same ground.
         let mustWait = rerun == nil ? spec.followsLag : spec.pruner != nil
         let visible = number - spec.lag - 1
         if mustWait, visible > 0 {
             // Every trial its proposal or pruner may look at must have ended.
-            while endedPrefix < visible, trials[endedPrefix + 1]?.status.isFinal ?? false { endedPrefix += 1 }
-            guard endedPrefix >= visible else { return .wait }
+            while state.endedPrefix < visible, state.trials[state.endedPrefix + 1]?.status.isFinal ?? false { state.endedPrefix += 1 }
+            guard state.endedPrefix >= visible else { return .wait }
         }
-        let reference = spec.pruner == nil ? nil : pruningReference(upTo: visible)
+        let reference = spec.pruner == nil ? nil : pruningReference(upTo: visible, in: state)
         if let rerun {
-            reruns.removeFirst()
-            startedInRun += 1
-            trials[rerun.number] = TrialRecord(plan: rerun, status: .running)
+            state.reruns.removeFirst()
+            state.startedInRun += 1
+            state.trials[rerun.number] = TrialRecord(plan: rerun, status: .running)
             return .ready(Claimed(plan: rerun, reference: reference))
         }
-        var history = SearchHistory(taken: taken)
+        var history = SearchHistory(taken: state.taken)
         if spec.sampler.learnsFromResults {
-            if visible > 0 { history.finished = finishedTrials(upTo: visible) }
-            history.pending = (max(visible + 1, 1)..<number).compactMap { trials[$0] }.map {
+            if visible > 0 { history.finished = finishedTrials(upTo: visible, in: state) }
+            history.pending = (max(visible + 1, 1)..<number).compactMap { state.trials[$0] }.map {
                 PendingTrial(number: $0.number, point: spec.space.point(of: $0.plan.parameters))
             }
         }
         guard let parameters = spec.proposal(for: number, history: history) else {
-            exhausted = true
+            state.exhausted = true
             return .done
         }
         let plan: TrialPlan
@@ -140,24 +232,24 @@ final class TrialSource: @unchecked Sendable {
             plan = TrialPlan(number: number, parameters: .object(parameters), configurationJSON: "{}", seed: spec.trialSeed(number))
             failure = error.problems.map(\.description).joined(separator: "; ")
         }
-        nextNumber += 1
-        startedInRun += 1
-        taken.insert(spec.space.point(of: plan.parameters))
-        trials[number] = TrialRecord(plan: plan, status: .running)
+        state.nextNumber += 1
+        state.startedInRun += 1
+        state.taken.insert(spec.space.point(of: plan.parameters))
+        state.trials[number] = TrialRecord(plan: plan, status: .running)
         return .ready(Claimed(plan: plan, setupFailure: failure, reference: reference))
     }
 
     /// The ended trials numbered `visible` or lower with their curves, for a pruner.
-    private func pruningReference(upTo visible: Int) -> PruningReference {
+    private func pruningReference(upTo visible: Int, in state: State) -> PruningReference {
         guard visible > 0 else { return .empty }
         let ranking = spec.ranking
-        let ended = (1...visible).compactMap { trials[$0] }.filter(\.status.isFinal)
+        let ended = (1...visible).compactMap { state.trials[$0] }.filter(\.status.isFinal)
         func reference(_ trial: TrialRecord) -> PruningReference.Trial {
             let name = spec.metric.name.rawValue
             var fitValues = trial.foldMetrics.compactMap { $0[name] }
             if fitValues.isEmpty, trial.status == .complete, let value = trial.metrics[name] { fitValues = [value] }
             return PruningReference.Trial(
-                number: trial.number, status: trial.status, curves: curves[trial.number] ?? [],
+                number: trial.number, status: trial.status, curves: state.curves[trial.number] ?? [],
                 fitValues: fitValues.map { spec.metric.maximize ? -$0 : $0 })
         }
         return PruningReference(trials: ended.map(reference), best: ranking.best(of: ended).map(reference))
@@ -175,9 +267,9 @@ final class TrialSource: @unchecked Sendable {
     }
 
     /// The ended trials numbered `visible` or lower as a sampler sees them, best first.
-    private func finishedTrials(upTo visible: Int) -> [FinishedTrial] {
+    private func finishedTrials(upTo visible: Int, in state: State) -> [FinishedTrial] {
         let ranking = spec.ranking
-        let candidates = (1...visible).compactMap { trials[$0] }.filter { $0.status != .failed }
+        let candidates = (1...visible).compactMap { state.trials[$0] }.filter { $0.status != .failed }
         return ranking.ranked(candidates).map { trial in
             FinishedTrial(
                 number: trial.number, point: spec.space.point(of: trial.plan.parameters), status: trial.status,
@@ -189,8 +281,10 @@ final class TrialSource: @unchecked Sendable {
     func ended(_ outcome: TrialOutcome) {
         let curves = spec.pruner == nil ? nil : Self.curves(of: outcome.epochs, metric: spec.metric)
         lock.withLock {
-            trials[outcome.record.number] = outcome.record
-            if let curves { self.curves[outcome.record.number] = curves }
+            state.trials[outcome.record.number] = outcome.record
+            if let curves { state.curves[outcome.record.number] = curves }
+            // A trial that ended may be what a waiting claim needs: ask the store again at once.
+            nextPoll = .distantPast
         }
     }
 

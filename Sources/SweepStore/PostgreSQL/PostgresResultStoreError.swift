@@ -1,0 +1,42 @@
+/// Why the PostgreSQL store cannot use a database. Requests that do not fit the stored data (a
+/// missing sweep, a duplicate name) throw the backend-neutral `ResultStoreError` instead.
+public enum PostgresResultStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `--db` starts like a PostgreSQL URL but is not a usable one.
+    case badAddress(reason: String)
+    /// Nothing answers at the host and port (refused, no route, a name that does not resolve,
+    /// a time-out).
+    case cannotReach(address: String, reason: String)
+    /// The server refused the user or password.
+    case authenticationFailed(address: String, user: String, detail: String)
+    /// The server has no database of that name.
+    case noDatabase(address: String, database: String)
+    /// The database was written by a newer sweep whose schema this one does not know.
+    case newerSchema(address: String, found: Int, supported: Int)
+    /// The connection failed and did not come back within the retry window.
+    case connectionLost(address: String, seconds: Int, detail: String)
+    /// A stored value cannot be read back: the database was edited by hand or damaged.
+    case corrupt(String)
+    /// The server refused a statement for a reason a person must act on (permissions, a full disk).
+    case server(address: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .badAddress(let reason):
+            return "--db is not a PostgreSQL URL sweep can use: \(reason); the form is postgresql://user:password@host:port/database"
+        case .cannotReach(let address, let reason):
+            return "cannot reach PostgreSQL at \(address) (\(reason)); check that the server runs, listens on that host and port (listen_addresses, the firewall), and that the URL is right"
+        case .authenticationFailed(let address, let user, let detail):
+            return "PostgreSQL at \(address) refused user '\(user)' (\(detail)); check the user and password in the URL"
+        case .noDatabase(let address, let database):
+            return "PostgreSQL at \(address) has no database '\(database)'; create it first (createdb \(database), or CREATE DATABASE \(database);)"
+        case .newerSchema(let address, let found, let supported):
+            return "\(address) has schema version \(found), but this sweep reads versions up to \(supported); use a newer sweep"
+        case .connectionLost(let address, let seconds, let detail):
+            return "lost the connection to PostgreSQL at \(address) and could not get it back within \(seconds) s (\(detail)); every trial finished before this point is stored, so run the same command again to resume"
+        case .corrupt(let detail):
+            return "the results database is damaged: \(detail)"
+        case .server(let address, let message):
+            return "PostgreSQL at \(address): \(message)"
+        }
+    }
+}
