@@ -249,37 +249,37 @@ struct SearchBenchmark {
             let sorted = values.filter { !$0.isNaN }.sorted()
             return sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
         }
-        for kind in ["grid", "random"] {
+        /// A pruner's figures on one kind of sweep, each seed against the unpruned sweep of that seed.
+        struct Summary {
+            let pruner: String, epochs: Double, fewer: Double, difference: Double, test: Double, ofMedians: Double, seconds: Double
+        }
+        func summaries(_ kind: String) -> [Summary] {
             let unpruned = runs.filter { $0.kind == kind && $0.pruner == "none" }
-            for pruner in Self.pruners.map(\.name) {
+            return Self.pruners.map(\.name).compactMap { pruner in
                 let these = runs.filter { $0.kind == kind && $0.pruner == pruner }
-                guard !these.isEmpty else { continue }
-                let fewer = median(these.map { run in
-                    let base = unpruned.first { $0.seed == run.seed }?.epochsTrained ?? run.epochsUnpruned
-                    return 1 - Double(run.epochsTrained) / Double(max(base, 1))
-                })
-                let difference = median(these.map { run in
-                    ((run.bestTest ?? .nan) - (unpruned.first { $0.seed == run.seed }?.bestTest ?? .nan)) * 100
-                })
-                let medianTest = median(these.map { $0.bestTest ?? .nan })
-                let ofMedians = (medianTest - median(unpruned.map { $0.bestTest ?? .nan })) * 100
-                lines.append("| \(kind) | \(pruner) | \(Int(median(these.map { Double($0.epochsTrained) }))) | \(Int((fewer * 100).rounded()))% | \(format(medianTest)) | \(String(format: "%+.2f", difference)) | \(String(format: "%+.2f", ofMedians)) | \(formatDuration(median(these.map(\.seconds)))) |")
+                guard !these.isEmpty else { return nil }
+                let base = { (run: PruningRun) in unpruned.first { $0.seed == run.seed } }
+                let test = median(these.map { $0.bestTest ?? .nan })
+                return Summary(
+                    pruner: pruner, epochs: median(these.map { Double($0.epochsTrained) }),
+                    fewer: median(these.map { 1 - Double($0.epochsTrained) / Double(max(base($0)?.epochsTrained ?? $0.epochsUnpruned, 1)) }),
+                    difference: median(these.map { (($0.bestTest ?? .nan) - (base($0)?.bestTest ?? .nan)) * 100 }),
+                    test: test, ofMedians: (test - median(unpruned.map { $0.bestTest ?? .nan })) * 100,
+                    seconds: median(these.map(\.seconds)))
+            }
+        }
+        let byKind = ["grid", "random"].map { ($0, summaries($0)) }
+        for (kind, rows) in byKind {
+            for row in rows {
+                lines.append("| \(kind) | \(row.pruner) | \(Int(row.epochs)) | \(Int((row.fewer * 100).rounded()))% | \(format(row.test)) | \(String(format: "%+.2f", row.difference)) | \(String(format: "%+.2f", row.ofMedians)) | \(formatDuration(row.seconds)) |")
             }
         }
         lines.append("")
-        for kind in ["grid", "random"] {
+        for (kind, rows) in byKind {
             // The pruner that saves most while its median per-seed difference stays within 0.5 points.
-            let unpruned = runs.filter { $0.kind == kind && $0.pruner == "none" }
-            let candidates = Self.pruners.map(\.name).filter { $0 != "none" }.compactMap { name -> (String, Double, Double)? in
-                let these = runs.filter { $0.kind == kind && $0.pruner == name }
-                guard !these.isEmpty else { return nil }
-                let fewer = median(these.map { run in 1 - Double(run.epochsTrained) / Double(max(unpruned.first { $0.seed == run.seed }?.epochsTrained ?? run.epochsUnpruned, 1)) })
-                let difference = median(these.map { run in ((run.bestTest ?? .nan) - (unpruned.first { $0.seed == run.seed }?.bestTest ?? .nan)) * 100 })
-                return (name, fewer, difference)
-            }
-            if let best = candidates.filter({ $0.2 >= -0.5 }).max(by: { $0.1 < $1.1 }) {
-                let met = best.1 >= 0.5
-                lines.append("- \(kind): the best pruner within 0.5 points is **\(best.0)**, \(Int((best.1 * 100).rounded()))% fewer epochs, \(String(format: "%+.2f", best.2)) points (target: at least 50% fewer within 0.5 points: \(met ? "met" : "not met")).")
+            if let best = rows.filter({ $0.pruner != "none" && $0.difference >= -0.5 }).max(by: { $0.fewer < $1.fewer }) {
+                let met = best.fewer >= 0.5
+                lines.append("- \(kind): the best pruner within 0.5 points is **\(best.pruner)**, \(Int((best.fewer * 100).rounded()))% fewer epochs, \(String(format: "%+.2f", best.difference)) points (target: at least 50% fewer within 0.5 points: \(met ? "met" : "not met")).")
             } else {
                 lines.append("- \(kind): no pruner stays within 0.5 points (target not met).")
             }
