@@ -34,7 +34,9 @@ struct EffectsReport {
             var lines = ["main effects on \(metric) (\(spec.metric.maximize ? "higher" : "lower") is better), mean over the complete trials with each value, 95% t interval"]
             for setting in effects.settings {
                 let effect = setting.effect.map { String(format: "%+.4f", $0) } ?? "-"
-                var heading = "\n\(setting.setting): effect \(effect) (best \(setting.bestLevel.map(shown) ?? "-") over worst \(setting.worstLevel.map(shown) ?? "-"))"
+                var heading = setting.levels.count == 1
+                    ? "\n\(setting.setting): one value, nothing to compare"
+                    : "\n\(setting.setting): effect \(effect) (best \(setting.bestLevel.map(shown) ?? "-") over worst \(setting.worstLevel.map(shown) ?? "-"))"
                 if setting.absentCount > 0 { heading += "; absent in \(setting.absentCount) trials" }
                 if setting.leftOutCount > 0 { heading += "; \(setting.leftOutCount) trials without a finite metric left out" }
                 lines.append(heading)

@@ -110,15 +110,19 @@ struct LeaderboardTable {
         return smallest == largest ? String(smallest) : "\(smallest)–\(largest)"
     }
 
+    /// The searched settings shown, but for `epochs`: the epochs column shows each trial's epochs
+    /// per fit already (and where early stopping or pruning cut them).
+    var parameterColumns: [String] { board.varyingParameters.filter { $0 != "epochs" } }
+
     var header: [String] {
-        ["rank", "trial", "status"] + board.varyingParameters + [board.metric.name.rawValue]
+        ["rank", "trial", "status"] + parameterColumns + [board.metric.name.rawValue]
             + (showsIntervals ? ["±95%", "≈best"] : []) + [testMetric.rawValue, "epochs", "train_seconds"]
     }
 
     func cells(_ entry: Leaderboard.Entry) -> [String] {
         let trial = entry.trial
         var row = [String(entry.rank), String(trial.number), trial.status.rawValue]
-        for name in board.varyingParameters { row.append(trial.plan.parameters[name]?.shortText ?? "") }
+        for name in parameterColumns { row.append(trial.plan.parameters[name]?.shortText ?? "") }
         row.append(format(trial.metrics[board.metric.name.rawValue]))
         if showsIntervals {
             row.append(uncertainty?.uncertainty(ofTrial: trial.number)?.interval.map { format($0.halfWidth) } ?? "")

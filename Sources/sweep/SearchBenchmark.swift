@@ -157,19 +157,24 @@ struct SearchBenchmark {
 
     // MARK: Pruning
 
-    /// The sweeps the pruning benchmark runs: the default grid (sweeps/phone-price.json) and a
-    /// random sweep, each with 100 epochs per fit.
+    /// The sweeps the pruning benchmark runs: the default grid's networks (sweeps/phone-price.json
+    /// without its linear models, the founding comparison's 160 trials) and a random sweep, each
+    /// with 100 epochs per fit.
     func pruningSpec(kind: String, pruner: String?, seed: Int, source: String) -> String {
         let prunerMember = pruner.map { #", "pruner": \#($0)"# } ?? ""
         let epochs = quick ? 6 : 100
         if kind == "grid" {
-            // The default sweep itself, with 100 epochs, this seed and the pruner.
+            // The default sweep's networks, with 100 epochs, this seed and the pruner.
             guard let text = FileManager.default.contents(atPath: "sweeps/phone-price.json"),
                 case .object(var members)? = try? JSONValue.parse(text, source: "sweeps/phone-price.json"),
-                case .object(var fixed)? = members["fixed"]
+                case .object(var fixed)? = members["fixed"],
+                case .object(let parameters)? = members["parameters"]
             else { return "{}" }
+            let (networkParameters, networkLayers) = Self.networkBranch(of: parameters)
             fixed["epochs"] = .number(Double(epochs))
+            if let networkLayers { fixed["hidden_layers"] = networkLayers }
             members["fixed"] = .object(fixed)
+            members["parameters"] = .object(networkParameters)
             members["name"] = .string("bench-grid-\(seed)")
             members["seed"] = .number(Double(seed))
             members["data"] = .object([
@@ -191,6 +196,25 @@ struct SearchBenchmark {
                "optimizer": {"values": ["adam", "sgd", "rmsprop"]},
                "activation": {"values": ["relu", "tanh"]}}}
             """
+    }
+
+    /// The parameters of a grid that searches `hidden_layers` as the trials with its first value
+    /// (the default grid's 32-unit networks): the parameters that apply to them, unconditional, and
+    /// that value, to be fixed. Without a searched layer list, the parameters as they are.
+    static func networkBranch(of parameters: [String: JSONValue]) -> (parameters: [String: JSONValue], hiddenLayers: JSONValue?) {
+        guard case .array(let layerLists)? = parameters["hidden_layers"]?["values"], let network = layerLists.first else {
+            return (parameters, nil)
+        }
+        var kept: [String: JSONValue] = [:]
+        for (name, parameter) in parameters where name != "hidden_layers" {
+            guard case .object(var members) = parameter else { continue }
+            if case .array(let allowed)? = members["when"]?["hidden_layers"] {
+                guard allowed.contains(network) else { continue }
+                members["when"] = nil
+            }
+            kept[name] = .object(members)
+        }
+        return (kept, network)
     }
 
     static let pruners: [(name: String, json: String?)] = [
@@ -235,7 +259,7 @@ struct SearchBenchmark {
     func pruningSection(_ runs: [PruningRun], source: String) -> String {
         var lines = [
             "## Pruning", "",
-            "Measured by `sweep bench --pruning` on \(Self.today()), \(jobs) jobs, on \(source): the default grid (160 trials, 4-fold",
+            "Measured by `sweep bench --pruning` on \(Self.today()), \(jobs) jobs, on \(source): the default grid's 160 networks (4-fold",
             "cross-validation) and a 100-trial random sweep (3-fold), \(quick ? 6 : 100) epochs per fit, each with \(seeds) sweep seeds, without a",
             "pruner and with each pruner (median: 5 startup trials, 10 warm-up epochs; asha: rungs from epoch 4, η = 3;",
             "folds: the paired test over finished folds), lag 8. \"Epochs\" counts every fit's epochs; \"unpruned\" is what the",

@@ -22,7 +22,8 @@ public struct MainEffects: Sendable, Hashable, Codable {
     public let metric: String
     public let maximize: Bool
     public let level: Double
-    /// One per setting that lists its values, largest effect first (ties by name).
+    /// One per setting that lists its values, largest effect first (ties by name), those without
+    /// an effect last.
     public let settings: [SettingEffect]
     /// Searched settings drawn from a distribution, for which no main effect is given.
     public let continuousSettings: [String]
@@ -109,8 +110,9 @@ public struct MainEffects: Sendable, Hashable, Codable {
                 setting: setting, levels: levels, bestLevel: best?.value, worstLevel: worst?.value,
                 effect: effect, absentCount: absent, leftOutCount: levels.reduce(0) { $0 + $1.leftOutCount }))
         }
+        // Settings without an effect (one value, or fewer than two with a mean) come last.
         settings = effects.sorted { first, second in
-            let a = abs(first.effect ?? -1), b = abs(second.effect ?? -1)
+            let a = first.effect.map(abs) ?? -1, b = second.effect.map(abs) ?? -1
             return a != b ? a > b : first.setting < second.setting
         }
         continuousSettings = continuous

@@ -183,10 +183,12 @@ extension SearchSpace {
                 problems.append(.init(path: path, message: unsearchableMessage(key, settings: settings)))
                 continue
             }
-            if fixed[key] != nil {
-                problems.append(.init(path: path, message: "'\(key)' is both fixed and searched; remove it from one of them"))
-            }
             let member = members[key]!
+            // A conditional parameter may also be fixed: the fixed value is the setting of the
+            // trials whose condition does not hold (linear models training longer, for one).
+            if fixed[key] != nil, member["when"] == nil {
+                problems.append(.init(path: path, message: "'\(key)' is both fixed and searched; remove it from one of them, or make the parameter conditional (\"when\") so that the fixed value applies where its condition does not hold"))
+            }
             if let when = member["when"] { whens.append((key, when, "\(path).when")) }
             if key == "hidden_layers", member["depth"] != nil {
                 if let list = readLayerList(member, path: path, problems: &problems) {

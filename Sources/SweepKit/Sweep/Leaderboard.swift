@@ -9,20 +9,24 @@ public struct Leaderboard: Sendable {
 
     public let metric: SweepMetric
     public let entries: [Entry]
-    /// Searched settings whose value differs between trials: the columns worth showing.
+    /// Searched settings whose value differs between trials: the columns worth showing. A
+    /// conditional setting that some trials do not carry differs even with one value (the linear
+    /// models' learning rate, say, beside networks that train with the fixed one).
     public let varyingParameters: [String]
 
     public init(trials: [TrialRecord], metric: SweepMetric) {
         self.metric = metric
         let sorted = TrialRanking(metric: metric).ranked(trials)
         entries = sorted.enumerated().map { Entry(rank: $0.offset + 1, trial: $0.element) }
-        var valuesByName: [String: Set<String>] = [:]
-        for trial in trials {
-            if case .object(let members) = trial.plan.parameters {
-                for (name, value) in members { valuesByName[name, default: []].insert(value.canonicalText) }
-            }
+        let parameters = trials.map { trial -> [String: JSONValue] in
+            if case .object(let members) = trial.plan.parameters { return members }
+            return [:]
         }
-        varyingParameters = valuesByName.filter { $0.value.count > 1 }.keys.sorted()
+        let names = Set(parameters.flatMap(\.keys))
+        varyingParameters = names.filter { name in
+            // nil (not carried) is a value of its own.
+            Set(parameters.map { $0[name]?.canonicalText }).count > 1
+        }.sorted()
     }
 
     /// The best complete trial with a finite metric, if any.

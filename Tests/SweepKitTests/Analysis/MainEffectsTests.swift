@@ -61,6 +61,25 @@ struct MainEffectsTests {
         #expect(dropout.bestLevel == "0.2" && dropout.worstLevel == "0.5")
     }
 
+    @Test func aSettingWithOneValueHasNoEffectAndComesAfterThoseThatHave() throws {
+        // Linear models (no hidden layer) train with lr 0.03; networks with the fixed lr.
+        let space = try AnalysisFixtures.space(method: "grid", """
+            {"hidden_layers": {"values": [[8], []]}, "dropout": {"values": [0, 0.2]},
+             "lr": {"values": [0.03], "when": {"hidden_layers": [[]]}}}
+            """)
+        let trials = [
+            AnalysisFixtures.trial(1, ["hidden_layers": .array([.number(8)]), "dropout": .number(0)], 0.80),
+            AnalysisFixtures.trial(2, ["hidden_layers": .array([.number(8)]), "dropout": .number(0.2)], 0.84),
+            AnalysisFixtures.trial(3, ["hidden_layers": .array([]), "dropout": .number(0), "lr": .number(0.03)], 0.90),
+            AnalysisFixtures.trial(4, ["hidden_layers": .array([]), "dropout": .number(0.2), "lr": .number(0.03)], 0.92),
+        ]
+        let effects = MainEffects(trials: trials, space: space, metric: AnalysisFixtures.accuracy)
+        // hidden_layers: 0.91 − 0.82 = 0.09; dropout: 0.88 − 0.85 = 0.03; lr: one value.
+        #expect(effects.settings.map(\.setting) == ["hidden_layers", "dropout", "lr"])
+        let lr = try #require(effects.effect(of: "lr"))
+        #expect(lr.effect == nil && lr.absentCount == 2 && lr.levels.map(\.trialCount) == [2])
+    }
+
     @Test func eachLevelHasATIntervalOverItsTrials() throws {
         let (space, trials) = try grid()
         let effects = MainEffects(trials: trials, space: space, metric: AnalysisFixtures.accuracy)

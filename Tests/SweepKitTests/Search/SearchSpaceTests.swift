@@ -61,6 +61,22 @@ import Testing
         ])
     }
 
+    @Test func aConditionalParameterThatIsAlsoFixedOverridesTheFixedValueOnlyWhereItApplies() throws {
+        // The spec's fixed epochs are 2; linear models (no hidden layer) train 7.
+        let spec = try SweepFixtures.spec(Self.spec(method: "grid", trials: nil, #"""
+            "hidden_layers": {"values": [[4], []]},
+            "epochs": {"values": [7], "when": {"hidden_layers": [[]]}}
+            """#))
+        let plans = spec.previewPlans()
+        #expect(plans.map { $0.parameters.canonicalText } == [#"{"hidden_layers":[4]}"#, #"{"epochs":7,"hidden_layers":[]}"#])
+        #expect(plans.map { $0.configuration?.epochs } == [2, 7])
+    }
+
+    @Test func anUnconditionalParameterThatIsAlsoFixedIsRefused() {
+        let problems = SweepFixtures.problems(Self.spec(method: "grid", trials: nil, #""epochs": {"values": [3, 4]}"#))
+        #expect(problems.contains { $0.path == "$.parameters.epochs" && $0.message.contains("both fixed and searched") && $0.message.contains("\"when\"") })
+    }
+
     @Test func aLayerListHasTheDepthItDrewAndEachWidthInItsRange() throws {
         let spec = try SweepFixtures.spec(Self.spec(trials: 200, #"""
             "hidden_layers": {"depth": {"values": [1, 2, 3]}, "width": {"distribution": "int_log_uniform", "min": 8, "max": 128}}

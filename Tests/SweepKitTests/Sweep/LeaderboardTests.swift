@@ -74,6 +74,17 @@ struct LeaderboardTests {
         #expect(Leaderboard(trials: trials, metric: accuracy).varyingParameters == ["dropout", "lr"])
     }
 
+    @Test func aConditionalParameterWithOneValueVariesWhenSomeTrialsDoNotCarryIt() {
+        let trials = [
+            SweepFixtures.record(1, .complete, metric: 0.5, parameters: ["hidden_layers": .array([.number(32)])]),
+            SweepFixtures.record(2, .complete, metric: 0.6, parameters: ["hidden_layers": .array([]), "lr": .number(0.03)]),
+            SweepFixtures.record(3, .complete, metric: 0.6, parameters: ["hidden_layers": .array([]), "lr": .number(0.03)]),
+        ]
+        #expect(Leaderboard(trials: trials, metric: accuracy).varyingParameters == ["hidden_layers", "lr"])
+        // Carried by every trial with the same value: not a column.
+        #expect(Leaderboard(trials: Array(trials.dropFirst()), metric: accuracy).varyingParameters == [])
+    }
+
     @Test func objectValuedParametersVaryByTheirWholeValue() {
         let sgd: JSONValue = .object(["name": .string("sgd"), "lr": .number(0.1)])
         let sgdSlower: JSONValue = .object(["lr": .number(0.01), "name": .string("sgd")])

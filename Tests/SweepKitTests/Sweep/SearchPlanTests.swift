@@ -86,7 +86,15 @@ struct SearchPlanTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sweeps/phone-price.json")
         let spec = try SweepSpec.parse(try Data(contentsOf: url), source: url.path)
-        #expect(spec.previewPlans().count == 160)
+        #expect(spec.previewPlans().count == 170)
+        // 160 networks with the optimizers' own learning rates, 40 epochs of 64 rows; 10 linear
+        // models whose lr 0.03 overrides the optimizer's, 600 epochs of 32 rows.
+        let configurations = spec.previewPlans().compactMap(\.configuration)
+        let networks = configurations.filter { $0.hiddenLayers == [32] }
+        let linear = configurations.filter { $0.hiddenLayers.isEmpty }
+        #expect(networks.count == 160 && linear.count == 10)
+        #expect(networks.allSatisfy { $0.epochs == 40 && $0.batchSize == 64 && $0.optimizer.learningRate != 0.03 })
+        #expect(linear.allSatisfy { $0.epochs == 600 && $0.batchSize == 32 && $0.optimizer.learningRate == 0.03 && $0.schedule == .none && $0.dropout == 0 })
         for plan in spec.previewPlans() {
             let stored = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
             #expect(plan.configuration == stored, "trial \(plan.number)")
