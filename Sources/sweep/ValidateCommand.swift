@@ -72,7 +72,7 @@ func loadData(for given: SweepSpec, jobs: Int = ProcessInfo.processInfo.activePr
         throw ExitCode(2)
     }
     var problems: [String] = []
-    for plan in spec.previewPlans() {
+    for (label, plan) in spec.plansToCheck() {
         guard let configuration = try? plan.configuration
             ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(plan.configurationJSON.utf8))
         else { continue }
@@ -80,9 +80,9 @@ func loadData(for given: SweepSpec, jobs: Int = ProcessInfo.processInfo.activePr
             _ = try Trainer(configuration: configuration, data: data)
             try MemoryEstimate(configuration: configuration, data: data).check(jobs: jobs)
         } catch let error as TrainingError {
-            if problems.count < 5 { problems.append("trial \(plan.number): \(error.description)") }
+            if problems.count < 5 { problems.append("\(label): \(error.description)") }
         } catch {
-            if problems.count < 5 { problems.append("trial \(plan.number): \(error)") }
+            if problems.count < 5 { problems.append("\(label): \(error)") }
         }
     }
     // A searched depth and width: the deepest, widest network the space allows must fit too.

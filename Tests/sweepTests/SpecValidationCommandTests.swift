@@ -99,6 +99,29 @@ struct SpecValidationCommandTests {
         #expect(result.standardError.contains("needs a regression task"))
     }
 
+    @Test func aLargeRandomSpecIsCheckedAgainstItsDataWithoutDrawingEveryTrial() async throws {
+        let directory = try ScratchDirectory()
+        // mse does not fit a classification target; the check finds it by its value, and the
+        // 100,000 trials are not all drawn first (that took 17 s).
+        let file = try directory.write("large.json", #"""
+            {"name": "large", "data": "builtin:phone-price?rows=400", "method": "random", "trials": 100000,
+             "fixed": {"epochs": 2, "hidden_layers": [4]},
+             "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1},
+                            "loss": {"values": ["cross_entropy", "mse"]}}}
+            """#)
+        let result = try await sweep("validate", file, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("loss"), "\(result)")
+        #expect(result.standardError.contains("mse"), "\(result)")
+        let fits = try directory.write("fits.json", #"""
+            {"name": "fits", "data": "builtin:phone-price?rows=400", "method": "random", "trials": 100000,
+             "fixed": {"epochs": 2, "hidden_layers": [4]},
+             "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
+            """#)
+        let valid = try await sweep("validate", fits, in: directory)
+        #expect(valid.status == 0 && valid.standardOutput.contains("100000 trials (random search)"), "\(valid)")
+    }
+
     @Test func validateRefusesAMissingSpecFile() async throws {
         let directory = try ScratchDirectory()
         let result = try await sweep("validate", directory.path("absent.json"), in: directory)

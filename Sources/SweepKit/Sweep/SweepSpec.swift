@@ -211,6 +211,41 @@ public struct SweepSpec: Sendable {
         return plans
     }
 
+    /// What is checked before a sweep runs, each with how to name it in a message: a grid's every
+    /// combination; for random and TPE the first `draws` trials (TPE's random start), then the
+    /// first trial again with each value, or bound, of every setting put in its place, so that
+    /// a value drawn rarely or late is checked as well. A 100,000-trial random spec is checked
+    /// in a moment, not by drawing every trial.
+    func proposalsToCheck(draws: Int) -> [(label: String, number: Int, parameters: [String: JSONValue])] {
+        var history = SearchHistory.empty
+        var proposals: [(label: String, number: Int, parameters: [String: JSONValue])] = []
+        var number = 1
+        let limit = method == .grid ? Self.maximumTrials : min(trials ?? 0, draws)
+        while number <= limit, let parameters = proposal(for: number, history: history) {
+            let point = (try? plan(number: number, parameters: parameters)).map { space.point(of: $0.parameters) }
+            history.taken.insert(point ?? space.point(of: .object(parameters)))
+            proposals.append(("trial \(number)", number, parameters))
+            number += 1
+        }
+        guard method != .grid, let first = proposals.first else { return proposals }
+        for dimension in space.dimensions where !dimension.name.contains(".") {
+            for value in dimension.parameter.representativeValues where first.parameters[dimension.name] != value {
+                var parameters = first.parameters
+                parameters[dimension.name] = value
+                proposals.append(("\(dimension.name) \(value.shortText) (in trial \(first.number)'s settings)", first.number, parameters))
+            }
+        }
+        return proposals
+    }
+
+    /// The plans `proposalsToCheck` names that make a configuration, checked against the data
+    /// before a sweep runs (the loss against the task, the memory of `jobs` trials).
+    public func plansToCheck(draws: Int = 1_000) -> [(label: String, plan: TrialPlan)] {
+        proposalsToCheck(draws: draws).compactMap { proposal in
+            (try? plan(number: proposal.number, parameters: proposal.parameters)).map { (proposal.label, $0) }
+        }
+    }
+
     // MARK: Reading
 
     static func read(_ json: JSONValue, problems: inout [ConfigurationProblem]) -> SweepSpec? {
@@ -456,24 +491,28 @@ public struct SweepSpec: Sendable {
     /// Every combination a grid or random sweep will train (TPE: its random start) must be a
     /// configuration that trains; the same problem in many trials is reported once.
     private func checkCombinations(problems: inout [ConfigurationProblem]) {
-        var trialsByProblem: [ConfigurationProblem: [Int]] = [:]
-        var history = SearchHistory.empty
-        var number = 1
-        let limit = method == .tpe ? min(trials ?? 0, enqueued.count + tpe.startupTrials + lag) : Self.maximumTrials
-        while number <= limit, let parameters = proposal(for: number, history: history) {
+        // Each problem once, in the order first found, with the trials (or substituted values) that have it.
+        var found: [(problem: ConfigurationProblem, numbers: [Int], values: [String])] = []
+        let draws = method == .tpe ? enqueued.count + tpe.startupTrials + lag : 1_000
+        for proposal in proposalsToCheck(draws: draws) {
             do {
-                let plan = try plan(number: number, parameters: parameters)
-                history.taken.insert(space.point(of: plan.parameters))
+                _ = try plan(number: proposal.number, parameters: proposal.parameters)
             } catch {
-                for problem in error.problems { trialsByProblem[problem, default: []].append(number) }
-                history.taken.insert(space.point(of: .object(parameters)))
+                for problem in error.problems {
+                    let index = found.firstIndex { $0.problem == problem } ?? { found.append((problem, [], [])); return found.count - 1 }()
+                    if proposal.label.hasPrefix("trial ") { found[index].numbers.append(proposal.number) } else { found[index].values.append(proposal.label) }
+                }
             }
-            number += 1
         }
-        for (problem, numbers) in trialsByProblem.sorted(by: { $0.value[0] < $1.value[0] }) {
-            let listed = numbers.prefix(5).map(String.init).joined(separator: ", ") + (numbers.count > 5 ? ", … (\(numbers.count) trials)" : "")
+        for (problem, numbers, values) in found {
+            var places: [String] = []
+            if !numbers.isEmpty {
+                places.append("trial " + numbers.prefix(5).map(String.init).joined(separator: ", ") + (numbers.count > 5 ? ", … (\(numbers.count) trials)" : ""))
+            }
+            if let value = values.first { places.append(value) }
             let where_ = problem.path == "$" ? "" : " at \(problem.path)"
-            problems.append(.init(path: "$ (trial \(listed))", message: "the combined settings\(where_): \(problem.message)"))
+            problems.append(.init(path: "$ (\(places.joined(separator: "; ")))", message: "the combined settings\(where_): \(problem.message)"))
         }
     }
+
 }
