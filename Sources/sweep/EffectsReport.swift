@@ -103,13 +103,4 @@ struct EffectsReport {
         let data = try? encoder.encode(Document(sweep: sweep, mainEffects: effects, importance: importance))
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
-
-    /// Rows padded to aligned columns.
-    private func aligned(_ rows: [[String]]) -> [String] {
-        let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
-    }
 }

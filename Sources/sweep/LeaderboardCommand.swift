@@ -25,8 +25,16 @@ struct LeaderboardCommand: ParsableCommand {
     @Flag(help: "Instead of the trials: each setting's effect on the metric (a grid's main effects with 95% intervals; for random and TPE sweeps an importance estimate).")
     var effects = false
 
+    @Option(help: ArgumentHelp(
+        "Instead of the trials: the averages of the best 1 … K trials, ranked on the validation rows of the sweep's folds (their fold models are trained again), with the test metric of what sweep export --ensemble writes.",
+        valueName: "K"))
+    var ensembles: Int?
+
     func validate() throws {
         if let top, top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+        if let ensembles, !(1...20).contains(ensembles) { throw ValidationError("--ensembles must be from 1 to 20, got \(ensembles)") }
+        if ensembles != nil, effects { throw ValidationError("--ensembles and --effects are two views; use one of them") }
+        if ensembles != nil, format == .json { throw ValidationError("--ensembles prints a table or CSV (--format table or csv)") }
     }
 
     func run() throws {
@@ -41,6 +49,20 @@ struct LeaderboardCommand: ParsableCommand {
             case .table: print("sweep '\(record.name)': " + report.text())
             case .csv: print(report.csv(), terminator: "")
             case .json: print(report.json(sweep: record.name))
+            }
+            return
+        }
+        if let ensembles {
+            let ensembleBoard: EnsembleBoard
+            do {
+                ensembleBoard = try EnsembleBoard(trials: board.entries.map(\.trial), spec: spec, upTo: ensembles, results: results, sweep: record.name)
+            } catch {
+                Terminal.error("cannot rank ensembles of sweep '\(record.name)': \(error)")
+                throw ExitCode(1)
+            }
+            if format == .csv { print(ensembleBoard.csv(), terminator: "") } else {
+                print("sweep '\(record.name)': averages of its best trials, ranked by validation \(ensembleBoard.ranking.metric)")
+                print(ensembleBoard.text())
             }
             return
         }

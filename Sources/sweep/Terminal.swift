@@ -43,3 +43,12 @@ func formatDuration(_ seconds: Double) -> String {
     if minutes < 60 { return "\(minutes)m\(String(format: "%02d", Int(seconds) % 60))s" }
     return "\(minutes / 60)h\(String(format: "%02d", minutes % 60))m"
 }
+
+/// Rows padded to aligned columns, two spaces apart.
+func aligned(_ rows: [[String]]) -> [String] {
+    let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+}

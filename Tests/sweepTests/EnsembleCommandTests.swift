@@ -46,6 +46,50 @@ struct EnsembleCommandTests {
         #expect(foldPredict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(foldAccuracy) ("), "\(foldPredict)")
     }
 
+    @Test func theLeaderboardRanksTheAveragesOfTheBestTrialsOnTheirValidationRows() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "rank")), "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        let board = try await sweep("leaderboard", "rank", "--db", database, "--format", "csv", in: directory)
+        let trials = board.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = board.standardOutput.split(separator: "\n")[0].split(separator: ",").map(String.init)
+        let trialColumn = try #require(header.firstIndex(of: "trial")), metricColumn = try #require(header.firstIndex(of: "validation_accuracy"))
+
+        let ranked = try await sweep("leaderboard", "rank", "--db", database, "--ensembles", "3", "--format", "csv", in: directory)
+        #expect(ranked.status == 0, "\(ranked)")
+        let lines = ranked.standardOutput.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(lines.first == ["members", "trials", "validation_accuracy", "test_accuracy", "best"])
+        let rows = Array(lines.dropFirst())
+        #expect(rows.count == 3)
+        // The best 1, 2 and 3 trials, in the leaderboard's order.
+        #expect(rows.map { $0[1] } == (1...3).map { size in trials.prefix(size).map { $0[trialColumn] }.joined(separator: ";") })
+        // One member: its fold models trained again and scored on the folds' validation rows give
+        // the metric the sweep stored for the best trial.
+        #expect(rows[0][2] == trials[0][metricColumn], "\(ranked.standardOutput) vs \(board.standardOutput)")
+        #expect(rows.filter { $0[4] == "true" }.count == 1)
+        // The test figure of two members is that of the model export --ensemble 2 writes.
+        let export = try await sweep("export", "rank", "--db", database, "--ensemble", "2", "-o", directory.path("two.safetensors"), in: directory)
+        #expect(rows[1][3] == (try figure(after: "averaged test_accuracy ", in: export.standardOutput)), "\(export)")
+
+        let table = try await sweep("leaderboard", "rank", "--db", database, "--ensembles", "2", in: directory)
+        #expect(table.status == 0 && table.standardOutput.contains("ranked by validation accuracy"), "\(table)")
+        #expect(table.standardOutput.contains("export it with: sweep export"), "\(table)")
+    }
+
+    @Test func rankingEnsemblesNeedsFoldsAndASensibleSize() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("grid.json", SmallSpecs.grid(name: "plain")), "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        let noFolds = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "3", in: directory)
+        #expect(noFolds.isCleanFailure && noFolds.standardError.contains("needs a sweep with folds (or repeats)"), "\(noFolds)")
+        let zero = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "0", in: directory)
+        #expect(zero.isCleanFailure && zero.standardError.contains("--ensembles must be from 1 to 20, got 0"), "\(zero)")
+        let json = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "2", "--format", "json", in: directory)
+        #expect(json.isCleanFailure && json.standardError.contains("--format table or csv"), "\(json)")
+    }
+
     @Test func impossibleEnsemblesAreRefusedWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")

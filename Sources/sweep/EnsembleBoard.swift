@@ -1,0 +1,56 @@
+import Foundation
+import SweepKit
+
+/// `sweep leaderboard --ensembles K`: the averages of the best 1 … K trials, ranked on the
+/// validation rows of the sweep's folds, with the test metric of the models `sweep export
+/// --ensemble` would write.
+struct EnsembleBoard {
+    let ranking: EnsembleRanking
+    /// Per size, the test metrics of the averaged final models (empty when not stored or no test rows).
+    let tests: [[String: Double]]
+
+    init(trials: [TrialRecord], spec: SweepSpec, upTo count: Int, results: any ResultStore, sweep: String) throws {
+        let data = try PreparedData.load(spec.data)
+        Terminal.note("training the fold models of the best \(count) trials again (\(spec.scoringFits) each) to score their averages on the validation rows")
+        ranking = try EnsembleRanking(
+            trials: trials, rankedBy: spec.metric, upTo: count, data: data, split: spec.data,
+            threads: ProcessInfo.processInfo.activeProcessorCount)
+        tests = ranking.rows.map { row in
+            let built = try? Ensemble.bestTrials(row.members.count, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
+            return (try? built?.testMetrics(split: spec.data)) ?? [:]
+        }
+    }
+
+    private var testName: String { ranking.metric == "accuracy" ? "test_accuracy" : "test_rmse" }
+
+    private func cells(_ index: Int) -> [String] {
+        let row = ranking.rows[index]
+        return [
+            String(row.members.count), row.members.map(String.init).joined(separator: " "),
+            format(row.validation[ranking.metric]), format(tests[index][testName]),
+            row.members == ranking.best?.members ? "best" : "",
+        ]
+    }
+
+    private var header: [String] { ["members", "trials", "validation_\(ranking.metric)", testName, ""] }
+
+    func text() -> String {
+        var lines = aligned([header] + ranking.rows.indices.map(cells))
+        lines.append("validation_\(ranking.metric): the averaged predictions of the members' fold models, scored on each fold's validation rows and averaged over the \(ranking.fits) fits, as each trial was (1 member: the best trial's own figure). \(testName): the average of their final models on the test rows, for information; choosing the size by it would make it no test.")
+        if let best = ranking.best {
+            lines.append(best.members.count == 1
+                ? "best: the best trial alone; export it with: sweep export"
+                : "best: the average of the best \(best.members.count); export it with: sweep export --ensemble \(best.members.count)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func csv() -> String {
+        ([header.dropLast() + ["best"]] + ranking.rows.indices.map { index in
+            var row = cells(index)
+            row[1] = row[1].replacingOccurrences(of: " ", with: ";")
+            row[4] = row[4] == "best" ? "true" : "false"
+            return row
+        }).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}
