@@ -4,7 +4,6 @@ import GRDB
 import GRDBSQLite
 import NeuralNet
 import SweepKit
-import Synchronization
 
 // Reading trials, epochs and models, and the conversions between records and rows.
 extension SQLiteResultStore {
@@ -113,16 +112,16 @@ extension SQLiteResultStore {
         }
         let members = [
             ("network", try json("network_json")), ("tensors", "[]"),
-            ("task", try Self.jsonText(try row.decode(String.self, forColumn: "task"))),
+            ("task", try StoredJSON.text(try row.decode(String.self, forColumn: "task"))),
             ("featureNames", try json("feature_names_json")),
-            ("targetName", try Self.jsonText(try row.decode(String.self, forColumn: "target_name"))),
+            ("targetName", try StoredJSON.text(try row.decode(String.self, forColumn: "target_name"))),
             ("classLabels", try json("class_labels_json")), ("standardizer", try json("standardizer_json")),
             ("targetScale", try json("target_scale_json")),
         ]
         let document = "{" + members.map { #""\#($0.0)":\#($0.1)"# }.joined(separator: ",") + "}"
         var model: TrainedModel
         do {
-            model = try Self.jsonDecoder.decode(TrainedModel.self, from: Data(document.utf8))
+            model = try StoredJSON.decoder.decode(TrainedModel.self, from: Data(document.utf8))
         } catch {
             throw SQLiteResultStoreError.corrupt("the model of sweep '\(sweep)' trial \(trial) is not readable: \(error)")
         }
@@ -133,7 +132,7 @@ extension SQLiteResultStore {
     // MARK: Writing rows
 
     /// The named arguments `number`, `parameters_json`, `configuration_json` and `seed`.
-    static func planArguments(_ plan: TrialPlan, texts: KnownJSON<JSONValue>) throws -> [String: (any DatabaseValueConvertible)?] {
+    static func planArguments(_ plan: TrialPlan, texts: StoredJSON.Known<JSONValue>) throws -> [String: (any DatabaseValueConvertible)?] {
         [
             "number": plan.number, "parameters_json": try texts.text(plan.parameters),
             "configuration_json": plan.configurationJSON, "seed": String(plan.seed),
@@ -234,7 +233,7 @@ extension SQLiteResultStore {
         }
     }
 
-    static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel, texts: ModelColumnTexts) throws {
+    static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel, texts: StoredJSON.ModelColumnTexts) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO models (trial_id, network_json, task, feature_names_json, target_name,
@@ -246,7 +245,7 @@ extension SQLiteResultStore {
                 trialID, try texts.network.text(model.network), model.task.rawValue,
                 try texts.featureNames.text(model.featureNames), model.targetName,
                 try texts.classLabels.text(model.classLabels), try model.standardizer.map { try texts.standardizer.text($0) },
-                try model.targetScale.map { try jsonText($0) }, try TensorBlob.encode(model.tensors),
+                try model.targetScale.map { try StoredJSON.text($0) }, try TensorBlob.encode(model.tensors),
             ])
     }
 
@@ -297,62 +296,5 @@ extension SQLiteResultStore {
             throw SQLiteResultStoreError.corrupt("\(column) '\(text)' is not a \(Status.self)")
         }
         return status
-    }
-
-    // MARK: JSON
-
-    /// The JSON of each model column, kept for every value written: the trials of a sweep share
-    /// their data's feature names, class labels and standardiser, and alternate between a few
-    /// network shapes (with and without batch norm or dropout), and encoding them again for every
-    /// trial cost about a tenth of storing it.
-    final class ModelColumnTexts: Sendable {
-        let network = KnownJSON<NetworkDescription>(allowingNonFinite: true)
-        let featureNames = KnownJSON<[String]>(allowingNonFinite: true)
-        let classLabels = KnownJSON<[String]>(allowingNonFinite: true)
-        let standardizer = KnownJSON<Standardizer>(allowingNonFinite: true)
-    }
-
-    /// `jsonText` of values seen before, kept (up to `capacity` of them): a trial's parameters
-    /// are encoded when the sweep is planned and found here when the trial finishes, where
-    /// JSONEncoder took about a quarter of storing it. A value not equal to itself (holding NaN)
-    /// could never be found again, so it is not kept.
-    final class KnownJSON<Value: Encodable & Hashable & Sendable>: Sendable {
-        private let texts = Mutex<[Value: String]>([:])
-        private let capacity = 100_000
-        private let allowingNonFinite: Bool
-
-        init(allowingNonFinite: Bool) { self.allowingNonFinite = allowingNonFinite }
-
-        func text(_ value: Value) throws -> String {
-            if let known = texts.withLock({ $0[value] }) { return known }
-            let text = try jsonText(value, allowingNonFinite: allowingNonFinite)
-            guard value == value else { return text }
-            texts.withLock {
-                if $0.count >= capacity { $0.removeAll() }
-                $0[value] = text
-            }
-            return text
-        }
-    }
-
-    /// Compact JSON with sorted keys, like `JSONValue.canonicalText`, but throwing rather than
-    /// writing "null" for a value JSON cannot hold. In model columns non-finite floats (a
-    /// standardiser fitted on broken data) are written as the strings "nan", "+inf" and "-inf"
-    /// and read back as numbers; in `JSONValue`s they would read back as strings, so they throw.
-    static func jsonText(_ value: some Encodable, allowingNonFinite: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if allowingNonFinite {
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(
-                positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static var jsonDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
     }
 }

@@ -28,8 +28,8 @@ public final class SQLiteResultStore: ResultStore {
     /// The JSON of the model columns stored, and each planned trial's `parameters_json`
     /// (written when the sweep is planned and again when the trial finishes): its only state
     /// besides the database, caches of JSON it wrote.
-    let modelTexts = ModelColumnTexts()
-    let parameterTexts = KnownJSON<JSONValue>(allowingNonFinite: false)
+    let modelTexts = StoredJSON.ModelColumnTexts()
+    let parameterTexts = StoredJSON.Known<JSONValue>(allowingNonFinite: false)
 
     /// Opens (creating it and its parent directories if needed) the database at `path` and
     /// migrates it to `schemaVersion`.

@@ -131,14 +131,14 @@ extension PostgresResultStore {
         // As in the SQLite store: the JSON columns assembled into TrainedModel's Codable form
         // without the weights, which are then set directly.
         let members = [
-            ("network", network), ("tensors", "[]"), ("task", try SQLiteResultStore.jsonText(task)),
-            ("featureNames", featureNames), ("targetName", try SQLiteResultStore.jsonText(targetName)),
+            ("network", network), ("tensors", "[]"), ("task", try StoredJSON.text(task)),
+            ("featureNames", featureNames), ("targetName", try StoredJSON.text(targetName)),
             ("classLabels", classLabels), ("standardizer", standardizer ?? "null"), ("targetScale", targetScale ?? "null"),
         ]
         let document = "{" + members.map { #""\#($0.0)":\#($0.1)"# }.joined(separator: ",") + "}"
         var model: TrainedModel
         do {
-            model = try SQLiteResultStore.jsonDecoder.decode(TrainedModel.self, from: Data(document.utf8))
+            model = try StoredJSON.decoder.decode(TrainedModel.self, from: Data(document.utf8))
         } catch {
             throw PostgresResultStoreError.corrupt("the model of sweep '\(sweep)' trial \(trial) is not readable: \(error)")
         }
@@ -225,14 +225,14 @@ extension PostgresResultStore {
         let network: String, task: String, featureNames: String, targetName: String, classLabels: String
         let standardizer: String?, targetScale: String?, tensors: Data
 
-        init(_ model: TrainedModel, texts: SQLiteResultStore.ModelColumnTexts) throws {
+        init(_ model: TrainedModel, texts: StoredJSON.ModelColumnTexts) throws {
             network = try texts.network.text(model.network)
             task = model.task.rawValue
             featureNames = try texts.featureNames.text(model.featureNames)
             targetName = model.targetName
             classLabels = try texts.classLabels.text(model.classLabels)
             standardizer = try model.standardizer.map { try texts.standardizer.text($0) }
-            targetScale = try model.targetScale.map { try SQLiteResultStore.jsonText($0) }
+            targetScale = try model.targetScale.map { try StoredJSON.text($0) }
             tensors = try TensorBlob.encode(model.tensors)
         }
 

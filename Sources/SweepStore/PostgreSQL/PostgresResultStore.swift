@@ -22,8 +22,8 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
     var worker: Worker?
     let lock = NSLock()
     /// The JSON of the model columns and trial parameters written, as the SQLite store keeps it.
-    let modelTexts = SQLiteResultStore.ModelColumnTexts()
-    let parameterTexts = SQLiteResultStore.KnownJSON<JSONValue>(allowingNonFinite: false)
+    let modelTexts = StoredJSON.ModelColumnTexts()
+    let parameterTexts = StoredJSON.Known<JSONValue>(allowingNonFinite: false)
 
     /// A joined worker: its id in the `workers` table and the thread beating its heartbeat.
     struct Worker {
@@ -140,7 +140,7 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
     /// outcome of its earlier attempt (end time, metrics, epochs, weights).
     static func startTrialRow(
         _ link: PostgresLink, sweepID: Int, plan: TrialPlan, at date: Date, worker: String?,
-        texts: SQLiteResultStore.KnownJSON<JSONValue>
+        texts: StoredJSON.Known<JSONValue>
     ) throws {
         let parameters = try texts.text(plan.parameters)
         let trialID = try link.value("""
