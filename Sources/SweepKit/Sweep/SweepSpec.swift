@@ -230,8 +230,12 @@ public struct SweepSpec: Sendable {
         guard method != .grid, let first = proposals.first else { return proposals }
         for dimension in space.dimensions where !dimension.name.contains(".") {
             for value in dimension.parameter.representativeValues where first.parameters[dimension.name] != value {
-                var parameters = first.parameters
-                parameters[dimension.name] = value
+                var substituted = first.parameters
+                substituted[dimension.name] = value
+                // Through the space and back: what the new value makes inapplicable (a
+                // conditional parameter under it, or the value itself) is left out.
+                let parameters = space.parameters(for: space.point(of: .object(substituted)))
+                guard parameters[dimension.name] == value else { continue }
                 proposals.append(("\(dimension.name) \(value.shortText) (in trial \(first.number)'s settings)", first.number, parameters))
             }
         }

@@ -32,6 +32,24 @@ import Testing
         #expect(rates.contains(Float(0.001)) && rates.contains(Float(0.1)))
     }
 
+    @Test func aSubstitutedValueKeepsToTheConditions() throws {
+        // momentum applies to sgd only: put into an adam trial it is left out, and putting adam
+        // into an sgd trial leaves its momentum out. No checked plan has momentum without sgd.
+        let spec = try SweepFixtures.spec("""
+            {"name": "conditional", "data": "\(SweepFixtures.smallData)", "method": "random", "trials": 1000, "seed": 4,
+             "fixed": {"epochs": 2, "hidden_layers": [4]},
+             "parameters": {"optimizer": {"values": ["adam", "sgd"]},
+                            "momentum": {"values": [0.5, 0.9], "when": {"optimizer": ["sgd"]}}}}
+            """)
+        let checked = spec.plansToCheck(draws: 1)
+        for (label, plan) in checked {
+            guard case .object(let parameters) = plan.parameters else { continue }
+            let sgd = parameters["optimizer"] == .string("sgd")
+            if parameters["momentum"] != nil { #expect(sgd, "\(label): \(plan.parameters.canonicalText)") }
+        }
+        #expect(checked.count >= 2)
+    }
+
     @Test func aGridIsCheckedCombinationByCombination() throws {
         let spec = try SweepFixtures.spec(#"""
             {"name": "grid", "data": "\#(SweepFixtures.smallData)", "method": "grid", "fixed": {"epochs": 2},
