@@ -51,12 +51,17 @@ struct ConcurrentAccessTests {
         try writer.createSweep(Sample.sweep())
 
         let writing = DispatchGroup()
+        // The reader signals each snapshot, and the writer waits for one after each trial, so
+        // that the reads overlap the writes even on a busy machine (where the writer could
+        // otherwise finish before the reader's second look).
+        let snapshotTaken = DispatchSemaphore(value: 0)
         writing.enter()
         DispatchQueue.global().async {
             defer { writing.leave() }
             for number in 1...trialCount {
                 try? writer.startTrial(sweep: "phone-price", plan: Sample.plan(number), at: Sample.created)
                 try? writer.finish(sweep: "phone-price", record: Sample.completeRecord(number), epochs: epochs, model: model)
+                _ = snapshotTaken.wait(timeout: .now() + 5)
             }
         }
 
@@ -83,6 +88,7 @@ struct ConcurrentAccessTests {
                 if counts != expected { inconsistent.append("\(row)") }
             }
             snapshots += 1
+            snapshotTaken.signal()
         } while writing.wait(timeout: .now()) == .timedOut
 
         #expect(inconsistent.isEmpty)

@@ -62,6 +62,10 @@ final class TrialSource: @unchecked Sendable {
         var curves: [Int: [[Double]]] = [:]
         /// Stored trials that did not finish, to run again first.
         var reruns: [TrialPlan]
+        /// Numbers below the highest stored one with no trial at all, to plan next: a process
+        /// killed after handing a trial out but before its record was written (records are
+        /// written as they come, not in number order) leaves such a gap.
+        var gaps: [Int]
         var nextNumber: Int
         /// Trials 1 … endedPrefix have all ended: where the check for the trials a proposal needs
         /// starts, so that it is not repeated from trial 1 every time.
@@ -93,6 +97,7 @@ final class TrialSource: @unchecked Sendable {
         state = State(
             trials: Dictionary(stored.map { ($0.number, $0) }) { first, _ in first },
             reruns: shared != nil ? [] : stored.filter { !$0.status.isFinal }.sorted { $0.number < $1.number }.map(\.plan),
+            gaps: shared != nil ? [] : SweepSpec.missingNumbers(in: stored),
             nextNumber: (stored.map(\.number).max() ?? 0) + 1,
             taken: Set(stored.map { spec.space.point(of: $0.plan.parameters) }))
         if spec.pruner != nil {
@@ -195,8 +200,9 @@ final class TrialSource: @unchecked Sendable {
     private func claim(_ state: inout State) -> Claim {
         if budgetSpent(state) { return .done }
         let rerun = state.reruns.first
-        guard rerun != nil || !state.exhausted else { return .done }
-        let number = rerun?.number ?? state.nextNumber
+        let gap = rerun == nil ? state.gaps.first : nil
+        guard rerun != nil || gap != nil || !state.exhausted else { return .done }
+        let number = rerun?.number ?? gap ?? state.nextNumber
         // A rerun keeps its stored parameters: it waits only to be pruned on the same ground.
         let mustWait = rerun == nil ? spec.followsLag : spec.pruner != nil
         let visible = number - spec.lag - 1
@@ -220,6 +226,11 @@ final class TrialSource: @unchecked Sendable {
             }
         }
         guard let parameters = spec.proposal(for: number, history: history) else {
+            if gap != nil {
+                // Nothing left to propose for it (a grid whose every point is taken): no gap.
+                state.gaps.removeFirst()
+                return claim(&state)
+            }
             state.exhausted = true
             return .done
         }
@@ -232,7 +243,7 @@ final class TrialSource: @unchecked Sendable {
             plan = TrialPlan(number: number, parameters: .object(parameters), configurationJSON: "{}", seed: spec.trialSeed(number))
             failure = error.problems.map(\.description).joined(separator: "; ")
         }
-        state.nextNumber += 1
+        if gap != nil { state.gaps.removeFirst() } else { state.nextNumber += 1 }
         state.startedInRun += 1
         state.taken.insert(spec.space.point(of: plan.parameters))
         state.trials[number] = TrialRecord(plan: plan, status: .running)
@@ -312,12 +323,30 @@ final class TrialSource: @unchecked Sendable {
 }
 
 extension SweepSpec {
-    /// New trials the sweep still has to propose, given the stored ones.
+    /// New trials the sweep still has to propose, given the stored ones: those after the
+    /// highest number, and the numbers below it that have no trial (`missingNumbers`).
     func remainingTrials(after stored: [TrialRecord], taken: Set<SearchPoint>) -> Int {
         let highest = stored.map(\.number).max() ?? 0
-        if let trials { return max(0, trials - highest) }
+        let missing = Self.missingNumbers(in: stored)
+        if let trials { return max(0, trials - highest) + missing.filter { $0 <= trials }.count }
         let enqueuedLeft = max(0, enqueued.count - highest)
-        let grid = (sampler as? GridSampler)?.remaining(given: taken.union(enqueued.dropFirst(highest).map { space.point(of: .object($0)) })) ?? 0
-        return enqueuedLeft + grid
+        let gridSampler = sampler as? GridSampler
+        let takenOrQueued = taken.union(enqueued.dropFirst(highest).map { space.point(of: .object($0)) })
+        let grid = gridSampler?.remaining(given: takenOrQueued) ?? 0
+        // A missing enqueued trial counts unless its point is one of the grid's not yet taken
+        // (counted above already); a missing grid trial's point is among those.
+        let missingEnqueued = missing.filter { number in
+            guard number <= enqueued.count else { return false }
+            let point = space.point(of: .object(enqueued[number - 1]))
+            return !(gridSampler?.points.contains(point) ?? false) || takenOrQueued.contains(point)
+        }
+        return enqueuedLeft + grid + missingEnqueued.count
+    }
+
+    /// The numbers below the highest stored trial that have no trial stored.
+    static func missingNumbers(in stored: [TrialRecord]) -> [Int] {
+        let numbers = Set(stored.map(\.number))
+        guard let highest = numbers.max(), highest > numbers.count else { return [] }
+        return (1..<highest).filter { !numbers.contains($0) }
     }
 }

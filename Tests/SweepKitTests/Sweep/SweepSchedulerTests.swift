@@ -161,6 +161,44 @@ struct SweepSchedulerTests {
         }
     }
 
+    /// The store of a finished sweep without some of its trials, as a process killed after
+    /// handing them out, but before their records were written, leaves it (records are written
+    /// as they come, so trial 7 can be stored while trial 6 is not).
+    private func store(of finished: MemoryResultStore, sweep: String, without missing: Set<Int>) throws -> MemoryResultStore {
+        let copy = MemoryResultStore()
+        var record = try #require(try finished.sweep(named: sweep))
+        record.status = .running
+        try copy.createSweep(record)
+        for trial in try finished.trials(sweep: sweep) where !missing.contains(trial.number) {
+            try copy.startTrial(sweep: sweep, plan: trial.plan, at: trial.startedAt ?? Date())
+            try copy.finish(sweep: sweep, record: trial, epochs: try finished.epochs(sweep: sweep, trial: trial.number),
+                            model: try finished.model(sweep: sweep, trial: trial.number))
+        }
+        return copy
+    }
+
+    @Test(arguments: ["grid", "random"])
+    func numbersLeftWithoutATrialByAKillAreTrainedOnResume(method: String) async throws {
+        let text = method == "grid" ? SweepFixtures.smallGrid
+            : SweepFixtures.smallGrid.replacingOccurrences(of: #""seed": 5,"#, with: #""seed": 5, "method": "random", "trials": 8,"#)
+        let spec = try SweepFixtures.spec(text)
+        let finished = MemoryResultStore()
+        let uninterrupted = try await run(spec, store: finished, jobs: 1)
+        #expect(uninterrupted.trials.count == 8)
+
+        let gapped = try store(of: finished, sweep: spec.name, without: [3, 6])
+        #expect(spec.remainingTrials(after: try gapped.trials(sweep: spec.name), taken: Set(try gapped.trials(sweep: spec.name).map { spec.space.point(of: $0.plan.parameters) })) == 2)
+        let log = SweepEventLog()
+        let resumed = try await run(spec, store: gapped, jobs: 2, log: log)
+        #expect(log.startedTrials.sorted() == [3, 6])
+        #expect(resumed.trials.map(\.number) == Array(1...8))
+        #expect(resumed.trials.allSatisfy { $0.status == .complete })
+        #expect(try gapped.sweep(named: spec.name)?.status == .complete)
+        // The trials that fill the gaps are the ones the uninterrupted sweep trained there.
+        #expect(resumed.trials.map(\.plan.parameters) == uninterrupted.trials.map(\.plan.parameters))
+        #expect(metricsByTrial(resumed.trials) == metricsByTrial(uninterrupted.trials))
+    }
+
     @Test func changedSpecUnderTheSameNameIsRefusedWithoutRestart() async throws {
         let spec = try Self.spec.get()
         let store = MemoryResultStore()
