@@ -135,13 +135,14 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
         lock.withLock { sweepsByName[sweep]?.models[trial] }
     }
 
-    private func update<Result>(_ sweep: String, _ change: (inout StoredSweep) throws -> Result) throws -> Result {
+    /// Applies `change` to the sweep in place: taken out of the dictionary first, so that its
+    /// trials, epochs and models are not copied for every trial stored (copying them made a sweep
+    /// of n trials quadratic). A change cannot fail half-way: the checks come before it.
+    private func update<Result>(_ sweep: String, _ change: (inout StoredSweep) -> Result) throws -> Result {
         try lock.withLock {
-            guard var stored = sweepsByName[sweep] else { throw ResultStoreError.sweepNotFound(sweep) }
-            // Changes apply to a copy that is stored only on success, so a throw leaves no trace.
-            let result = try change(&stored)
-            sweepsByName[sweep] = stored
-            return result
+            guard var stored = sweepsByName.removeValue(forKey: sweep) else { throw ResultStoreError.sweepNotFound(sweep) }
+            defer { sweepsByName[sweep] = stored }
+            return change(&stored)
         }
     }
 }

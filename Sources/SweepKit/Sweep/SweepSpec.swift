@@ -192,7 +192,11 @@ public struct SweepSpec: Sendable {
         return try? plan(number: 1, parameters: parameters).configuration
     }
 
-    private var dataJSON: JSONValue {
+    /// The data settings as every trial's configuration holds them, made once: encoding them
+    /// again for every trial was most of the time it took to plan one.
+    let dataJSON: JSONValue
+
+    private static func json(of data: DataConfiguration) -> JSONValue {
         (try? JSONEncoder().encode(data)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
     }
 
@@ -346,7 +350,7 @@ public struct SweepSpec: Sendable {
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed,
             space: space, lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler,
             metricIsDefault: json["metric"].map { !$0.isString && $0["name"] == nil } ?? true, pruner: pruner,
-            canonicalJSON: json.canonicalText)
+            canonicalJSON: json.canonicalText, dataJSON: Self.json(of: data))
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))
         }

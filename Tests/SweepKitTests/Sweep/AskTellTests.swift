@@ -206,7 +206,7 @@ extension SweepSpec {
         SweepSpec(
             name: name, data: data, method: method, trials: trials, seed: seed, metric: metric, fixed: fixed, space: space,
             lag: lag, tpe: tpe, enqueued: enqueued, repeats: repeats, sampler: sampler, metricIsDefault: metricIsDefault, pruner: pruner,
-            canonicalJSON: canonicalJSON)
+            canonicalJSON: canonicalJSON, dataJSON: dataJSON)
     }
 }
 
