@@ -9,8 +9,9 @@ struct EnsembleBoard {
     /// Per size, the test metrics of the averaged final models (empty when not stored or no test rows).
     let tests: [[String: Double]]
 
-    init(trials: [TrialRecord], spec: SweepSpec, upTo count: Int, results: any ResultStore, sweep: String) throws {
-        let data = try PreparedData.load(spec.data)
+    init(trials: [TrialRecord], spec: SweepSpec, upTo count: Int, results: any ResultStore, record: SweepRecord) throws {
+        let sweep = record.name
+        let data = try loadDataForRetraining(spec, of: record)
         Terminal.note("training the fold models of the best \(count) trials again (\(spec.scoringFits) each) to score their averages on the validation rows")
         ranking = try EnsembleRanking(
             trials: trials, rankedBy: spec.metric, upTo: count, data: data, split: spec.data,

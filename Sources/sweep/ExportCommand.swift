@@ -79,7 +79,7 @@ struct ExportCommand: ParsableCommand {
             chosen = best
         }
         if ensemble != nil || folds {
-            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, sweep: record.name, results: results)
+            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, record: record, results: results)
             try write(file, to: destination) { report in
                 let members = file.ensemble.members
                 let what = folds
@@ -120,14 +120,15 @@ struct ExportCommand: ParsableCommand {
     /// The ensemble asked for: the best `--ensemble` trials, or `chosen`'s fold models, with the
     /// averaged predictions' test metrics.
     private func ensembleFile(
-        chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, sweep: String, results: any ResultStore
+        chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, results: any ResultStore
     ) throws -> ModelFile {
+        let sweep = record.name
         let built: Ensemble
         do {
             if let ensemble {
                 built = try Ensemble.bestTrials(ensemble, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
             } else {
-                let data = try PreparedData.load(spec.data)
+                let data = try loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of trial \(chosen.number) again")
                 built = try Ensemble.folds(of: chosen, data: data, threads: ProcessInfo.processInfo.activeProcessorCount)
             }

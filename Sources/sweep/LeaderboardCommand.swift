@@ -55,7 +55,9 @@ struct LeaderboardCommand: ParsableCommand {
         if let ensembles {
             let ensembleBoard: EnsembleBoard
             do {
-                ensembleBoard = try EnsembleBoard(trials: board.entries.map(\.trial), spec: spec, upTo: ensembles, results: results, sweep: record.name)
+                ensembleBoard = try EnsembleBoard(trials: board.entries.map(\.trial), spec: spec, upTo: ensembles, results: results, record: record)
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 Terminal.error("cannot rank ensembles of sweep '\(record.name)': \(error)")
                 throw ExitCode(1)

@@ -83,3 +83,15 @@ func storedSpec(_ sweep: SweepRecord) throws -> SweepSpec {
         throw ExitCode(1)
     }
 }
+
+/// The sweep's data, loaded to train some of its fits again (fold ensembles): refused when it is
+/// not the data the trials trained on, whose fingerprint the sweep stored, since the fits would
+/// then silently differ from the sweep's.
+func loadDataForRetraining(_ spec: SweepSpec, of sweep: SweepRecord) throws -> PreparedData {
+    let data = try PreparedData.load(spec.data)
+    if let stored = sweep.dataFingerprint, stored != DataFingerprint.of(data) {
+        Terminal.error("the data of sweep '\(sweep.name)' changed since its trials were trained ('\(spec.data.source)' has other rows, columns or values now), so its fold models cannot be trained again as the sweep trained them. Restore the data, or export the stored models (sweep export, --ensemble K)")
+        throw ExitCode(2)
+    }
+    return data
+}

@@ -90,6 +90,34 @@ struct EnsembleCommandTests {
         #expect(json.isCleanFailure && json.standardError.contains("--format table or csv"), "\(json)")
     }
 
+    @Test func foldModelsAreNotTrainedAgainOnDataThatChanged() async throws {
+        let directory = try ScratchDirectory()
+        var rows = ["a,b,label"]
+        for index in 0..<120 { rows.append("\(index % 7),\(index % 5),\(index % 2)") }
+        let csv = try directory.write("data.csv", rows.joined(separator: "\n") + "\n")
+        let spec = try directory.write("spec.json", """
+            {"name": "changing", "data": {"source": "\(csv)", "folds": 3}, "method": "random", "trials": 3, "seed": 1,
+             "fixed": {"hidden_layers": [4], "epochs": 2}, "parameters": {"lr": {"values": [0.01, 0.05]}}}
+            """)
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        let before = try await sweep("leaderboard", "--db", database, "--ensembles", "2", in: directory)
+        #expect(before.status == 0, "\(before)")
+
+        // One label flipped: the same file, other data.
+        rows[5] = "4,4,1"
+        _ = try directory.write("data.csv", rows.joined(separator: "\n") + "\n")
+        let ranked = try await sweep("leaderboard", "--db", database, "--ensembles", "2", in: directory)
+        #expect(ranked.isCleanFailure && ranked.standardError.contains("changed since its trials were trained"), "\(ranked)")
+        #expect(!ranked.standardError.contains("ExitCode"), "\(ranked)")
+        let folds = try await sweep("export", "--db", database, "--folds", "-o", directory.path("f.safetensors"), in: directory)
+        #expect(folds.isCleanFailure && folds.standardError.contains("changed since its trials were trained"), "\(folds)")
+        // The stored models need no training: exporting them still works.
+        let stored = try await sweep("export", "--db", database, "--ensemble", "2", "-o", directory.path("e.safetensors"), in: directory)
+        #expect(stored.status == 0, "\(stored)")
+    }
+
     @Test func impossibleEnsemblesAreRefusedWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")
