@@ -37,7 +37,10 @@ struct EnsembleBoard {
 
     func text() -> String {
         var lines = aligned([header] + ranking.rows.indices.map(cells))
-        lines.append("validation_\(ranking.metric): the averaged predictions of the members' fold models, scored on each fold's validation rows and averaged over the \(ranking.fits) fits, as each trial was (1 member: the best trial's own figure). \(testName): the average of their final models on the test rows, for information; choosing the size by it would make it no test.")
+        lines.append(
+            "validation_\(ranking.metric): the averaged predictions of the members' fold models, scored on each fold's validation rows"
+                + " and averaged over the \(ranking.fits) fits, as each trial was (1 member: the best trial's own figure)."
+                + " \(testName): the average of their final models on the test rows, for information; choosing the size by it would make it no test.")
         if let best = ranking.best {
             lines.append(best.members.count == 1
                 ? "best: the best trial alone; export it with: sweep export"

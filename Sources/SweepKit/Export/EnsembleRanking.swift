@@ -36,7 +36,8 @@ public struct EnsembleRanking: Sendable {
     }
 
     /// Ranks the averages of the best 1 … `count` trials of `trials` (as `TrialRanking` orders
-    /// them by the sweep's metric) on `data`, the sweep's data prepared by its spec. `threads` fits train at once.
+    /// them by the sweep's metric) on `data`, the sweep's data prepared by its spec (`split`).
+    /// `threads` fits train at once.
     public init(
         trials: [TrialRecord], rankedBy sweepMetric: SweepMetric, upTo count: Int, data: PreparedData, split: DataConfiguration, threads: Int
     ) throws {
