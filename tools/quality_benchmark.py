@@ -202,8 +202,11 @@ def table(rows: list, budget: str, machine: str) -> str:
         if auto is None:
             lines.append(f"| {row['name']} ({row['rows']}) | {fmt(base['value'])} ({base['setting']}) | not run | | | | | |")
             continue
-        better = auto["ensemble"] < base["value"] if lower else auto["ensemble"] > base["value"]
-        tie = auto["ensemble"] == base["value"]
+        # Compared as printed: sweep predict gives 4 decimals, so 137/143 read back is 0.958, not
+        # 0.95804… (the same rows right).
+        ours, theirs = round(auto["ensemble"], 2 if lower else 4), round(base["value"], 2 if lower else 4)
+        better = ours < theirs if lower else ours > theirs
+        tie = ours == theirs
         verdict = "tie" if tie else ("yes" if better else "**no**")
         lines.append(
             f"| {row['name']} ({row['rows']}) | {fmt(base['value'])}{error} ({base['setting']}) | {fmt(auto['ensemble'])} | "
