@@ -228,6 +228,15 @@ def evaluate_part(model, model64, task, x, y, rows, target_std):
     return {"accuracy": correct / len(y)}, diag
 
 
+def compare_metric(key: str, name: str, value: float, want: float, tolerance: float, extra: str = "") -> bool:
+    """Prints a recomputed metric beside the quoted one; True when they agree (relative to the
+    quoted value for losses and errors, absolute for accuracy)."""
+    scale = 1.0 if name == "accuracy" else max(1.0, abs(want))
+    agree = math.isfinite(value) and abs(value - want) <= tolerance * scale
+    print(f"{key:22s} recomputed {value:.9g}   metadata {want:.9g}   {'OK' if agree else 'MISMATCH'}{extra}")
+    return agree
+
+
 def print_rows(diag, class_labels, label, max_rows=20):
     """Boundary rows first, then misclassified rows by increasing top-2 margin, at most max_rows."""
     wrong = diag["pred"] != diag["y"]
@@ -363,12 +372,8 @@ def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, 
                 print(f"FAIL: sweep.metrics has no {key!r} (has {sorted(quoted)})")
                 ok = False
                 continue
-            want = float(quoted[key])
-            scale = 1.0 if name == "accuracy" else max(1.0, abs(want))
-            agree = math.isfinite(value) and abs(value - want) <= tolerance * scale
             compared += 1
-            print(f"{key:22s} recomputed {value:.9g}   metadata {want:.9g}   {'OK' if agree else 'MISMATCH'}")
-            ok = ok and agree
+            ok = compare_metric(key, name, value, float(quoted[key]), tolerance) and ok
     else:
         print("the split has no test rows (test_fraction 0): each member loaded; no metric to compare")
         compared = 1
@@ -441,14 +446,11 @@ def check(path: str, data_path: str | None, tolerance: float = 1e-6, quiet: bool
                     ok = False
                 continue
             want = float(quoted[key])
-            scale = 1.0 if name == "accuracy" else max(1.0, abs(want))
-            agree = math.isfinite(value) and abs(value - want) <= tolerance * scale
             compared += 1
             extra = ""
             if name == "accuracy":
                 extra = f"  ({diag['correct']}/{len(rows)} correct; quoted ≈ {want * len(rows):.3f}/{len(rows)})"
-            print(f"{key:22s} recomputed {value:.9g}   metadata {want:.9g}   {'OK' if agree else 'MISMATCH'}{extra}")
-            if not agree:
+            if not compare_metric(key, name, value, want, tolerance, extra):
                 ok = False
                 mismatch = True
         if diag is not None and (mismatch or not quiet):

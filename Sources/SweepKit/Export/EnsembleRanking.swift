@@ -47,35 +47,20 @@ public struct EnsembleRanking: Sendable {
         guard ranked.count >= 1 else {
             throw EnsembleError.mismatched("the sweep has no complete trial with a finite \(sweepMetric.name.rawValue) to average")
         }
-        let trainers = try ranked.prefix(count).map { trial in
-            let configuration = try trial.plan.configuration
-                ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8))
-            return try Trainer(configuration: configuration, data: data)
-        }
-        guard trainers[0].scoringFitCount >= 2 else {
-            throw EnsembleError.mismatched("the sweep scores each trial by one fit; ranking ensembles needs a sweep with folds (or repeats), so that they are scored on validation rows as the trials were")
-        }
-        // Each member's fit models, trained again.
-        let fitModels = try trainers.map { try $0.scoringFitModels(threads: threads) }
-        // Each fold's validation rows, unstandardised: every member standardises with its own fit's.
-        let dataset = try Dataset.load(source: split.source, target: split.target)
-        var raw = split
-        raw.standardize = false
-        raw.task = data.task
-        let folds = try PreparedData.prepare(dataset, raw).folds
+        // Each member's fit models, trained again (throws for a trial scored by one fit).
+        let foldEnsembles = try ranked.prefix(count).map { try Ensemble.folds(of: $0, data: data, threads: threads) }
+        let (dataset, folds) = try Ensemble.rawFolds(split: split, task: data.task)
         let validationSets = folds.map { dataset.subset(rows: $0.validation.rowIndices) }
 
-        let fitCount = fitModels[0].count
+        let fitCount = foldEnsembles[0].members.count
         metric = data.task.isClassification ? "accuracy" : "rmse"
         maximize = data.task.isClassification
         fits = fitCount
         var rows: [Row] = []
-        for size in 1...fitModels.count {
+        for size in 1...foldEnsembles.count {
             var sums: [String: Double] = [:]
             for fit in 0..<fitCount {
-                let members = fitModels.prefix(size).enumerated().map { member, models in
-                    Ensemble.Member(model: models[fit].model, trial: ranked[member].number, fit: fit + 1)
-                }
+                let members = foldEnsembles.prefix(size).map { $0.members[fit] }
                 let scores = try Ensemble(members: members).score(on: validationSets[fit % validationSets.count])
                 for (name, value) in scores { sums[name, default: 0] += value }
             }

@@ -50,14 +50,20 @@ extension Ensemble {
     /// The averaged predictions' metrics on the test rows of `split` (`test_accuracy`, or
     /// `test_rmse` and `test_mae`); empty when the split has no test rows.
     public func testMetrics(split: DataConfiguration) throws -> [String: Double] {
+        let (dataset, folds) = try Self.rawFolds(split: split, task: task)
+        let rows = folds[0].test.rowIndices
+        guard !rows.isEmpty else { return [:] }
+        let scores = try score(on: dataset.subset(rows: rows))
+        return Dictionary(uniqueKeysWithValues: scores.map { ("test_\($0.key)", $0.value) })
+    }
+
+    /// The data of `split` as read, and its folds' rows, unstandardised: each member standardises
+    /// the rows it is given with its own fit's statistics.
+    static func rawFolds(split: DataConfiguration, task: TaskKind) throws -> (Dataset, [DataFold]) {
         let dataset = try Dataset.load(source: split.source, target: split.target)
         var configuration = split
         configuration.standardize = false
         configuration.task = task
-        let prepared = try PreparedData.prepare(dataset, configuration)
-        let rows = prepared.folds[0].test.rowIndices
-        guard !rows.isEmpty else { return [:] }
-        let scores = try score(on: dataset.subset(rows: rows))
-        return Dictionary(uniqueKeysWithValues: scores.map { ("test_\($0.key)", $0.value) })
+        return (dataset, try PreparedData.prepare(dataset, configuration).folds)
     }
 }

@@ -226,8 +226,7 @@ public struct SweepSpec: Sendable {
         var number = 1
         let limit = method == .grid ? Self.maximumTrials : min(trials ?? 0, draws)
         while number <= limit, let parameters = proposal(for: number, history: history) {
-            let point = (try? plan(number: number, parameters: parameters)).map { space.point(of: $0.parameters) }
-            history.taken.insert(point ?? space.point(of: .object(parameters)))
+            history.taken.insert(space.point(of: .object(parameters)))
             proposals.append(("trial \(number)", number, parameters))
             number += 1
         }

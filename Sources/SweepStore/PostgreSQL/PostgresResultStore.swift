@@ -37,14 +37,8 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
     /// - Parameter schemaVersion: the version to migrate to: tests build older databases with it.
     /// - Throws: `PostgresResultStoreError` for an address nothing answers at, a refused user or
     ///   password, a missing database, or a database of a newer schema.
-    public init(address: PostgresAddress, retryWindow: TimeInterval = defaultRetryWindow, schemaVersion: Int = schemaVersion) throws {
-        self.address = address
-        connections = PostgresConnections(address: address, retryWindow: retryWindow)
-        do {
-            try connections.checkReachable()
-        } catch {
-            throw connections.explained(error)
-        }
+    public convenience init(address: PostgresAddress, retryWindow: TimeInterval = defaultRetryWindow, schemaVersion: Int = schemaVersion) throws {
+        try self.init(readingOnly: address, retryWindow: retryWindow)
         try PostgresSchema.migrate(connections, upTo: schemaVersion)
     }
 

@@ -42,6 +42,9 @@ import Testing
                             "momentum": {"values": [0.5, 0.9], "when": {"optimizer": ["sgd"]}}}}
             """)
         let checked = spec.plansToCheck(draws: 1)
+        // Seed 4 draws sgd with a momentum for trial 1, so putting adam in must drop the momentum.
+        #expect(checked.first?.plan.parameters["optimizer"] == .string("sgd"))
+        #expect(checked.contains { $0.plan.parameters["optimizer"] == .string("adam") })
         for (label, plan) in checked {
             guard case .object(let parameters) = plan.parameters else { continue }
             let sgd = parameters["optimizer"] == .string("sgd")
