@@ -250,11 +250,6 @@ extension SQLiteResultStore {
     }
 
     /// The first (fold, epoch) that occurs twice, for the error message.
-    static func firstDuplicate(in epochs: [EpochRecord]) -> (fold: Int, epoch: Int)? {
-        var seen = Set<[Int]>()
-        return epochs.first { !seen.insert([$0.fold, $0.epoch]).inserted }.map { ($0.fold, $0.epoch) }
-    }
-
     // MARK: Reading rows
 
     static func sweepRecord(_ row: Row) throws -> SweepRecord {

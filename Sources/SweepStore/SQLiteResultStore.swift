@@ -301,7 +301,7 @@ public final class SQLiteResultStore: ResultStore {
             do {
                 try Self.replaceEpochs(db, trialID: trialID, epochs: epochs)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                let duplicate = Self.firstDuplicate(in: epochs) ?? (fold: 0, epoch: 0)
+                let duplicate = epochs.firstDuplicate ?? (fold: 0, epoch: 0)
                 throw ResultStoreError.duplicateEpoch(
                     sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
             }

@@ -28,20 +28,20 @@ struct ObjectReader {
         return found
     }
 
-    mutating func number(_ key: String, problems: inout [ConfigurationProblem], where valid: (Double) -> Bool = { _ in true }, rule: String = "") -> Double? {
+    mutating func number(_ key: String, problems: inout [ConfigurationProblem], where valid: (Double) -> Bool = { _ in true }, rule: @autoclosure () -> String = "") -> Double? {
         guard let found = value(key) else { return nil }
         guard case .number(let number) = found else {
             problems.append(.init(path: childPath(key), message: "must be a number, got \(found.kindDescriptionWithValue)"))
             return nil
         }
         guard valid(number) else {
-            problems.append(.init(path: childPath(key), message: "\(rule), got \(number.compactDescription)"))
+            problems.append(.init(path: childPath(key), message: "\(rule()), got \(number.compactDescription)"))
             return nil
         }
         return number
     }
 
-    mutating func integer(_ key: String, problems: inout [ConfigurationProblem], where valid: (Int) -> Bool = { _ in true }, rule: String = "") -> Int? {
+    mutating func integer(_ key: String, problems: inout [ConfigurationProblem], where valid: (Int) -> Bool = { _ in true }, rule: @autoclosure () -> String = "") -> Int? {
         guard let found = value(key) else { return nil }
         guard case .number(let number) = found else {
             problems.append(.init(path: childPath(key), message: "must be a whole number, got \(found.kindDescriptionWithValue)"))
@@ -55,11 +55,11 @@ struct ObjectReader {
         // not be the one written.
         guard abs(number) <= 9_007_199_254_740_992 else {
             let bound = "at most 2^53 = 9007199254740992 in size (the largest whole number JSON keeps exactly)"
-            problems.append(.init(path: childPath(key), message: "\(rule.isEmpty ? "must be \(bound)" : "\(rule), \(bound)"), got \(number.compactDescription)"))
+            problems.append(.init(path: childPath(key), message: "\(rule().isEmpty ? "must be \(bound)" : "\(rule()), \(bound)"), got \(number.compactDescription)"))
             return nil
         }
         guard valid(Int(number)) else {
-            problems.append(.init(path: childPath(key), message: "\(rule), got \(Int(number))"))
+            problems.append(.init(path: childPath(key), message: "\(rule()), got \(Int(number))"))
             return nil
         }
         return Int(number)
@@ -164,6 +164,9 @@ func decodeEngineValue<T: Decodable>(_ type: T.Type, from value: JSONValue, path
         problems += oversized
         return nil
     }
+    // The quick way decodes every valid value; what it refuses goes the JSON way, which
+    // describes the problem.
+    if let decoded = try? JSONValueDecoder().decode(T.self, from: value) { return decoded }
     do {
         let data = try JSONEncoder().encode(value)
         return try JSONDecoder().decode(T.self, from: data)

@@ -76,8 +76,9 @@ public enum SearchParameter: Sendable, Hashable {
     public func coordinate(of value: JSONValue) -> Double? {
         switch self {
         case .values(let values):
-            let text = value.canonicalText
-            return values.firstIndex { $0.canonicalText == text }.map(Double.init)
+            // Equal values have equal canonical texts (numbers are compared as numbers, strings
+            // as Swift compares them), without writing either out.
+            return values.firstIndex(of: value).map(Double.init)
         case .uniform(let minimum, let maximum), .logUniform(let minimum, let maximum):
             guard case .number(let number) = value, number >= minimum, number <= maximum else { return nil }
             return number

@@ -346,7 +346,7 @@ extension SearchSpace {
         switch parameter {
         case .values(let values):
             return Set(values.indices.filter { index in
-                values[index].canonicalText == value.canonicalText
+                values[index] == value
                     || (value.isString && values[index]["name"] == value)
             }.map(Double.init))
         case .integerUniform, .integerLogUniform:

@@ -79,13 +79,12 @@ public final class MemoryResultStore: ResultStore, @unchecked Sendable {
     }
 
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
-        var seen = Set<[Int]>()
-        for epoch in epochs where !seen.insert([epoch.fold, epoch.epoch]).inserted {
-            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: record.number, fold: epoch.fold, epoch: epoch.epoch)
+        if let duplicate = epochs.firstDuplicate {
+            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
         }
         try update(sweep) { stored in
             stored.trials[record.number] = record
-            stored.epochs[record.number] = epochs.sorted { ($0.fold, $0.epoch) < ($1.fold, $1.epoch) }
+            stored.epochs[record.number] = epochs.inFoldOrder
             stored.models[record.number] = model
         }
     }

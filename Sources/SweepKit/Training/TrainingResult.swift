@@ -30,6 +30,26 @@ public struct EpochRecord: Codable, Sendable, Hashable {
     }
 }
 
+extension [EpochRecord] {
+    /// In (fold, epoch) order, the order stores keep. Fits deliver their epochs in order, so
+    /// this rarely sorts.
+    public var inFoldOrder: [EpochRecord] {
+        let ordered = zip(self, dropFirst()).allSatisfy { ($0.fold, $0.epoch) <= ($1.fold, $1.epoch) }
+        return ordered ? self : sorted { ($0.fold, $0.epoch) < ($1.fold, $1.epoch) }
+    }
+
+    /// The first (fold, epoch) that occurs twice, which no store accepts.
+    public var firstDuplicate: (fold: Int, epoch: Int)? {
+        var seen = Set<EpochKey>(minimumCapacity: count)
+        return first { !seen.insert(EpochKey(fold: $0.fold, epoch: $0.epoch)).inserted }.map { ($0.fold, $0.epoch) }
+    }
+}
+
+private struct EpochKey: Hashable {
+    var fold: Int
+    var epoch: Int
+}
+
 /// How a run ended.
 public enum TrainingStatus: String, Codable, Sendable {
     /// Every epoch ran, or early stopping ended it.

@@ -158,7 +158,7 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
     /// another worker already finished (it took the trial over from this one, which had stopped
     /// beating) keeps that worker's result: the first to finish wins.
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
-        if let duplicate = SQLiteResultStore.firstDuplicate(in: epochs) {
+        if let duplicate = epochs.firstDuplicate {
             throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
         }
         let worker = workerID
