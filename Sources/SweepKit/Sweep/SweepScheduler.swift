@@ -173,7 +173,9 @@ public actor SweepScheduler {
         if let failure = source.failure { throw failure }
         let interrupted = stop.isRaised
         if interrupted { _ = try await results.interruptRunning() }
-        let trials = try await results.trials()
+        // Whether the sweep is complete: a sweep of this process alone knows its trials without
+        // reading them back; a shared one asks the store, which has the other workers' too.
+        let trials = results.shared == nil ? source.knownTrials : try await results.trials()
         let remaining = trials.filter { !$0.status.isFinal }.count
             + spec.remainingTrials(after: trials, taken: Set(trials.map { spec.space.point(of: $0.plan.parameters) }))
         // A shared sweep that other workers still run stays `running`; the last one sets it.
@@ -188,7 +190,7 @@ public actor SweepScheduler {
         // The sweep ends here; reading every trial back for the report is not part of it.
         let wallSeconds = Date().timeIntervalSince(start)
         return SweepRunSummary(
-            trials: options.keepWeights == nil ? trials : try await results.trials(), interrupted: interrupted,
+            trials: try await results.trials(), interrupted: interrupted,
             remainingTrials: remaining, wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
             trainingCPUSeconds: trainingCPUSeconds,
             workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)),

@@ -108,6 +108,11 @@ final class TrialSource: @unchecked Sendable {
     /// Why a shared claim failed, if one did: the run ends with it.
     var failure: (any Error)? { lock.withLock { claimFailure } }
 
+    /// Every trial as this process knows it, in number order: the stored ones, those it ended,
+    /// and those it handed out that have not ended, as planned. For a sweep no other process
+    /// writes to, what the store holds once this process's writes have landed.
+    var knownTrials: [TrialRecord] { lock.withLock { state.trials.values.sorted { $0.number < $1.number } } }
+
     /// How many trials this run would start if nothing stopped it early (the budget counted).
     var plannedCount: Int {
         lock.withLock {
