@@ -8,7 +8,7 @@ struct AutoCommand: AsyncParsableCommand {
         commandName: "auto",
         abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
         discussion: """
-            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the average of the best trials (each refitted on every row) as safetensors.
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the average of the best trials (each refitted on every row) as safetensors: as many of them (up to --ensemble) as score best averaged on the folds' validation rows, which trains their fold models again.
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -22,7 +22,7 @@ struct AutoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h; the export follows.", valueName: "duration"))
     var budget = "5m"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Average the best K trials (1: export the best trial alone).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Average up to the best K trials, the number chosen by cross-validation (1: export the best trial alone).", valueName: "K"))
     var ensemble = AutoCommand.defaultEnsembleSize
 
     @Option(help: "Where to write the spec (default: sweeps/auto-NAME.json).")
@@ -57,6 +57,7 @@ struct AutoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try requireUTF8Arguments()
+        let started = Date()
         let auto = try plan()
         let specPath = spec ?? "sweeps/\(auto.name).json"
         try writeSpec(auto.json(), to: specPath)
@@ -73,22 +74,59 @@ struct AutoCommand: AsyncParsableCommand {
         try await run.run()
 
         let results = try store.openStore(mustExist: true, forReading: true)
+        let record = try resolveSweep(auto.name, in: results)
+        let sweepSpec = try storedSpec(record)
         let trials = try results.trials(sweep: auto.name)
-        let ranking = TrialRanking(metric: try storedSpec(try resolveSweep(auto.name, in: results)).metric)
+        let ranking = TrialRanking(metric: sweepSpec.metric)
         let usable = trials.filter { ranking.hasFiniteMetric($0) }.count
         guard usable > 0 else {
             Terminal.error("no trial completed within \(budget); give a longer --budget")
             throw ExitCode(1)
         }
-        let members = min(ensemble, usable)
-        if members < ensemble {
-            Terminal.note("only \(usable) trials completed: the ensemble has \(members) members")
+        if usable < ensemble {
+            Terminal.note("only \(usable) trials completed: the ensemble has at most \(usable) members")
         }
+        let members = try chooseEnsembleSize(
+            upTo: min(ensemble, usable), trials: trials, spec: sweepSpec, record: record,
+            secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         let modelPath = output ?? "\(auto.name).safetensors"
         var export = try ExportCommand.parse(
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 1 ? ["--ensemble", String(members)] : []))
         try export.run()
         print("predict with: sweep predict \(modelPath) NEW.csv")
+    }
+
+    /// How many of the best trials to average: the size, from 1 to `limit`, whose average scores
+    /// best on the folds' validation rows (`EnsembleRanking`, as `sweep leaderboard --ensembles`
+    /// ranks them), fewer on a tie. Their fold models are trained again for it, so the sizes
+    /// compared stop where that training would overrun the budget, judged by the time the trials'
+    /// fits took in the sweep.
+    private func chooseEnsembleSize(upTo limit: Int, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, secondsLeft: Double) throws -> Int {
+        guard limit > 1 else { return limit }
+        let ranking = TrialRanking(metric: spec.metric)
+        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let scoringShare = Double(spec.scoringFits) / Double(spec.scoringFits + 1)
+        var affordable = 1, seconds = 0.0
+        for trial in ranking.ranked(trials).filter({ ranking.hasFiniteMetric($0) }).prefix(limit) {
+            seconds += (trial.trainSeconds ?? 0) * scoringShare / Double(threads)
+            guard seconds <= secondsLeft else { break }
+            affordable += 1
+        }
+        let count = min(limit, affordable - 1)
+        guard count > 1 else {
+            Terminal.note("no time left in the budget to compare ensembles by cross-validation: exporting the best trial alone")
+            return 1
+        }
+        Terminal.note("choosing the ensemble: the averages of the best 1 to \(count) trials, scored on the folds' validation rows")
+        let compared = try EnsembleRanking(
+            trials: trials, rankedBy: spec.metric, upTo: count, data: try loadDataForRetraining(spec, of: record), split: spec.data,
+            threads: threads)
+        guard let best = compared.best else { return 1 }
+        let figures = compared.rows.map { row in
+            "\(row.members.count): \(format(row.validation[compared.metric]))"
+        }
+        print("ensemble: the average of the best \(best.members.count) (cross-validated \(compared.metric) by size, \(figures.joined(separator: ", ")))")
+        return best.members.count
     }
 
     /// The data's shape and task, and the spec made from them.

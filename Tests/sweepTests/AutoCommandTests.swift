@@ -18,6 +18,7 @@ struct AutoCommandTests {
         #expect(said.contains("spec: \(spec) (sweep run \(spec) continues or grows it)"), "\(said)")
         #expect(said.contains("wrote \(model): "), "\(said)")
         #expect(said.contains("predict with: sweep predict \(model) NEW.csv"), "\(said)")
+        try await expectEnsembleChosenByCrossValidation(said, model: model, database: database, in: directory)
         let written = try String(contentsOfFile: spec, encoding: .utf8)
         #expect(written.contains(#""method" : "tpe""#))
 
@@ -30,6 +31,22 @@ struct AutoCommandTests {
             "auto", Self.data, "--budget", "3s", "--spec", spec, "-o", model, "--db", database, "--jobs", "2", "--quiet", in: directory)
         #expect(again.status == 0, "\(again)")
         #expect(again.standardError.contains("exists with this spec: continuing its sweep"), "\(again)")
+    }
+
+    /// The exported model averages as many of the best trials as `sweep leaderboard --ensembles 5`
+    /// ranks first on the folds' validation rows, and says so.
+    private func expectEnsembleChosenByCrossValidation(_ said: String, model: String, database: String, in directory: ScratchDirectory) async throws {
+        let line = said.split(separator: "\n").first { $0.hasPrefix("ensemble: the average of the best ") }
+        let chosen = try #require(line.flatMap { Int($0.dropFirst("ensemble: the average of the best ".count).prefix { $0.isNumber }) }, "\(said)")
+        let board = try await sweep("leaderboard", "--db", database, "--ensembles", "5", "--format", "csv", in: directory)
+        #expect(board.status == 0, "\(board)")
+        let rows = board.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let best = try #require(rows.first { $0.last == "true" }, "\(board)")
+        #expect(Int(best[0]) == chosen, "auto chose \(chosen); the leaderboard ranks \(best[0]) first:\n\(board.standardOutput)")
+        // Every size the leaderboard compares is in the line, with the figure it gives.
+        for row in rows { #expect(line!.contains("\(row[0]): \(row[2])"), "\(line!) lacks \(row)") }
+        let expected = chosen == 1 ? "trial " : "an ensemble of the best \(chosen) trials"
+        #expect(said.contains("wrote \(model): \(expected)"), "\(said)")
     }
 
     @Test func badInputToAutoIsRefusedWithWhatToDo() async throws {
