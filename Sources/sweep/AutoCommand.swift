@@ -8,7 +8,7 @@ struct AutoCommand: AsyncParsableCommand {
         commandName: "auto",
         abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
         discussion: """
-            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the average of the best trials (each refitted on every row) as safetensors: as many of them (up to --ensemble) as score best averaged on the folds' validation rows, which trains their fold models again.
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them, as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -22,7 +22,7 @@ struct AutoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h; the export follows.", valueName: "duration"))
     var budget = "5m"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Average up to the best K trials, the number chosen by cross-validation (1: export the best trial alone).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Export the fold models of the best K trials, averaged (1: the best trial's).", valueName: "K"))
     var ensemble = AutoCommand.defaultEnsembleSize
 
     @Option(help: "Where to write the spec (default: sweeps/auto-NAME.json).")
@@ -39,8 +39,11 @@ struct AutoCommand: AsyncParsableCommand {
     @Flag(help: "Print only the summaries.")
     var quiet = false
 
-    /// Members of the exported ensemble unless --ensemble says otherwise (BENCHMARKS.md, quality).
+    /// The trials whose fold models the export averages unless --ensemble says otherwise
+    /// (BENCHMARKS.md, quality).
     static let defaultEnsembleSize = 5
+    /// At 5 folds, the most members a model file holds (`ModelFile.maximumMemberCount`).
+    static let maximumEnsembleSize = ModelFile.maximumMemberCount / 5
 
     /// The share of the budget kept for the trials still running when the search stops, and the export.
     static func searchSeconds(budget: Double) -> Double { max(1, budget - max(2, min(30, budget * 0.1))) }
@@ -49,8 +52,8 @@ struct AutoCommand: AsyncParsableCommand {
         guard parseDuration(budget) != nil else {
             throw ValidationError("--budget must be a duration such as 90s, 5m or 1h, got '\(budget)'")
         }
-        guard ensemble >= 1, ensemble <= ModelFile.maximumMemberCount else {
-            throw ValidationError("--ensemble must be between 1 and \(ModelFile.maximumMemberCount), got \(ensemble)")
+        guard ensemble >= 1, ensemble <= Self.maximumEnsembleSize else {
+            throw ValidationError("--ensemble must be between 1 and \(Self.maximumEnsembleSize), got \(ensemble)")
         }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
@@ -84,49 +87,36 @@ struct AutoCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if usable < ensemble {
-            Terminal.note("only \(usable) trials completed: the ensemble has at most \(usable) members")
+            Terminal.note("only \(usable) trials completed: the ensemble has the fold models of at most \(usable)")
         }
-        let members = try chooseEnsembleSize(
-            upTo: min(ensemble, usable), trials: trials, spec: sweepSpec, record: record,
-            secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
+        let members = affordableMembers(
+            upTo: min(ensemble, usable), trials: trials, spec: sweepSpec, secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         let modelPath = output ?? "\(auto.name).safetensors"
-        var export = try ExportCommand.parse(
-            [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 1 ? ["--ensemble", String(members)] : []))
+        let export = try ExportCommand.parse(
+            [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
         try export.run()
         print("predict with: sweep predict \(modelPath) NEW.csv")
     }
 
-    /// How many of the best trials to average: the size, from 1 to `limit`, whose average scores
-    /// best on the folds' validation rows (`EnsembleRanking`, as `sweep leaderboard --ensembles`
-    /// ranks them), fewer on a tie. Their fold models are trained again for it, so the sizes
-    /// compared stop where that training would overrun the budget, judged by the time the trials'
-    /// fits took in the sweep.
-    private func chooseEnsembleSize(upTo limit: Int, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, secondsLeft: Double) throws -> Int {
-        guard limit > 1 else { return limit }
+    /// How many of the best trials' fold models the export can train again within what is left
+    /// of the budget, judged by the time those trials' fits took in the sweep: up to `limit`, or
+    /// 0 when not even the best trial's fit, and the best trial's final model goes alone.
+    private func affordableMembers(upTo limit: Int, trials: [TrialRecord], spec: SweepSpec, secondsLeft: Double) -> Int {
         let ranking = TrialRanking(metric: spec.metric)
-        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = Double(ProcessInfo.processInfo.activeProcessorCount)
         let scoringShare = Double(spec.scoringFits) / Double(spec.scoringFits + 1)
-        var affordable = 1, seconds = 0.0
+        var count = 0, seconds = 0.0
         for trial in ranking.ranked(trials).filter({ ranking.hasFiniteMetric($0) }).prefix(limit) {
-            seconds += (trial.trainSeconds ?? 0) * scoringShare / Double(threads)
+            seconds += (trial.trainSeconds ?? 0) * scoringShare / threads
             guard seconds <= secondsLeft else { break }
-            affordable += 1
+            count += 1
         }
-        let count = min(limit, affordable - 1)
-        guard count > 1 else {
-            Terminal.note("no time left in the budget to compare ensembles by cross-validation: exporting the best trial alone")
-            return 1
+        if count < limit {
+            Terminal.note(count == 0
+                ? "no time left in the budget to train fold models again: exporting the best trial's final model alone"
+                : "the budget leaves time to train the fold models of the best \(count) trials again, not \(limit)")
         }
-        Terminal.note("choosing the ensemble: the averages of the best 1 to \(count) trials, scored on the folds' validation rows")
-        let compared = try EnsembleRanking(
-            trials: trials, rankedBy: spec.metric, upTo: count, data: try loadDataForRetraining(spec, of: record), split: spec.data,
-            threads: threads)
-        guard let best = compared.best else { return 1 }
-        let figures = compared.rows.map { row in
-            "\(row.members.count): \(format(row.validation[compared.metric]))"
-        }
-        print("ensemble: the average of the best \(best.members.count) (cross-validated \(compared.metric) by size, \(figures.joined(separator: ", ")))")
-        return best.members.count
+        return count
     }
 
     /// The data's shape and task, and the spec made from them.

@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             Tensors are named like the state_dict of the equivalent nn.Sequential (Linear, BatchNorm1d, activation, Dropout per hidden layer, then the output Linear); the metadata holds the architecture, feature names, standardisation, class labels and metrics. tools/check_export.py rebuilds the network in PyTorch and re-checks the test metric.
 
-            --ensemble K writes the best K trials as one model that averages their predictions (class probabilities, or values for regression); --folds writes the fold models of one cross-validated trial (the best, or --trial N) the same way, trained again exactly as the sweep trained them. Each member's tensors are prefixed member0., member1., ... and "sweep.ensemble" lists the members. sweep predict and tools/check_export.py run both kinds.
+            --ensemble K writes the best K trials as one model that averages their predictions (class probabilities, or values for regression); --folds writes the fold models of one cross-validated trial (the best, or --trial N) the same way, trained again exactly as the sweep trained them; both together write the fold models of the best K trials (K × folds members), what sweep auto exports. Each member's tensors are prefixed member0., member1., ... and "sweep.ensemble" lists the members. sweep predict and tools/check_export.py run both kinds.
             """)
 
     @Argument(help: "The sweep name (default: the most recent sweep).")
@@ -26,7 +26,7 @@ struct ExportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Export the best K trials as one ensemble averaging their predictions.", valueName: "K"))
     var ensemble: Int?
 
-    @Flag(help: "Export the fold models of the best (or --trial) trial as one ensemble, trained again as the sweep trained them.")
+    @Flag(help: "Export the fold models of the best (or --trial) trial as one ensemble, trained again as the sweep trained them; with --ensemble K, those of the best K trials.")
     var folds = false
 
     @Option(name: .shortAndLong, help: "The file to write, e.g. best.safetensors; - for standard output. A symbolic link is written through to its target, a FIFO or device streamed to.")
@@ -38,7 +38,6 @@ struct ExportCommand: ParsableCommand {
                 throw ValidationError("--ensemble must be between 1 and \(ModelFile.maximumMemberCount), got \(ensemble)")
             }
             if trial != nil { throw ValidationError("--ensemble takes the best trials; --trial chooses one. Use one of them (--trial with --folds for one trial's fold models)") }
-            if folds { throw ValidationError("--ensemble and --folds cannot be combined; export the best trials (--ensemble K) or one trial's fold models (--folds)") }
         }
     }
 
@@ -82,9 +81,12 @@ struct ExportCommand: ParsableCommand {
             let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, record: record, results: results)
             try write(file, to: destination) { report in
                 let members = file.ensemble.members
-                let what = folds
-                    ? "the \(members.count) fold models of trial \(chosen.number)"
-                    : "the best \(members.count) trials (\(members.map { String($0.trial) }.joined(separator: ", ")))"
+                let trialNumbers = members.map(\.trial).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+                let what = switch (ensemble, folds) {
+                case (nil, _): "the \(members.count) fold models of trial \(chosen.number)"
+                case (_, true): "the \(members.count) fold models of the best \(trialNumbers.count) trials (\(trialNumbers.map(String.init).joined(separator: ", ")))"
+                default: "the best \(members.count) trials (\(members.map { String($0.trial) }.joined(separator: ", ")))"
+                }
                 let testMetric = testMetricName(for: spec.metric.name).rawValue
                 // Without test rows (test_fraction 0) the members' own estimates say what to expect.
                 let score = file.metrics[testMetric].map { "averaged \(testMetric) \(format($0))" }
@@ -125,7 +127,11 @@ struct ExportCommand: ParsableCommand {
         let sweep = record.name
         let built: Ensemble
         do {
-            if let ensemble {
+            if let ensemble, folds {
+                let data = try loadDataForRetraining(spec, of: record)
+                Terminal.note("training the \(spec.scoringFits) fold models of each of the best \(ensemble) trials again")
+                built = try Ensemble.folds(ofBest: ensemble, of: trials, metric: spec.metric, data: data, threads: ProcessInfo.processInfo.activeProcessorCount)
+            } else if let ensemble {
                 built = try Ensemble.bestTrials(ensemble, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
             } else {
                 let data = try loadDataForRetraining(spec, of: record)

@@ -46,6 +46,50 @@ struct EnsembleCommandTests {
         #expect(foldPredict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(foldAccuracy) ("), "\(foldPredict)")
     }
 
+    /// The probability columns of `sweep predict`'s output, a row per line.
+    func probabilities(_ output: String) -> [[Double]] {
+        output.split(separator: "\n").dropFirst().map { line in line.split(separator: ",").dropFirst(2).compactMap { Double($0) } }
+    }
+
+    @Test func theFoldModelsOfTheBestTrialsAverageTheirFoldEnsembles() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "bag")), "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        let board = try await sweep("leaderboard", "bag", "--db", database, "--format", "csv", in: directory)
+        let header = board.standardOutput.split(separator: "\n")[0].split(separator: ",").map(String.init)
+        let trialColumn = try #require(header.firstIndex(of: "trial"))
+        let best = board.standardOutput.split(separator: "\n").dropFirst().prefix(2).map { String($0.split(separator: ",")[trialColumn]) }
+
+        let bagged = directory.path("bag.safetensors")
+        let export = try await sweep("export", "bag", "--db", database, "--ensemble", "2", "--folds", "-o", bagged, in: directory)
+        #expect(export.status == 0, "\(export)")
+        #expect(export.standardOutput.contains("an ensemble of the 6 fold models of the best 2 trials (\(best.joined(separator: ", "))) of sweep 'bag'"), "\(export)")
+        let predicted = try await sweep("predict", bagged, SmallSpecs.data, "--part", "test", in: directory)
+        #expect(predicted.status == 0, "\(predicted)")
+
+        // Each trial's own fold ensemble, exported alone; the two have as many members, so the
+        // combined model's probabilities are their mean.
+        var alone: [[[Double]]] = []
+        for trial in best {
+            let path = directory.path("folds-\(trial).safetensors")
+            let single = try await sweep("export", "bag", "--db", database, "--folds", "--trial", trial, "-o", path, in: directory)
+            #expect(single.status == 0, "\(single)")
+            alone.append(probabilities(try await sweep("predict", path, SmallSpecs.data, "--part", "test", in: directory).standardOutput))
+        }
+        let combined = probabilities(predicted.standardOutput)
+        #expect(combined.count == 80 && alone.allSatisfy { $0.count == 80 })
+        #expect(alone[0] != alone[1], "two trials with the same predictions would not test the averaging")
+        for (row, values) in combined.enumerated() {
+            for (column, value) in values.enumerated() {
+                #expect(abs(value - (alone[0][row][column] + alone[1][row][column]) / 2) < 2e-4, "row \(row), class \(column)")
+            }
+        }
+
+        let many = try await sweep("export", "bag", "--db", database, "--ensemble", "9", "--folds", "-o", directory.path("no.safetensors"), in: directory)
+        #expect(many.isCleanFailure && many.standardError.contains("the folds of the best 9 need 9"), "\(many)")
+    }
+
     @Test func theLeaderboardRanksTheAveragesOfTheBestTrialsOnTheirValidationRows() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")

@@ -25,6 +25,24 @@ extension Ensemble {
         return try Ensemble(members: members)
     }
 
+    /// The fold models of the best `count` trials (as `bestTrials` ranks them), trained again:
+    /// `count` × folds members, best trial first. Each trial's final fit is noisy where its last
+    /// steps were large, and a fold ensemble averages that away; averaging several trials' folds
+    /// averages away the luck of the one that ranked first too (BENCHMARKS.md, quality).
+    public static func folds(ofBest count: Int, of trials: [TrialRecord], metric: SweepMetric, data: PreparedData, threads: Int) throws -> Ensemble {
+        precondition(count >= 1, "the folds of \(count) trials")
+        let ranking = TrialRanking(metric: metric)
+        let ranked = ranking.ranked(trials).filter { ranking.hasFiniteMetric($0) }
+        guard ranked.count >= count else {
+            throw EnsembleError.mismatched("the sweep has \(ranked.count) complete trials with a finite \(metric.name.rawValue); the folds of the best \(count) need \(count)")
+        }
+        var members: [Member] = []
+        for trial in ranked.prefix(count) {
+            members += try folds(of: trial, data: data, threads: threads).members
+        }
+        return try Ensemble(members: members)
+    }
+
     /// The scoring fits of `trial` (every fold of every repeat) trained again on `data` (the
     /// sweep's), one member each, with that fit's validation metrics. Throws when the trial was
     /// scored by one fit, or a fit does not complete.
