@@ -40,6 +40,7 @@ struct EnsembleBoard {
         lines.append(
             "validation_\(ranking.metric): the averaged predictions of the members' fold models, scored on each fold's validation rows"
                 + " and averaged over the \(ranking.fits) fits, as each trial was (1 member: the best trial's own figure)."
+                + " The best trial's figure is the luckiest of the sweep's, so few members look better here than they do on new rows."
                 + " \(testName): the average of their final models on the test rows, for information; choosing the size by it would make it no test.")
         if let best = ranking.best {
             lines.append(best.members.count == 1
