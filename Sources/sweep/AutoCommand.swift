@@ -102,11 +102,10 @@ struct AutoCommand: AsyncParsableCommand {
     /// of the budget, judged by the time those trials' fits took in the sweep: up to `limit`, or
     /// 0 when not even the best trial's fit, and the best trial's final model goes alone.
     private func affordableMembers(upTo limit: Int, trials: [TrialRecord], spec: SweepSpec, secondsLeft: Double) -> Int {
-        let ranking = TrialRanking(metric: spec.metric)
         let threads = Double(ProcessInfo.processInfo.activeProcessorCount)
         let scoringShare = Double(spec.scoringFits) / Double(spec.scoringFits + 1)
         var count = 0, seconds = 0.0
-        for trial in ranking.ranked(trials).filter({ ranking.hasFiniteMetric($0) }).prefix(limit) {
+        for trial in TrialRanking(metric: spec.metric).rankedWithFiniteMetric(trials).prefix(limit) {
             seconds += (trial.trainSeconds ?? 0) * scoringShare / threads
             guard seconds <= secondsLeft else { break }
             count += 1

@@ -46,6 +46,15 @@ struct EnsembleCommandTests {
         #expect(foldPredict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(foldAccuracy) ("), "\(foldPredict)")
     }
 
+    /// Runs `foldSpec(name:)` into `database` and returns its leaderboard as CSV cells.
+    func sweptWithFolds(_ name: String, database: String, in directory: ScratchDirectory) async throws -> (header: [String], rows: [[String]]) {
+        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: name)), "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        let board = try await sweep("leaderboard", name, "--db", database, "--format", "csv", in: directory)
+        let lines = board.standardOutput.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return (lines.first ?? [], Array(lines.dropFirst()))
+    }
+
     /// The probability columns of `sweep predict`'s output, a row per line.
     func probabilities(_ output: String) -> [[Double]] {
         output.split(separator: "\n").dropFirst().map { line in line.split(separator: ",").dropFirst(2).compactMap { Double($0) } }
@@ -54,12 +63,9 @@ struct EnsembleCommandTests {
     @Test func theFoldModelsOfTheBestTrialsAverageTheirFoldEnsembles() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")
-        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "bag")), "--db", database, "--jobs", "2", in: directory)
-        #expect(run.status == 0, "\(run)")
-        let board = try await sweep("leaderboard", "bag", "--db", database, "--format", "csv", in: directory)
-        let header = board.standardOutput.split(separator: "\n")[0].split(separator: ",").map(String.init)
-        let trialColumn = try #require(header.firstIndex(of: "trial"))
-        let best = board.standardOutput.split(separator: "\n").dropFirst().prefix(2).map { String($0.split(separator: ",")[trialColumn]) }
+        let board = try await sweptWithFolds("bag", database: database, in: directory)
+        let trialColumn = try #require(board.header.firstIndex(of: "trial"))
+        let best = board.rows.prefix(2).map { $0[trialColumn] }
 
         let bagged = directory.path("bag.safetensors")
         let export = try await sweep("export", "bag", "--db", database, "--ensemble", "2", "--folds", "-o", bagged, in: directory)
@@ -93,12 +99,9 @@ struct EnsembleCommandTests {
     @Test func theLeaderboardRanksTheAveragesOfTheBestTrialsOnTheirValidationRows() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")
-        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "rank")), "--db", database, "--jobs", "2", in: directory)
-        #expect(run.status == 0, "\(run)")
-        let board = try await sweep("leaderboard", "rank", "--db", database, "--format", "csv", in: directory)
-        let trials = board.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let header = board.standardOutput.split(separator: "\n")[0].split(separator: ",").map(String.init)
-        let trialColumn = try #require(header.firstIndex(of: "trial")), metricColumn = try #require(header.firstIndex(of: "validation_accuracy"))
+        let board = try await sweptWithFolds("rank", database: database, in: directory)
+        let trials = board.rows
+        let trialColumn = try #require(board.header.firstIndex(of: "trial")), metricColumn = try #require(board.header.firstIndex(of: "validation_accuracy"))
 
         let ranked = try await sweep("leaderboard", "rank", "--db", database, "--ensembles", "3", "--format", "csv", in: directory)
         #expect(ranked.status == 0, "\(ranked)")
@@ -110,7 +113,7 @@ struct EnsembleCommandTests {
         #expect(rows.map { $0[1] } == (1...3).map { size in trials.prefix(size).map { $0[trialColumn] }.joined(separator: ";") })
         // One member: its fold models trained again and scored on the folds' validation rows give
         // the metric the sweep stored for the best trial.
-        #expect(rows[0][2] == trials[0][metricColumn], "\(ranked.standardOutput) vs \(board.standardOutput)")
+        #expect(rows[0][2] == trials[0][metricColumn], "\(ranked.standardOutput) vs \(board.rows)")
         #expect(rows.filter { $0[4] == "true" }.count == 1)
         // The test figure of two members is that of the model export --ensemble 2 writes.
         let export = try await sweep("export", "rank", "--db", database, "--ensemble", "2", "-o", directory.path("two.safetensors"), in: directory)

@@ -42,8 +42,7 @@ public struct EnsembleRanking: Sendable {
         trials: [TrialRecord], rankedBy sweepMetric: SweepMetric, upTo count: Int, data: PreparedData, split: DataConfiguration, threads: Int
     ) throws {
         precondition(count >= 1, "ensembles of up to \(count) trials")
-        let ranking = TrialRanking(metric: sweepMetric)
-        let ranked = ranking.ranked(trials).filter { ranking.hasFiniteMetric($0) }
+        let ranked = TrialRanking(metric: sweepMetric).rankedWithFiniteMetric(trials)
         guard ranked.count >= 1 else {
             throw EnsembleError.mismatched("the sweep has no complete trial with a finite \(sweepMetric.name.rawValue) to average")
         }

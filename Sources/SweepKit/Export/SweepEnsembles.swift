@@ -9,14 +9,8 @@ extension Ensemble {
     public static func bestTrials(
         _ count: Int, of trials: [TrialRecord], metric: SweepMetric, model: (Int) throws -> TrainedModel?
     ) throws -> Ensemble {
-        precondition(count >= 1, "an ensemble of \(count) trials")
-        let ranking = TrialRanking(metric: metric)
-        let ranked = ranking.ranked(trials).filter { ranking.hasFiniteMetric($0) }
-        guard ranked.count >= count else {
-            throw EnsembleError.mismatched("the sweep has \(ranked.count) complete trials with a finite \(metric.name.rawValue); an ensemble of \(count) needs \(count)")
-        }
         var members: [Member] = []
-        for trial in ranked.prefix(count) {
+        for trial in try best(count, of: trials, metric: metric, asking: "an ensemble of \(count) needs") {
             guard let trained = try model(trial.number) else {
                 throw EnsembleError.mismatched("trial \(trial.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); ask for fewer members, or rerun the sweep")
             }
@@ -30,17 +24,22 @@ extension Ensemble {
     /// steps were large, and a fold ensemble averages that away; averaging several trials' folds
     /// averages away the luck of the one that ranked first too (BENCHMARKS.md, quality).
     public static func folds(ofBest count: Int, of trials: [TrialRecord], metric: SweepMetric, data: PreparedData, threads: Int) throws -> Ensemble {
-        precondition(count >= 1, "the folds of \(count) trials")
-        let ranking = TrialRanking(metric: metric)
-        let ranked = ranking.ranked(trials).filter { ranking.hasFiniteMetric($0) }
-        guard ranked.count >= count else {
-            throw EnsembleError.mismatched("the sweep has \(ranked.count) complete trials with a finite \(metric.name.rawValue); the folds of the best \(count) need \(count)")
-        }
         var members: [Member] = []
-        for trial in ranked.prefix(count) {
+        for trial in try best(count, of: trials, metric: metric, asking: "the folds of the best \(count) need") {
             members += try folds(of: trial, data: data, threads: threads).members
         }
         return try Ensemble(members: members)
+    }
+
+    /// The best `count` trials an ensemble may take (`TrialRanking.rankedWithFiniteMetric`), or
+    /// an error that ends "\(what) \(count)" (e.g. "an ensemble of 9 needs 9").
+    private static func best(_ count: Int, of trials: [TrialRecord], metric: SweepMetric, asking what: String) throws -> ArraySlice<TrialRecord> {
+        precondition(count >= 1, "an ensemble of \(count) trials")
+        let ranked = TrialRanking(metric: metric).rankedWithFiniteMetric(trials)
+        guard ranked.count >= count else {
+            throw EnsembleError.mismatched("the sweep has \(ranked.count) complete trials with a finite \(metric.name.rawValue); \(what) \(count)")
+        }
+        return ranked.prefix(count)
     }
 
     /// The scoring fits of `trial` (every fold of every repeat) trained again on `data` (the

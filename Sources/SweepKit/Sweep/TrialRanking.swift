@@ -44,6 +44,11 @@ public struct TrialRanking: Sendable, Hashable {
         trials.sorted(by: ranksAbove)
     }
 
+    /// The complete trials with a finite metric, best first: those an export or ensemble takes.
+    public func rankedWithFiniteMetric(_ trials: [TrialRecord]) -> [TrialRecord] {
+        ranked(trials.filter(hasFiniteMetric))
+    }
+
     /// The best complete trial with a finite metric, if any: the one `sweep export` writes.
     public func best(of trials: [TrialRecord]) -> TrialRecord? {
         trials.filter(hasFiniteMetric).min(by: ranksAbove)
