@@ -5,18 +5,25 @@ the tensors with safetensors.torch.load_file + load_state_dict(strict=True), swi
 reads the CSV (--data, default the phone file), reproduces the split recorded in "sweep.split"
 (the project's stratified SplitMix64 split, tools/sweep_reference.py) and applies the
 standardisation recorded in "sweep.standardization" (NOT refitted). It then computes the test
-metrics (multiclass: accuracy of the argmax of the logits; binary: accuracy of logit > 0;
-regression: RMSE and MAE) -- and the validation ones when the split has a validation part and
-the metadata quotes them -- prints each next to the figure in "sweep.metrics", and exits 0 when
-every quoted figure it can recompute agrees (|a - b| <= tolerance, default 1e-6; relative to
-max(1, |b|) for RMSE/MAE), 1 otherwise (also 1 for a malformed file). On an accuracy mismatch it
-prints the misclassified rows and the rows that sit on a decision boundary (their predicted class
-changes between float32 and float64 evaluation, or the top-2 logit margin is below 1e-4).
+metrics (multiclass: accuracy of the argmax of the logits, or of the class probabilities for an
+ordinal head; binary: accuracy of logit > 0; regression: RMSE and MAE) -- and the validation ones
+when the split has a validation part and the metadata quotes them -- prints each next to the
+figure in "sweep.metrics", and exits 0 when every quoted figure it can recompute agrees
+(|a - b| <= tolerance, default 1e-6; relative to max(1, |b|) for RMSE/MAE), 1 otherwise (also 1
+for a malformed file). On an accuracy mismatch it prints the misclassified rows and the rows that
+sit on a decision boundary (their predicted class changes between float32 and float64 evaluation,
+or the top-2 logit margin -- class probability margin for an ordinal head -- is below 1e-4).
 
 File format (the Swift exporter follows this; see tools/README.md for the full spec):
   tensors named like the state_dict of the nn.Sequential: per hidden layer, in order, Linear,
   BatchNorm1d (if batch_norm), the activation module, Dropout (if dropout > 0); then the output
   Linear. Float32, except "<i>.num_batches_tracked" (int64, shape []). PReLU: "<i>.weight" [1].
+  Ordinal head (multiclass only, architecture "output": "ordinal", output_width K = the class
+  count; CORAL, as coral-pytorch): the output Linear is Linear(width, 1) (with bias), followed at
+  the next index by a thresholds module with one tensor "<i>.bias" [K-1] whose forward is x + bias
+  ([N,1] -> [N,K-1] logits z). Class probabilities: c_k = sigmoid(z_k); P(0) = 1 - c_0,
+  P(k) = c_(k-1) - c_k, P(K-1) = c_(K-2) (not clamped); the class is the first argmax. E.g. no
+  hidden layer, 20 inputs, 4 classes: "0.weight" [1,20], "0.bias" [1], "1.bias" [3].
   __metadata__: format=pt, sweep.architecture, sweep.task, sweep.feature_names, sweep.target,
   sweep.class_labels, sweep.standardization, sweep.split, sweep.metrics, sweep.sweep, sweep.trial.
 
@@ -25,10 +32,11 @@ prefixed "member<i>." and "sweep.ensemble" lists the members, each with its own 
 standardisation and (regression) target standardisation, instead of sweep.architecture,
 sweep.standardization and sweep.trial. Each member is rebuilt as above and loaded strictly from its
 own tensors; the ensemble's prediction is the mean of the members' class probabilities (softmax,
+or the ordinal head's probabilities above for an ordinal member -- the two kinds may be mixed --,
 or sigmoid for a binary task; the class is the most probable, class 1 when its probability
 exceeds 1/2) or of their predictions in the target's units (regression), and its test metrics are
-compared with "sweep.metrics" as for one model. An ensemble exported with no test rows (sweep auto
-trains on every row) is checked on other rows: `--all-rows --data HOLDOUT.csv --expect FIGURE`
+compared with "sweep.metrics" as for one model. A model or ensemble exported with no test rows (sweep
+auto trains on every row) is checked on other rows: `--all-rows --data HOLDOUT.csv --expect FIGURE`
 scores every row of the CSV and compares with the accuracy (or RMSE) `sweep predict` printed for
 it (pass --tolerance 5e-5, as predict prints 4 decimals).
 
@@ -62,7 +70,9 @@ from torch import nn  # noqa: E402
 import sweep_reference as ref  # noqa: E402
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "prelu")
-TASK_OUTPUT = {"multiclass": "softmax", "binary": "sigmoid", "regression": "identity"}
+TASK_OUTPUT = {"multiclass": "softmax", "binary": "sigmoid", "regression": "identity"}  # the default head
+# The heads each task accepts: a multiclass model may end in softmax or an ordinal (CORAL) head.
+TASK_OUTPUTS = {"multiclass": ("softmax", "ordinal"), "binary": ("sigmoid",), "regression": ("identity",)}
 REQUIRED_METADATA = ("format", "sweep.architecture", "sweep.task", "sweep.feature_names", "sweep.target",
                      "sweep.class_labels", "sweep.standardization", "sweep.split", "sweep.metrics",
                      "sweep.sweep", "sweep.trial")
@@ -96,8 +106,28 @@ def activation_module(arch: dict) -> nn.Module:
     raise ExportError(f"unknown activation {name!r} (expected one of {ACTIVATIONS})")
 
 
+class OrdinalThresholds(nn.Module):
+    """An ordinal (CORAL) head's K-1 thresholds: one parameter "bias" [K-1]; x [N,1] -> x + bias [N,K-1].
+    Initialised as coral-pytorch and the Swift engine do, (K-1, ..., 1) / (K-1)."""
+
+    def __init__(self, classes: int):
+        super().__init__()
+        self.bias = nn.Parameter(torch.arange(classes - 1, 0, -1).float() / (classes - 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.bias
+
+
+def ordinal_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """Class probabilities [N, K] of an ordinal head's logits [N, K-1], in the logits' dtype:
+    c_k = sigmoid(z_k); P(0) = 1 - c_0, P(k) = c_(k-1) - c_k, P(K-1) = c_(K-2). Not clamped."""
+    c = torch.sigmoid(logits)
+    return torch.cat([1 - c[:, :1], c[:, :-1] - c[:, 1:], c[:, -1:]], dim=1)
+
+
 def build_model(arch: dict) -> nn.Sequential:
-    """The nn.Sequential whose state_dict names the exported tensors (logits out, no output module)."""
+    """The nn.Sequential whose state_dict names the exported tensors (logits out, no output module;
+    an ordinal head ends in Linear(width, 1) and OrdinalThresholds, giving K-1 logits)."""
     for key in ("input_width", "hidden_widths", "output_width", "activation", "batch_norm", "dropout", "output"):
         if key not in arch:
             raise ExportError(f"sweep.architecture lacks {key!r}")
@@ -116,7 +146,14 @@ def build_model(arch: dict) -> nn.Sequential:
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
         width = h
-    layers.append(nn.Linear(width, int(arch["output_width"])))
+    if arch["output"] == "ordinal":
+        classes = int(arch["output_width"])
+        if classes < 2:
+            raise ExportError(f"an ordinal head needs at least 2 classes, output_width is {classes}")
+        layers.append(nn.Linear(width, 1))
+        layers.append(OrdinalThresholds(classes))
+    else:
+        layers.append(nn.Linear(width, int(arch["output_width"])))
     return nn.Sequential(*layers)
 
 
@@ -163,8 +200,9 @@ def validate_metadata(meta: dict) -> None:
     task = meta["sweep.task"]
     if task not in TASK_OUTPUT:
         raise ExportError(f"sweep.task {task!r} is not one of {list(TASK_OUTPUT)}")
-    if arch.get("output") != TASK_OUTPUT[task]:
-        raise ExportError(f"task {task} wants output {TASK_OUTPUT[task]!r}, architecture says {arch.get('output')!r}")
+    if arch.get("output") not in TASK_OUTPUTS[task]:
+        wanted = " or ".join(repr(o) for o in TASK_OUTPUTS[task])
+        raise ExportError(f"task {task} wants output {wanted}, architecture says {arch.get('output')!r}")
     names = meta["sweep.feature_names"]
     std = meta["sweep.standardization"]
     if int(arch["input_width"]) != len(names):
@@ -210,8 +248,15 @@ def margins(logits: np.ndarray, task: str) -> np.ndarray:
     return top2[:, 1] - top2[:, 0]
 
 
-def evaluate_part(model, model64, task, x, y, rows, target_std):
-    """Metrics dict plus per-row diagnostics for one part of the split."""
+def class_scores(out: np.ndarray, output: str) -> np.ndarray:
+    """What the class is the argmax of: the logits, or an ordinal head's class probabilities."""
+    if output == "ordinal":
+        return ordinal_probabilities(torch.from_numpy(out)).numpy()
+    return out
+
+
+def evaluate_part(model, model64, task, x, y, rows, target_std, output="softmax"):
+    """Metrics dict plus per-row diagnostics for one part of the split (output: the head)."""
     out = predictions(model, x)
     if task == "regression":
         pred = out[:, 0]
@@ -220,11 +265,13 @@ def evaluate_part(model, model64, task, x, y, rows, target_std):
         err = pred - y
         return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err)))}, None
     out64 = predictions(model64, x, torch.float64)
-    pred = classify(out, task)
-    pred64 = classify(out64, task)
+    # float32 logits (as the engine computes them) turned into probabilities in float64.
+    scores = class_scores(out, output)
+    pred = classify(scores, task)
+    pred64 = classify(class_scores(out64, output), task)
     correct = int((pred == y).sum())
     diag = {"rows": rows, "y": y, "pred": pred, "pred64": pred64, "logits": out,
-            "margin": margins(out, task), "correct": correct}
+            "margin": margins(scores, task), "correct": correct}
     return {"accuracy": correct / len(y)}, diag
 
 
@@ -247,7 +294,8 @@ def print_rows(diag, class_labels, label, max_rows=20):
     chosen = chosen[np.lexsort((diag["margin"][chosen], ~boundary[chosen]))]
     if len(chosen) == 0:
         return
-    print("    file row (0-based data row) | true | predicted | top-2 margin | logits | note")
+    print("    file row (0-based data row) | true | predicted | top-2 margin (ordinal: of the probabilities)"
+          " | logits | note")
     for i in chosen[:max_rows]:
         note = []
         if wrong[i]:
@@ -301,15 +349,18 @@ def ensemble_members(tensors: dict, meta: dict) -> list:
 
 
 def ensemble_output(built: list, task: str, x_raw: np.ndarray) -> np.ndarray:
-    """The members' mean class probabilities [n, classes] (binary: [n, 1], P(class 1)) or mean
-    predictions in the target's units [n, 1], each member standardising the raw features itself."""
+    """The members' mean class probabilities [n, classes] (softmax, or an ordinal member's class
+    probabilities; binary: [n, 1], P(class 1)) or mean predictions in the target's units [n, 1],
+    each member standardising the raw features itself."""
     total = None
     for member, model in built:
         std = member["standardization"]
         xs = ref.apply_standardization(x_raw, std["mean"], std["std"])
         with torch.no_grad():
             logits = model(torch.from_numpy(xs)).double()
-        if task == "multiclass":
+        if task == "multiclass" and member["architecture"]["output"] == "ordinal":
+            out = ordinal_probabilities(logits)
+        elif task == "multiclass":
             out = torch.softmax(logits, dim=1)
         elif task == "binary":
             out = torch.sigmoid(logits)
@@ -343,7 +394,8 @@ def check_ensemble(path: str, tensors: dict, meta: dict, data_path: str | None, 
             arch = member["architecture"]
             fit = "" if member.get("fit") is None else f" fit {member['fit']}"
             print(f"        {member['prefix']} trial {member['trial']}{fit}: {arch['input_width']} -> "
-                  f"{' -> '.join(map(str, arch['hidden_widths'] + [arch['output_width']]))}, {arch['activation']}")
+                  f"{' -> '.join(map(str, arch['hidden_widths'] + [arch['output_width']]))}, {arch['activation']}, "
+                  f"output {arch['output']}")
         print(f"data    {data_path}: {len(y)} rows; test {len(split.test)}")
     quoted = dict(meta["sweep.metrics"])
     ok, compared = True, 0
@@ -422,9 +474,9 @@ def check(path: str, data_path: str | None, tolerance: float = 1e-6, quiet: bool
         hidden = arch["hidden_widths"]
         print(f"model   {path}")
         print(f"        sweep {meta['sweep.sweep']!r} trial {meta['sweep.trial']}, task {task}, "
-              f"{arch['input_width']} -> {' -> '.join(map(str, hidden))}{' -> ' if hidden else ' -> '}"
-              f"{arch['output_width']}, {arch['activation']}, batch norm {arch['batch_norm']}, "
-              f"dropout {arch['dropout']}")
+              f"{' -> '.join(map(str, [arch['input_width']] + hidden + [arch['output_width']]))}, "
+              f"{arch['activation']}, batch norm {arch['batch_norm']}, "
+              f"dropout {arch['dropout']}, output {arch['output']}")
         print(f"data    {data_path}: {len(y)} rows; split seed {split_meta['seed']}, test "
               f"{split_meta['test_fraction']}, validation {split_meta['validation_fraction']} -> "
               f"train {len(split.train)}, validation {len(split.validation)}, test {len(split.test)}")
@@ -433,15 +485,28 @@ def check(path: str, data_path: str | None, tolerance: float = 1e-6, quiet: bool
     target_std = meta.get("sweep.target_standardization")
     ok = True
     compared = 0
-    for part, rows in (("test", split.test), ("validation", split.validation)):
+    parts = (("test", split.test), ("validation", split.validation))
+    if all_rows:
+        # Every row of --data (a holdout the model never saw), against the figure sweep predict gave.
+        if expect is None:
+            print("FAIL: --all-rows needs --expect, the figure sweep predict reported on the same rows")
+            return 1
+        quoted = {("test_rmse" if regression else "test_accuracy"): expect}
+        parts = (("test", np.arange(len(y))),)
+        print(f"all {len(y)} rows of {data_path}, against --expect {expect}")
+    elif len(split.test) == 0 and len(split.validation) == 0:
+        print("FAIL: the split has no test or validation rows (test_fraction 0) to recompute a metric on; "
+              "give a holdout with --data and --all-rows --expect, the figure sweep predict reported on it")
+        return 1
+    for part, rows in parts:
         if len(rows) == 0:
             continue
-        metrics, diag = evaluate_part(model, model64, task, xs[rows], y[rows], rows, target_std)
+        metrics, diag = evaluate_part(model, model64, task, xs[rows], y[rows], rows, target_std, arch["output"])
         mismatch = False
         for name, value in metrics.items():
             key = f"{part}_{name}"
             if key not in quoted:
-                if part == "test":
+                if part == "test" and not all_rows:
                     print(f"FAIL: sweep.metrics has no {key!r} (has {sorted(quoted)})")
                     ok = False
                 continue
@@ -496,7 +561,13 @@ def _self_test_case(tmp: str, data_path: str, name: str, task: str, target: str,
     y_t = y.astype(np.float64)
     t_mean, t_std = (float(y_t[split.train].mean()), float(y_t[split.train].std())) if target_standardize else (0.0, 1.0)
     xt = torch.from_numpy(xs[split.train])
-    if task == "multiclass":
+    if task == "multiclass" and arch["output"] == "ordinal":
+        yt = torch.from_numpy(y[split.train])
+
+        def loss_fn(logits, target):  # coral-pytorch's coral_loss, levels [t > k]
+            levels = (target[:, None] > torch.arange(logits.shape[1])[None, :]).float()
+            return nn.functional.binary_cross_entropy_with_logits(logits, levels, reduction="none").sum(1).mean()
+    elif task == "multiclass":
         yt = torch.from_numpy(y[split.train])
         loss_fn = nn.CrossEntropyLoss()
     else:
@@ -523,7 +594,9 @@ def _self_test_case(tmp: str, data_path: str, name: str, task: str, target: str,
             continue
         with torch.no_grad():
             out = model(torch.from_numpy(xs[rows])).numpy().astype(np.float64)
-        if task == "multiclass":
+        if task == "multiclass" and arch["output"] == "ordinal":
+            metrics[f"{part}_accuracy"] = float((_numpy_ordinal_probabilities(out).argmax(1) == y[rows]).mean())
+        elif task == "multiclass":
             metrics[f"{part}_accuracy"] = float((out.argmax(1) == y[rows]).mean())
         elif task == "binary":
             metrics[f"{part}_accuracy"] = float(((out[:, 0] > 0).astype(np.int64) == y[rows]).mean())
@@ -555,9 +628,17 @@ def _self_test_case(tmp: str, data_path: str, name: str, task: str, target: str,
     return path, {"state": state, "metadata": metadata, "metrics": metrics, "arch": arch}
 
 
+def _numpy_ordinal_probabilities(z: np.ndarray) -> np.ndarray:
+    """Class probabilities [n, K] of ordinal logits [n, K-1] in numpy float64 (independent of
+    check_export's ordinal_probabilities): P(0) = 1 - c_0, P(k) = c_(k-1) - c_k, P(K-1) = c_(K-2)."""
+    c = 1 / (1 + np.exp(-z.astype(np.float64)))
+    return np.concatenate([1 - c[:, :1], c[:, :-1] - c[:, 1:], c[:, -1:]], axis=1)
+
+
 def _numpy_outputs(info: dict, x_raw: np.ndarray) -> np.ndarray:
     """A plain ReLU network's outputs (probabilities, or values in the target's units) in numpy
-    float64 from its state dict and metadata: independent of build_model and of torch."""
+    float64 from its state dict and metadata: independent of build_model and of torch. An ordinal
+    head's thresholds are the "<i>.bias" after the last Linear."""
     meta = info["metadata"]
     std = json.loads(meta["sweep.standardization"])
     h = (x_raw.astype(np.float64) - np.array(std["mean"])) / np.array(std["std"])
@@ -569,6 +650,9 @@ def _numpy_outputs(info: dict, x_raw: np.ndarray) -> np.ndarray:
         if n < len(linear) - 1:
             h = np.maximum(h, 0)
     task = meta["sweep.task"]
+    if task == "multiclass" and info["arch"]["output"] == "ordinal":
+        thresholds = info["state"][f"{linear[-1] + 1}.bias"].double().numpy()
+        return _numpy_ordinal_probabilities(h + thresholds)
     if task == "multiclass":
         e = np.exp(h - h.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
@@ -651,6 +735,11 @@ def self_test(data_path: str | None, keep_dir: str | None) -> int:
             ("regression_sigmoid", "regression", "ram", {"activation": "sigmoid", "dropout": 0.1},
              {"seed": 3, "test_fraction": 0.25, "validation_fraction": 0.15}, True),
             ("regression_no_hidden", "regression", "battery_power", {"hidden_widths": []}, std_split, True),
+            ("ordinal_no_hidden", "multiclass", "price_range", {"hidden_widths": [], "output": "ordinal"},
+             std_split, False),
+            ("ordinal_bn_dropout_tanh", "multiclass", "price_range",
+             {"hidden_widths": [32], "activation": "tanh", "batch_norm": True, "dropout": 0.1, "output": "ordinal"},
+             {"seed": 5, "test_fraction": 0.2, "validation_fraction": 0.1}, False),
         ]
         written = {}
         for name, task, target, extra, split_cfg, tstd in cases:
@@ -670,12 +759,38 @@ def self_test(data_path: str | None, keep_dir: str | None) -> int:
                state["1.num_batches_tracked"].dtype == torch.int64 and state["1.num_batches_tracked"].dim() == 0)
         expect("PReLU weight has shape [1]", list(state["2.weight"].shape) == [1])
 
+        # The ordinal head: Linear(width, 1) then the thresholds "<i>.bias" [K-1].
+        shapes = {k: list(v.shape) for k, v in written["ordinal_no_hidden"][1]["state"].items()}
+        expect("ordinal, no hidden layer, 20 inputs, 4 classes: 0.weight [1,20], 0.bias [1], 1.bias [3]",
+               shapes == {"0.weight": [1, 20], "0.bias": [1], "1.bias": [3]})
+        shapes = {k: list(v.shape) for k, v in written["ordinal_bn_dropout_tanh"][1]["state"].items()}
+        expect("ordinal after BN + tanh + dropout [32]: 4.weight [1,32], 4.bias [1], 5.bias [3], nothing after",
+               shapes.get("4.weight") == [1, 32] and shapes.get("4.bias") == [1] and shapes.get("5.bias") == [3]
+               and max(int(k.split(".")[0]) for k in shapes) == 5)
+        expect("a fresh ordinal head's thresholds start at [1, 2/3, 1/3]",
+               torch.equal(build_model(written["ordinal_no_hidden"][1]["arch"])[1].bias.detach(),
+                           torch.tensor([1.0, 2.0, 1.0]) / torch.tensor([1.0, 3.0, 3.0])))
+        path, info = written["ordinal_no_hidden"]
+        tensors, meta = read_export(path)
+        model = build_model(meta["sweep.architecture"])
+        model.load_state_dict(tensors, strict=True)
+        model.eval()
+        x_pr, _, _, _ = ref.load_table(data_path, "price_range", json.loads(info["metadata"]["sweep.feature_names"]),
+                                       json.loads(info["metadata"]["sweep.class_labels"]))
+        std = meta["sweep.standardization"]
+        mine = class_scores(predictions(model, ref.apply_standardization(x_pr, std["mean"], std["std"])), "ordinal")
+        numpy_probabilities = _numpy_outputs(info, x_pr)
+        expect("ordinal class probabilities agree with a numpy evaluation (max |diff| < 1e-5) and sum to 1",
+               np.abs(mine - numpy_probabilities).max() < 1e-5 and np.abs(mine.sum(1) - 1).max() < 1e-6)
+
         # Ensembles: members trained on different rows, so with different standardisations.
         other_split = {"seed": 5, "test_fraction": 0.2, "validation_fraction": 0.0}
         _, second = _self_test_case(out_dir, data_path, "multiclass_relu_other_rows", "multiclass", "price_range",
                                     {"hidden_widths": [32]}, other_split)
         _, third = _self_test_case(out_dir, data_path, "regression_other_rows", "regression", "battery_power",
                                    {"hidden_widths": [8]}, other_split, target_standardize=True)
+        _, ordinal_member = _self_test_case(out_dir, data_path, "ordinal_relu_other_rows", "multiclass",
+                                            "price_range", {"hidden_widths": [16], "output": "ordinal"}, other_split)
         ensembles = {
             "ensemble_multiclass": _self_test_ensemble(
                 out_dir, data_path, "ensemble_multiclass", [written["multiclass_relu"][1], second], std_split,
@@ -683,10 +798,23 @@ def self_test(data_path: str | None, keep_dir: str | None) -> int:
             "ensemble_regression": _self_test_ensemble(
                 out_dir, data_path, "ensemble_regression", [written["regression_no_hidden"][1], third], std_split,
                 "battery_power"),
+            # One softmax member and one ordinal member: their class probabilities are averaged.
+            "ensemble_softmax_ordinal": _self_test_ensemble(
+                out_dir, data_path, "ensemble_softmax_ordinal", [written["multiclass_relu"][1], ordinal_member],
+                std_split, "price_range"),
         }
         for name, (path, info) in ensembles.items():
             print(f"\n--- {name}: {json.dumps(info['metrics'])}")
             expect(f"{name} passes check_export", check(path, data_path, quiet=True) == 0)
+        path, info = ensembles["ensemble_softmax_ordinal"]
+        tensors, meta = read_export(path)
+        built = ensemble_members(tensors, meta)
+        expect("the mixed ensemble's members are a softmax and an ordinal head",
+               [member["architecture"]["output"] for member, _ in built] == ["softmax", "ordinal"])
+        mean = ensemble_output(built, "multiclass", x_pr)
+        numpy_mean = (_numpy_outputs(written["multiclass_relu"][1], x_pr) + _numpy_outputs(ordinal_member, x_pr)) / 2
+        expect("the mixed ensemble's mean probabilities agree with numpy (max |diff| < 1e-5), shape [n, 4]",
+               mean.shape == (len(x_pr), 4) and np.abs(mean - numpy_mean).max() < 1e-5)
 
         from safetensors.torch import save_file
         print("\n--- negative cases (each must FAIL)")
@@ -730,6 +858,27 @@ def self_test(data_path: str | None, keep_dir: str | None) -> int:
         save_file(info["state"], bad, metadata=bad_meta)
         expect("a wrong standardisation fails", check(bad, data_path, quiet=True, max_rows=3) == 1)
 
+        path, info = written["ordinal_no_hidden"]
+        bad_arch = dict(info["arch"], output="softmax")
+        save_file(info["state"], bad, metadata=dict(info["metadata"], **{"sweep.architecture": json.dumps(bad_arch)}))
+        expect("an ordinal file described as softmax fails (strict load)", check(bad, data_path, quiet=True) == 1)
+        st = dict(info["state"])
+        st["1.bias"] = torch.cat([st["1.bias"], st["1.bias"][-1:] - 1])
+        save_file(st, bad, metadata=info["metadata"])
+        expect("ordinal thresholds of the wrong length (K instead of K-1) fail", check(bad, data_path, quiet=True) == 1)
+        path, info = written["binary_tanh_bn"]
+        bad_arch = dict(info["arch"], output="ordinal", output_width=2)
+        save_file(info["state"], bad, metadata=dict(info["metadata"], **{"sweep.architecture": json.dumps(bad_arch)}))
+        expect("an ordinal head on a binary task fails", check(bad, data_path, quiet=True) == 1)
+        path, info = ensembles["ensemble_softmax_ordinal"]
+        bad_meta = dict(info["metadata"])
+        described = json.loads(bad_meta["sweep.ensemble"])
+        described["members"][1]["architecture"]["output"] = "softmax"
+        bad_meta["sweep.ensemble"] = json.dumps(described)
+        save_file(info["state"], bad, metadata=bad_meta)
+        expect("a mixed ensemble whose ordinal member is described as softmax fails",
+               check(bad, data_path, quiet=True) == 1)
+
         path, info = written["regression_sigmoid"]
         bad_meta = dict(info["metadata"])
         m = dict(info["metrics"])
@@ -753,7 +902,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quiet", action="store_true", help="only the comparison lines and the verdict")
     parser.add_argument("--max-rows", type=int, default=20, help="rows listed on an accuracy mismatch (20)")
     parser.add_argument("--all-rows", action="store_true",
-                        help="ensembles: score every row of --data (e.g. a holdout) instead of the split's test rows")
+                        help="score every row of --data (e.g. a holdout) instead of the split's test rows")
     parser.add_argument("--expect", type=float, default=None,
                         help="with --all-rows: the accuracy (or RMSE) sweep predict reported on the same rows")
     parser.add_argument("--self-test", action="store_true", help="write example exports and check them")

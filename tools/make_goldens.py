@@ -4,32 +4,43 @@ How to run (from the package root):
 
     tools/setup-python-env.sh                      # once: creates tools/.venv
     tools/.venv/bin/python tools/make_goldens.py   # rewrites the fixtures
+    tools/.venv/bin/python tools/make_goldens.py ordinal losses --loss ordinal
+        # writes only ordinal.json, and in losses.json recomputes only the
+        # ordinal cases, keeping every other stored case byte for byte
 
 The script writes JSON files into Tests/NeuralNetTests/Fixtures/:
 
     layers.json      Linear forward/backward, activation forward/backward
-    losses.json      loss values and input gradients (mean reduction)
+    losses.json      loss values and input gradients (mean reduction), including
+                     the ordinal (CORAL) loss on [rows, K-1] logits
     batchnorm.json   BatchNorm1d train/eval outputs, gradients, running stats
     optimizers.json  10 full-batch steps of SGD/Adagrad/RMSprop/Adam/AdamW
     schedules.json   30 epochs of learning rates from torch.optim.lr_scheduler
     summary.json     per-layer output shapes and parameter counts
     network.json     forward/backward through a whole BatchNorm network
+    ordinal.json     an ordinal (CORAL) output head: Linear(width, 1) then K-1
+                     thresholds; logits, class probabilities, loss, gradients
 
 Everything is computed on the CPU in float32 with a single thread and fixed
 seeds, so re-running the script reproduces the files byte for byte (for the
-same torch version). Tensor values are written as the exact float32 values
-(converted to Python floats through tensor.double()). Matrices are nested
-lists [rows][columns]; vectors are flat lists. Learning-rate schedules are
+same torch version; torch's vectorised exp and sigmoid can differ in the last
+bit between CPUs, so on another machine a full run may change a few existing
+values by one float32 ulp -- then write only the new parts, as above). Tensor
+values are written as the exact float32 values (converted to Python floats
+through tensor.double()). Matrices are nested lists [rows][columns]; vectors
+are flat lists. Learning-rate schedules are
 computed by PyTorch in Python (double precision) floats.
 
 Python is only needed to regenerate the fixtures; the Swift tests read the
 JSON files directly.
 """
 
+import argparse
 import json
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -327,13 +338,88 @@ def regression_cases():
     ]
 
 
-def make_losses():
-    cases = (
-        cross_entropy_cases()
-        + binary_cross_entropy_cases()
-        + binary_cross_entropy_with_logits_cases()
-        + regression_cases()
+def ordinal_levels(target, thresholds):
+    """CORAL's binary targets: levels[i, k] = [target[i] > k] for k = 0..thresholds-1."""
+    return (target[:, None] > torch.arange(thresholds)[None, :]).float()
+
+
+def ordinal_loss(logits, target):
+    """coral-pytorch's coral_loss: the sum over the K-1 thresholds of the binary cross-entropy
+    of logit k against [t > k], averaged over the rows. logits [N, K-1], target class indices [N]."""
+    levels = ordinal_levels(target, logits.shape[1])
+    return F.binary_cross_entropy_with_logits(logits, levels, reduction="none").sum(1).mean()
+
+
+def ordinal_probabilities(logits):
+    """Class probabilities [N, K] from ordinal logits [N, K-1]: c_k = sigmoid(z_k); P(0) = 1 - c_0,
+    P(k) = c_(k-1) - c_k, P(K-1) = c_(K-2). No clamping."""
+    c = torch.sigmoid(logits)
+    return torch.cat([1 - c[:, :1], c[:, :-1] - c[:, 1:], c[:, -1:]], dim=1)
+
+
+def ordinal_cases():
+    note = (
+        "ordinal (CORAL) loss: input = logits [rows, K-1], target = class indices in 0..K-1; "
+        "loss = mean over rows of sum over k of BCEWithLogits(z_k, [t > k]); "
+        "grad = (sigmoid(z_k) - [t > k]) / rows"
     )
+    cases = []
+    torch.manual_seed(341)
+    logits = torch.randn(6, 3) * 2
+    target = torch.tensor([0, 3, 1, 2, 3, 0])
+    cases.append(loss_case("ordinal", ordinal_loss, logits, target, {"note": note + "; K = 4"}))
+
+    large_logits = torch.tensor(
+        [
+            [30.0, -30.0, -100.0],
+            [100.0, 30.0, -30.0],
+            [-100.0, -100.0, -100.0],
+            [100.0, 100.0, 100.0],
+            [30.0, 0.5, -100.0],
+            [-30.0, 2.0, 100.0],
+        ]
+    )
+    # Rows 0, 2, 3 confidently right; rows 1, 5 confidently wrong at +-30/+-100; row 4 mixed.
+    large_target = torch.tensor([1, 3, 3, 0, 1, 2])
+    cases.append(
+        loss_case(
+            "ordinal",
+            ordinal_loss,
+            large_logits,
+            large_target,
+            {"note": "logits of +-30 and +-100, confidently right and wrong: needs the stable "
+                     "max(z, 0) - z * y + log1p(exp(-|z|)) form; K = 4"},
+        )
+    )
+
+    torch.manual_seed(342)
+    logits = torch.randn(5, 2) * 1.5
+    target = torch.tensor([0, 2, 1, 2, 0])
+    cases.append(loss_case("ordinal", ordinal_loss, logits, target, {"note": note + "; K = 3"}))
+    return cases
+
+
+LOSS_CASE_MAKERS = [
+    ("cross_entropy", cross_entropy_cases),
+    ("bce", binary_cross_entropy_cases),
+    ("bce_with_logits", binary_cross_entropy_with_logits_cases),
+    ("regression", regression_cases),  # l1, mse, smooth_l1
+    ("ordinal", ordinal_cases),
+]
+
+
+def make_losses(only_losses=None):
+    """All cases; with only_losses (loss names), the stored cases of the other losses are kept as
+    they are in losses.json and only the named losses' cases are computed (and written after them)."""
+    cases = [case for _, maker in LOSS_CASE_MAKERS for case in maker()]
+    if only_losses:
+        unknown = set(only_losses) - {case["name"] for case in cases}
+        if unknown:
+            raise SystemExit(f"--loss: no cases for {sorted(unknown)}")
+        stored = json.loads((FIXTURES_DIRECTORY / "losses.json").read_text())["cases"]
+        cases = [case for case in stored if case["name"] not in only_losses] + [
+            case for case in cases if case["name"] in only_losses
+        ]
     write_fixture("losses.json", {"reduction": "mean", "cases": cases})
 
 
@@ -692,20 +778,122 @@ def make_network():
 
 
 # ---------------------------------------------------------------------------
+# ordinal.json
+# ---------------------------------------------------------------------------
+
+
+class OrdinalThresholds(nn.Module):
+    """The ordinal head's K-1 thresholds: forward(x) = x + bias, x [N, 1] -> [N, K-1]."""
+
+    def __init__(self, classes):
+        super().__init__()
+        self.bias = nn.Parameter(ordinal_initial_thresholds(classes))
+
+    def forward(self, x):
+        return x + self.bias
+
+
+def ordinal_initial_thresholds(classes):
+    """coral-pytorch's initial thresholds: (K-1, ..., 1) / (K-1)."""
+    return torch.arange(classes - 1, 0, -1).float() / (classes - 1)
+
+
+def shaped(tensor):
+    return {"shape": list(tensor.shape), "values": to_list(tensor)}
+
+
+def make_ordinal():
+    classes = 4
+    torch.manual_seed(801)
+    model = nn.Sequential(nn.Linear(5, 3), nn.Tanh(), nn.Linear(3, 1), OrdinalThresholds(classes))
+    initial = to_list(model[3].bias)
+    # Thresholds other than the initial ones, and the output Linear's default weights times 4, so
+    # that the rows' scores cross several thresholds and every class is predicted by some row.
+    with torch.no_grad():
+        model[3].bias.copy_(torch.tensor([1.6, 0.1, -1.2]))
+        model[2].weight.mul_(4.0)
+    x = torch.randn(6, 5)
+    target = torch.tensor([0, 1, 2, 3, 3, 1])
+    state = {name: shaped(tensor) for name, tensor in model.state_dict().items()}
+    assert sorted(state) == ["0.bias", "0.weight", "2.bias", "2.weight", "3.bias"]
+
+    logits = model(x)
+    probabilities = ordinal_probabilities(logits)
+    loss = ordinal_loss(logits, target)
+    loss.backward()
+    top2 = probabilities.detach().topk(2, dim=1).values
+    assert ((top2[:, 0] - top2[:, 1]) > 1e-2).all(), "argmax must not be a near tie"
+    assert sorted(set(probabilities.argmax(dim=1).tolist())) == [0, 1, 2, 3]
+
+    content = {
+        "layers": (
+            "Sequential(Linear(5,3), Tanh(), Linear(3,1), OrdinalThresholds(K=4)) from seed 801 "
+            "(Linear(3,1)'s default weights times 4, thresholds set to [1.6, 0.1, -1.2]); "
+            "OrdinalThresholds holds one parameter 'bias' [K-1] and returns x + bias "
+            "([N,1] -> [N,K-1]); train mode; ordinal (CORAL) loss (mean over rows)"
+        ),
+        "classes": classes,
+        "initial_thresholds": initial,
+        "state": state,
+        "x": to_list(x),
+        "target": to_list(target),
+        "logits": to_list(logits),
+        "probabilities": to_list(probabilities),
+        "predicted": to_list(probabilities.argmax(dim=1)),
+        "loss": to_scalar(loss),
+        "grads": {name: shaped(parameter.grad) for name, parameter in model.named_parameters()},
+        "note": (
+            "initial_thresholds is what the engine sets before training, "
+            "arange(K-1, 0, -1) / (K-1); state holds other thresholds so the test "
+            "does not depend on the initialisation. probabilities: c_k = sigmoid(z_k), "
+            "P(0) = 1 - c_0, P(k) = c_(k-1) - c_k, P(K-1) = c_(K-2), no clamping; "
+            "predicted = first argmax. loss = mean over rows of sum over k of "
+            "BCEWithLogits(z_k, [target > k]); grads are parameter.grad after loss.backward()."
+        ),
+    }
+    write_fixture("ordinal.json", content)
+
+
+# ---------------------------------------------------------------------------
 
 
 def main():
+    makers = {
+        "layers": make_layers,
+        "losses": make_losses,
+        "batchnorm": make_batchnorm,
+        "optimizers": make_optimizers,
+        "schedules": make_schedules,
+        "summary": make_summary,
+        "network": make_network,
+        "ordinal": make_ordinal,
+    }
+    parser = argparse.ArgumentParser(description="Write the PyTorch golden fixtures.")
+    parser.add_argument(
+        "fixtures", nargs="*", metavar="FIXTURE",
+        help=f"the fixtures to write, of {', '.join(makers)} (default: all of them)",
+    )
+    parser.add_argument(
+        "--loss", action="append", default=None, metavar="NAME",
+        help="losses.json: recompute only this loss's cases (repeatable), keep the stored others",
+    )
+    arguments = parser.parse_args()
+    unknown = sorted(set(arguments.fixtures) - set(makers))
+    if unknown:
+        parser.error(f"unknown fixtures {unknown} (expected some of {', '.join(makers)})")
+    if arguments.loss and arguments.fixtures and "losses" not in arguments.fixtures:
+        parser.error("--loss is about losses.json: name the losses fixture too")
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float32)
     torch.use_deterministic_algorithms(True)
     FIXTURES_DIRECTORY.mkdir(parents=True, exist_ok=True)
-    make_layers()
-    make_losses()
-    make_batchnorm()
-    make_optimizers()
-    make_schedules()
-    make_summary()
-    make_network()
+    for name, maker in makers.items():
+        if arguments.fixtures and name not in arguments.fixtures:
+            continue
+        if name == "losses":
+            maker(arguments.loss)
+        else:
+            maker()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ import CKernels
 /// - bce_with_logits: mean(max(z,0) − z·t + log(1+e^{−|z|})); ∂z = (σ(z) − t)/N
 /// - l1: mean|x−t|; ∂x = sign(x−t)/N.  mse: mean (x−t)²; ∂x = 2(x−t)/N
 /// - smooth_l1: d = x−t; 0.5d²/β if |d| < β else |d| − 0.5β; ∂x = d/β or sign(d), over N
+/// - ordinal (K−1 threshold logits z of an `OrdinalThresholds` output, class index y): CORAL's
+///   loss as coral-pytorch's `coral_loss`, the binary cross-entropies of "y > k" summed over the
+///   thresholds and averaged over rows, mean_rows Σ_k (max(z_k,0) − z_k·[y>k] + log(1+e^{−|z_k|}));
+///   ∂z_k = (σ(z_k) − [y>k])/N
 public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
     public static let choiceKind = "loss"
 
@@ -21,12 +25,16 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
     case l1
     case mse
     case smoothL1 = "smooth_l1"
+    case ordinal
 
 
 
     /// Whether the loss expects the output activation applied (probabilities) rather than the
     /// last Linear's z. Cross-entropy and BCE-with-logits fuse the activation for stability.
     public var takesProbabilities: Bool { self == .binaryCrossEntropy }
+
+    /// Whether the target is one class index per row rather than a value per output.
+    public var takesClassIndices: Bool { self == .crossEntropy || self == .ordinal }
 
     /// The mean loss of `prediction` against `target`, writing ∂loss/∂prediction into
     /// `gradient` when given. For cross-entropy `target` is [rows, 1] of class indices; for the
@@ -48,6 +56,8 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
         switch self {
         case .crossEntropy:
             return try crossEntropy(prediction, target, dx, kernelPath)
+        case .ordinal:
+            return try ordinal(prediction, target, dx)
         case .binaryCrossEntropy:
             return try elementwise(prediction.count, dx) { i in
                 let p = x[i], y = t[i]
@@ -99,9 +109,9 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
         guard prediction.rows > 0 else {
             throw .shapeMismatch("\(rawValue) needs at least one row")
         }
-        if self == .crossEntropy {
+        if takesClassIndices {
             guard target.columns == 1 else {
-                throw .shapeMismatch("cross_entropy takes one class index per row, got \(target.columns) target columns")
+                throw .shapeMismatch("\(rawValue) takes one class index per row, got \(target.columns) target columns")
             }
         } else if target.columns != prediction.columns {
             throw .shapeMismatch(
@@ -114,16 +124,41 @@ public enum Loss: String, CaseIterable, Codable, Sendable, NamedChoice {
     ) throws(NeuralNetError) -> Float {
         let rows = logits.rows, classes = logits.columns
         let t = target.pointer
-        for row in 0..<rows {
+        try checkClassIndices(target, classes: classes)
+        let total = sweep_softmax_cross_entropy(kernelPath.kernel, logits.pointer, t, rows, classes, dx, 1 / Float(rows))
+        return Float(total / Double(rows))
+    }
+
+    /// Every target a whole number from 0 to `classes` − 1.
+    private func checkClassIndices(_ target: Matrix, classes: Int) throws(NeuralNetError) {
+        let t = target.pointer
+        for row in 0..<target.rows {
             let label = t[row]
             // A whole number in range: the comparison fails for NaN, so the conversion is safe.
             guard label >= 0, label < Float(classes), Float(Int(label)) == label else {
                 throw .invalidValue(
-                    setting: "cross_entropy target", value: "\(label) in row \(row)",
+                    setting: "\(rawValue) target", value: "\(label) in row \(row)",
                     allowed: "must be a class index from 0 to \(classes - 1)")
             }
         }
-        let total = sweep_softmax_cross_entropy(kernelPath.kernel, logits.pointer, t, rows, classes, dx, 1 / Float(rows))
+    }
+
+    /// CORAL's loss over K−1 threshold logits per row (see the type's documentation).
+    private func ordinal(_ logits: Matrix, _ target: Matrix, _ dx: UnsafeMutablePointer<Float>?) throws(NeuralNetError) -> Float {
+        let rows = logits.rows, thresholds = logits.columns
+        try checkClassIndices(target, classes: thresholds + 1)
+        let z = logits.pointer, t = target.pointer
+        let inverseRows = 1 / Float(rows)
+        var total: Double = 0
+        for row in 0..<rows {
+            let label = Int(t[row])
+            for k in 0..<thresholds {
+                let index = row * thresholds + k
+                let logit = Double(z[index]), above: Double = label > k ? 1 : 0
+                total += max(logit, 0) - logit * above + Foundation.log1p(Foundation.exp(-abs(logit)))
+                dx?[index] = Float(1 / (1 + Foundation.exp(-logit)) - above) * inverseRows
+            }
+        }
         return Float(total / Double(rows))
     }
 

@@ -3,7 +3,8 @@
 ///
 /// Each hidden layer is Linear → BatchNorm1d (if `batchNorm`) → activation → Dropout (if
 /// `dropout` > 0), the order the founding document recommends; then an output Linear and the
-/// output activation.
+/// output activation. An ordinal output (`OutputActivation.ordinal`, `outputWidth` classes) is a
+/// Linear to one score, `OrdinalThresholds` and `OrdinalProbabilities`.
 public struct NetworkDescription: Codable, Sendable, Hashable {
     public var inputWidth: Int
     public var hiddenWidths: [Int]
@@ -44,6 +45,9 @@ public struct NetworkDescription: Codable, Sendable, Hashable {
             throw .invalidValue(setting: "hidden layer \(index + 1) width", value: "\(width)", allowed: "must be a positive integer")
         }
         try requirePositive(outputWidth, "output width")
+        if output == .ordinal, outputWidth < 2 {
+            throw .invalidValue(setting: "output width", value: "\(outputWidth)", allowed: "must be at least 2 classes for an ordinal output")
+        }
         guard dropout >= 0, dropout < 1 else {
             throw .invalidValue(setting: "dropout p", value: "\(dropout)", allowed: "must be in [0, 1)")
         }
@@ -63,7 +67,9 @@ public final class Network {
     /// The layers up to and including the output Linear (what fused losses train on).
     private let logitLayerCount: Int
     public let context: ExecutionContext
-    /// ∂loss/∂output handed to `backward`, kept so a step allocates nothing.
+    /// ∂loss/∂output handed to `backward`, kept so a step allocates nothing. As wide as the
+    /// output Linear's logits (or an ordinal output's thresholds), what the fused losses take; a
+    /// loss on an ordinal output's probabilities, one wider, passes its own.
     public let outputGradient: Matrix
     /// For each layer index, the ReLU or leaky ReLU just after it when that layer is a Linear:
     /// `forward` applies the activation in the Linear's multiply.
@@ -123,9 +129,12 @@ public final class Network {
             }
             width = hiddenWidth
         }
+        // An ordinal output is one score and its thresholds (`OrdinalThresholds`).
+        let ordinal = description.output == .ordinal
         layers.append(try Linear(
-            inputCount: width, outputCount: description.outputWidth, initializer: description.initializer,
+            inputCount: width, outputCount: ordinal ? 1 : description.outputWidth, initializer: description.initializer,
             gain: gain, generator: &context.generator))
+        if ordinal { layers.append(try OrdinalThresholds(classCount: description.outputWidth)) }
         logitLayerCount = layers.count
         layers.append(try ElementwiseActivation.output(description.output, width: description.outputWidth))
         (layers.first as? Linear)?.computesInputGradient = false
@@ -135,7 +144,7 @@ public final class Network {
             (layers[index] as? Linear)?.computesInputGradient == true
                 ? LinearAndRectifier(layers, linearIndex: index, activationIndex: index - 1) : nil
         }
-        outputGradient = Matrix(rows: 0, columns: description.outputWidth)
+        outputGradient = Matrix(rows: 0, columns: layers[logitLayerCount - 1].outputWidth)
     }
 
     public var mode: Mode { context.mode }

@@ -29,9 +29,9 @@ import Testing
             return loss
         }
 
-        /// Cross-entropy takes one class index per row; the other losses take a target per element.
+        /// Cross-entropy and the ordinal loss take one class index per row; the others a target per element.
         func targetMatrix() throws -> Matrix {
-            try lossFunction() == .crossEntropy ? target.columnMatrix() : target.matrix()
+            try lossFunction().takesClassIndices ? target.columnMatrix() : target.matrix()
         }
 
         /// The engine's loss value and its ∂loss/∂input, on `path`.

@@ -55,6 +55,24 @@ struct GradientCheckTests {
         try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
     }
 
+    @Test(arguments: KernelPath.supported)
+    func ordinalThresholdGradientsForScoreAndBiasMatchFiniteDifferences(path: KernelPath) throws {
+        var generator = SplitMix64(seed: 6)
+        let layer = try OrdinalThresholds(classCount: 4)
+        let input = randomMatrix(rows: 5, columns: 1, in: -2...2, using: &generator)
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func ordinalProbabilityGradientsMatchFiniteDifferences(path: KernelPath) throws {
+        var generator = SplitMix64(seed: 7)
+        let layer = try OrdinalProbabilities(classCount: 4)
+        let input = randomMatrix(rows: 5, columns: 3, in: -2...2, using: &generator)
+        let context = ExecutionContext(mode: .training, kernelPath: path)
+        try expectLayerGradientsMatchFiniteDifferences(layer, input: input, context: context)
+    }
+
     // MARK: Dropout
 
     @Test(arguments: KernelPath.supported)
@@ -184,9 +202,12 @@ struct GradientCheckTests {
 
         network.context.generator = SplitMix64(seed: maskSeed)
         let prediction = try network.forward(input, applyingOutputActivation: example.appliesOutputActivation)
+        // The network's own gradient matrix is as wide as its logits; an ordinal output's
+        // probabilities are one wider.
+        let predictionGradient = Matrix(rows: 0, columns: prediction.columns)
         let baseLoss = try example.loss.evaluate(
-            prediction: prediction, target: target, gradient: network.outputGradient, kernelPath: path)
-        network.backward(input, throughOutputActivation: example.appliesOutputActivation)
+            prediction: prediction, target: target, gradient: predictionGradient, kernelPath: path)
+        network.backward(input, outputGradient: predictionGradient, throughOutputActivation: example.appliesOutputActivation)
         let parameters = network.parameters()
         let analytic = parameters.map(\.gradient.values)
 
@@ -260,12 +281,21 @@ struct NetworkGradientCase: Sendable, CustomTestStringConvertible {
                 batchNorm: true, output: .identity),
             loss: .smoothL1, appliesOutputActivation: true, mode: .training, step: 1e-3,
             testDescription: "leaky ReLU and BatchNorm, smooth L1 regression"),
+        NetworkGradientCase(
+            architecture: NetworkDescription(
+                inputWidth: 5, hiddenWidths: [6], outputWidth: 4, activation: .tanh, dropout: 0.2, output: .ordinal),
+            loss: .ordinal, appliesOutputActivation: false, mode: .training, step: 1e-2,
+            testDescription: "tanh and dropout, the ordinal loss on the thresholds' logits"),
+        NetworkGradientCase(
+            architecture: NetworkDescription(inputWidth: 4, hiddenWidths: [], outputWidth: 3, output: .ordinal),
+            loss: .mse, appliesOutputActivation: true, mode: .training, step: 1e-2,
+            testDescription: "a linear ordinal model, mean squared error through its class probabilities"),
     ]
 
     /// Targets the loss accepts: class indices, 0/1 labels or real values.
     func target(rows: Int, using generator: inout SplitMix64) -> Matrix {
         switch loss {
-        case .crossEntropy:
+        case .crossEntropy, .ordinal:
             let classes = architecture.outputWidth
             return try! Matrix(rows: rows, columns: 1, values: (0..<rows).map { Float($0 % classes) })
         case .binaryCrossEntropy, .binaryCrossEntropyWithLogits:
@@ -440,6 +470,10 @@ private func lossInputs(for loss: Loss) -> (prediction: Matrix, target: Matrix) 
     case .crossEntropy:
         let logits = randomMatrix(rows: rows, columns: columns, in: -2...2, using: &generator)
         return (logits, try! Matrix(rows: rows, columns: 1, values: [0, 4, 2, 1]))
+    case .ordinal:
+        // Five threshold logits: six classes, the lowest and highest among the targets.
+        let logits = randomMatrix(rows: rows, columns: columns, in: -3...3, using: &generator)
+        return (logits, try! Matrix(rows: rows, columns: 1, values: [0, 5, 2, 3]))
     case .binaryCrossEntropy:
         // p in [0.15, 0.85] keeps log p and log(1 − p) far from their −100 clamp and their
         // steep ends; soft targets exercise both terms at once.

@@ -43,6 +43,9 @@ public enum OutputActivation: String, CaseIterable, Codable, Sendable, NamedChoi
     public static let choiceKind = "output activation"
 
     case softmax, sigmoid, identity
+    /// K ordered classes from one score and K−1 thresholds (`OrdinalThresholds`), whose
+    /// probabilities `OrdinalProbabilities` gives.
+    case ordinal
 
 
 }
@@ -239,6 +242,7 @@ extension ElementwiseActivation {
         case .softmax: return try Softmax(width: width)
         case .sigmoid: return try ElementwiseActivation(.sigmoid, width: width)
         case .identity: return try ElementwiseActivation(.identity, width: width)
+        case .ordinal: return try OrdinalProbabilities(classCount: width)
         }
     }
 }

@@ -244,6 +244,14 @@ extension ModelFile {
         guard Set(featureNames).count == featureNames.count else {
             throw damaged("a feature name appears twice among its features")
         }
+        let fittingOutputs: [OutputActivation] = switch task {
+        case .multiclass: [.softmax, .ordinal]
+        case .binary: [.sigmoid]
+        case .regression: [.identity]
+        }
+        guard fittingOutputs.contains(network.output) else {
+            throw damaged("its \(task.rawValue) task does not fit its \(network.output.rawValue) output")
+        }
         let expectedOutputs = task == .multiclass ? classLabels.count : 1
         guard network.outputWidth == expectedOutputs, task != .binary || classLabels.count == 2,
             task == .regression || classLabels.count >= 2
@@ -260,7 +268,9 @@ extension ModelFile {
         shape.hiddenLayers = network.hiddenWidths
         shape.activation = network.activation
         shape.batchNorm = network.batchNorm
-        let estimate = MemoryEstimate(configuration: shape, featureCount: network.inputWidth, outputWidth: network.outputWidth, rows: 1)
+        // An ordinal output stores one score's weights and K − 1 thresholds: at least a width-1 Linear's.
+        let estimatedOutputs = network.output == .ordinal ? 1 : network.outputWidth
+        let estimate = MemoryEstimate(configuration: shape, featureCount: network.inputWidth, outputWidth: estimatedOutputs, rows: 1)
         let stored = tensors.reduce(0) { $0 + $1.values.count }
         guard estimate.parameterCount <= Double(stored) else {
             throw damaged("its architecture has \(wholeNumberText(estimate.parameterCount)) weights but the file stores \(stored)")

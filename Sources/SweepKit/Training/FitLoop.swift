@@ -144,7 +144,7 @@ struct EpochLoop {
         }
         let probabilities = trainer.loss.takesProbabilities
         var metrics = MetricAccumulator(
-            task: trainer.data.task, outputsAreProbabilities: probabilities,
+            task: trainer.data.task, outputsAreProbabilities: probabilities, ordinal: trainer.loss == .ordinal,
             errorScale: Double(fold.train.targetScale?.standardDeviation ?? 1))
         // Indices rather than enumerated(), which allocates per element unoptimised (see gather).
         for batchIndex in ranges.indices {

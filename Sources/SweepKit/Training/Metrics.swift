@@ -68,20 +68,28 @@ struct MetricAccumulator {
     /// the target's units (1 when the target is not standardised).
     private let errorScale: Double
 
-    init(task: TaskKind, outputsAreProbabilities: Bool, errorScale: Double = 1) {
+    /// Multiclass outputs are an ordinal output's K−1 threshold logits rather than K scores.
+    private let ordinal: Bool
+
+    init(task: TaskKind, outputsAreProbabilities: Bool, ordinal: Bool = false, errorScale: Double = 1) {
         self.task = task
+        self.ordinal = ordinal
         binaryThreshold = outputsAreProbabilities ? 0.5 : 0
         self.errorScale = errorScale
     }
 
-    /// Adds one batch: `output` is logits (classification) or predictions (regression), `loss`
-    /// the batch's mean loss.
+    /// Adds one batch: `output` is logits (classification; an ordinal output's threshold logits)
+    /// or predictions (regression), `loss` the batch's mean loss.
     mutating func add(output: Matrix, targets: Matrix, loss: Float) {
         let count = output.rows
         rows += count
         lossSum += Double(loss) * Double(count)
         let y = output.pointer, t = targets.pointer, width = output.columns
         switch task {
+        case .multiclass where ordinal:
+            for row in 0..<count where Float(OrdinalProbabilities.predictedClass(logits: y + row * width, thresholds: width)) == t[row] {
+                correct += 1
+            }
         case .multiclass:
             for row in 0..<count {
                 // The first largest score (NaN never wins). Selects rather than branches: which

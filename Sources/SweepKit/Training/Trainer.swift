@@ -40,7 +40,7 @@ public struct Trainer {
         self.configuration = configuration
         self.data = data
         let allowed: [Loss] = switch data.task {
-        case .multiclass: [.crossEntropy]
+        case .multiclass: [.crossEntropy, .ordinal]
         case .binary: [.binaryCrossEntropyWithLogits, .binaryCrossEntropy]
         case .regression: [.mse, .l1, .smoothL1]
         }
@@ -59,7 +59,17 @@ public struct Trainer {
             outputWidth: data.outputWidth, activation: configuration.activation,
             negativeSlope: configuration.negativeSlope, initializer: configuration.initializer,
             dropout: configuration.dropout, batchNorm: configuration.batchNorm,
-            output: data.task == .multiclass ? .softmax : (data.task == .binary ? .sigmoid : .identity))
+            output: outputActivation)
+    }
+
+    /// Softmax, or an ordinal output for the ordinal loss (multiclass); sigmoid (binary);
+    /// identity (regression).
+    var outputActivation: OutputActivation {
+        switch data.task {
+        case .multiclass: loss == .ordinal ? .ordinal : .softmax
+        case .binary: .sigmoid
+        case .regression: .identity
+        }
     }
 
     /// The fits a configuration makes: each fold in order (with repeats, every fold of repeat 1,
@@ -178,7 +188,8 @@ public struct Trainer {
         let features = Matrix(rows: chunk, columns: part.featureCount)
         let targets = Matrix(rows: chunk, columns: 1)
         var metrics = MetricAccumulator(
-            task: data.task, outputsAreProbabilities: loss.takesProbabilities, errorScale: Double(part.targetScale?.standardDeviation ?? 1))
+            task: data.task, outputsAreProbabilities: loss.takesProbabilities, ordinal: loss == .ordinal,
+            errorScale: Double(part.targetScale?.standardDeviation ?? 1))
         var start = 0
         while start < part.rowCount {
             let end = min(start + chunk, part.rowCount)

@@ -63,6 +63,81 @@ import Testing
         #expect(EnsemblePredictor.predictedClass(Array(outputs[0..<3]), task: .multiclass) == 0)
     }
 
+    /// A linear ordinal member: score s = w·z + c, thresholds b, three classes.
+    static func ordinal(weights: [Float], scoreBias: Float, thresholds: [Float], task: TaskKind = .multiclass) -> TrainedModel {
+        TrainedModel(
+            network: NetworkDescription(inputWidth: 2, hiddenWidths: [], outputWidth: 3, output: .ordinal),
+            tensors: [
+                NamedTensor(name: "0.weight", shape: [1, 2], values: weights),
+                NamedTensor(name: "0.bias", shape: [1], values: [scoreBias]),
+                NamedTensor(name: "1.bias", shape: [2], values: thresholds),
+            ],
+            task: task, featureNames: ["a", "b"], targetName: "y", classLabels: ["0", "1", "2"], standardizer: nil,
+            targetScale: nil)
+    }
+
+    /// P(0) = 1 − σ(s + b₀), P(1) = σ(s + b₀) − σ(s + b₁), P(2) = σ(s + b₁), in Double.
+    static func ordinalProbabilities(_ x: [Double], weights: [Double], scoreBias: Double, thresholds: [Double]) -> [Double] {
+        func sigmoid(_ v: Double) -> Double { 1 / (1 + exp(-v)) }
+        let s = weights[0] * x[0] + weights[1] * x[1] + scoreBias
+        let above = thresholds.map { sigmoid(s + $0) }
+        return [1 - above[0], above[0] - above[1], above[1]]
+    }
+
+    /// An ordinal member's class probabilities average with a softmax member's, class by class.
+    @Test func anEnsembleAveragesAnOrdinalMembersClassProbabilitiesWithASoftmaxMembers() throws {
+        let softmax = Self.linear(task: .multiclass, weights: [0, 1, 1, 0, 0, 0], bias: [0.5, 0, 0])
+        let ordinal = Self.ordinal(weights: [1, -0.5], scoreBias: 0.25, thresholds: [1, -1])
+        let ensemble = try Ensemble(members: [.init(model: softmax, trial: 1), .init(model: ordinal, trial: 2)])
+        let outputs = try EnsemblePredictor(ensemble).predict(features: Self.rows.flatMap { $0.map(Float.init) }, rowCount: 3)
+        #expect(outputs.count == 9)
+        for (row, x) in Self.rows.enumerated() {
+            let p = Self.softmax(Self.logits(x, weights: [0, 1, 1, 0, 0, 0], bias: [0.5, 0, 0]))
+            let q = Self.ordinalProbabilities(x, weights: [1, -0.5], scoreBias: 0.25, thresholds: [1, -1])
+            #expect(abs(q.reduce(0, +) - 1) < 1e-12)
+            for k in 0..<3 {
+                #expect(abs(Double(outputs[row * 3 + k]) - (p[k] + q[k]) / 2) < 1e-6)
+            }
+        }
+        // Row [3, 2]: s = 3 − 1 + 0.25 = 2.25; σ(3.25) = 0.962673, σ(1.25) = 0.777300, so the
+        // ordinal member says [0.037327, 0.185373, 0.777300]: class 2, where the softmax member
+        // says class 1 ([0.366192, 0.603749, 0.030059]). The mean, [0.201760, 0.394561, 0.403679],
+        // is class 2.
+        #expect(abs(outputs[0] - 0.201760) < 1e-5 && abs(outputs[1] - 0.394561) < 1e-5 && abs(outputs[2] - 0.403679) < 1e-5)
+        #expect(EnsemblePredictor.predictedClass(Array(outputs[0..<3]), task: .multiclass) == 2)
+    }
+
+    /// An ordinal model's file reads back and predicts as written; an ordinal output on a task
+    /// that is not multiclass is a damaged file.
+    @Test func anOrdinalModelFileRoundTripsAndAnOrdinalBinaryModelIsRefused() throws {
+        let model = Self.ordinal(weights: [1, -0.5], scoreBias: 0.25, thresholds: [1, -1])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ordinal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("model.safetensors").path
+        try ModelFile(model: model, metrics: [:], split: DataConfiguration(), sweepName: "s", trialNumber: 1).encoded()
+            .write(to: URL(fileURLWithPath: path))
+        let read = try ModelFile.read(path: path)
+        #expect(read.ensemble.members[0].model.network.output == .ordinal)
+        let outputs = try EnsemblePredictor(read.ensemble).predict(features: [3, 2], rowCount: 1)
+        #expect(abs(outputs[0] - 0.037327) < 1e-5 && abs(outputs[1] - 0.185373) < 1e-5 && abs(outputs[2] - 0.777300) < 1e-5)
+
+        var (tensors, metadata) = try SafeTensors.decode(try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
+        metadata["sweep.task"] = "binary"
+        metadata["sweep.class_labels"] = #"["0","1"]"#
+        var architecture = try #require(try JSONSerialization.jsonObject(with: Data(metadata["sweep.architecture"]!.utf8)) as? [String: Any])
+        architecture["output_width"] = 2
+        metadata["sweep.architecture"] = String(decoding: try JSONSerialization.data(withJSONObject: architecture), as: UTF8.self)
+        tensors.sort { $0.name < $1.name }
+        let damaged = directory.appendingPathComponent("binary.safetensors").path
+        try SafeTensors.encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: damaged))
+        #expect {
+            _ = try ModelFile.read(path: damaged)
+        } throws: { error in
+            String(describing: error).contains("its binary task does not fit its ordinal output")
+        }
+    }
+
     @Test func aBinaryEnsembleAveragesTheProbabilityOfClassOne() throws {
         let first = Self.linear(task: .binary, weights: [1, 0], bias: [0])
         let second = Self.linear(task: .binary, weights: [0, 1], bias: [-1])

@@ -33,14 +33,14 @@ import Testing
     @Test func mseOnAClassificationTargetIsRefused() throws {
         let error = try #require(Self.trainingError(#"{"data": "\#(smallPhoneSource)", "loss": "mse"}"#))
 
-        #expect(error == .lossDoesNotFitTask(loss: .mse, task: .multiclass, allowed: [.crossEntropy]))
-        #expect(error.description.contains("does not fit a multiclass task; use one of cross_entropy"))
+        #expect(error == .lossDoesNotFitTask(loss: .mse, task: .multiclass, allowed: [.crossEntropy, .ordinal]))
+        #expect(error.description.contains("does not fit a multiclass task; use one of cross_entropy, ordinal"))
     }
 
     @Test func binaryLossesOnAMulticlassTargetAreRefused() throws {
         let error = try #require(Self.trainingError(#"{"data": "\#(smallPhoneSource)", "loss": "bce"}"#))
 
-        #expect(error == .lossDoesNotFitTask(loss: .binaryCrossEntropy, task: .multiclass, allowed: [.crossEntropy]))
+        #expect(error == .lossDoesNotFitTask(loss: .binaryCrossEntropy, task: .multiclass, allowed: [.crossEntropy, .ordinal]))
     }
 
     @Test func crossEntropyOnABinaryTargetIsRefused() throws {
@@ -51,6 +51,35 @@ import Testing
         #expect(error == .lossDoesNotFitTask(
             loss: .crossEntropy, task: .binary, allowed: [.binaryCrossEntropyWithLogits, .binaryCrossEntropy]))
         #expect(error.description.contains("use one of bce_with_logits, bce"))
+    }
+
+    /// Ordered classes need three or more of them; two are a binary task, whose own losses fit.
+    @Test func theOrdinalLossOnABinaryOrRegressionTargetIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let binary = try directory.write(SyntheticTable.binaryCSV(), named: "binary.csv")
+        let regression = try directory.write(SyntheticTable.regressionCSV(), named: "regression.csv")
+
+        #expect(Self.trainingError(#"{"data": "\#(binary)", "loss": "ordinal"}"#) == .lossDoesNotFitTask(
+            loss: .ordinal, task: .binary, allowed: [.binaryCrossEntropyWithLogits, .binaryCrossEntropy]))
+        #expect(Self.trainingError(#"{"data": "\#(regression)", "loss": "ordinal"}"#) == .lossDoesNotFitTask(
+            loss: .ordinal, task: .regression, allowed: [.mse, .l1, .smoothL1]))
+    }
+
+    /// The ordinal loss builds one score and K − 1 thresholds instead of K outputs: a linear
+    /// model of the 20 phone features has 20 + 1 + 3 parameters, not 21 · 4. On the price
+    /// classes, which are in order, it learns well.
+    @Test func theOrdinalLossTrainsAnOrdinalOutputOnThePriceClasses() throws {
+        let trainer = try Self.trainer(
+            #"{"data": "\#(smallPhoneSource)", "loss": "ordinal", "hidden_layers": [], "optimizer": "adam", "lr": 0.05, "epochs": 60}"#)
+        let network = trainer.networkDescription
+        #expect(network.output == .ordinal && network.outputWidth == 4)
+        #expect(try Network(network, seed: 1).parameterCount == 24)
+
+        let result = try trainer.run()
+        #expect(result.status == .complete)
+        let model = try #require(result.model)
+        #expect(model.tensors.map(\.name) == ["0.weight", "0.bias", "1.bias"])
+        #expect(try #require(result.test?.accuracy) > 0.85)
     }
 
     @Test(arguments: ["mse", "l1", "smooth_l1"])

@@ -27,6 +27,24 @@ import Testing
         #expect(evaluation.loss == 0.5)
     }
 
+    /// An ordinal output's K − 1 threshold logits predict the most probable class, P(0) = 1 − σ(z₀),
+    /// P(k) = σ(z_{k−1}) − σ(z_k), P(K−1) = σ(z_{K−2}): not the largest logit.
+    @Test func ordinalAccuracyTakesTheMostProbableClassFromTheThresholdLogits() throws {
+        var metrics = MetricAccumulator(task: .multiclass, outputsAreProbabilities: false, ordinal: true)
+        let logits = try Matrix([
+            [-3, -4, -5],  // P = [0.953, 0.029, 0.011, 0.007]: class 0
+            [3, -3, -4],  // P = [0.047, 0.905, 0.029, 0.018]: class 1
+            [4, 3, -3],  // P = [0.018, 0.029, 0.905, 0.047]: class 2
+            [5, 4, 3],  // P = [0.007, 0.011, 0.029, 0.953]: class 3
+            [0.5, 0.2, 0.1],  // P = [0.378, 0.073, 0.025, 0.525]: class 3, though z₀ is the largest
+        ])
+        let labels = try Matrix(rows: 5, columns: 1, values: [0, 1, 2, 3, 0])
+        metrics.add(output: logits, targets: labels, loss: 0)
+
+        // Rows 1-4 right. Taking the largest logit would say class 0 everywhere: 2 of 5.
+        #expect(metrics.evaluation.accuracy == 4.0 / 5.0)
+    }
+
     @Test func accuracyAndLossAreAveragedOverRowsAcrossBatches() throws {
         var metrics = MetricAccumulator(task: .multiclass, outputsAreProbabilities: false)
         metrics.add(output: try Matrix([[1, 0], [0, 1]]), targets: try Matrix(rows: 2, columns: 1, values: [0, 0]), loss: 1)
