@@ -12,8 +12,8 @@ import Foundation
 ///   0–3 (depth 0 is a linear model: logistic or linear regression, `weight_decay` its L2
 ///   penalty), each hidden layer's width on a log scale, activation, batch norm, optimizer
 ///   (momentum for SGD only), learning rate and weight decay on log scales, dropout and batch
-///   size. Two configurations known to be sound on small tabular data run first (a linear model
-///   and one tanh layer).
+///   size; for three or more classes, the loss too (`losses`: cross-entropy or ordinal). The
+///   configurations of `enqueued` run first.
 /// - Trials: as many as the budget allows, up to `trialCount`.
 /// - Epochs: up to 200 with early stopping on the validation loss (patience 15), and trials
 ///   pruned by the median rule (after 10 epochs) and by the fold rule (their first folds clearly
@@ -60,8 +60,48 @@ public struct AutoSpec: Sendable {
         return "auto-" + (cleaned.isEmpty ? "data" : String(cleaned.prefix(60)))
     }
 
+    /// The losses searched: for three or more classes, cross-entropy (a softmax output) and the
+    /// ordinal loss (CORAL: one score and thresholds, for classes whose numbering is an order,
+    /// such as price ranges or ratings); cross-validation tells which the data has. Nil (the
+    /// task's default loss) otherwise.
+    public var losses: [String]? { task == .multiclass ? ["cross_entropy", "ordinal"] : nil }
+
+    /// Configurations known to be sound on small tabular data, tried first: a linear model and
+    /// one tanh layer, and with ordered classes possible, a linear ordinal model.
+    var enqueued: [[String: Any]] {
+        var linear: [String: Any] = [
+            "hidden_layers": [], "activation": "relu", "batch_norm": false, "optimizer": "adam", "lr": 0.01,
+            "weight_decay": 0.0001, "dropout": 0, "batch_size": 32,
+        ]
+        var tanh: [String: Any] = [
+            "hidden_layers": [32], "activation": "tanh", "batch_norm": false, "optimizer": "adam", "lr": 0.005,
+            "weight_decay": 0.0001, "dropout": 0.1, "batch_size": 64,
+        ]
+        guard losses != nil else { return [linear, tanh] }
+        linear["loss"] = "cross_entropy"
+        tanh["loss"] = "cross_entropy"
+        var ordinal = linear
+        ordinal["loss"] = "ordinal"
+        return [linear, tanh, ordinal]
+    }
+
     /// The spec as JSON text (keys sorted, indented), which `SweepSpec.parse` reads.
     public func json() -> String {
+        var parameters: [String: Any] = [
+            "hidden_layers": [
+                "depth": ["values": [0, 1, 2, 3]],
+                "width": ["distribution": "int_log_uniform", "min": 16, "max": maximumWidth] as [String: Any],
+            ],
+            "activation": ["values": ["relu", "tanh", "leaky_relu"]],
+            "batch_norm": ["values": [false, true]],
+            "optimizer": ["values": ["adam", "adamw", "sgd"]],
+            "momentum": ["values": [0.8, 0.9, 0.95], "when": ["optimizer": ["sgd"]]] as [String: Any],
+            "lr": ["distribution": "log_uniform", "min": 0.0003, "max": 0.1] as [String: Any],
+            "weight_decay": ["distribution": "log_uniform", "min": 1e-6, "max": 0.03] as [String: Any],
+            "dropout": ["distribution": "q_uniform", "min": 0, "max": 0.5, "q": 0.05] as [String: Any],
+            "batch_size": ["values": batchSizes],
+        ]
+        if let losses { parameters["loss"] = ["values": losses] }
         let spec: [String: Any] = [
             "name": name,
             "description": "Written by sweep auto for \(rowCount) rows of \(featureCount) features, task \(task.rawValue): TPE over linear models and networks of 1-3 hidden layers, scored by \(folds)-fold cross-validation; every row trains the final model. Run it again with sweep run to continue or grow it.",
@@ -75,26 +115,8 @@ public struct AutoSpec: Sendable {
             "sampler": ["lag": 4, "startup_trials": 12],
             "pruner": [["name": "median", "startup_trials": 8, "warmup_epochs": 10], ["name": "folds"]],
             "fixed": ["epochs": 200, "patience": 15, "initializer": "kaiming_uniform"] as [String: Any],
-            "parameters": [
-                "hidden_layers": [
-                    "depth": ["values": [0, 1, 2, 3]],
-                    "width": ["distribution": "int_log_uniform", "min": 16, "max": maximumWidth] as [String: Any],
-                ],
-                "activation": ["values": ["relu", "tanh", "leaky_relu"]],
-                "batch_norm": ["values": [false, true]],
-                "optimizer": ["values": ["adam", "adamw", "sgd"]],
-                "momentum": ["values": [0.8, 0.9, 0.95], "when": ["optimizer": ["sgd"]]] as [String: Any],
-                "lr": ["distribution": "log_uniform", "min": 0.0003, "max": 0.1] as [String: Any],
-                "weight_decay": ["distribution": "log_uniform", "min": 1e-6, "max": 0.03] as [String: Any],
-                "dropout": ["distribution": "q_uniform", "min": 0, "max": 0.5, "q": 0.05] as [String: Any],
-                "batch_size": ["values": batchSizes],
-            ] as [String: Any],
-            "enqueue": [
-                ["hidden_layers": [], "activation": "relu", "batch_norm": false, "optimizer": "adam", "lr": 0.01,
-                 "weight_decay": 0.0001, "dropout": 0, "batch_size": 32] as [String: Any],
-                ["hidden_layers": [32], "activation": "tanh", "batch_norm": false, "optimizer": "adam", "lr": 0.005,
-                 "weight_decay": 0.0001, "dropout": 0.1, "batch_size": 64] as [String: Any],
-            ],
+            "parameters": parameters,
+            "enqueue": enqueued,
         ]
         let data = try! JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
@@ -105,7 +127,8 @@ public struct AutoSpec: Sendable {
         [
             "\(rowCount) rows, \(featureCount) features, target '\(target)': \(task.rawValue)",
             "scoring: \(folds)-fold cross-validation over every row; each trial's final model trains on all of them",
-            "search: TPE over linear models (depth 0) and 1-3 hidden layers of 16-\(maximumWidth) units, activation, batch norm, optimizer, learning rate and weight decay (log scale), dropout, batch size \(batchSizes.map(String.init).joined(separator: "/"))",
+            "search: TPE over linear models (depth 0) and 1-3 hidden layers of 16-\(maximumWidth) units, activation, batch norm, optimizer, learning rate and weight decay (log scale), dropout, batch size \(batchSizes.map(String.init).joined(separator: "/"))"
+                + (losses == nil ? "" : ", and the loss: cross-entropy, or ordinal for classes in order"),
             "training: up to 200 epochs, early stopping (patience 15); median and fold pruning stop hopeless trials",
         ]
     }

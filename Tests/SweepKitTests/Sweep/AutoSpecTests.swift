@@ -29,6 +29,23 @@ import Testing
         #expect(spec.enqueued.first?["hidden_layers"] == .array([]))
     }
 
+    /// Three or more classes may be in order (price ranges, ratings): the loss is searched,
+    /// cross-entropy or ordinal, and a linear ordinal model is among the first trials. Two
+    /// classes and regression targets have their task's loss only.
+    @Test func classesSearchTheOrdinalLossToo() throws {
+        let (_, spec) = try Self.spec()
+        let loss = try #require(spec.space.dimensions.first { $0.name == "loss" })
+        #expect(loss.parameter == .values([.string("cross_entropy"), .string("ordinal")]))
+        #expect(spec.enqueued.map { $0["loss"] } == [.string("cross_entropy"), .string("cross_entropy"), .string("ordinal")])
+        #expect(spec.enqueued[2]["hidden_layers"] == .array([]))
+
+        for task in [TaskKind.binary, .regression] {
+            let (_, other) = try Self.spec(task: task)
+            #expect(!other.space.dimensions.contains { $0.name == "loss" })
+            #expect(other.enqueued.count == 2 && other.enqueued.allSatisfy { $0["loss"] == nil })
+        }
+    }
+
     @Test func theSizeOfTheDataSetsTheFoldsWidthsAndBatches() throws {
         let small = AutoSpec(name: "a", source: "a.csv", target: "y", task: .binary, rowCount: 300, featureCount: 5)
         #expect(small.folds == 5 && small.maximumWidth == 256 && small.batchSizes == [16, 32, 64, 128])
