@@ -115,8 +115,8 @@ echo "-- sweep dashboard serves the real data's sweep read-only on a free port, 
 dashboard=$!
 for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$work/dashboard.txt" && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/dashboard.txt") || { kill "$dashboard"; fail "the dashboard printed no address"; }
-python3 -c "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + 'api/sweeps')); sys.exit(d['state'] != 'ok' or d['sweeps'][0]['trials'] != 170)" "$url" \
-  || { kill "$dashboard"; fail "the dashboard does not list the sweep's 170 trials"; }
+python3 -c "import json, sys, urllib.request; d = json.load(urllib.request.urlopen(sys.argv[1] + 'api/sweeps')); sys.exit(d['state'] != 'ok' or d['sweeps'][0]['trials'] != 180)" "$url" \
+  || { kill "$dashboard"; fail "the dashboard does not list the sweep's 180 trials"; }
 kill -INT "$dashboard"
 wait "$dashboard" || fail "the dashboard did not stop cleanly on Ctrl-C"
 

@@ -86,13 +86,16 @@ struct SearchPlanTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sweeps/phone-price.json")
         let spec = try SweepSpec.parse(try Data(contentsOf: url), source: url.path)
-        #expect(spec.previewPlans().count == 170)
-        // 160 networks with the optimizers' own learning rates, 40 epochs of 64 rows; 10 linear
-        // models whose lr 0.03 overrides the optimizer's, 600 epochs of 32 rows.
+        #expect(spec.previewPlans().count == 180)
+        // 160 networks with the optimizers' own learning rates, 40 epochs of 64 rows; 20 linear
+        // models whose lr 0.03 overrides the optimizer's, 600 epochs of 32 rows, half of them
+        // softmax regression and half ordinal.
         let configurations = spec.previewPlans().compactMap(\.configuration)
         let networks = configurations.filter { $0.hiddenLayers == [32] }
         let linear = configurations.filter { $0.hiddenLayers.isEmpty }
-        #expect(networks.count == 160 && linear.count == 10)
+        #expect(networks.count == 160 && linear.count == 20)
+        #expect(networks.allSatisfy { $0.loss == nil })
+        #expect(linear.filter { $0.loss == .crossEntropy }.count == 10 && linear.filter { $0.loss == .ordinal }.count == 10)
         #expect(networks.allSatisfy { $0.epochs == 40 && $0.batchSize == 64 && $0.optimizer.learningRate != 0.03 })
         #expect(linear.allSatisfy { $0.epochs == 600 && $0.batchSize == 32 && $0.optimizer.learningRate == 0.03 && $0.schedule == .none && $0.dropout == 0 })
         for plan in spec.previewPlans() {
