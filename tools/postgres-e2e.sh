@@ -95,12 +95,12 @@ def rows(path):
     trial = {i: (names[s], n) for i, s, n in db.execute("SELECT id, sweep_id, number FROM trials")}
     out = {"sweeps": sorted(r[1:] for r in db.execute("SELECT * FROM sweeps"))}
     out["trials"] = sorted((names[r[1]],) + r[2:] for r in db.execute("SELECT * FROM trials"))
-    for table in ["trial_metrics", "fold_metrics", "epochs", "models"]:
+    for table in ["trial_metrics", "fold_metrics", "trial_epochs", "models"]:
         out[table] = sorted((trial[r[0]],) + r[1:] for r in db.execute(f"SELECT * FROM {table}"))
     return out
 a, b = rows(sys.argv[1]), rows(sys.argv[2])
 for table in a:
     if a[table] != b[table]:
         sys.exit(f"{table} differs")
-print("copied back: every sweep, trial, metric, epoch and model row equal")
+print("copied back: every sweep, trial, metric, epoch history and model row equal")
 PY

@@ -50,46 +50,35 @@ extension SQLiteResultStore {
     }
 
     public func epochs(sweep: String, trial: Int) throws -> [EpochRecord] {
-        try reading { db in
-            let rows = try Row.fetchAll(
+        let history = try reading { db in
+            try Data.fetchOne(
                 db,
                 sql: """
-                    SELECT epochs.* FROM epochs
-                    JOIN trials ON trials.id = epochs.trial_id JOIN sweeps ON sweeps.id = trials.sweep_id
+                    SELECT trial_epochs.history FROM trial_epochs
+                    JOIN trials ON trials.id = trial_epochs.trial_id JOIN sweeps ON sweeps.id = trials.sweep_id
                     WHERE sweeps.name = ? AND trials.number = ?
-                    ORDER BY epochs.fold, epochs.epoch
                     """,
                 arguments: [sweep, trial])
-            return try rows.map { row in
-                EpochRecord(
-                    fold: try row.decode(forColumn: "fold"), epoch: try row.decode(forColumn: "epoch"),
-                    trainLoss: try StoredNumber.readRequired(row, column: "train_loss"),
-                    trainMetric: try StoredNumber.read(row, column: "train_metric"),
-                    validationLoss: try StoredNumber.read(row, column: "validation_loss"),
-                    validationMetric: try StoredNumber.read(row, column: "validation_metric"),
-                    learningRate: try StoredNumber.readRequired(row, column: "learning_rate"),
-                    seconds: try StoredNumber.readRequired(row, column: "seconds"))
-            }
         }
+        return try history.map(EpochHistory.epochs) ?? []
     }
 
     public func epochCounts(sweep: String) throws -> [Int: [Int: Int]] {
-        try reading { db in
-            guard let sweepID = try Self.sweepID(db, sweep) else { return [:] }
-            var counts: [Int: [Int: Int]] = [:]
-            let rows = try Row.fetchAll(
+        let histories = try reading { db -> [(Int, Data)] in
+            guard let sweepID = try Self.sweepID(db, sweep) else { return [] }
+            return try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT trials.number AS number, epochs.fold AS fold, MAX(epochs.epoch) AS epochs
-                    FROM epochs JOIN trials ON trials.id = epochs.trial_id
-                    WHERE trials.sweep_id = ? GROUP BY epochs.trial_id, epochs.fold
-                    """,
-                arguments: [sweepID])
-            for row in rows {
-                counts[try row.decode(forColumn: "number"), default: [:]][try row.decode(forColumn: "fold")] = try row.decode(forColumn: "epochs")
-            }
-            return counts
+                sql: "SELECT trials.number, trial_epochs.history FROM trial_epochs JOIN trials ON trials.id = trial_epochs.trial_id WHERE trials.sweep_id = ?",
+                arguments: [sweepID]
+            ).map { row in (row[0], row[1]) }
         }
+        var counts: [Int: [Int: Int]] = [:]
+        for (number, history) in histories {
+            for epoch in try EpochHistory.epochs(from: history) {
+                counts[number, default: [:]][epoch.fold] = max(counts[number]?[epoch.fold] ?? 0, epoch.epoch)
+            }
+        }
+        return counts
     }
 
     public func model(sweep: String, trial: Int) throws -> TrainedModel? {
@@ -131,106 +120,45 @@ extension SQLiteResultStore {
 
     // MARK: Writing rows
 
-    /// The named arguments `number`, `parameters_json`, `configuration_json` and `seed`.
-    static func planArguments(_ plan: TrialPlan, texts: StoredJSON.Known<JSONValue>) throws -> [String: (any DatabaseValueConvertible)?] {
-        [
-            "number": plan.number, "parameters_json": try texts.text(plan.parameters),
-            "configuration_json": plan.configurationJSON, "seed": String(plan.seed),
-        ]
-    }
-
     static func replaceMetrics(_ db: Database, trialID: Int64, metrics: [String: Double]) throws {
         try db.cachedStatement(sql: "DELETE FROM trial_metrics WHERE trial_id = ?").execute(arguments: [trialID])
-        // One prepared statement for every row (GRDB caches it per connection).
-        let insert = try db.cachedStatement(sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (?, ?, ?, ?)")
-        for (name, number) in metrics {
+        try insertRows(db, into: "trial_metrics (trial_id, name, value, kind)", metrics.map { name, number in
             let stored = StoredNumber(number)
-            try insert.execute(arguments: [trialID, name, stored.value, stored.kind?.rawValue])
-        }
+            return [trialID, name, stored.value, stored.kind?.rawValue]
+        })
     }
 
     static func replaceFoldMetrics(_ db: Database, trialID: Int64, foldMetrics: [[String: Double]]) throws {
         try db.cachedStatement(sql: "DELETE FROM fold_metrics WHERE trial_id = ?").execute(arguments: [trialID])
-        let insert = try db.cachedStatement(sql: "INSERT INTO fold_metrics (trial_id, fold, name, value, kind) VALUES (?, ?, ?, ?, ?)")
-        for (index, metrics) in foldMetrics.enumerated() {
-            for (name, number) in metrics {
+        try insertRows(db, into: "fold_metrics (trial_id, fold, name, value, kind)", foldMetrics.enumerated().flatMap { index, metrics in
+            metrics.map { name, number in
                 let stored = StoredNumber(number)
-                try insert.execute(arguments: [trialID, index + 1, name, stored.value, stored.kind?.rawValue])
+                return [trialID, index + 1, name, stored.value, stored.kind?.rawValue]
             }
-        }
+        })
     }
 
-    static func replaceEpochs(_ db: Database, trialID: Int64, epochs: [EpochRecord]) throws {
-        try db.cachedStatement(sql: "DELETE FROM epochs WHERE trial_id = ?").execute(arguments: [trialID])
-        // Several rows per INSERT: SQLite's per-statement work (step, reset, opening the table)
-        // then comes once per chunk, which made a trial's 200 epoch rows about a quarter cheaper.
-        var remaining = epochs[...]
-        for chunk in epochInsertChunks {
-            while remaining.count >= chunk {
-                try insertEpochs(db, trialID: trialID, remaining.prefix(chunk))
-                remaining = remaining.dropFirst(chunk)
-            }
-        }
+    /// Inserts the rows with one statement (cached by its text, so one for each row count):
+    /// SQLite's work per statement then comes once, not once a row.
+    private static func insertRows(_ db: Database, into table: String, _ rows: [[(any DatabaseValueConvertible)?]]) throws {
+        guard let width = rows.first?.count else { return }
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        try db.cachedStatement(sql: "INSERT INTO \(table) VALUES " + Array(repeating: row, count: rows.count).joined(separator: ", "))
+            .execute(arguments: StatementArguments(rows.flatMap { $0 }))
     }
 
-    /// Rows per INSERT, largest first; the last must be 1.
-    private static let epochInsertChunks = [32, 8, 1]
-
-    /// The INSERT of each chunk size, written once (the statements are cached by their text).
-    private static let epochInsertSQL: [Int: String] = Dictionary(uniqueKeysWithValues: epochInsertChunks.map { rows in
-        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        return (rows, """
-            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, train_metric,
-                train_metric_kind, validation_loss, validation_loss_kind, validation_metric,
-                validation_metric_kind, learning_rate, learning_rate_kind, seconds, seconds_kind)
-            VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))
-            """)
-    })
-
-    private static func insertEpochs(_ db: Database, trialID: Int64, _ epochs: ArraySlice<EpochRecord>) throws {
-        let insert = try db.cachedStatement(sql: epochInsertSQL[epochs.count]!)
-        // Every epoch of every trial passes here, so the values are bound through SQLite's C API:
-        // building `StatementArguments` boxed each one and cost more than SQLite's own insert.
-        let handle = insert.sqliteStatement
-        sqlite3_reset(handle)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
+    /// Replaces the trial's epochs by one `trial_epochs` row (none without epochs), in fold order.
+    ///
+    /// - Throws: `ResultStoreError.duplicateEpoch` when a fold has an epoch number twice.
+    static func replaceEpochs(_ db: Database, sweep: String, trial: Int, trialID: Int64, epochs: [EpochRecord]) throws {
+        try db.cachedStatement(sql: "DELETE FROM trial_epochs WHERE trial_id = ?").execute(arguments: [trialID])
+        guard !epochs.isEmpty else { return }
+        let ordered = epochs.inFoldOrder
+        if let twice = zip(ordered, ordered.dropFirst()).first(where: { $0.fold == $1.fold && $0.epoch == $1.epoch }) {
+            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: trial, fold: twice.0.fold, epoch: twice.0.epoch)
         }
-        var index: Int32 = 1
-        func bind(_ integer: Int64) {
-            sqlite3_bind_int64(handle, index, integer)
-            index += 1
-        }
-        func bind(_ number: Double?) {
-            let stored = StoredNumber(number)
-            if let value = stored.value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
-            if let kind = stored.kind {
-                // Static text lives as long as the program: SQLite may keep the pointer (SQLITE_STATIC).
-                let text = UnsafeRawPointer(kind.staticText.utf8Start).assumingMemoryBound(to: CChar.self)
-                sqlite3_bind_text(handle, index + 1, text, Int32(kind.staticText.utf8CodeUnitCount), nil)
-            } else {
-                sqlite3_bind_null(handle, index + 1)
-            }
-            index += 2
-        }
-        for epoch in epochs {
-            bind(trialID)
-            bind(Int64(epoch.fold))
-            bind(Int64(epoch.epoch))
-            bind(epoch.trainLoss)
-            bind(epoch.trainMetric)
-            bind(epoch.validationLoss)
-            bind(epoch.validationMetric)
-            bind(epoch.learningRate)
-            bind(epoch.seconds)
-        }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
-                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
-        }
+        try db.cachedStatement(sql: "INSERT INTO trial_epochs (trial_id, history) VALUES (?, ?)")
+            .execute(arguments: [trialID, EpochHistory.blob(of: ordered)])
     }
 
     static func insertModel(_ db: Database, trialID: Int64, model: TrainedModel, texts: StoredJSON.ModelColumnTexts) throws {

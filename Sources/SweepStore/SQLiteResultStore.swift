@@ -136,10 +136,23 @@ public final class SQLiteResultStore: ResultStore {
         }
     }
 
-    /// `database.write`, with the failures a person can act on explained.
+    /// One IMMEDIATE transaction, as `database.write` makes it, with the failures a person can
+    /// act on explained. BEGIN and COMMIT are cached statements: `write` compiles both again for
+    /// every transaction, and a sweep writes two for every trial.
     func writing<T>(_ updates: (Database) throws -> T) throws -> T {
         do {
-            return try database.write(updates)
+            return try database.writeWithoutTransaction { db in
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                do {
+                    let result = try updates(db)
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                    return result
+                } catch {
+                    // A failed COMMIT (a full disk) may leave the transaction open.
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    throw error
+                }
+            }
         } catch let error as DatabaseError {
             throw Self.explained(error, path: path)
         }
@@ -195,7 +208,7 @@ public final class SQLiteResultStore: ResultStore {
     }
 
     public func deleteSweep(named name: String) throws {
-        // Trials, their metrics and models go with it (ON DELETE CASCADE), and their epochs (a trigger).
+        // Trials, their metrics, epochs and models go with it (ON DELETE CASCADE).
         try writing { db in try db.execute(sql: "DELETE FROM sweeps WHERE name = ?", arguments: [name]) }
     }
 
@@ -237,25 +250,32 @@ public final class SQLiteResultStore: ResultStore {
     public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
         try writing { db in
             let sweepID = try Self.requireSweepID(db, sweep)
-            var arguments = try Self.planArguments(plan, texts: parameterTexts)
-            arguments["sweep_id"] = sweepID
-            arguments["status"] = TrialStatus.running.rawValue
-            arguments["started_at"] = date.timeIntervalSince1970
+            let parametersJSON = try parameterTexts.text(plan.parameters)
+            // A new trial, nearly always: one insert, with nothing of an earlier attempt to drop.
             try db.cachedStatement(
                 sql: """
                     INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at)
-                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status, :started_at)
-                    ON CONFLICT (sweep_id, number) DO UPDATE SET
-                        parameters_json = excluded.parameters_json, configuration_json = excluded.configuration_json,
-                        seed = excluded.seed, status = excluded.status, started_at = excluded.started_at,
-                        ended_at = NULL, train_seconds = NULL, train_seconds_kind = NULL, epochs_run = NULL,
-                        best_epoch = NULL, diverged_epoch = NULL, error_message = NULL
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sweep_id, number) DO NOTHING
                     """
-            ).execute(arguments: StatementArguments(arguments))
-            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: plan.number) else {
-                throw ResultStoreError.trialNotFound(sweep: sweep, trial: plan.number)
-            }
-            for table in ["trial_metrics", "fold_metrics", "epochs", "models"] {
+            ).execute(arguments: [
+                sweepID, plan.number, parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
+                date.timeIntervalSince1970,
+            ])
+            guard db.changesCount == 0 else { return }
+            let trialID = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
+                            ended_at = NULL, train_seconds = NULL, train_seconds_kind = NULL, epochs_run = NULL,
+                            best_epoch = NULL, diverged_epoch = NULL, error_message = NULL
+                        WHERE sweep_id = ? AND number = ? RETURNING id
+                        """),
+                arguments: [
+                    parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
+                    date.timeIntervalSince1970, sweepID, plan.number,
+                ])
+            guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: plan.number) }
+            for table in ["trial_metrics", "fold_metrics", "trial_epochs", "models"] {
                 try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trial_id = ?").execute(arguments: [trialID])
             }
         }
@@ -267,44 +287,41 @@ public final class SQLiteResultStore: ResultStore {
     /// every step.
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         try writing { db in
-            let sweepID = try Self.requireSweepID(db, sweep)
-            var arguments = try Self.planArguments(record.plan, texts: parameterTexts)
-            arguments.merge(StoredNumber(record.trainSeconds).arguments(column: "train_seconds")) { $1 }
-            let outcome: [String: (any DatabaseValueConvertible)?] = [
-                "sweep_id": sweepID, "status": record.status.rawValue,
-                "started_at": record.startedAt?.timeIntervalSince1970, "ended_at": record.endedAt?.timeIntervalSince1970,
-                "epochs_run": record.epochsRun, "best_epoch": record.bestEpoch, "diverged_epoch": record.divergedEpoch,
-                "error_message": record.errorMessage,
+            let trainSeconds = StoredNumber(record.trainSeconds)
+            // The plan's columns, then the outcome's, then the key.
+            var values: [(any DatabaseValueConvertible)?] = [
+                try parameterTexts.text(record.plan.parameters), record.plan.configurationJSON, String(record.plan.seed),
+                record.status.rawValue, record.startedAt?.timeIntervalSince1970, record.endedAt?.timeIntervalSince1970,
+                trainSeconds.value, trainSeconds.kind?.rawValue, record.epochsRun, record.bestEpoch, record.divergedEpoch,
+                record.errorMessage, sweep, record.number,
             ]
-            arguments.merge(outcome) { $1 }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at,
-                        ended_at, train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message)
-                    VALUES (:sweep_id, :number, :parameters_json, :configuration_json, :seed, :status, :started_at,
-                        :ended_at, :train_seconds, :train_seconds_kind, :epochs_run, :best_epoch, :diverged_epoch,
-                        :error_message)
-                    ON CONFLICT (sweep_id, number) DO UPDATE SET
-                        parameters_json = excluded.parameters_json, configuration_json = excluded.configuration_json,
-                        seed = excluded.seed, status = excluded.status, started_at = excluded.started_at,
-                        ended_at = excluded.ended_at, train_seconds = excluded.train_seconds,
-                        train_seconds_kind = excluded.train_seconds_kind, epochs_run = excluded.epochs_run,
-                        best_epoch = excluded.best_epoch, diverged_epoch = excluded.diverged_epoch,
-                        error_message = excluded.error_message
-                    """
-            ).execute(arguments: StatementArguments(arguments))
-            guard let trialID = try Self.trialID(db, sweepID: sweepID, number: record.number) else {
-                throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number)
+            // Stored as running when it started, nearly always: an update of its row.
+            var trialID = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
+                            ended_at = ?, train_seconds = ?, train_seconds_kind = ?, epochs_run = ?, best_epoch = ?,
+                            diverged_epoch = ?, error_message = ?
+                        WHERE sweep_id = (SELECT id FROM sweeps WHERE name = ?) AND number = ? RETURNING id
+                        """),
+                arguments: StatementArguments(values))
+            if trialID == nil {
+                // Never stored: inserted under the sweep's id.
+                values[values.count - 2] = try Self.requireSweepID(db, sweep)
+                trialID = try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            INSERT INTO trials (parameters_json, configuration_json, seed, status, started_at, ended_at,
+                                train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message,
+                                sweep_id, number)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                            """),
+                    arguments: StatementArguments(values))
             }
+            guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number) }
             try Self.replaceMetrics(db, trialID: trialID, metrics: record.metrics)
             try Self.replaceFoldMetrics(db, trialID: trialID, foldMetrics: record.foldMetrics)
-            do {
-                try Self.replaceEpochs(db, trialID: trialID, epochs: epochs)
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                let duplicate = epochs.firstDuplicate ?? (fold: 0, epoch: 0)
-                throw ResultStoreError.duplicateEpoch(
-                    sweep: sweep, trial: record.number, fold: duplicate.fold, epoch: duplicate.epoch)
-            }
+            try Self.replaceEpochs(db, sweep: sweep, trial: record.number, trialID: trialID, epochs: epochs)
             try db.cachedStatement(sql: "DELETE FROM models WHERE trial_id = ?").execute(arguments: [trialID])
             if let model { try Self.insertModel(db, trialID: trialID, model: model, texts: modelTexts) }
         }
@@ -354,3 +371,4 @@ public final class SQLiteResultStore: ResultStore {
             db.cachedStatement(sql: "SELECT id FROM trials WHERE sweep_id = ? AND number = ?"), arguments: [sweepID, number])
     }
 }
+

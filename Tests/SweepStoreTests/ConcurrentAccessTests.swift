@@ -75,7 +75,7 @@ struct ConcurrentAccessTests {
                     db,
                     sql: """
                         SELECT number, status,
-                            (SELECT COUNT(*) FROM epochs WHERE trial_id = trials.id) AS epochs,
+                            (SELECT COALESCE(SUM(length(history) / 64), 0) FROM trial_epochs WHERE trial_id = trials.id) AS epochs,
                             (SELECT COUNT(*) FROM trial_metrics WHERE trial_id = trials.id) AS metrics,
                             (SELECT COUNT(*) FROM models WHERE trial_id = trials.id) AS models
                         FROM trials

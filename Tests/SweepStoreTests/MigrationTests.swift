@@ -18,11 +18,12 @@ struct MigrationTests {
             try Row.fetchAll(db, sql: "SELECT version, identifier FROM schema_migrations")
         }
 
-        #expect(SQLiteResultStore.schemaVersion == 4)
+        #expect(SQLiteResultStore.schemaVersion == 5)
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
         #expect(migrations == [
             ["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"],
             ["version": 3, "identifier": "v3-epochs-without-foreign-key"], ["version": 4, "identifier": "v4-fold-metrics-fingerprints-target-scales"],
+            ["version": 5, "identifier": "v5-epochs-per-trial"],
         ])
     }
 
@@ -31,10 +32,10 @@ struct MigrationTests {
         let path = directory.file("sweeps.sqlite")
         let store = try SQLiteResultStore(path: path)
         try store.database.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (5, 'v5', 0)")
+            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (6, 'v6', 0)")
         }
 
-        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 5, supported: 4)) {
+        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 6, supported: 5)) {
             try SQLiteResultStore(path: path)
         }
     }
@@ -82,9 +83,9 @@ struct MigrationTests {
         #expect(model.tensors[1].values == [0, -.infinity])
     }
 
-    /// v2 rebuilt epochs and trial_metrics, and v3 epochs again: their rows survive (above), their
-    /// checks still refuse a value that contradicts its kind, and no check uses `IN (…)`, which
-    /// SQLite evaluates by building a temporary index per row.
+    /// v2 rebuilt trial_metrics: its rows survive (above), its checks still refuse a value that
+    /// contradicts its kind, and no check uses `IN (…)`, which SQLite evaluates by building a
+    /// temporary index per row.
     @Test func theKindChecksHoldWithoutInLists() throws {
         let directory = try TemporaryDirectory()
         let copy = directory.file("v1.sqlite")
@@ -92,67 +93,49 @@ struct MigrationTests {
         let store = try SQLiteResultStore(path: copy)
 
         let definitions = try store.database.read { db in
-            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('epochs', 'trial_metrics')")
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('trial_metrics', 'fold_metrics')")
         }
         #expect(definitions.count == 2)
         #expect(definitions.allSatisfy { !$0.contains(" IN (") && $0.contains("CHECK") })
         let refused = [
             "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', 1.5, 'nan')",
             "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', 1.5, 'infinite')",
-            """
-            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, learning_rate, learning_rate_kind,
-                seconds, seconds_kind) VALUES (1, 9, 9, NULL, 'finite', 0.1, 'finite', 1, 'finite')
-            """,
-            """
-            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
-                learning_rate, learning_rate_kind, seconds, seconds_kind)
-                VALUES (1, 9, 9, 0.5, 'finite', 0.5, 'huge', 0.1, 'finite', 1, 'finite')
-            """,
-            """
-            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
-                learning_rate, learning_rate_kind, seconds, seconds_kind)
-                VALUES (1, 9, 9, 0.5, 'finite', 0.5, 'nan', 0.1, 'finite', 1, 'finite')
-            """,
-            // v2's checks let this one through: with a NULL kind, the check itself was NULL.
-            """
-            INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, validation_loss, validation_loss_kind,
-                learning_rate, learning_rate_kind, seconds, seconds_kind)
-                VALUES (1, 9, 9, 0.5, 'finite', 0.5, NULL, 0.1, 'finite', 1, 'finite')
-            """,
+            "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', NULL, 'finite')",
         ]
         for sql in refused {
             #expect(throws: DatabaseError.self, "\(sql)") { try store.database.write { db in try db.execute(sql: sql) } }
         }
         try store.database.write { db in
-            try db.execute(sql: """
-                INSERT INTO epochs (trial_id, fold, epoch, train_loss, train_loss_kind, learning_rate, learning_rate_kind,
-                    seconds, seconds_kind) VALUES (1, 9, 9, NULL, 'nan', 0.1, 'finite', NULL, '+inf')
-                """)
+            try db.execute(sql: "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (1, 'x', NULL, 'nan')")
         }
     }
 
-    /// v3: epochs has no foreign key (SQLite no longer looks the trial up for every row), and a
-    /// trigger deletes a trial's epochs with it, as the key's ON DELETE CASCADE did: when the
-    /// trial is deleted, and when deleting its sweep deletes it.
-    @Test func epochsGoWithTheirTrialWithoutAForeignKey() throws {
+    /// v5 moved v1's epoch rows into one `EpochHistory` blob per trial (what the fixture's
+    /// trials read back above), dropped the epochs table and v3's trigger, and the blobs go with
+    /// their trial (a foreign key with ON DELETE CASCADE): when the trial is deleted, and when
+    /// deleting its sweep deletes it.
+    @Test func epochsAreOneBlobPerTrialAndGoWithTheirTrial() throws {
         let directory = try TemporaryDirectory()
         let copy = directory.file("v1.sqlite")
         try FileManager.default.copyItem(atPath: FixtureV1.path, toPath: copy)
         let store = try SQLiteResultStore(path: copy)
-        func epochRows() throws -> [Int64] {
-            try store.database.read { db in try Int64.fetchAll(db, sql: "SELECT trial_id FROM epochs ORDER BY trial_id") }
+        func histories() throws -> [Row] {
+            try store.database.read { db in try Row.fetchAll(db, sql: "SELECT trial_id, length(history) AS bytes FROM trial_epochs ORDER BY trial_id") }
         }
-        let keys = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(epochs)") }
-        #expect(keys.isEmpty)
+        let leftovers = try store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('epochs', 'epochs_go_with_their_trial')")
+        }
+        #expect(leftovers.isEmpty)
         let trialIDs = try store.database.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM trials ORDER BY number")
         }
-        #expect(try epochRows() == [trialIDs[0], trialIDs[0], trialIDs[1]])
+        // Trial 1 had two epoch rows and trial 2 one: 64 bytes each.
+        #expect(try histories() == [["trial_id": trialIDs[0], "bytes": 128], ["trial_id": trialIDs[1], "bytes": 64]])
 
         try store.database.write { db in try db.execute(sql: "DELETE FROM trials WHERE id = ?", arguments: [trialIDs[1]]) }
-        #expect(try epochRows() == [trialIDs[0], trialIDs[0]])
+        #expect(try histories() == [["trial_id": trialIDs[0], "bytes": 128]])
         try store.deleteSweep(named: "fixture-v1")
-        #expect(try epochRows().isEmpty)
+        #expect(try histories().isEmpty)
     }
 
     /// Rewrites Fixtures/v1.sqlite. Run once, when version 1 was current, with

@@ -21,27 +21,44 @@ struct SQLiteStorageTests {
             ["name": "validation_accuracy", "value": 0.0, "kind": "finite"],
             ["name": "validation_loss", "value": nil, "kind": "nan"],
         ])
-        let epochs = try store.database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT train_loss, train_loss_kind, train_metric, train_metric_kind, validation_loss,
-                        validation_loss_kind, validation_metric, validation_metric_kind, learning_rate_kind, seconds_kind
-                    FROM epochs ORDER BY epoch
-                    """)
-        }
-        #expect(epochs == [
-            [
-                "train_loss": 2.5, "train_loss_kind": "finite", "train_metric": nil, "train_metric_kind": nil,
-                "validation_loss": nil, "validation_loss_kind": nil, "validation_metric": 0.0,
-                "validation_metric_kind": "finite", "learning_rate_kind": "finite", "seconds_kind": "finite",
-            ],
-            [
-                "train_loss": nil, "train_loss_kind": "nan", "train_metric": nil, "train_metric_kind": "+inf",
-                "validation_loss": nil, "validation_loss_kind": "-inf", "validation_metric": nil,
-                "validation_metric_kind": "nan", "learning_rate_kind": "+inf", "seconds_kind": "nan",
-            ],
-        ])
+        // The epochs: eight little-endian doubles each; NaN is the quiet NaN, an absent value
+        // the NaN with payload 0xA85E0000.
+        let history = try #require(try store.database.read { db in try Data.fetchOne(db, sql: "SELECT history FROM trial_epochs") })
+        let absent: UInt64 = 0x7FF8_0000_A85E_0000, nan: UInt64 = 0x7FF8_0000_0000_0000
+        let one: UInt64 = 0x3FF0_0000_0000_0000, two: UInt64 = 0x4000_0000_0000_0000, twoAndAHalf: UInt64 = 0x4004_0000_0000_0000
+        let infinity: UInt64 = 0x7FF0_0000_0000_0000, minusInfinity: UInt64 = 0xFFF0_0000_0000_0000
+        let expected: [UInt64] = [
+            one, one, twoAndAHalf, absent, absent, 0, 0, 0,
+            one, two, nan, infinity, minusInfinity, nan, infinity, nan,
+        ]
+        #expect(Array(history) == expected.flatMap { bits in (0..<8).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) } })
+    }
+
+    /// A NaN is stored as the one quiet NaN whatever its sign and payload, so that none can be
+    /// taken for an absent value.
+    @Test func everyNaNIsStoredAsTheQuietNaN() throws {
+        let odd = Double(bitPattern: 0xFFF8_0000_A85E_0000), absentLookalike = Double(bitPattern: 0x7FF8_0000_A85E_0000)
+        let epoch = EpochRecord(
+            fold: 0, epoch: 3, trainLoss: odd, trainMetric: absentLookalike, validationLoss: nil, validationMetric: nil,
+            learningRate: 0.5, seconds: 1)
+        let read = try EpochHistory.epochs(from: EpochHistory.blob(of: [epoch]))
+        #expect(read.count == 1)
+        #expect(read[0].trainLoss.bitPattern == 0x7FF8_0000_0000_0000 && read[0].trainMetric?.bitPattern == 0x7FF8_0000_0000_0000)
+        #expect(read[0].validationLoss == nil && read[0].validationMetric == nil)
+        #expect(read[0].fold == 0 && read[0].epoch == 3 && read[0].learningRate == 0.5 && read[0].seconds == 1)
+    }
+
+    @Test func aDamagedHistoryIsCorrupt() throws {
+        let blob = EpochHistory.blob(of: Sample.nonFiniteEpochs)
+        #expect(throws: SQLiteResultStoreError.self) { try EpochHistory.epochs(from: blob.dropLast(3)) }
+        var fractionalEpoch = blob
+        fractionalEpoch.replaceSubrange(8..<16, with: withUnsafeBytes(of: (1.5).bitPattern.littleEndian) { Data($0) })
+        #expect(throws: SQLiteResultStoreError.self) { try EpochHistory.epochs(from: fractionalEpoch) }
+        var noTrainLoss = blob
+        noTrainLoss.replaceSubrange(16..<24, with: withUnsafeBytes(of: EpochHistory.absent.littleEndian) { Data($0) })
+        #expect(throws: SQLiteResultStoreError.self) { try EpochHistory.epochs(from: noTrainLoss) }
+        #expect(try EpochHistory.epochs(from: blob)[0] == Sample.nonFiniteEpochs[0])
+        #expect(try EpochHistory.epochs(from: Data()).isEmpty)
     }
 
     @Test func theTablesRefuseAValueThatContradictsItsKind() throws {
