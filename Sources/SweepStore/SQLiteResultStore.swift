@@ -248,36 +248,38 @@ public final class SQLiteResultStore: ResultStore {
     /// Inserts the trial as running or, when it is stored, marks it running and drops the outcome
     /// of any earlier attempt (end time, metrics, epochs, weights): a record never mixes two.
     public func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
-        try writing { db in
-            let sweepID = try Self.requireSweepID(db, sweep)
-            let parametersJSON = try parameterTexts.text(plan.parameters)
-            // A new trial, nearly always: one insert, with nothing of an earlier attempt to drop.
-            try db.cachedStatement(
+        try writing { db in try start(db, sweep: sweep, plan: plan, at: date) }
+    }
+
+    private func start(_ db: Database, sweep: String, plan: TrialPlan, at date: Date) throws {
+        let sweepID = try Self.requireSweepID(db, sweep)
+        let parametersJSON = try parameterTexts.text(plan.parameters)
+        // A new trial, nearly always: one insert, with nothing of an earlier attempt to drop.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sweep_id, number) DO NOTHING
+                """
+        ).execute(arguments: [
+            sweepID, plan.number, parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
+            date.timeIntervalSince1970,
+        ])
+        guard db.changesCount == 0 else { return }
+        let trialID = try Int64.fetchOne(
+            db.cachedStatement(
                 sql: """
-                    INSERT INTO trials (sweep_id, number, parameters_json, configuration_json, seed, status, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sweep_id, number) DO NOTHING
-                    """
-            ).execute(arguments: [
-                sweepID, plan.number, parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
-                date.timeIntervalSince1970,
+                    UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
+                        ended_at = NULL, train_seconds = NULL, train_seconds_kind = NULL, epochs_run = NULL,
+                        best_epoch = NULL, diverged_epoch = NULL, error_message = NULL
+                    WHERE sweep_id = ? AND number = ? RETURNING id
+                    """),
+            arguments: [
+                parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
+                date.timeIntervalSince1970, sweepID, plan.number,
             ])
-            guard db.changesCount == 0 else { return }
-            let trialID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
-                            ended_at = NULL, train_seconds = NULL, train_seconds_kind = NULL, epochs_run = NULL,
-                            best_epoch = NULL, diverged_epoch = NULL, error_message = NULL
-                        WHERE sweep_id = ? AND number = ? RETURNING id
-                        """),
-                arguments: [
-                    parametersJSON, plan.configurationJSON, String(plan.seed), TrialStatus.running.rawValue,
-                    date.timeIntervalSince1970, sweepID, plan.number,
-                ])
-            guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: plan.number) }
-            for table in ["trial_metrics", "fold_metrics", "trial_epochs", "models"] {
-                try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trial_id = ?").execute(arguments: [trialID])
-            }
+        guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: plan.number) }
+        for table in ["trial_metrics", "fold_metrics", "trial_epochs", "models"] {
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE trial_id = ?").execute(arguments: [trialID])
         }
     }
 
@@ -286,45 +288,57 @@ public final class SQLiteResultStore: ResultStore {
     /// transaction: an error at any step, such as two epochs with the same number, rolls back
     /// every step.
     public func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        try writing { db in try finish(db, sweep: sweep, record: record, epochs: epochs, model: model) }
+    }
+
+    /// Both in one transaction: a worker's finished trial and its next one's running mark.
+    public func finish(
+        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
+    ) throws {
         try writing { db in
-            let trainSeconds = StoredNumber(record.trainSeconds)
-            // The plan's columns, then the outcome's, then the key.
-            var values: [(any DatabaseValueConvertible)?] = [
-                try parameterTexts.text(record.plan.parameters), record.plan.configurationJSON, String(record.plan.seed),
-                record.status.rawValue, record.startedAt?.timeIntervalSince1970, record.endedAt?.timeIntervalSince1970,
-                trainSeconds.value, trainSeconds.kind?.rawValue, record.epochsRun, record.bestEpoch, record.divergedEpoch,
-                record.errorMessage, sweep, record.number,
-            ]
-            // Stored as running when it started, nearly always: an update of its row.
-            var trialID = try Int64.fetchOne(
+            try finish(db, sweep: sweep, record: record, epochs: epochs, model: model)
+            try start(db, sweep: sweep, plan: plan, at: date)
+        }
+    }
+
+    private func finish(_ db: Database, sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        let trainSeconds = StoredNumber(record.trainSeconds)
+        // The plan's columns, then the outcome's, then the key.
+        var values: [(any DatabaseValueConvertible)?] = [
+            try parameterTexts.text(record.plan.parameters), record.plan.configurationJSON, String(record.plan.seed),
+            record.status.rawValue, record.startedAt?.timeIntervalSince1970, record.endedAt?.timeIntervalSince1970,
+            trainSeconds.value, trainSeconds.kind?.rawValue, record.epochsRun, record.bestEpoch, record.divergedEpoch,
+            record.errorMessage, sweep, record.number,
+        ]
+        // Stored as running when it started, nearly always: an update of its row.
+        var trialID = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
+                        ended_at = ?, train_seconds = ?, train_seconds_kind = ?, epochs_run = ?, best_epoch = ?,
+                        diverged_epoch = ?, error_message = ?
+                    WHERE sweep_id = (SELECT id FROM sweeps WHERE name = ?) AND number = ? RETURNING id
+                    """),
+            arguments: StatementArguments(values))
+        if trialID == nil {
+            // Never stored: inserted under the sweep's id.
+            values[values.count - 2] = try Self.requireSweepID(db, sweep)
+            trialID = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        UPDATE trials SET parameters_json = ?, configuration_json = ?, seed = ?, status = ?, started_at = ?,
-                            ended_at = ?, train_seconds = ?, train_seconds_kind = ?, epochs_run = ?, best_epoch = ?,
-                            diverged_epoch = ?, error_message = ?
-                        WHERE sweep_id = (SELECT id FROM sweeps WHERE name = ?) AND number = ? RETURNING id
+                        INSERT INTO trials (parameters_json, configuration_json, seed, status, started_at, ended_at,
+                            train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message,
+                            sweep_id, number)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                         """),
                 arguments: StatementArguments(values))
-            if trialID == nil {
-                // Never stored: inserted under the sweep's id.
-                values[values.count - 2] = try Self.requireSweepID(db, sweep)
-                trialID = try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            INSERT INTO trials (parameters_json, configuration_json, seed, status, started_at, ended_at,
-                                train_seconds, train_seconds_kind, epochs_run, best_epoch, diverged_epoch, error_message,
-                                sweep_id, number)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                            """),
-                    arguments: StatementArguments(values))
-            }
-            guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number) }
-            try Self.replaceMetrics(db, trialID: trialID, metrics: record.metrics)
-            try Self.replaceFoldMetrics(db, trialID: trialID, foldMetrics: record.foldMetrics)
-            try Self.replaceEpochs(db, sweep: sweep, trial: record.number, trialID: trialID, epochs: epochs)
-            try db.cachedStatement(sql: "DELETE FROM models WHERE trial_id = ?").execute(arguments: [trialID])
-            if let model { try Self.insertModel(db, trialID: trialID, model: model, texts: modelTexts) }
         }
+        guard let trialID else { throw ResultStoreError.trialNotFound(sweep: sweep, trial: record.number) }
+        try Self.replaceMetrics(db, trialID: trialID, metrics: record.metrics)
+        try Self.replaceFoldMetrics(db, trialID: trialID, foldMetrics: record.foldMetrics)
+        try Self.replaceEpochs(db, sweep: sweep, trial: record.number, trialID: trialID, epochs: epochs)
+        try db.cachedStatement(sql: "DELETE FROM models WHERE trial_id = ?").execute(arguments: [trialID])
+        if let model { try Self.insertModel(db, trialID: trialID, model: model, texts: modelTexts) }
     }
 
     @discardableResult

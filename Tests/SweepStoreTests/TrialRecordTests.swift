@@ -158,6 +158,37 @@ struct TrialRecordTests {
         #expect(try store.epochs(sweep: "phone-price", trial: 1).isEmpty)
     }
 
+    /// A worker's finished trial and its next trial's running mark go in one call: both are
+    /// stored, or (the finish refused) neither.
+    @Test(arguments: StoreBackend.allCases)
+    func finishingThenStartingStoresBothOrNeither(backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.makeStore(in: directory)
+        try store.createSweep(Sample.sweep())
+        try store.startTrial(sweep: "phone-price", plan: Sample.plan(1), at: Sample.created)
+        let next = Date(timeIntervalSince1970: 1_700_000_123.5)
+
+        try store.finish(
+            sweep: "phone-price", record: Sample.completeRecord(1), epochs: Sample.epochs(), model: nil,
+            thenStart: Sample.plan(2), at: next)
+
+        var trials = try store.trials(sweep: "phone-price")
+        #expect(trials.map(\.number) == [1, 2])
+        #expect(sameRecord(trials[0], Sample.completeRecord(1)))
+        #expect(sameRecord(trials[1], TrialRecord(plan: Sample.plan(2), status: .running, startedAt: next)))
+        #expect(try store.epochs(sweep: "phone-price", trial: 1) == Sample.epochs())
+
+        var twice = Sample.epochs(count: 4, folds: 1)
+        twice[3] = twice[0]
+        let error = storeError {
+            try store.finish(
+                sweep: "phone-price", record: Sample.completeRecord(2), epochs: twice, model: nil, thenStart: Sample.plan(3), at: next)
+        }
+        #expect(error == .duplicateEpoch(sweep: "phone-price", trial: 2, fold: 1, epoch: 1))
+        trials = try store.trials(sweep: "phone-price")
+        #expect(trials.map(\.number) == [1, 2] && trials[1].status == .running)
+    }
+
     /// The SQLite store keeps each model column's JSON for every value it wrote and reuses it;
     /// models that differ in each column, written in turn and again, must each read back as
     /// written.

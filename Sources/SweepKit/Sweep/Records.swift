@@ -132,6 +132,13 @@ extension ResultStore {
     public func finalTrialNumbers(sweep: String) throws -> Set<Int> {
         Set(try trials(sweep: sweep).filter(\.status.isFinal).map(\.number))
     }
+
+    public func finish(
+        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
+    ) throws {
+        try finish(sweep: sweep, record: record, epochs: epochs, model: model)
+        try startTrial(sweep: sweep, plan: plan, at: date)
+    }
 }
 
 /// Where sweep results live. The SQLite implementation is in SweepStore; `MemoryResultStore`
@@ -154,6 +161,12 @@ public protocol ResultStore: Sendable {
     /// Stores a finished trial, its epochs and (when given) its model in one transaction, so a
     /// kill never leaves a trial half written. Any epochs stored earlier for it are replaced.
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws
+    /// `finish`, then `startTrial` of `plan`: a worker that ends a trial starts its next one at
+    /// once, and a store may write both in one transaction, which costs less than two. The
+    /// default makes the two calls.
+    func finish(
+        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
+    ) throws
     /// Marks every `running` trial of the sweep as `interrupted`; returns how many.
     @discardableResult
     func interruptRunningTrials(sweep: String) throws -> Int

@@ -95,6 +95,13 @@ actor ResultsActor {
         try store.finish(sweep: sweepName, record: outcome.record, epochs: outcome.epochs, model: outcome.model)
     }
 
+    /// `finish(outcome)`, then `startTrial(plan, at: date)`, in one transaction where the store can.
+    func finish(_ outcome: TrialOutcome, thenStart plan: TrialPlan, at date: Date) throws {
+        guard shared == nil else { return try finish(outcome) }
+        try store.finish(
+            sweep: sweepName, record: outcome.record, epochs: outcome.epochs, model: outcome.model, thenStart: plan, at: date)
+    }
+
     /// Marks the running trials interrupted: in a shared store, this worker's only.
     func interruptRunning() throws -> Int {
         if let shared { return try shared.interruptOwnTrials(sweep: sweepName) }

@@ -202,7 +202,9 @@ public actor SweepScheduler {
 /// to start, the fits other workers have not started yet. Everything it hands the results actor
 /// (marking a trial running, storing a finished one) is written from the shared pool in order,
 /// while the worker already trains on; the worker checks that a write succeeded before storing
-/// another, and waits for the last one before it returns.
+/// another, and waits for the last one before it returns. A trial it ends is stored together
+/// with the running mark of the trial it starts next, in one transaction, when it starts one at
+/// once (nearly always); otherwise alone, before the worker does anything else.
 actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
@@ -225,6 +227,9 @@ actor TrialWorker {
     private let onEvent: @Sendable (SweepEvent) -> Void
     private var totals = Totals()
     private var pendingWrite: Task<Void, any Error>?
+    /// A trial this worker ended whose result is not handed to the results actor yet: it goes
+    /// with the next trial's running mark (`begin`), or alone (`writeEnded`).
+    private var ended: (trial: TrialWork, outcome: TrialOutcome)?
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -260,7 +265,9 @@ actor TrialWorker {
                 current = nil
             }
             guard !stopping() else { break }
-            let next = source.next(begin)
+            let next = source.next { begin($0) }
+            // No trial started at once to store it with.
+            writeEnded()
             if case .trial(let trial) = next {
                 current = trial
                 if trial.isEmpty { try await store(trial) }
@@ -279,6 +286,7 @@ actor TrialWorker {
                 break
             }
         }
+        writeEnded()
         try await pendingWrite?.value
         totals.end = Date()
         return totals
@@ -295,12 +303,20 @@ actor TrialWorker {
         if trial.deliver(index, result) { try await store(trial) }
     }
 
-    /// Starts a trial taken from the source: stores it as running and announces it.
-    private nonisolated func begin(_ claimed: TrialSource.Claimed) -> TrialWork {
+    /// Starts a trial taken from the source: stores it as running (with the trial this worker
+    /// just ended, if any) and announces it.
+    private func begin(_ claimed: TrialSource.Claimed) -> TrialWork {
         let startedAt = Date()
         let plan = claimed.plan
-        // Detached: the write runs on the shared pool at once, not on this (busy) thread.
-        let marking = Task.detached { [results] in try await results.startTrial(plan, at: startedAt) }
+        let marking: Task<Void, any Error>
+        if let (trial, outcome) = ended {
+            ended = nil
+            marking = write(outcome, after: trial.marking) { results in try await results.finish(outcome, thenStart: plan, at: startedAt) }
+            pendingWrite = marking
+        } else {
+            // Detached: the write runs on the shared pool at once, not on this (busy) thread.
+            marking = Task.detached { [results] in try await results.startTrial(plan, at: startedAt) }
+        }
         onEvent(.trialStarted(number: plan.number))
         var pruning: PruningContext?
         if let pruner = spec.pruner, let reference = claimed.reference {
@@ -318,18 +334,34 @@ actor TrialWorker {
         return take
     }
 
-    /// Tells the source how a trial ended and hands it to the results actor, after checking the
-    /// previous write.
+    /// Tells the source how a trial ended and keeps its outcome for the results actor, after
+    /// checking the previous write.
     private func store(_ trial: TrialWork) async throws {
+        writeEnded()
         try await pendingWrite?.value
         let outcome = trial.outcome()
         source.ended(outcome)
         totals.trials += 1
-        pendingWrite = Task.detached { [results, onEvent, storageFailed] in
+        ended = (trial, outcome)
+    }
+
+    /// Hands the ended trial, if any, to the results actor alone.
+    private func writeEnded() {
+        guard let (trial, outcome) = ended else { return }
+        ended = nil
+        pendingWrite = write(outcome, after: trial.marking) { results in try await results.finish(outcome) }
+    }
+
+    /// Writes `outcome` with `operation` on the shared pool once `marking` (its trial's running
+    /// mark) is written, so a finished trial is never marked running again; a failure stops the
+    /// sweep.
+    private func write(
+        _ outcome: TrialOutcome, after marking: Task<Void, any Error>, _ operation: @escaping @Sendable (ResultsActor) async throws -> Void
+    ) -> Task<Void, any Error> {
+        Task.detached { [results, onEvent, storageFailed] in
             do {
-                // Marking comes first, so a finished trial is never marked running again.
-                try await trial.marking.value
-                try await results.finish(outcome)
+                try await marking.value
+                try await operation(results)
             } catch {
                 storageFailed.raise()
                 throw error
