@@ -123,18 +123,25 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         let trials = quick ? 8 : 40
-        // The median of five runs by wall time. How long the last fits run alone varies from run
-        // to run, and the fastest run would be the one where it happened to be shortest.
-        // Last, the --jobs 2 sweep again with its results kept in memory: what remains outside
-        // training without SQLite's writes, so that the report can tell storing from the rest.
-        for (jobs, inMemory) in [(1, false), (2, false), (2, true)] {
-            Terminal.note("\(trials)-trial sweep with --jobs \(jobs)\(inMemory ? ", results in memory" : "")…")
-            var runs: [SweepTiming] = []
-            for _ in 0..<(quick ? 1 : 5) {
-                runs.append(try runSweep(trials: trials, jobs: jobs, source: source, resultsInMemory: inMemory))
+        // The median of eleven runs by wall time. How long the last fits run alone varies from run
+        // to run, and the fastest run would be the one where it happened to be shortest. The
+        // three sweeps run in turn, round after round, so that a spell in which the machine runs
+        // slower (its speed moves) slows each of them alike and the ratios between them hold.
+        // Last in each round, the --jobs 2 sweep again with its results kept in memory: what
+        // remains outside training without SQLite's writes, so that the report can tell storing
+        // from the rest.
+        let configurations = [(jobs: 1, inMemory: false), (jobs: 2, inMemory: false), (jobs: 2, inMemory: true)]
+        var runs = Array(repeating: [SweepTiming](), count: configurations.count)
+        let rounds = quick ? 1 : 11
+        for round in 1...rounds {
+            Terminal.note("\(trials)-trial sweeps with --jobs 1, --jobs 2 and --jobs 2 with results in memory, round \(round) of \(rounds)…")
+            for (index, configuration) in configurations.enumerated() {
+                runs[index].append(try runSweep(trials: trials, jobs: configuration.jobs, source: source, resultsInMemory: configuration.inMemory))
             }
-            var median = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
-            let shares = runs.map(\.outsideShare)
+        }
+        for configurationRuns in runs {
+            var median = configurationRuns.sorted { $0.wallSeconds < $1.wallSeconds }[configurationRuns.count / 2]
+            let shares = configurationRuns.map(\.outsideShare)
             median.outsideShareRange = shares.min()!...shares.max()!
             report.sweeps.append(median)
         }

@@ -271,7 +271,7 @@ struct BenchReport {
 
             \(sweeps.first?.trials ?? 0) trials drawn at random from the default sweep's search space (5 optimizers, 4 schedules,
             2 initialisers, dropout, batch norm; 32 tanh units, 40 epochs, 4-fold cross-validation plus a final
-            fit per trial) on \(dataSource), run as a child process, the median of five runs by wall time. "Outside training" is
+            fit per trial) on \(dataSource), run as a child process, the median of eleven runs by wall time (the three sweeps below run in turn, eleven rounds). "Outside training" is
             the workers' capacity (jobs × wall time) not spent training, where training is the CPU time the
             training threads ran inside fits. It has four parts: time within fits when a training thread was
             ready but another thread had its core ("displaced": storing results runs on Swift's shared threads,
@@ -371,10 +371,9 @@ struct BenchReport {
 
                 Why time outside training is over 3% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
                 training threads lost inside their fits to other threads, nearly all of it storing results:
-                each finished trial is one SQLite transaction with its record, metrics, weights and 200 epoch
-                rows (4 folds and a final fit of 40 epochs), plus one marking it running: about 0.6 ms of CPU
-                when timed inside the results actor on this machine, of which the epoch rows are 0.31 ms
-                (SQLite's own work, about 1.2 µs a row, and binding the values). In this run the fits lost
+                each trial a worker ends is one SQLite transaction with its record, metrics, weights and
+                epochs (one blob of 200 epochs: 4 folds and a final fit of 40), together with the running
+                mark of the trial the worker starts next. In this run the fits lost
                 \(fixed(perTrialCPU, 2)) ms per trial. A trial trains for \(fixed(trialMilliseconds, 0)) ms of CPU, and with a core per job
                 the storing can only take its CPU from training. \(fixed(two.betweenFitsShare * 100, 1))% is workers between fits
                 (partly the storing again, when its thread takes the core just as a trial is handed over), \(fixed(two.idleAtEndShare * 100, 1))% the end of
@@ -409,8 +408,9 @@ struct BenchReport {
                     let allowed = (0.03 - memory.outsideShare) * perTrial
                     text += """
                         Under 3% would leave storing \(fixed(allowed, 2)) ms of the workers' time per trial; it takes \(fixed(now, 2)) ms.
-                        SQLite's own work for one trial's 200 epoch rows alone is about 0.25 ms, before the trial's
-                        record, metrics, weights and commit.
+                        Most of it is what every SQLite transaction costs, whatever it holds: the write lock, and the
+                        dozen pages its commit appends to the write-ahead log, on caches that training has just
+                        filled with its own data.
                         Committing several trials in one transaction would cost less, but a kill would then lose
                         trials that had finished, and every finished trial is committed before it is reported.
 
