@@ -1,7 +1,6 @@
 import Datasets
 import Foundation
 import GRDB
-import GRDBSQLite
 import NeuralNet
 import SweepKit
 
@@ -154,8 +153,10 @@ extension SQLiteResultStore {
         try db.cachedStatement(sql: "DELETE FROM trial_epochs WHERE trial_id = ?").execute(arguments: [trialID])
         guard !epochs.isEmpty else { return }
         let ordered = epochs.inFoldOrder
-        if let twice = zip(ordered, ordered.dropFirst()).first(where: { $0.fold == $1.fold && $0.epoch == $1.epoch }) {
-            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: trial, fold: twice.0.fold, epoch: twice.0.epoch)
+        // In fold order a repeated epoch is next to itself; which one it is, as every store reports it.
+        if zip(ordered, ordered.dropFirst()).contains(where: { $0.fold == $1.fold && $0.epoch == $1.epoch }),
+            let twice = epochs.firstDuplicate {
+            throw ResultStoreError.duplicateEpoch(sweep: sweep, trial: trial, fold: twice.fold, epoch: twice.epoch)
         }
         try db.cachedStatement(sql: "INSERT INTO trial_epochs (trial_id, history) VALUES (?, ?)")
             .execute(arguments: [trialID, EpochHistory.blob(of: ordered)])

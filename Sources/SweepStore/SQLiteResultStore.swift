@@ -379,10 +379,4 @@ public final class SQLiteResultStore: ResultStore {
         guard let id = try sweepID(db, name) else { throw ResultStoreError.sweepNotFound(name) }
         return id
     }
-
-    static func trialID(_ db: Database, sweepID: Int64, number: Int) throws -> Int64? {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM trials WHERE sweep_id = ? AND number = ?"), arguments: [sweepID, number])
-    }
 }
-

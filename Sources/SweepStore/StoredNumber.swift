@@ -17,16 +17,6 @@ enum NumberKind: String, CaseIterable, Sendable {
             self = .finite
         }
     }
-
-    /// The raw value as static text, for binding through SQLite's C API without a copy.
-    var staticText: StaticString {
-        switch self {
-        case .finite: "finite"
-        case .nan: "nan"
-        case .positiveInfinity: "+inf"
-        case .negativeInfinity: "-inf"
-        }
-    }
 }
 
 /// A possibly absent, possibly non-finite `Double` as its pair of columns.
@@ -45,11 +35,6 @@ struct StoredNumber {
         let kind = NumberKind(number)
         self.value = kind == .finite ? number : nil
         self.kind = kind
-    }
-
-    /// The two named statement arguments `column` and `column_kind`.
-    func arguments(column: String) -> [String: (any DatabaseValueConvertible)?] {
-        [column: value, "\(column)_kind": kind?.rawValue]
     }
 
     /// Reads the pair `column`, `column_kind` back; nil when both are NULL.

@@ -32,14 +32,13 @@ import Testing
 }
 
 /// A memory store that records the writes it is asked for.
-private final class RecordingStore: ResultStore, @unchecked Sendable {
+private final class RecordingStore: MemoryStoreWrapper, @unchecked Sendable {
     struct Write: CustomStringConvertible {
         var finished: Int?
         var started: Int?
         var description: String { [finished.map { "finish \($0)" }, started.map { "start \($0)" }].compactMap { $0 }.joined(separator: "+") }
     }
 
-    private let base = MemoryResultStore()
     private let lock = NSLock()
     private var log: [Write] = []
 
@@ -47,36 +46,21 @@ private final class RecordingStore: ResultStore, @unchecked Sendable {
 
     private func record(_ write: Write) { lock.withLock { log.append(write) } }
 
-    func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
+    override func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
         record(Write(started: plan.number))
-        try base.startTrial(sweep: sweep, plan: plan, at: date)
+        try super.startTrial(sweep: sweep, plan: plan, at: date)
     }
 
-    func finish(sweep: String, record trial: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+    override func finish(sweep: String, record trial: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         record(Write(finished: trial.number))
-        try base.finish(sweep: sweep, record: trial, epochs: epochs, model: model)
+        try super.finish(sweep: sweep, record: trial, epochs: epochs, model: model)
     }
 
-    func finish(
+    override func finish(
         sweep: String, record trial: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
     ) throws {
         record(Write(finished: trial.number, started: plan.number))
         try base.finish(sweep: sweep, record: trial, epochs: epochs, model: model)
         try base.startTrial(sweep: sweep, plan: plan, at: date)
     }
-
-    func sweep(named name: String) throws -> SweepRecord? { try base.sweep(named: name) }
-    func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
-    func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
-    func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
-    func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws {
-        try base.updateSweep(name, specJSON: specJSON, dataFingerprint: dataFingerprint)
-    }
-    func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
-    func keepWeights(sweep: String, of kept: Set<Int>) throws { try base.keepWeights(sweep: sweep, of: kept) }
-    func sweeps() throws -> [SweepOverview] { try base.sweeps() }
-    func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
-    func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
-    func epochCounts(sweep: String) throws -> [Int: [Int: Int]] { try base.epochCounts(sweep: sweep) }
-    func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
 }

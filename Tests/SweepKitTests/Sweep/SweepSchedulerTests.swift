@@ -238,31 +238,17 @@ struct SweepSchedulerTests {
 }
 
 /// A memory store whose `finish` fails for one trial, like a full disk would.
-private final class FailingStore: ResultStore {
+private final class FailingStore: MemoryStoreWrapper, @unchecked Sendable {
     struct DiskFull: Error {}
 
-    let base = MemoryResultStore()
     let failingTrial: Int
 
     init(failingTrial: Int) { self.failingTrial = failingTrial }
 
-    func sweep(named name: String) throws -> SweepRecord? { try base.sweep(named: name) }
-    func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
-    func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
-    func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
-    func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws { try base.updateSweep(name, specJSON: specJSON, dataFingerprint: dataFingerprint) }
-    func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws { try base.startTrial(sweep: sweep, plan: plan, at: date) }
-    func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+    override func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         if record.number == failingTrial { throw DiskFull() }
-        try base.finish(sweep: sweep, record: record, epochs: epochs, model: model)
+        try super.finish(sweep: sweep, record: record, epochs: epochs, model: model)
     }
-    func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
-    func keepWeights(sweep: String, of kept: Set<Int>) throws { try base.keepWeights(sweep: sweep, of: kept) }
-    func sweeps() throws -> [SweepOverview] { try base.sweeps() }
-    func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
-    func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
-    func epochCounts(sweep: String) throws -> [Int: [Int: Int]] { try base.epochCounts(sweep: sweep) }
-    func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
 }
 
 extension SweepSchedulerTests {

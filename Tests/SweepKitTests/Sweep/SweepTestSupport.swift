@@ -61,3 +61,35 @@ final class SweepEventLog: @unchecked Sendable {
         }
     }
 }
+
+/// A memory store that passes every call on, for tests to override the calls they watch or
+/// break. `finish(…thenStart:at:)` calls this store's own `finish` and `startTrial`, so an
+/// override of either sees the combined call too, unless a subclass overrides it as well.
+class MemoryStoreWrapper: ResultStore, @unchecked Sendable {
+    let base = MemoryResultStore()
+
+    func sweep(named name: String) throws -> SweepRecord? { try base.sweep(named: name) }
+    func createSweep(_ sweep: SweepRecord) throws { try base.createSweep(sweep) }
+    func deleteSweep(named name: String) throws { try base.deleteSweep(named: name) }
+    func setSweepStatus(_ name: String, _ status: SweepStatus) throws { try base.setSweepStatus(name, status) }
+    func updateSweep(_ name: String, specJSON: String, dataFingerprint: String) throws {
+        try base.updateSweep(name, specJSON: specJSON, dataFingerprint: dataFingerprint)
+    }
+    func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws { try base.startTrial(sweep: sweep, plan: plan, at: date) }
+    func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
+        try base.finish(sweep: sweep, record: record, epochs: epochs, model: model)
+    }
+    func finish(
+        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
+    ) throws {
+        try finish(sweep: sweep, record: record, epochs: epochs, model: model)
+        try startTrial(sweep: sweep, plan: plan, at: date)
+    }
+    func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
+    func keepWeights(sweep: String, of kept: Set<Int>) throws { try base.keepWeights(sweep: sweep, of: kept) }
+    func sweeps() throws -> [SweepOverview] { try base.sweeps() }
+    func trials(sweep: String) throws -> [TrialRecord] { try base.trials(sweep: sweep) }
+    func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
+    func epochCounts(sweep: String) throws -> [Int: [Int: Int]] { try base.epochCounts(sweep: sweep) }
+    func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
+}
