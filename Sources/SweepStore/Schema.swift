@@ -8,8 +8,8 @@ import SweepKit
 /// `schema_migrations`, so the version of a file is its largest `version` there. A migration is
 /// frozen once released: a change to the schema is a new migration, and a database written by
 /// each released version is kept as a test fixture (`Tests/SweepStoreTests/Fixtures/v1.sqlite`).
-/// The current tables are v1's, with trial_metrics as v2 rebuilt it, v4's fold_metrics, and v5's
-/// trial_epochs in place of the epochs table (which v2 and v3 rebuilt).
+/// The current tables are v1's, with v5's trial_epochs in place of the epochs table (which v2 and
+/// v3 rebuilt), and trial_metrics (v2's checks) and v4's fold_metrics as v6 rebuilt them.
 ///
 /// Conventions the queries rely on:
 /// - Dates are REAL seconds since 1970-01-01 UTC (microsecond resolution for today's dates), so
@@ -36,6 +36,7 @@ enum Schema {
         Migration(identifier: "v3-epochs-without-foreign-key", apply: rebuildEpochsWithoutForeignKey),
         Migration(identifier: "v4-fold-metrics-fingerprints-target-scales", apply: createFoldMetricsAndFingerprints),
         Migration(identifier: "v5-epochs-per-trial", apply: storeEpochsPerTrial),
+        Migration(identifier: "v6-metrics-without-rowid", apply: storeMetricsWithoutRowID),
     ]
 
     static var version: Int { migrations.count }
@@ -325,6 +326,42 @@ enum Schema {
         try db.execute(sql: """
             DROP TRIGGER epochs_go_with_their_trial;
             DROP TABLE epochs;
+            """)
+    }
+
+    /// v6: trial_metrics and fold_metrics rebuilt WITHOUT ROWID, with the same columns, keys and
+    /// rows. With a rowid each was two b-trees, the rows and the index of their primary key, and
+    /// every metric a trial stored went into both: twice the pages to change, and to write to
+    /// the WAL at its commit. Keyed by their primary key alone, each is one. trial_metrics keeps
+    /// v2's checks and fold_metrics v4's.
+    private static func storeMetricsWithoutRowID(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE new_trial_metrics (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                value REAL,
+                kind TEXT NOT NULL,
+                PRIMARY KEY (trial_id, name),
+                \(pair("value", "kind"))
+            ) WITHOUT ROWID;
+            INSERT INTO new_trial_metrics (trial_id, name, value, kind)
+                SELECT trial_id, name, value, kind FROM trial_metrics;
+            DROP TABLE trial_metrics;
+            ALTER TABLE new_trial_metrics RENAME TO trial_metrics;
+
+            CREATE TABLE new_fold_metrics (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                fold INTEGER NOT NULL,              -- 1-based fit number: (repeat − 1) · folds + fold
+                name TEXT NOT NULL,                 -- a validation MetricName raw value
+                value REAL,
+                kind TEXT NOT NULL,
+                PRIMARY KEY (trial_id, fold, name),
+                \(finiteFirstPair("value", "kind", optional: false))
+            ) WITHOUT ROWID;
+            INSERT INTO new_fold_metrics (trial_id, fold, name, value, kind)
+                SELECT trial_id, fold, name, value, kind FROM fold_metrics;
+            DROP TABLE fold_metrics;
+            ALTER TABLE new_fold_metrics RENAME TO fold_metrics;
             """)
     }
 

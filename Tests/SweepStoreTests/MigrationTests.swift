@@ -18,12 +18,12 @@ struct MigrationTests {
             try Row.fetchAll(db, sql: "SELECT version, identifier FROM schema_migrations")
         }
 
-        #expect(SQLiteResultStore.schemaVersion == 5)
+        #expect(SQLiteResultStore.schemaVersion == 6)
         #expect(try store.storedSchemaVersion() == SQLiteResultStore.schemaVersion)
         #expect(migrations == [
             ["version": 1, "identifier": "v1"], ["version": 2, "identifier": "v2-equality-kind-checks"],
             ["version": 3, "identifier": "v3-epochs-without-foreign-key"], ["version": 4, "identifier": "v4-fold-metrics-fingerprints-target-scales"],
-            ["version": 5, "identifier": "v5-epochs-per-trial"],
+            ["version": 5, "identifier": "v5-epochs-per-trial"], ["version": 6, "identifier": "v6-metrics-without-rowid"],
         ])
     }
 
@@ -32,10 +32,10 @@ struct MigrationTests {
         let path = directory.file("sweeps.sqlite")
         let store = try SQLiteResultStore(path: path)
         try store.database.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (6, 'v6', 0)")
+            try db.execute(sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (7, 'v7', 0)")
         }
 
-        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 6, supported: 5)) {
+        #expect(throws: SQLiteResultStoreError.newerSchema(path: path, found: 7, supported: 6)) {
             try SQLiteResultStore(path: path)
         }
     }
@@ -136,6 +136,67 @@ struct MigrationTests {
         #expect(try histories() == [["trial_id": trialIDs[0], "bytes": 128]])
         try store.deleteSweep(named: "fixture-v1")
         #expect(try histories().isEmpty)
+    }
+
+    /// v6 rebuilt trial_metrics and fold_metrics WITHOUT ROWID: a version-5 file's metric rows
+    /// (written here through version 5's migrations, as no fixture has fold metrics) read back the
+    /// same, their keys still refuse a second row, their checks still hold, and the rows still go
+    /// with their trial.
+    @Test func metricsWithoutRowIDKeepTheirRowsKeysChecksAndTrial() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("v5.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, identifier TEXT NOT NULL, applied_at REAL NOT NULL)")
+            for (index, migration) in Schema.migrations.prefix(5).enumerated() {
+                try migration.apply(db)
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (?, ?, 0)",
+                    arguments: [index + 1, migration.identifier])
+            }
+            try db.execute(sql: """
+                INSERT INTO sweeps (id, name, spec_json, created, status) VALUES (1, 'v5', '{}', 0, 'complete');
+                INSERT INTO trials (id, sweep_id, number, parameters_json, configuration_json, seed, status)
+                    VALUES (10, 1, 1, '{}', '{}', '7', 'complete'), (11, 1, 2, '{}', '{}', '8', 'diverged');
+                INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES
+                    (10, 'validation_accuracy', 0.875, 'finite'), (10, 'validation_loss', 0.25, 'finite'),
+                    (11, 'validation_loss', NULL, 'nan');
+                INSERT INTO fold_metrics (trial_id, fold, name, value, kind) VALUES
+                    (10, 1, 'validation_accuracy', 0.75, 'finite'), (10, 2, 'validation_accuracy', 1.0, 'finite'),
+                    (10, 1, 'validation_loss', 0.5, 'finite'), (10, 2, 'validation_loss', NULL, '+inf');
+                """)
+        }
+        try queue.close()
+
+        let store = try SQLiteResultStore(path: path)
+
+        let definitions = try store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('trial_metrics', 'fold_metrics') ORDER BY name")
+        }
+        #expect(definitions.count == 2 && definitions.allSatisfy { $0.hasSuffix("WITHOUT ROWID") && $0.contains("CHECK") })
+        let trials = try store.trials(sweep: "v5")
+        #expect(trials[0].metrics == ["validation_accuracy": 0.875, "validation_loss": 0.25])
+        #expect(trials[0].foldMetrics.count == 2)
+        #expect(trials[0].foldMetrics[0] == ["validation_accuracy": 0.75, "validation_loss": 0.5])
+        #expect(trials[0].foldMetrics[1]["validation_accuracy"] == 1.0 && trials[0].foldMetrics[1]["validation_loss"] == .infinity)
+        #expect(trials[1].metrics.count == 1 && trials[1].metrics["validation_loss"]?.isNaN == true)
+        let refused = [
+            "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (10, 'validation_loss', 0.5, 'finite')",
+            "INSERT INTO fold_metrics (trial_id, fold, name, value, kind) VALUES (10, 1, 'validation_loss', 0.5, 'finite')",
+            "INSERT INTO fold_metrics (trial_id, fold, name, value, kind) VALUES (10, 3, 'validation_loss', 0.5, 'nan')",
+            "INSERT INTO trial_metrics (trial_id, name, value, kind) VALUES (99, 'validation_loss', 0.5, 'finite')",
+        ]
+        for sql in refused {
+            #expect(throws: DatabaseError.self, "\(sql)") { try store.database.write { db in try db.execute(sql: sql) } }
+        }
+        func rowCounts() throws -> [Int] {
+            try store.database.read { db in
+                [try Int.fetchOne(db, sql: "SELECT count(*) FROM trial_metrics")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM fold_metrics")!]
+            }
+        }
+        #expect(try rowCounts() == [3, 4])
+        try store.database.write { db in try db.execute(sql: "DELETE FROM trials WHERE id = 10") }
+        #expect(try rowCounts() == [1, 0])
     }
 
     /// Rewrites Fixtures/v1.sqlite. Run once, when version 1 was current, with
