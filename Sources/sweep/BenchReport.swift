@@ -332,7 +332,7 @@ struct BenchReport {
             | time outside training with --jobs 2 < 3% | \(fixed(outside.map { $0 * 100 }, 2))% (worst run \(fixed(worstOutside.map { $0 * 100 }, 2))%) | \(outsideMark) |
             | peak memory of a 2-job sweep < 150 MB | \(fixed(two?.peakMegabytes, 1)) MB | \(mark(two.map { $0.peakMegabytes < 150 })) |
             | no heap allocation inside a training step | 0 allocations per step | met: `AllocationTests` count them on every kernel path |
-            | on an AVX2 machine nothing regresses | the reference trial on the avx2-fma kernels: \(fixed(avx2Seconds, 3)) s | not decided by one run: compare with a report written on the same machine before the AVX-512 kernels (its `avx2-fma` reference trial) |
+            | on an AVX2 machine nothing regresses | the reference trial on the avx2-fma kernels: \(fixed(avx2Seconds, 3)) s | not decided by this run: `tools/kernel_paths_before_avx512.py` times the portable and avx2-fma paths against the build before the AVX-512 kernels on one machine (its section below) |
 
             """
         if let pytorchRatio, abs(pytorchRatio / 0.1 - 1) < 0.1 {
