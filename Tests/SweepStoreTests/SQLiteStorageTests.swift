@@ -144,6 +144,37 @@ struct SQLiteStorageTests {
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
+    /// A trial whose row changed after its store marked it running (another store finished it,
+    /// or it was interrupted) is still finished whole by that store: what is stored is the last
+    /// outcome written, its metrics and epochs alone, without the earlier outcome's model.
+    @Test func aTrialChangedSinceItsStoreMarkedItRunningIsStillFinishedWhole() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("sweeps.sqlite")
+        let mine = try SQLiteResultStore(path: path)
+        let other = try SQLiteResultStore(path: path)
+        try mine.createSweep(Sample.sweep())
+        for number in 1...3 { try mine.startTrial(sweep: "phone-price", plan: Sample.plan(number), at: Sample.created) }
+        // Trial 1 finished by another store, trials 2 and 3 interrupted, then all three finished here.
+        try other.finish(
+            sweep: "phone-price", record: Sample.divergedRecord(1), epochs: Sample.epochs(count: 5, folds: 3), model: try Sample.model())
+        try other.interruptRunningTrials(sweep: "phone-price")
+        let records = [Sample.completeRecord(1, accuracy: 0.5), Sample.completeRecord(2, accuracy: 0.625), Sample.completeRecord(3)]
+        for record in records { try mine.finish(sweep: "phone-price", record: record, epochs: Sample.epochs(), model: nil) }
+        // Trial 4, marked running and finished by this store alone.
+        try mine.startTrial(sweep: "phone-price", plan: Sample.plan(4), at: Sample.created)
+        let model = try Sample.model()
+        try mine.finish(sweep: "phone-price", record: Sample.completeRecord(4, accuracy: 0.75), epochs: Sample.nonFiniteEpochs, model: model)
+
+        let reopened = try SQLiteResultStore(path: path)
+        #expect(sameRecords(try reopened.trials(sweep: "phone-price"), records + [Sample.completeRecord(4, accuracy: 0.75)]))
+        for number in 1...3 {
+            #expect(sameEpochs(try reopened.epochs(sweep: "phone-price", trial: number), Sample.epochs()))
+            #expect(try reopened.model(sweep: "phone-price", trial: number) == nil)
+        }
+        #expect(sameEpochs(try reopened.epochs(sweep: "phone-price", trial: 4), Sample.nonFiniteEpochs))
+        #expect(sameModel(try reopened.model(sweep: "phone-price", trial: 4), model))
+    }
+
     @Test func aReopenedStoreReadsWhatWasWritten() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("sweeps.sqlite")
