@@ -73,7 +73,7 @@ struct AutoCommand: AsyncParsableCommand {
         var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
         if let jobs { arguments += ["--jobs", String(jobs)] }
         if quiet { arguments.append("--quiet") }
-        var run = try RunCommand.parse(arguments)
+        let run = try RunCommand.parse(arguments)
         try await run.run()
 
         let results = try store.openStore(mustExist: true, forReading: true)

@@ -170,7 +170,7 @@ final class TrialSource: @unchecked Sendable {
             claimFailure = error
             return .done
         }
-        guard var (newState, claim) = decided else { return .wait }
+        guard case (var newState, let claim)? = decided else { return .wait }
         if case .ready(let claimed) = claim { newState.mine.insert(claimed.plan.number) }
         if case .wait = claim { nextPoll = Date().addingTimeInterval(Self.sharedPollInterval) }
         state = newState
