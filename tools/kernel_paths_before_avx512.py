@@ -26,11 +26,11 @@ Run from the repository root after `swift build -c release`:
 import argparse
 import json
 import os
-import resource
-import tempfile
 import re
+import resource
 import subprocess
 import sys
+import tempfile
 
 OLD_COMMIT = "c04271a"
 SECTION = "kernel-paths-before-avx512"
@@ -120,6 +120,12 @@ def main():
                     value = epoch_milliseconds(binary, env, hidden, batch, epochs, data, folder)
                     entry = best.setdefault((path, label), {})
                     entry[build] = min(entry.get(build, value), value)
+    # The old build names no kernels, and `sweep train` does not say which ran: that each
+    # build ran its portable path where asked shows in its speed at the reference shape.
+    for build in ("before", "now"):
+        reference = {path: best[(path, SHAPES[0][0])][build] for path in ("avx2-fma", "portable")}
+        if reference["portable"] < 1.5 * reference["avx2-fma"]:
+            sys.exit(f"the {build} build's portable path ran as fast as its AVX2 one ({reference}): was it forced?")
     processor = re.search(r"^processor: (.*); kernels", subprocess.run(
         [new, "bench", "--reference-only", "--python", "/nonexistent"], capture_output=True, text=True).stdout, re.M).group(1)
     lines = [
