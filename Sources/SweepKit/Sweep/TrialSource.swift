@@ -21,7 +21,8 @@ final class TrialSource: @unchecked Sendable {
 
     enum Next {
         case trial(TrialWork)
-        /// The next trial cannot be proposed yet: trials it must learn from are still running.
+        /// The next trial cannot be proposed yet: trials it must learn from are still running;
+        /// or none is left, but one another worker took is not yet ready to share its fits.
         case wait
         /// No trial is left to start in this run.
         case done
@@ -83,6 +84,9 @@ final class TrialSource: @unchecked Sendable {
 
     /// Trials handed out whose fits are not all handed out yet.
     private var started: [TrialWork] = []
+    /// Trials claimed whose work is still being made, outside the lock: until it is in
+    /// `started`, a worker that finds no trial to start must wait for its fits, not end.
+    private var making = 0
 
     /// `storedEpochs`: the epochs of the stored trials, needed only when the sweep prunes.
     /// `shared`: the store of a sweep that other processes run too; its running trials are
@@ -124,14 +128,26 @@ final class TrialSource: @unchecked Sendable {
     /// The next trial to start, made into work that other workers can take fits from.
     func next(_ makeWork: (Claimed) -> TrialWork) -> Next {
         let claimed: Claimed
-        switch lock.withLock({ shared.map(claimShared) ?? claim(&state) }) {
+        let found = lock.withLock { () -> Claim in
+            switch shared.map(claimShared) ?? claim(&state) {
+            case .ready(let claimed):
+                making += 1
+                return .ready(claimed)
+            case .done where making > 0: return .wait
+            case let other: return other
+            }
+        }
+        switch found {
         case .ready(let found): claimed = found
         case .wait: return .wait
         case .done: return .done
         }
         // Made outside the lock: it decodes, marks the trial running and reports the start.
         let work = makeWork(claimed)
-        lock.withLock { started.append(work) }
+        lock.withLock {
+            started.append(work)
+            making -= 1
+        }
         return .trial(work)
     }
 

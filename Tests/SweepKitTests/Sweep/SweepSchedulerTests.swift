@@ -38,6 +38,28 @@ struct SweepSchedulerTests {
         #expect(Set(serial.trials.map { $0.metrics[MetricName.trainLoss.rawValue] }).count > 1)
     }
 
+    /// A worker that asks for a trial while another is still making the last one ready (outside
+    /// the source's lock, before its fits can be shared) is told to wait, not that the run is
+    /// over: it used to end there, and a one-trial sweep with --jobs 2 then ran on one worker.
+    @Test func aWorkerAskingWhileTheLastTrialIsBeingMadeReadyWaitsForItsFits() throws {
+        let spec = try SweepFixtures.spec("""
+            {"name": "one-trial", "data": {"source": "\(SweepFixtures.smallData)", "folds": 4}, "seed": 9,
+             "fixed": {"hidden_layers": [8], "epochs": 2}, "parameters": {"optimizer": {"values": ["adam"]}}}
+            """)
+        let data = try PreparedData.load(spec.data)
+        let source = TrialSource(spec: spec, stored: [], budget: .init())
+        var askedMeanwhile: TrialSource.Next?
+        let first = source.next { claimed in
+            askedMeanwhile = source.next { _ in Issue.record("a second trial was handed out"); fatalError() }
+            return TrialWork(plan: claimed.plan, data: data, startedAt: Date(), marking: Task {})
+        }
+
+        guard case .trial = first else { Issue.record("the first worker got no trial"); return }
+        guard case .wait? = askedMeanwhile else { Issue.record("asked meanwhile: \(String(describing: askedMeanwhile))"); return }
+        guard case .done = source.next({ _ in fatalError() }) else { Issue.record("no trial should be left"); return }
+        guard case .fit? = source.takeStartedFit()?.take else { Issue.record("the waiting worker found no fit to take"); return }
+    }
+
     @Test func aSingleCrossValidatedTrialIsSharedByTwoWorkersWithTheSameResult() async throws {
         // One trial of 4 folds and a final fit, each long enough (40 epochs) that the second
         // worker, finding no trial to start, takes fits of the first one.
