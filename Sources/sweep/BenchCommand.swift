@@ -506,12 +506,12 @@ struct ProcessorInfo {
     }
 
     /// AMD's families name their core generation (Family 17h is Zen to Zen 2, 19h Zen 3 and 4,
-    /// 1Ah Zen 5); Intel's do not, so none is given.
+    /// 1Ah Zen 5); Intel's do not, so none is given. Of family 19h only Zen 4 has AVX-512.
     var generation: String? {
         guard vendor == "AuthenticAMD", let family else { return nil }
         switch family {
         case 0x17: return "Zen, Zen+ or Zen 2"
-        case 0x19: return "Zen 3 or Zen 4"
+        case 0x19: return flags.contains("avx512f") ? "Zen 4" : "Zen 3, or Zen 4 with AVX-512 hidden"
         case 0x1A: return "Zen 5"
         default: return nil
         }

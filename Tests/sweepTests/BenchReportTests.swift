@@ -1,0 +1,66 @@
+import Foundation
+import NeuralNet
+import Testing
+@testable import sweep
+
+/// What BENCHMARKS.md says about the processor it was measured on, and why a target is out of reach.
+@Suite struct BenchReportTests {
+    private func processor(family: Int, flags: [String]) -> ProcessorInfo {
+        var info = ProcessorInfo()
+        info.vendor = "AuthenticAMD"
+        info.family = family
+        info.flags = flags
+        return info
+    }
+
+    @Test func family19hIsZen4OnlyWithAVX512() {
+        #expect(processor(family: 0x19, flags: ["fma", "avx2", "avx512f"]).generation == "Zen 4")
+        #expect(processor(family: 0x19, flags: ["fma", "avx2"]).generation == "Zen 3, or Zen 4 with AVX-512 hidden")
+        #expect(processor(family: 0x1A, flags: ["fma", "avx2", "avx512f"]).generation == "Zen 5")
+        var intel = processor(family: 6, flags: ["avx512f"])
+        intel.vendor = "GenuineIntel"
+        #expect(intel.generation == nil)
+    }
+
+    @Test func anAVX512UnitNoWiderThanAVX2IsSaidUnderThePeaks() {
+        var report = BenchReport(quick: false)
+        report.peaks = [(.portable, 47e9), (.avx2, 111e9), (.avx512, 116.2e9)]
+        #expect(report.narrowAVX512Note.contains("no higher than its AVX2 one (116.2 against 111.0 GFLOP/s)"))
+        #expect(report.markdown().contains("256-bit units"))
+        report.peaks = [(.portable, 68.7e9), (.avx2, 137.8e9), (.avx512, 274.7e9)]
+        #expect(report.narrowAVX512Note.isEmpty)
+        report.peaks = [(.portable, 47e9), (.avx2, 111e9)]
+        #expect(report.narrowAVX512Note.isEmpty)
+    }
+
+    /// 2000 steps of 7 MFLOP on a 116 GFLOP/s core: 0.1207 s at the peak. The products (3 × 19.3 µs)
+    /// and Adam (10.6 µs) take 68.5 µs a step, 0.137 s in all, against 0.133 s allowed by a
+    /// PyTorch time of 1.33 s: 103% of it, and the target asks for 0.1207 / 0.133 = 91% of the peak.
+    @Test func thePyTorchTargetIsShownOutOfReachWhenTheProductsAndAdamAloneExceedIt() {
+        var report = BenchReport(quick: false)
+        report.peaks = [(.avx2, 111e9), (.avx512, 116e9)]
+        report.kernelPath = .avx512
+        report.layerProducts = (0..<3).map { ProductTiming(name: "product \($0)", shape: "", flops: 2.1e6, seconds: 19.3e-6) }
+        report.adamStepSeconds = 10.6e-6
+        let trial = Timing(seconds: 0.162, steps: 2000, samples: 64000, flops: 2000 * 7e6)
+        report.reference = trial
+        report.pytorch = Timing(seconds: 1.33, steps: 2000, samples: 64000, flops: 2000 * 7e6)
+        let bound = report.pytorchTargetBound(needed: 0.133, trial: trial)
+        #expect(bound.contains("would take 0.121 s"))
+        #expect(bound.contains("asks for 91% of the peak"))
+        #expect(bound.contains("already take 0.137 s over its 2000 steps"))
+        #expect(bound.contains("103% of the time the target allows"))
+        #expect(report.markdown().contains("no faster kernel meets it"))
+
+        // 0.162 / 0.24 = 0.675, within 10% of the JAX target (0.67); 0.122 is 22% off PyTorch's.
+        report.jax = Timing(seconds: 0.24, steps: 2000, samples: 64000, flops: 2000 * 7e6)
+        #expect(report.markdown().contains("The JAX ratio is within 10% of its target"))
+        #expect(!report.markdown().contains("The PyTorch ratio is within 10%"))
+
+        // With twice the peak and half the product time (a Zen 5), the kernels leave room: nothing is said.
+        report.peaks = [(.avx2, 137e9), (.avx512, 274e9)]
+        report.layerProducts = (0..<3).map { ProductTiming(name: "product \($0)", shape: "", flops: 2.1e6, seconds: 8.5e-6) }
+        report.adamStepSeconds = 4.6e-6
+        #expect(report.pytorchTargetBound(needed: 0.133, trial: trial).isEmpty)
+    }
+}
