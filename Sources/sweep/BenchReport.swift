@@ -320,12 +320,12 @@ struct BenchReport {
     /// share of the peak the whole trial would need, and what the products and Adam, each timed on
     /// its own, already take of the time allowed. Empty when they leave room.
     func pytorchTargetBound(needed: Double, trial: Timing) -> String {
-        guard let peak = widestPeak?.flops, let adamStepSeconds, layerProducts.count == 3 else { return "" }
+        guard let (widest, peak) = widestPeak, let adamStepSeconds, layerProducts.count == 3 else { return "" }
         let neededShare = trial.flops / needed / peak
         let floor = (layerProducts.map(\.seconds).reduce(0, +) + adamStepSeconds) * Double(trial.steps)
         guard floor >= 0.9 * needed || neededShare >= 0.85 else { return "" }
         return """
-            At the \(widestPeak?.path.name ?? "") peak measured above, the trial's \(fixed(trial.flops / 1e9, 1)) GFLOP would take \(fixed(trial.flops / peak, 3)) s,
+            At the \(widest.name) peak measured above, the trial's \(fixed(trial.flops / 1e9, 1)) GFLOP would take \(fixed(trial.flops / peak, 3)) s,
             so the target asks for \(percent(neededShare)) of the peak over the whole trial, optimizer and all. The three
             products and Adam's step, each timed on its own, already take \(fixed(floor, 3)) s over its \(trial.steps) steps,
             \(percent(floor / needed)) of the time the target allows, before anything else a step does: on this
