@@ -291,13 +291,18 @@ public final class SQLiteResultStore: ResultStore {
         try writing { db in try finish(db, sweep: sweep, record: record, epochs: epochs, model: model) }
     }
 
-    /// Both in one transaction: a worker's finished trial and its next one's running mark.
-    public func finish(
-        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
-    ) throws {
+    /// All in one transaction: a transaction's cost is mostly its own (the write lock, the
+    /// pages its commit appends to the write-ahead log), not its rows'.
+    public func write(_ writes: [TrialWrite], sweep: String) throws {
         try writing { db in
-            try finish(db, sweep: sweep, record: record, epochs: epochs, model: model)
-            try start(db, sweep: sweep, plan: plan, at: date)
+            for write in writes {
+                switch write {
+                case .start(let plan, let date):
+                    try start(db, sweep: sweep, plan: plan, at: date)
+                case .finish(let record, let epochs, let model):
+                    try finish(db, sweep: sweep, record: record, epochs: epochs, model: model)
+                }
+            }
         }
     }
 

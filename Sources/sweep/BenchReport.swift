@@ -406,10 +406,10 @@ struct BenchReport {
             text += """
 
                 Why time outside training is over 3% at --jobs 2 (median run): \(fixed(two.displacedShare * 100, 1))% is CPU that
-                training threads lost inside their fits to other threads, nearly all of it storing results:
-                each trial a worker ends is one SQLite transaction with its record, metrics, weights and
-                epochs (one blob of 200 epochs: 4 folds and a final fit of 40), together with the running
-                mark of the trial the worker starts next. In this run the fits lost
+                training threads lost inside their fits to other threads, most of it storing results: each
+                trial's record, metrics, weights and epochs (one blob of 200 epochs: 4 folds and a final fit
+                of 40) and the running mark of the trial the worker starts next, committed to SQLite with
+                the other trials that end in the same quarter second, in one transaction. In this run the fits lost
                 \(fixed(perTrialCPU, 2)) ms per trial. A trial trains for \(fixed(trialMilliseconds, 0)) ms of CPU, and with a core per job
                 the storing can only take its CPU from training. \(fixed(two.betweenFitsShare * 100, 1))% is workers between fits
                 (partly the storing again, when its thread takes the core just as a trial is handed over), \(fixed(two.idleAtEndShare * 100, 1))% the end of
@@ -444,11 +444,9 @@ struct BenchReport {
                     let allowed = (0.03 - memory.outsideShare) * perTrial
                     text += """
                         Under 3% would leave storing \(fixed(allowed, 2)) ms of the workers' time per trial; it takes \(fixed(now, 2)) ms.
-                        Most of it is what every SQLite transaction costs, whatever it holds: the write lock, and the
-                        dozen pages its commit appends to the write-ahead log, on caches that training has just
-                        filled with its own data.
-                        Committing several trials in one transaction would cost less, but a kill would then lose
-                        trials that had finished, and every finished trial is committed before it is reported.
+                        Trials are committed together at most four times a second, so what is left is mostly each
+                        trial's own rows: its weights and epochs fill a few pages of the write-ahead log apiece,
+                        written on caches that training has just filled with its own data.
 
                         """
                 }

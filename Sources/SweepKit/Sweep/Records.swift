@@ -133,11 +133,38 @@ extension ResultStore {
         Set(try trials(sweep: sweep).filter(\.status.isFinal).map(\.number))
     }
 
+    /// One call each, in order.
+    public func write(_ writes: [TrialWrite], sweep: String) throws {
+        for write in writes { try write.apply(to: self, sweep: sweep) }
+    }
+
+    /// `finish`, then `startTrial` of `plan`, as one `write`.
     public func finish(
         sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
     ) throws {
-        try finish(sweep: sweep, record: record, epochs: epochs, model: model)
-        try startTrial(sweep: sweep, plan: plan, at: date)
+        try write([.finish(record: record, epochs: epochs, model: model), .start(plan: plan, at: date)], sweep: sweep)
+    }
+}
+
+/// A write of a trial that `ResultStore.write` takes in a list: its running mark or its result.
+public enum TrialWrite: Sendable {
+    /// `ResultStore.startTrial`.
+    case start(plan: TrialPlan, at: Date)
+    /// `ResultStore.finish`.
+    case finish(record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?)
+
+    static func finish(_ outcome: TrialOutcome) -> TrialWrite {
+        .finish(record: outcome.record, epochs: outcome.epochs, model: outcome.model)
+    }
+
+    /// The write as its own call to `store`.
+    public func apply(to store: any ResultStore, sweep: String) throws {
+        switch self {
+        case .start(let plan, let date):
+            try store.startTrial(sweep: sweep, plan: plan, at: date)
+        case .finish(let record, let epochs, let model):
+            try store.finish(sweep: sweep, record: record, epochs: epochs, model: model)
+        }
     }
 }
 
@@ -161,12 +188,11 @@ public protocol ResultStore: Sendable {
     /// Stores a finished trial, its epochs and (when given) its model in one transaction, so a
     /// kill never leaves a trial half written. Any epochs stored earlier for it are replaced.
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws
-    /// `finish`, then `startTrial` of `plan`: a worker that ends a trial starts its next one at
-    /// once, and a store may write both in one transaction, which costs less than two. The
-    /// default makes the two calls.
-    func finish(
-        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
-    ) throws
+    /// The writes in order, in one transaction where the store can: a worker that ends a trial
+    /// starts its next one at once, and the results actor gathers the writes of trials that end
+    /// close together, so one transaction, which costs much less than several, holds them all.
+    /// The default makes one call each.
+    func write(_ writes: [TrialWrite], sweep: String) throws
     /// Marks every `running` trial of the sweep as `interrupted`; returns how many.
     @discardableResult
     func interruptRunningTrials(sweep: String) throws -> Int

@@ -31,8 +31,12 @@ public struct SweepRunOptions: Sendable {
     /// Seconds between a worker's heartbeats when the store is shared with other processes
     /// (`sweep run --heartbeat`).
     public var heartbeat: Double
+    /// Trials that end within this many seconds of the last commit of results wait for the
+    /// next commit, and are committed together (`ResultsActor`).
+    public var commitInterval: Double
 
     public static let defaultHeartbeat = 5.0
+    public static let defaultCommitInterval = 0.25
 
     /// How long a worker of a shared sweep may stay silent before others take its trials:
     /// three missed heartbeats, and never less than 3 s.
@@ -40,7 +44,7 @@ public struct SweepRunOptions: Sendable {
 
     public init(
         jobs: Int, restart: Bool = false, keepWeights: Int? = nil, trialBudget: Int? = nil, timeout: Double? = nil,
-        heartbeat: Double = defaultHeartbeat
+        heartbeat: Double = defaultHeartbeat, commitInterval: Double = defaultCommitInterval
     ) {
         self.jobs = jobs
         self.restart = restart
@@ -48,6 +52,7 @@ public struct SweepRunOptions: Sendable {
         self.trialBudget = trialBudget
         self.timeout = timeout
         self.heartbeat = heartbeat
+        self.commitInterval = commitInterval
     }
 }
 
@@ -113,7 +118,7 @@ public actor SweepScheduler {
         self.options = options
         self.stop = stop
         self.onEvent = onEvent
-        results = ResultsActor(store: store, sweepName: spec.name)
+        results = ResultsActor(store: store, sweepName: spec.name, commitInterval: .seconds(options.commitInterval))
     }
 
     public func run() async throws -> SweepRunSummary {
@@ -201,10 +206,11 @@ public actor SweepScheduler {
 /// One worker: trains trials one after another on its own thread, and once no trial is left
 /// to start, the fits other workers have not started yet. Everything it hands the results actor
 /// (marking a trial running, storing a finished one) is written from the shared pool in order,
-/// while the worker already trains on; the worker checks that a write succeeded before storing
-/// another, and waits for the last one before it returns. A trial it ends is stored together
-/// with the running mark of the trial it starts next, in one transaction, when it starts one at
-/// once (nearly always); otherwise alone, before the worker does anything else.
+/// while the worker already trains on: before it hands over another result it checks that its
+/// previous write is committed or due to be, so a failed write stops the sweep at once, and it
+/// waits for its last write before it returns. A trial it ends goes
+/// with the running mark of the trial it starts next when it starts one at once (nearly
+/// always); otherwise alone, before the worker does anything else.
 actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
@@ -227,9 +233,11 @@ actor TrialWorker {
     private let onEvent: @Sendable (SweepEvent) -> Void
     private var totals = Totals()
     private var pendingWrite: Task<Void, any Error>?
+    /// The results actor's ticket for this worker's last write.
+    private var lastTicket: Int?
     /// A trial this worker ended whose result is not handed to the results actor yet: it goes
     /// with the next trial's running mark (`begin`), or alone (`writeEnded`).
-    private var ended: (trial: TrialWork, outcome: TrialOutcome)?
+    private var ended: TrialOutcome?
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -287,6 +295,7 @@ actor TrialWorker {
             }
         }
         writeEnded()
+        await results.workerStopped()
         try await pendingWrite?.value
         totals.end = Date()
         return totals
@@ -308,14 +317,12 @@ actor TrialWorker {
     private func begin(_ claimed: TrialSource.Claimed) -> TrialWork {
         let startedAt = Date()
         let plan = claimed.plan
-        let marking: Task<Void, any Error>
-        if let (trial, outcome) = ended {
+        let start = TrialWrite.start(plan: plan, at: startedAt)
+        if let outcome = ended {
             ended = nil
-            marking = write(outcome, after: trial.marking) { results in try await results.finish(outcome, thenStart: plan, at: startedAt) }
-            pendingWrite = marking
+            write([.finish(outcome), start], reporting: outcome)
         } else {
-            // Detached: the write runs on the shared pool at once, not on this (busy) thread.
-            marking = Task.detached { [results] in try await results.startTrial(plan, at: startedAt) }
+            write([start], reporting: nil)
         }
         onEvent(.trialStarted(number: plan.number))
         var pruning: PruningContext?
@@ -323,8 +330,7 @@ actor TrialWorker {
             pruning = PruningContext(pruner: pruner, reference: reference, metric: spec.metric)
         }
         return TrialWork(
-            plan: plan, data: data, startedAt: startedAt, marking: marking, setupFailure: claimed.setupFailure, pruning: pruning,
-            jobs: jobs)
+            plan: plan, data: data, startedAt: startedAt, setupFailure: claimed.setupFailure, pruning: pruning, jobs: jobs)
     }
 
     /// The next fit of `trial`, storing the trial if this call ended it.
@@ -334,39 +340,40 @@ actor TrialWorker {
         return take
     }
 
-    /// Tells the source how a trial ended and keeps its outcome for the results actor, after
-    /// checking the previous write.
+    /// Tells the source how a trial ended and keeps its outcome for the results actor, once the
+    /// previous write is committed or due to be (which tells of a failed one).
     private func store(_ trial: TrialWork) async throws {
         writeEnded()
-        try await pendingWrite?.value
+        if let lastTicket { try await results.handOver(lastTicket) }
         let outcome = trial.outcome()
         source.ended(outcome)
         totals.trials += 1
-        ended = (trial, outcome)
+        ended = outcome
     }
 
     /// Hands the ended trial, if any, to the results actor alone.
     private func writeEnded() {
-        guard let (trial, outcome) = ended else { return }
+        guard let outcome = ended else { return }
         ended = nil
-        pendingWrite = write(outcome, after: trial.marking) { results in try await results.finish(outcome) }
+        write([.finish(outcome)], reporting: outcome)
     }
 
-    /// Writes `outcome` with `operation` on the shared pool once `marking` (its trial's running
-    /// mark) is written, so a finished trial is never marked running again; a failure stops the
-    /// sweep.
-    private func write(
-        _ outcome: TrialOutcome, after marking: Task<Void, any Error>, _ operation: @escaping @Sendable (ResultsActor) async throws -> Void
-    ) -> Task<Void, any Error> {
-        Task.detached { [results, onEvent, storageFailed] in
+    /// Hands `writes` to the results actor after every write handed over before, this worker's
+    /// and the others' (a trial's running mark goes before its result, whichever worker ends
+    /// it), and reports `outcome`'s trial finished once they are committed. The worker does not
+    /// wait: the results actor may hold writes back to commit them with others. A failed commit
+    /// stops the sweep, and every later write fails with it, so the last write tells the worker.
+    private func write(_ writes: [TrialWrite], reporting outcome: TrialOutcome?) {
+        let ticket = results.submit(writes)
+        lastTicket = ticket
+        pendingWrite = Task.detached { [results, onEvent, storageFailed] in
             do {
-                try await marking.value
-                try await operation(results)
+                try await results.committed(ticket)
             } catch {
                 storageFailed.raise()
                 throw error
             }
-            onEvent(.trialFinished(outcome.record))
+            if let outcome { onEvent(.trialFinished(outcome.record)) }
         }
     }
 }

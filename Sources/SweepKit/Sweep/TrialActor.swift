@@ -65,8 +65,6 @@ func threadCPUSeconds() -> Double {
 final class TrialWork: @unchecked Sendable {
     let plan: TrialPlan
     let startedAt: Date
-    /// The write that marks the trial running; its final write must come after it.
-    let marking: Task<Void, any Error>
     /// Why the trial cannot be trained at all (its configuration), or nil.
     let setupFailure: String?
     let trainer: Trainer?
@@ -86,12 +84,11 @@ final class TrialWork: @unchecked Sendable {
     /// `jobs`: how many trials train at once, for the memory check (`MemoryEstimate`): a trial
     /// that cannot fit beside the others fails with what it needs instead of exhausting memory.
     init(
-        plan: TrialPlan, data: PreparedData, startedAt: Date, marking: Task<Void, any Error>, setupFailure: String? = nil,
+        plan: TrialPlan, data: PreparedData, startedAt: Date, setupFailure: String? = nil,
         pruning: PruningContext? = nil, jobs: Int = 1
     ) {
         self.plan = plan
         self.startedAt = startedAt
-        self.marking = marking
         self.pruning = pruning
         var trainer: Trainer?
         var setupFailure = setupFailure

@@ -3,64 +3,67 @@ import Testing
 @testable import SweepKit
 
 /// What a sweep asks its store to write, and in which order: every trial is marked running
-/// before its result is stored, and a worker that ends a trial and starts another at once hands
-/// both over in one call (one transaction in SQLite).
+/// before its result is stored, a worker that ends a trial and starts another at once hands
+/// both over together, and trials that end close together share a transaction.
 @Suite struct StoreWriteOrderTests {
+    /// With no commit interval every write is committed as soon as its worker asks for it.
     @Test(arguments: [1, 2])
     func eachTrialIsMarkedRunningBeforeItsResultAndEndingGoesWithTheNextStart(jobs: Int) async throws {
-        let spec = try SweepFixtures.spec(SweepFixtures.smallGrid)
-        let store = RecordingStore()
-        let scheduler = SweepScheduler(
-            spec: spec, data: try PreparedData.load(spec.data), store: store, options: SweepRunOptions(jobs: jobs), stop: StopSignal())
-
-        let summary = try await scheduler.run()
+        let store = TransactionRecordingStore()
+        let summary = try await Self.runSmallGrid(store: store, jobs: jobs, commitInterval: 0)
 
         #expect(summary.trials.count == 8 && summary.trials.allSatisfy { $0.status == .complete })
-        let writes = store.writes
+        let writes = store.transactions.flatMap { $0 }
+        Self.expectEachTrialStartedOnceThenFinishedOnce(writes)
+        // A worker starts a new trial the moment it ends one while trials are left, and hands
+        // both over together: only the last trials' results are not followed by a start.
+        let followedByAStart = zip(writes, writes.dropFirst()).filter { $0.finished != nil && $1.started != nil }
+        #expect(followedByAStart.count >= 8 - jobs, "\(writes)")
+    }
+
+    /// With a commit interval longer than the sweep, the first hand-overs are committed at once
+    /// (nothing was committed before them), and everything after waits until a worker stops,
+    /// which commits it in one transaction; a trial is reported finished only once its result is
+    /// in the store.
+    @Test(arguments: [1, 2])
+    func writesWithinTheCommitIntervalShareATransactionAndAreReportedOnlyOnceStored(jobs: Int) async throws {
+        let store = TransactionRecordingStore()
+        let reportedBeforeStored = Locked<[Int]>([])
+        let summary = try await Self.runSmallGrid(store: store, jobs: jobs, commitInterval: 3600) { event in
+            guard case .trialFinished(let record) = event else { return }
+            let stored = (try? store.base.trials(sweep: "small-grid")) ?? []
+            if stored.first(where: { $0.number == record.number })?.status != .complete {
+                reportedBeforeStored.withLock { $0.append(record.number) }
+            }
+        }
+
+        #expect(summary.trials.count == 8 && summary.trials.allSatisfy { $0.status == .complete })
+        let transactions = store.transactions
+        Self.expectEachTrialStartedOnceThenFinishedOnce(transactions.flatMap { $0 })
+        // The first hand-overs go at once (nothing was committed before); the rest wait until the
+        // first worker stops, which commits them together; then the others' last results go at
+        // once. Committed as handed over, they would take 8 transactions or more.
+        #expect(transactions.count <= 2 + jobs, "\(transactions)")
+        #expect(reportedBeforeStored.withLock { $0 }.isEmpty)
+    }
+
+    private static func runSmallGrid(
+        store: TransactionRecordingStore, jobs: Int, commitInterval: Double, onEvent: @escaping @Sendable (SweepEvent) -> Void = { _ in }
+    ) async throws -> SweepRunSummary {
+        let spec = try SweepFixtures.spec(SweepFixtures.smallGrid)
+        #expect(spec.name == "small-grid")
+        let scheduler = SweepScheduler(
+            spec: spec, data: try PreparedData.load(spec.data), store: store,
+            options: SweepRunOptions(jobs: jobs, commitInterval: commitInterval), stop: StopSignal(), onEvent: onEvent)
+        return try await scheduler.run()
+    }
+
+    private static func expectEachTrialStartedOnceThenFinishedOnce(_ writes: [TransactionRecordingStore.Write]) {
         for number in 1...8 {
             let started = writes.firstIndex { $0.started == number }
             let finished = writes.firstIndex { $0.finished == number }
             #expect(started != nil && finished != nil && started! < finished!, "trial \(number): \(writes)")
             #expect(writes.filter { $0.started == number }.count == 1 && writes.filter { $0.finished == number }.count == 1)
         }
-        // A worker starts a new trial the moment it ends one while trials are left: only each
-        // worker's first start goes alone, and only the last trials' results go without a start.
-        let together = writes.filter { $0.started != nil && $0.finished != nil }
-        #expect(together.count == 8 - jobs, "\(writes)")
-        #expect(together.allSatisfy { $0.finished! < $0.started! })
-    }
-}
-
-/// A memory store that records the writes it is asked for.
-private final class RecordingStore: MemoryStoreWrapper, @unchecked Sendable {
-    struct Write: CustomStringConvertible {
-        var finished: Int?
-        var started: Int?
-        var description: String { [finished.map { "finish \($0)" }, started.map { "start \($0)" }].compactMap { $0 }.joined(separator: "+") }
-    }
-
-    private let lock = NSLock()
-    private var log: [Write] = []
-
-    var writes: [Write] { lock.withLock { log } }
-
-    private func record(_ write: Write) { lock.withLock { log.append(write) } }
-
-    override func startTrial(sweep: String, plan: TrialPlan, at date: Date) throws {
-        record(Write(started: plan.number))
-        try super.startTrial(sweep: sweep, plan: plan, at: date)
-    }
-
-    override func finish(sweep: String, record trial: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
-        record(Write(finished: trial.number))
-        try super.finish(sweep: sweep, record: trial, epochs: epochs, model: model)
-    }
-
-    override func finish(
-        sweep: String, record trial: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
-    ) throws {
-        record(Write(finished: trial.number, started: plan.number))
-        try base.finish(sweep: sweep, record: trial, epochs: epochs, model: model)
-        try base.startTrial(sweep: sweep, plan: plan, at: date)
     }
 }

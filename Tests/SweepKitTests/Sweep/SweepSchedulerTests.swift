@@ -51,7 +51,7 @@ struct SweepSchedulerTests {
         var askedMeanwhile: TrialSource.Next?
         let first = source.next { claimed in
             askedMeanwhile = source.next { _ in Issue.record("a second trial was handed out"); fatalError() }
-            return TrialWork(plan: claimed.plan, data: data, startedAt: Date(), marking: Task {})
+            return TrialWork(plan: claimed.plan, data: data, startedAt: Date())
         }
 
         guard case .trial = first else { Issue.record("the first worker got no trial"); return }
@@ -287,7 +287,11 @@ extension SweepSchedulerTests {
         let store = FailingStore(failingTrial: 2)
         let log = SweepEventLog()
         let scheduler = SweepScheduler(
-            spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: 2),
+            spec: spec, data: try Self.data.get(), store: store,
+            // Each result committed when its worker hands it over, as for trials that end further
+            // apart than the commit interval; these end closer together, and would otherwise all be
+            // trained before the first commit (the failure is known at the commit after it).
+            options: SweepRunOptions(jobs: 2, commitInterval: 0),
             stop: StopSignal(), onEvent: log.append)
         await #expect(throws: FailingStore.DiskFull.self) { _ = try await scheduler.run() }
         // Trial 2's result could not be stored. Writes overlap training, so each worker may start

@@ -63,8 +63,9 @@ final class SweepEventLog: @unchecked Sendable {
 }
 
 /// A memory store that passes every call on, for tests to override the calls they watch or
-/// break. `finish(…thenStart:at:)` calls this store's own `finish` and `startTrial`, so an
-/// override of either sees the combined call too, unless a subclass overrides it as well.
+/// break. `write` (a transaction of several writes) calls this store's own `finish` and
+/// `startTrial`, so an override of either sees those writes too, unless a subclass overrides
+/// `write` as well.
 class MemoryStoreWrapper: ResultStore, @unchecked Sendable {
     let base = MemoryResultStore()
 
@@ -79,11 +80,8 @@ class MemoryStoreWrapper: ResultStore, @unchecked Sendable {
     func finish(sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?) throws {
         try base.finish(sweep: sweep, record: record, epochs: epochs, model: model)
     }
-    func finish(
-        sweep: String, record: TrialRecord, epochs: [EpochRecord], model: TrainedModel?, thenStart plan: TrialPlan, at date: Date
-    ) throws {
-        try finish(sweep: sweep, record: record, epochs: epochs, model: model)
-        try startTrial(sweep: sweep, plan: plan, at: date)
+    func write(_ writes: [TrialWrite], sweep: String) throws {
+        for write in writes { try write.apply(to: self, sweep: sweep) }
     }
     func interruptRunningTrials(sweep: String) throws -> Int { try base.interruptRunningTrials(sweep: sweep) }
     func keepWeights(sweep: String, of kept: Set<Int>) throws { try base.keepWeights(sweep: sweep, of: kept) }
@@ -92,4 +90,42 @@ class MemoryStoreWrapper: ResultStore, @unchecked Sendable {
     func epochs(sweep: String, trial: Int) throws -> [EpochRecord] { try base.epochs(sweep: sweep, trial: trial) }
     func epochCounts(sweep: String) throws -> [Int: [Int: Int]] { try base.epochCounts(sweep: sweep) }
     func model(sweep: String, trial: Int) throws -> TrainedModel? { try base.model(sweep: sweep, trial: trial) }
+}
+
+/// A value behind a lock, for closures that run on several threads.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.withLock { body(&value) }
+    }
+}
+
+/// A memory store that records the writes of trials it is asked for, a transaction (one
+/// `write` call) at a time.
+class TransactionRecordingStore: MemoryStoreWrapper, @unchecked Sendable {
+    struct Write: CustomStringConvertible {
+        var finished: Int?
+        var started: Int?
+        var description: String { finished.map { "finish \($0)" } ?? started.map { "start \($0)" } ?? "?" }
+    }
+
+    private let log = Locked<[[Write]]>([])
+
+    var transactions: [[Write]] { log.withLock { $0 } }
+
+    override func write(_ writes: [TrialWrite], sweep: String) throws {
+        log.withLock { transactions in
+            transactions.append(writes.map { write in
+                switch write {
+                case .start(let plan, _): Write(started: plan.number)
+                case .finish(let record, _, _): Write(finished: record.number)
+                }
+            })
+        }
+        try base.write(writes, sweep: sweep)
+    }
 }

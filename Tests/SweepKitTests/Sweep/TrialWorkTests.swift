@@ -16,7 +16,7 @@ import Testing
     /// Trial `number` of the spec (1: lr 0.01, trains; 2: lr 1000, diverges).
     private func work(_ number: Int) throws -> TrialWork {
         let plan = try #require(Self.spec.get().previewPlans().first { $0.number == number })
-        return TrialWork(plan: plan, data: try Self.data.get(), startedAt: Date(), marking: Task {})
+        return TrialWork(plan: plan, data: try Self.data.get(), startedAt: Date())
     }
 
     private func train(_ work: TrialWork, _ index: Int) throws -> FitResult {
@@ -99,7 +99,7 @@ import Testing
 
     @Test func anUnreadableConfigurationEndsTheTrialAsFailedWithNoFits() throws {
         let plan = TrialPlan(number: 7, parameters: .object([:]), configurationJSON: "{not json", seed: 1)
-        let work = TrialWork(plan: plan, data: try Self.data.get(), startedAt: Date(), marking: Task {})
+        let work = TrialWork(plan: plan, data: try Self.data.get(), startedAt: Date())
         #expect(work.isEmpty)
         let outcome = work.outcome()
         #expect(outcome.record.status == .failed)

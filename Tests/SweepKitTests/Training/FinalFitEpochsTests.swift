@@ -45,7 +45,7 @@ import Testing
              "parameters": {"activation": {"values": ["relu"]}}}
             """)
         let plan = try #require(spec.previewPlans().first)
-        let work = TrialWork(plan: plan, data: try PreparedData.load(spec.data), startedAt: Date(), marking: Task {})
+        let work = TrialWork(plan: plan, data: try PreparedData.load(spec.data), startedAt: Date())
         let trainer = try #require(work.trainer)
         func taken(_ take: TrialWork.Take) -> Int? { if case .fit(let index) = take { index } else { nil } }
         func isLater(_ take: TrialWork.Take) -> Bool { if case .later = take { true } else { false } }
