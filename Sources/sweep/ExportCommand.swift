@@ -55,9 +55,11 @@ struct ExportCommand: ParsableCommand {
             Terminal.error("-o - would write a binary model to the terminal; redirect it (sweep export -o - > best.safetensors) or pipe it, or name a file")
             throw ExitCode(2)
         }
+        try refuseReplacing(store.databaseFiles, at: destination)
         let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: true)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
+        try refuseReplacing(dataFiles(of: spec), at: destination)
         let trials = try results.trials(sweep: record.name)
         let chosen: TrialRecord
         if let trial {
@@ -106,6 +108,15 @@ struct ExportCommand: ParsableCommand {
             report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
         }
         printCheckHint(spec)
+    }
+
+    private func refuseReplacing(_ inputs: [(path: String, role: String)], at destination: OutputFile) throws {
+        do {
+            try destination.refuseReplacing(inputs, with: "the model")
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
     }
 
     /// "a–b" (or "a" when they agree) of the given figures.

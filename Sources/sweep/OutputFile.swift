@@ -112,6 +112,20 @@ struct OutputFile {
         }
     }
 
+    /// Refuses a destination that is one of the files the command reads (the same file through
+    /// a symbolic link, a hard link or `/proc/self/fd`), before anything is written there.
+    ///
+    /// - Parameters:
+    ///   - inputs: each file read, with what it is for the message ("the model"); paths that name
+    ///     nothing are passed over.
+    ///   - contents: what the command writes, for the message ("the predictions").
+    func refuseReplacing(_ inputs: [(path: String, role: String)], with contents: String) throws(OutputFileError) {
+        guard !isStandardOutput, let written = existingIdentity else { return }
+        for (path, role) in inputs where FileIdentity(path: path) == written {
+            throw .replacesInput(path: requested, input: path, role: role, contents: contents)
+        }
+    }
+
     /// Writes all of `bytes` to the destination.
     func write(_ bytes: [UInt8]) throws(OutputFileError) {
         switch destination {
@@ -216,6 +230,7 @@ enum OutputFileError: Error, CustomStringConvertible {
     case linkLoop(path: String)
     case unusable(path: String, reason: String)
     case readerClosed(path: String)
+    case replacesInput(path: String, input: String, role: String, contents: String)
 
     var description: String {
         switch self {
@@ -229,6 +244,8 @@ enum OutputFileError: Error, CustomStringConvertible {
             return "cannot write '\(path)': \(reason)"
         case .readerClosed(let path):
             return "the reader of \(path == "standard output" ? path : "'\(path)'") closed it before everything was written"
+        case .replacesInput(let path, let input, let role, let contents):
+            return "-o '\(path)' is \(role) being read ('\(input)'); writing \(contents) there would replace it. Name another file"
         }
     }
 }

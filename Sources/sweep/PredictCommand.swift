@@ -35,16 +35,12 @@ struct PredictCommand: ParsableCommand {
         var destination: OutputFile?
         if let output {
             do {
-                destination = try OutputFile(output, example: "predictions.csv")
+                let file = try OutputFile(output, example: "predictions.csv")
+                try file.refuseReplacing([(model, "the model"), (data, "the data")], with: "the predictions")
+                destination = file
             } catch {
                 Terminal.error(error.description)
                 throw ExitCode(2)
-            }
-            if let written = destination?.existingIdentity, destination?.isStandardOutput == false {
-                for (input, role) in [(model, "the model"), (data, "the data")] where FileIdentity(path: input) == written {
-                    Terminal.error("-o '\(output)' is \(role) being read ('\(input)'); writing the predictions there would replace it. Name another file")
-                    throw ExitCode(2)
-                }
             }
         }
         let file: ModelFile

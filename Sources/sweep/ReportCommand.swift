@@ -24,8 +24,23 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The destination is checked before the database is read, so a bad path costs nothing.
+        let destination: OutputFile
+        do {
+            destination = try OutputFile(output, example: "report.html")
+            try destination.refuseReplacing(store.databaseFiles, with: "the report")
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
         let results = try store.openStore(mustExist: true, forReading: true)
         let record = try resolveSweep(sweep, in: results)
+        do {
+            try destination.refuseReplacing(dataFiles(of: try storedSpec(record)), with: "the report")
+        } catch let error as OutputFileError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
         let page: Data
         let report: SweepReport
         do {

@@ -31,6 +31,13 @@ struct StoreOptions: ParsableArguments {
     /// The database as the commands print it: a URL without its password.
     var shownLocation: String { location.description }
 
+    /// The files of an SQLite database, with its write-ahead log and shared memory, that a
+    /// command's output must not replace; none for PostgreSQL.
+    var databaseFiles: [(path: String, role: String)] {
+        guard case .sqlite(let path) = location else { return [] }
+        return [(path, "the results database"), (path + "-wal", "the results database's write-ahead log"), (path + "-shm", "the results database's shared memory")]
+    }
+
     /// Opens the database; `checkingIntegrity` (before a run writes to it, or an export reads a
     /// model from it) also runs SQLite's integrity check, which reads the whole file.
     /// `forReading`: a command that only reads, which may read a file it cannot write.
@@ -82,6 +89,12 @@ func storedSpec(_ sweep: SweepRecord) throws -> SweepSpec {
         Terminal.error(error.description)
         throw ExitCode(1)
     }
+}
+
+/// The sweep's data file, when its data is a local CSV rather than built in, that a command's
+/// output must not replace. Relative paths start from the current directory, as when loading it.
+func dataFiles(of spec: SweepSpec) -> [(path: String, role: String)] {
+    spec.data.source.hasPrefix("builtin:") ? [] : [(spec.data.source, "the sweep's data")]
 }
 
 /// The sweep's data, loaded to train some of its fits again (fold ensembles): refused when it is
