@@ -63,6 +63,16 @@ struct AutoCommand: AsyncParsableCommand {
         let started = Date()
         let auto = try plan()
         let specPath = spec ?? "sweeps/\(auto.name).json"
+        let modelPath = output ?? "\(auto.name).safetensors"
+        // Both destinations are checked before the spec is written or a trial trained, so that
+        // neither replaces a file the user keeps.
+        do {
+            try OutputFile(modelPath, example: "model.safetensors").refuseReplacing(
+                [(data, "the data"), (specPath, "the spec")] + store.databaseFiles, with: "the model")
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
         try writeSpec(auto.json(), to: specPath)
         let budgetSeconds = parseDuration(budget)!
         print("sweep auto: \(data)")
@@ -91,7 +101,6 @@ struct AutoCommand: AsyncParsableCommand {
         }
         let members = affordableMembers(
             upTo: min(ensemble, usable), trials: trials, spec: sweepSpec, secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
-        let modelPath = output ?? "\(auto.name).safetensors"
         let export = try ExportCommand.parse(
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
         try export.run()
@@ -143,7 +152,12 @@ struct AutoCommand: AsyncParsableCommand {
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different
     /// file at that path is refused rather than replaced.
     private func writeSpec(_ text: String, to path: String) throws {
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
+        if FileManager.default.fileExists(atPath: path) {
+            // A database or a model is not text: refused as firmly as another spec.
+            guard let existing = try? String(contentsOfFile: path, encoding: .utf8) else {
+                Terminal.error("'\(path)' exists and is not a spec (it cannot be read as text); writing the spec there would replace it. Name a new file with --spec PATH")
+                throw ExitCode(2)
+            }
             if existing == text {
                 Terminal.note("\(path) exists with this spec: continuing its sweep")
                 return

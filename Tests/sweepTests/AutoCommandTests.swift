@@ -60,4 +60,32 @@ struct AutoCommandTests {
         #expect(clash.isCleanFailure && clash.standardError.contains("exists and holds another spec"), "\(clash)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("results")))
     }
+
+    @Test func autoRefusesToWriteOverTheDataTheDatabaseOrAFileThatIsNoSpecBeforeTraining() async throws {
+        let directory = try ScratchDirectory()
+        let rows = (0..<40).map { row in "\(row % 7),\(Double(row) / 10),\(row % 2)" }
+        let data = try directory.write("data.csv", (["a,b,label"] + rows).joined(separator: "\n") + "\n")
+        try directory.symlink("link.csv", to: "data.csv")
+        // Binary files as a database and a model start: not text, so not a spec.
+        let binary: [UInt8] = Array("SQLite format 3".utf8) + [0, 0x10, 0, 0xFF, 0xFE, 0x80]
+        try directory.write("r.sqlite", bytes: binary)
+        try directory.write("m.safetensors", bytes: [0x58, 2, 0, 0, 0, 0, 0, 0, 0xC3, 0x28, 0xFF])
+        let cases: [(arguments: [String], phrases: [String])] = [
+            (["-o", "data.csv"], ["-o 'data.csv' is the data being read ('data.csv')"]),
+            (["-o", "link.csv"], ["-o 'link.csv' is the data being read ('data.csv')"]),
+            (["-o", "r.sqlite", "--db", "r.sqlite"], ["-o 'r.sqlite' is the results database being read"]),
+            (["--spec", "r.sqlite"], ["'r.sqlite' exists and is not a spec", "--spec PATH"]),
+            (["--spec", "m.safetensors"], ["'m.safetensors' exists and is not a spec", "--spec PATH"]),
+        ]
+        for (arguments, phrases) in cases {
+            let result = try await SweepProcess(["auto", "data.csv", "--budget", "5s", "--quiet"] + arguments, in: directory).wait()
+            expectCleanRefusal(result, mentioning: phrases)
+        }
+        #expect(try String(contentsOfFile: data, encoding: .utf8).hasPrefix("a,b,label\n0,0.0,0\n"))
+        #expect(try Data(contentsOf: directory.url.appendingPathComponent("r.sqlite")) == Data(binary))
+        #expect(try Data(contentsOf: directory.url.appendingPathComponent("m.safetensors")).last == 0xFF)
+        // Nothing was trained: no spec was written and no default database made.
+        #expect(!FileManager.default.fileExists(atPath: directory.path("sweeps")))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("results")))
+    }
 }
