@@ -50,36 +50,15 @@ struct ReportCommand: ParsableCommand {
             Terminal.error("cannot make the report of sweep '\(record.name)': \(error)")
             throw ExitCode(1)
         }
-        if output == "-" {
-            FileHandle.standardOutput.write(page)
-            return
-        }
         do {
-            try writeReplacing(output, with: page)
+            try destination.write([UInt8](page))
         } catch {
-            Terminal.error("cannot write '\(output)': \(error.localizedDescription)")
+            Terminal.error(error.description)
             throw ExitCode(1)
         }
+        guard !destination.isStandardOutput else { return }
         let size = ByteCountFormatter.string(fromByteCount: Int64(page.count), countStyle: .file)
         print("wrote \(output) (\(size)): sweep '\(record.name)', \(report.sweep.trialCount) trials" + (report.bestTrial.map { ", best trial \($0)" } ?? ""))
         if let note = report.bestModel.note, report.bestTrial != nil { Terminal.note("note: no best-model section: \(note)") }
-    }
-}
-
-/// Writes `data` to a temporary file beside `path` and renames it over `path`, so a reader never
-/// sees half a file and a failed write leaves the old one. Creates the folder when missing.
-func writeReplacing(_ path: String, with data: Data) throws {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
     }
 }

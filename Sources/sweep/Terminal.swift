@@ -4,23 +4,32 @@ import Foundation
 enum Terminal {
     static var isInteractive: Bool { isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
 
+    // A message standard error cannot take has nowhere else to go; the exit status still says
+    // how the command ended. The non-throwing `FileHandle.write` would crash instead.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("error: " + message + "\n").utf8))
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
     }
 
     /// Rewrites the current terminal line (no newline).
     static func status(_ line: String) {
         let width = 118
         let clipped = line.count > width ? String(line.prefix(width)) : line
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + clipped).utf8))
+        writeStatus("\r\u{1B}[2K" + clipped)
     }
 
     static func endStatus() {
-        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+        writeStatus("\r\u{1B}[2K")
+    }
+
+    /// A progress line that cannot be shown (the terminal went away) is dropped: the work it
+    /// reports goes on, and its results are stored and printed elsewhere. The non-throwing
+    /// `FileHandle.write` would crash instead.
+    private static func writeStatus(_ text: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     static func bar(fraction: Double, width: Int = 24) -> String {
