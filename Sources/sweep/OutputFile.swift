@@ -135,8 +135,14 @@ struct OutputFile {
         case .stream(let path):
             let descriptor = open(path, O_WRONLY)
             guard descriptor >= 0 else { throw .unusable(path: requested, reason: String(cString: strerror(errno))) }
-            defer { close(descriptor) }
-            try Self.writeAll(bytes, to: descriptor, path: requested)
+            do {
+                try Self.writeAll(bytes, to: descriptor, path: requested)
+            } catch {
+                close(descriptor)
+                throw error
+            }
+            // Some devices and file systems report a failed write only when the file is closed.
+            guard close(descriptor) == 0 else { throw .unusable(path: requested, reason: String(cString: strerror(errno))) }
         case .regularFile(let path):
             try writeReplacing(path, with: bytes)
         }

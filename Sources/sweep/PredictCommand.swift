@@ -32,16 +32,13 @@ struct PredictCommand: ParsableCommand {
         try requireUTF8Arguments()
         // The destination is checked first, so that a path that cannot be written costs nothing,
         // and never the model or the data it reads.
-        var destination: OutputFile?
-        if let output {
-            do {
-                let file = try OutputFile(output, example: "predictions.csv")
-                try file.refuseReplacing([(model, "the model"), (data, "the data")], with: "the predictions")
-                destination = file
-            } catch {
-                Terminal.error(error.description)
-                throw ExitCode(2)
-            }
+        let destination: OutputFile
+        do {
+            destination = try OutputFile(output ?? "-", example: "predictions.csv")
+            try destination.refuseReplacing([(model, "the model"), (data, "the data")], with: "the predictions")
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         }
         let file: ModelFile
         do {
@@ -109,17 +106,15 @@ struct PredictCommand: ParsableCommand {
             }
         }
         let text = lines.joined(separator: "\n") + "\n"
-        if let destination, let output {
-            do {
-                try destination.write(Array(text.utf8))
-            } catch {
-                Terminal.error(error.description)
-                throw ExitCode(1)
-            }
-            if !destination.isStandardOutput { Terminal.note("wrote \(rows) predictions to \(output)") }
-        } else {
-            print(text, terminator: "")
+        // Standard output too is written through OutputFile, whose failed writes (a full disk, a
+        // file-size limit) are errors: print would drop them and leave a truncated file.
+        do {
+            try destination.write(Array(text.utf8))
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
         }
+        if !destination.isStandardOutput { Terminal.note("wrote \(rows) predictions to \(destination.requested)") }
         if hasTarget, rows > 0 {
             if trained.task.isClassification {
                 Terminal.note("accuracy on '\(data)': \(format(Double(correct) / Double(rows))) (\(correct)/\(rows) rows)")

@@ -48,4 +48,16 @@ struct WriteFailureTests {
         #expect(report.status == 1, "\(report)")
         #expect(report.standardError == "error: the reader of standard output closed it before everything was written\n", "\(report)")
     }
+
+    @Test func predictionsToAStandardOutputThatFillsUpEndWithOneMessage() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("model.safetensors", bytes: try ModelFixture.bytes())
+        // `sweep predict model.safetensors data.csv > out.csv` on a full disk: 400 rows of
+        // predictions (about 18 KB) where only 2 KiB (4 blocks of 512 bytes) fit.
+        let predict = try await sweepInShell(
+            after: "ulimit -f 4 && trap '' XFSZ", ["predict", "model.safetensors", "builtin:phone-price?rows=400"], in: directory)
+        #expect(predict.isCleanFailure, "\(predict)")
+        #expect(predict.status == 1, "\(predict)")
+        #expect(predict.standardError == "error: cannot write 'standard output': File too large\n", "\(predict)")
+    }
 }
