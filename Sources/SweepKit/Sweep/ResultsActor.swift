@@ -66,6 +66,7 @@ actor ResultsActor {
         guard shared == nil, !commitAtOnce, let last = lastCommit, clock.now - last < commitInterval else {
             return try commitQueued()
         }
+        queue.markSettled()
         guard !commitDue else { return }
         commitDue = true
         let due = last + commitInterval
@@ -73,6 +74,13 @@ actor ResultsActor {
             try? await clock.sleep(until: due)
             await self?.commitWhenDue()
         }
+    }
+
+    /// Whether a worker must `handOver` its last write before the next: it is neither committed
+    /// nor due to be with the next commit, or a commit failed. Asked without a trip to the actor,
+    /// which nearly always has the write in hand long before.
+    nonisolated func mustHandOver(_ ticket: Int) -> Bool {
+        queue.mustHandOver(ticket)
     }
 
     /// How many callers wait for the next commit (tests watch it).
@@ -104,8 +112,10 @@ actor ResultsActor {
                 try store.write(writes, sweep: sweepName)
             }
             committedThrough = max(committedThrough, through)
+            queue.markSettled(through: through)
         } catch {
             failure = error
+            queue.markFailed()
             for caller in callers { caller.resume(throwing: error) }
             throw error
         }
@@ -208,11 +218,28 @@ actor ResultsActor {
 
 /// Writes handed over and not yet taken, in order, with the ticket of the last one. A lock, not
 /// the actor, keeps the order: workers hand writes over from their own threads without waiting.
+/// It also tells workers, without a trip to the actor, which writes are settled: committed, or
+/// due to be with the next commit.
 private final class WriteQueue: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var writes: [TrialWrite] = []
     private var lastTicket = 0
+    private var settledThrough = 0
+    private var failed = false
+
+    func mustHandOver(_ ticket: Int) -> Bool {
+        lock.withLock { failed || ticket > settledThrough }
+    }
+
+    /// Every write up to `ticket` (by default, every one queued) is committed or due to be.
+    func markSettled(through ticket: Int? = nil) {
+        lock.withLock { settledThrough = max(settledThrough, ticket ?? lastTicket) }
+    }
+
+    func markFailed() {
+        lock.withLock { failed = true }
+    }
 
     func append(_ more: [TrialWrite]) -> Int {
         lock.withLock {

@@ -344,7 +344,7 @@ actor TrialWorker {
     /// previous write is committed or due to be (which tells of a failed one).
     private func store(_ trial: TrialWork) async throws {
         writeEnded()
-        if let lastTicket { try await results.handOver(lastTicket) }
+        if let lastTicket, results.mustHandOver(lastTicket) { try await results.handOver(lastTicket) }
         let outcome = trial.outcome()
         source.ended(outcome)
         totals.trials += 1

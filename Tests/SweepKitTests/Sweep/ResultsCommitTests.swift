@@ -93,10 +93,14 @@ import Testing
 
         // Within the interval: queued, and a commit due, with no caller waiting for it.
         store.failing.withLock { $0 = true }
-        try await results.handOver(results.submit([Self.finish(1)]))
+        let ticket = results.submit([Self.finish(1)])
+        #expect(results.mustHandOver(ticket), "not seen by the actor yet")
+        try await results.handOver(ticket)
+        #expect(!results.mustHandOver(ticket), "due with the next commit")
         #expect(store.transactions.count == 1 && store.failedAttempts.withLock { $0 } == 0)
         try await Self.until { store.failedAttempts.withLock { $0 } == 1 }
         // The due commit failed: the worker hears of it when it hands over its next write.
+        #expect(results.mustHandOver(ticket))
         await #expect(throws: FailingStore.Full.self) { try await results.handOver(results.submit([Self.start(2)])) }
     }
 
