@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchmarks_md import write_section
+
 OLD_COMMIT = "c04271a"
 SECTION = "kernel-paths-before-avx512"
 
@@ -157,15 +159,7 @@ def main():
     lines += ["", f"Slowest AVX2 ratio: {worst:.3f}: {verdict} on the AVX2 path."]
     text = "\n".join(lines)
     print(text)
-    document = open(args.output).read() if os.path.exists(args.output) else ""
-    begin, end = f"<!-- begin {SECTION} -->", f"<!-- end {SECTION} -->"
-    block = f"{begin}\n{text}\n{end}"
-    if begin in document and end in document:
-        document = document[:document.index(begin)] + block + document[document.index(end) + len(end):]
-    else:
-        document = document.rstrip("\n") + "\n\n" + block + "\n"
-    open(args.output, "w").write(document)
-    print(f"wrote the {SECTION} section of {args.output}", file=sys.stderr)
+    write_section(args.output, SECTION, text)
     return 0 if worst <= 1.05 else 1
 
 
