@@ -9,7 +9,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Run an exported model on a CSV and print or write its predictions.",
         discussion: """
-            The CSV needs the model's feature columns (by name, any order; other columns are ignored). If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error.
+            The CSV needs the model's feature columns (by name, any order; other columns are ignored). If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error. The output's row column is the row's number in the CSV (1: the first row after the header), also with --part.
             """)
 
     @Argument(help: "A model written by sweep export (.safetensors).")
@@ -53,7 +53,7 @@ struct PredictCommand: ParsableCommand {
             Terminal.error(message)
             throw ExitCode(2)
         }
-        let dataset = try selectRows(of: loaded, file: file)
+        let (dataset, rowNumbers) = try selectRows(of: loaded, file: file)
         // Gather the model's features by name, in the model's order. A feature that is not among
         // the dataset's is its target: a CSV without the model's target is read with its last
         // column as target.
@@ -90,14 +90,14 @@ struct PredictCommand: ParsableCommand {
                 let probabilities: [Float] = trained.task == .binary ? [1 - output[0], output[0]] : output
                 let best = EnsemblePredictor.predictedClass(output, task: trained.task)
                 let label = best < labels.count ? labels[best] : String(best)
-                lines.append(([String(row + 1), label] + probabilities.map { String(format: "%.6f", $0) }).joined(separator: ","))
+                lines.append(([String(rowNumbers[row]), label] + probabilities.map { String(format: "%.6f", $0) }).joined(separator: ","))
                 if hasTarget, Float(label) == dataset.targets[row] { correct += 1 }
             }
         case .regression:
             lines.append("row,prediction")
             for row in 0..<rows {
                 let prediction = outputs[row]
-                lines.append("\(row + 1),\(prediction)")
+                lines.append("\(rowNumbers[row]),\(prediction)")
                 if hasTarget {
                     let error = Double(prediction - dataset.targets[row])
                     squaredError += error * error
@@ -124,9 +124,10 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// The rows of `part`, reproducing the model's split from its metadata.
-    private func selectRows(of dataset: Dataset, file: ModelFile) throws -> Dataset {
-        guard part != .all else { return dataset }
+    /// The rows of `part`, reproducing the model's split from its metadata, and their numbers
+    /// in the CSV (1: the first row after the header).
+    private func selectRows(of dataset: Dataset, file: ModelFile) throws -> (Dataset, rowNumbers: [Int]) {
+        guard part != .all else { return (dataset, (0..<dataset.rowCount).map { $0 + 1 }) }
         guard dataset.targetName == file.model.targetName else {
             Terminal.error("--part \(part.rawValue) needs the target column '\(file.model.targetName)' to reproduce the split")
             throw ExitCode(2)
@@ -135,18 +136,23 @@ struct PredictCommand: ParsableCommand {
         configuration.source = data
         configuration.task = file.model.task
         configuration.standardize = false
+        let rows: [Int]
         do {
             let fold = try PreparedData.prepare(dataset, configuration).folds[0]
-            let rows = switch part {
+            rows = switch part {
             case .all, .train: fold.train.rowIndices
             case .validation: fold.validation.rowIndices
             case .test: fold.test.rowIndices
             }
-            return dataset.subset(rows: rows)
         } catch {
             Terminal.error("cannot reproduce the model's split on '\(data)': \(error.description)")
             throw ExitCode(2)
         }
+        guard !rows.isEmpty else {
+            Terminal.error("--part \(part.rawValue) selects no rows of '\(data)': the split the model was trained with has no \(part.rawValue) part; use --part all, or another part")
+            throw ExitCode(2)
+        }
+        return (dataset.subset(rows: rows), rows.map { $0 + 1 })
     }
 
     /// Every column of the CSV: with the model's target as target when present, else the last.
