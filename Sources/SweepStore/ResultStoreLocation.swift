@@ -9,9 +9,27 @@ public enum ResultStoreLocation: Sendable, Hashable, CustomStringConvertible {
     case postgres(PostgresAddress)
 
     /// - Throws: `PostgresResultStoreError.badAddress` for text that starts like a PostgreSQL
-    ///   URL but is not a usable one.
+    ///   URL but is not a usable one, or like a URL of another scheme (a mistyped
+    ///   `postgressql://` would otherwise become a file named after the URL, password and all).
     public init(parsing text: String) throws {
-        self = PostgresAddress.isURL(text) ? .postgres(try PostgresAddress(parsing: text)) : .sqlite(path: text)
+        if PostgresAddress.isURL(text) {
+            self = .postgres(try PostgresAddress(parsing: text))
+        } else if let scheme = Self.urlScheme(of: text) {
+            throw PostgresResultStoreError.badAddress(
+                reason: "'\(scheme)://' is not a scheme it knows (only postgresql:// and postgres://; a file path has no '://')")
+        } else {
+            self = .sqlite(path: text)
+        }
+    }
+
+    /// The scheme of text that starts like a URL (`letters://`), if it does.
+    private static func urlScheme(of text: String) -> String? {
+        guard let separator = text.range(of: "://") else { return nil }
+        let scheme = text[..<separator.lowerBound]
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        return String(scheme)
     }
 
     /// The path, or the URL without its password.

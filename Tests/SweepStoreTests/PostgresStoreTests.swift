@@ -219,8 +219,19 @@ struct PostgresAddressTests {
         #expect(message.contains(reason) && message.contains("postgresql://user:password@host:port/database"))
     }
 
+    @Test func aURLOfAnotherSchemeIsRefusedWithoutItsPassword() {
+        for url in ["postgressql://ann:secret@dbhost:5432/sweeps", "mysql://ann:secret@dbhost/sweeps", "file:///tmp/x.sqlite"] {
+            let error = #expect(throws: PostgresResultStoreError.self) { try ResultStoreLocation(parsing: url) }
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.contains("'\(url.prefix { $0 != ":" })://' is not a scheme it knows"), "\(message)")
+            #expect(!message.contains("secret"))
+        }
+    }
+
     @Test func aPathIsAnSQLiteFileAndAURLIsPostgreSQL() throws {
         #expect(try ResultStoreLocation(parsing: "results/sweeps.sqlite") == .sqlite(path: "results/sweeps.sqlite"))
+        // "://" after something that is not a scheme is part of a path.
+        #expect(try ResultStoreLocation(parsing: "runs/a b://c.sqlite") == .sqlite(path: "runs/a b://c.sqlite"))
         #expect(try ResultStoreLocation(parsing: "postgresql://a@b/c") == .postgres(PostgresAddress(host: "b", user: "a", password: nil, database: "c")))
     }
 
