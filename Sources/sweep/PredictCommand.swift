@@ -9,7 +9,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Run an exported model on a CSV and print or write its predictions.",
         discussion: """
-            The CSV needs the model's feature columns (by name, any order; other columns are ignored). If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error. The output's row column is the row's number in the CSV (1: the first row after the header), also with --part.
+            The CSV needs the model's feature columns (by name, any order). Other numeric columns are ignored, but every cell of the file must be a number, the target's too (a text column such as an ID must be removed first). If it also has the target column, accuracy (or RMSE/MAE) is reported on standard error. The output's row column is the row's number in the CSV (1: the first row after the header), also with --part.
             """)
 
     @Argument(help: "A model written by sweep export (.safetensors).")
