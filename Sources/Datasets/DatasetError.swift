@@ -52,6 +52,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case nearlyClassLabels(source: String, target: String, line: Int, value: Float, labels: [Float], otherRowCount: Int, rowCount: Int)
     /// Classification was asked for, but a target value is not a whole number.
     case nonIntegerTarget(source: String, target: String, line: Int, value: Float)
+    /// A class label too large for a 32-bit float to tell it from its neighbours.
+    case classLabelTooLarge(source: String, target: String, line: Int, value: Float)
     /// Classification was asked for, but the target has more distinct values than classes allowed.
     case tooManyClasses(source: String, target: String, distinctCount: Int, limit: Int)
     /// Binary classification was asked for, but the target does not have exactly two values.
@@ -154,6 +156,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source), line \(line), column '\(shown(target))': the target looks like class labels (\(listed) in \(rowCount - otherRowCount) of \(rowCount) rows), but \(others) a whole number, the first being \(labelText(value)) here. If that is a typo, fix the cell; if '\(shown(target))' is a quantity to predict, set the task to regression (data.task)."
         case let .nonIntegerTarget(source, target, line, value):
             return "\(source), line \(line), column '\(target)': classification needs whole-number class labels, but this row has \(labelText(value)). The target looks continuous: set the task to regression, or round the labels to classes."
+        case let .classLabelTooLarge(source, target, line, value):
+            return "\(source), line \(line), column '\(target)': the class label here (read as \(String(format: "%.0f", Double(value)))) is \(String(format: "%.0f", Double(TaskKind.largestExactClassLabel))) or more in size, beyond which 32-bit floats, which hold the targets, cannot tell neighbouring whole numbers apart (16777217 reads as 16777216), so classes would merge or change. Renumber the classes 0, 1, 2, …, or, if the column is a quantity, set the task to regression."
         case let .tooManyClasses(source, target, distinctCount, limit):
             return "\(source), column '\(target)': classification allows at most \(limit) classes, but the target has \(distinctCount) distinct values, which looks like a regression target. Set the task to regression, or group the values into fewer classes."
         case let .binaryNeedsTwoClasses(source, target, classCount):

@@ -18,6 +18,10 @@ public enum TaskKind: String, CaseIterable, Codable, Sendable {
     /// quantity with integer values, such as a price in whole euros, almost always has more.
     public static let maximumClassCount = 20
 
+    /// 2²⁴: from here on a 32-bit float, which holds a target, cannot tell every whole number
+    /// from the next, so class labels must stay below it.
+    public static let largestExactClassLabel: Float = 16_777_216
+
     /// Infers the task from the target values alone, for when the configuration names none.
     ///
     /// All values whole numbers with `2 ≤ distinct ≤ maximumClassCount` → `.binary` if exactly two
@@ -92,7 +96,7 @@ extension Dataset {
     /// Checks that the target can serve as class labels for `task` and returns their encoding.
     ///
     /// The checks, in order: every value is a whole number (else the first offending line is
-    /// named), at most `TaskKind.maximumClassCount` distinct values, at least two, and exactly two
+    /// named), every one below 2²⁴ in size (`TaskKind.largestExactClassLabel`), at most `TaskKind.maximumClassCount` distinct values, at least two, and exactly two
     /// for `.binary`. A `.regression` task needs no check and gets the encoding of whatever
     /// values there are.
     @discardableResult
@@ -100,6 +104,9 @@ extension Dataset {
         guard task.isClassification else { return ClassEncoding(targets: targets) }
         for (row, value) in targets.enumerated() where !(value.isFinite && value == value.rounded()) {
             throw .nonIntegerTarget(source: source, target: targetName, line: lineNumbers[row], value: value)
+        }
+        for (row, value) in targets.enumerated() where value.magnitude >= TaskKind.largestExactClassLabel {
+            throw .classLabelTooLarge(source: source, target: targetName, line: lineNumbers[row], value: value)
         }
         let encoding = ClassEncoding(targets: targets)
         if encoding.classCount > TaskKind.maximumClassCount {

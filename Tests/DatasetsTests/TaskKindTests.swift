@@ -59,6 +59,20 @@ import Testing
         #expect(message.contains("prices.csv") && message.contains("line 4") && message.contains("'price'") && message.contains("2.5"))
     }
 
+    /// Labels such as 16777216 and 16777217 read as one 32-bit float: classes would merge (or a
+    /// date code such as 20240103 become 20240104) without a word.
+    @Test func classLabelsTooLargeForA32BitFloatAreRefusedAtTheirLine() throws {
+        let dataset = try CSVLoader.parse(text: "x,code\n1,5\n2,16777216\n3,16777217\n4,5\n", path: "codes.csv")
+        #expect(dataset.inferTask() == .binary, "what the loader makes of three labels: two values")
+        let error = datasetError { () throws(DatasetError) -> ClassEncoding in try dataset.validateClassification(as: .binary) }
+        #expect(error == .classLabelTooLarge(source: "codes.csv", target: "code", line: 3, value: 16_777_216))
+        let message = error?.description ?? ""
+        #expect(message.contains("codes.csv") && message.contains("line 3") && message.contains("Renumber the classes"))
+        // Just under 2²⁴ every whole number is its own float, and the labels stand.
+        let below = try CSVLoader.parse(text: "x,code\n1,16777213\n2,16777214\n3,16777215\n", path: "below.csv")
+        #expect(try below.validateClassification(as: .multiclass).classCount == 3)
+    }
+
     @Test func manyDistinctWholeNumbersAreRefusedAsLookingLikeRegression() throws {
         let text = "x,euros\n" + (0..<25).map { "\($0),\(100 + $0)" }.joined(separator: "\n")
         let dataset = try CSVLoader.parse(text: text, path: "euros.csv")
