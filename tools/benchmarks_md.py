@@ -1,7 +1,19 @@
-"""BENCHMARKS.md's sections that scripts write: `<!-- begin NAME -->` ... `<!-- end NAME -->`,
-replaced in place or added at the end, which `sweep bench` keeps when it rewrites the rest."""
+"""What the scripts that compare this build with an older one share: the repository and this
+build's sweep binary, and BENCHMARKS.md's sections they write (`<!-- begin NAME -->` ...
+`<!-- end NAME -->`, replaced in place or added at the end, which `sweep bench` keeps when it
+rewrites the rest)."""
 import os
+import subprocess
 import sys
+
+
+def repository_and_build():
+    """The repository's root and its release build of sweep; exits when it is not built."""
+    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+    binary = os.path.join(root, ".build", "release", "sweep")
+    if not os.access(binary, os.X_OK):
+        sys.exit("build this one first: swift build -c release")
+    return root, binary
 
 
 def write_section(path, name, text):

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks_md import write_section
+from benchmarks_md import repository_and_build, write_section
 
 OLD_COMMIT = "bcd69a7"
 SECTION = "commit-batching"
@@ -72,10 +72,7 @@ def main():
     parser.add_argument("--old", help=f"a sweep binary built from {OLD_COMMIT} (default: build one)")
     parser.add_argument("--output", default="BENCHMARKS.md")
     args = parser.parse_args()
-    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
-    new = os.path.join(root, ".build", "release", "sweep")
-    if not os.access(new, os.X_OK):
-        sys.exit("build this one first: swift build -c release")
+    root, new = repository_and_build()
     old = args.old or build_old(root)
     data = os.path.abspath(os.path.join(root, "..", "shared", "data", "phone_price.csv"))
     if not os.path.exists(data):

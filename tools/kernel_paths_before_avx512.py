@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks_md import write_section
+from benchmarks_md import repository_and_build, write_section
 
 OLD_COMMIT = "c04271a"
 SECTION = "kernel-paths-before-avx512"
@@ -103,10 +103,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--output", default="BENCHMARKS.md")
     args = parser.parse_args()
-    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
-    new = os.path.join(root, ".build", "release", "sweep")
-    if not os.access(new, os.X_OK):
-        sys.exit("build this one first: swift build -c release")
+    root, new = repository_and_build()
     old = build_old(root)
     configurations = [
         ("avx2-fma", "before", old, {}), ("avx2-fma", "now", new, {"SWEEP_KERNEL": "avx2"}),

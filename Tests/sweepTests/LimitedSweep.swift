@@ -16,9 +16,11 @@ let badInputMemoryLimitKB = 2_000_000
 ///   - arguments: the arguments, passed as they are.
 ///   - shellWords: shell text appended to the command line, e.g. `"$(printf 'out\\377.csv')"`.
 ///   - standardOutput: where the command's standard output goes (a pty, say); a file by default.
+///   - setup: shell text run first, whose settings the command inherits (`trap '' PIPE`,
+///     `ulimit -f 4`).
 func limitedSweep(
     _ arguments: [String], in directory: ScratchDirectory, shellWords: String = "",
-    standardOutput: FileHandle? = nil, timeout: Duration = .seconds(60),
+    standardOutput: FileHandle? = nil, setup: String = "true", timeout: Duration = .seconds(60),
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> CommandResult {
     let executable = try #require(SweepProcess.executable, "the sweep executable was not found beside the test bundle")
@@ -29,7 +31,7 @@ func limitedSweep(
     _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -v \(badInputMemoryLimitKB); exec \"$0\" \"$@\" \(shellWords)", executable.path] + arguments
+    process.arguments = ["-c", "ulimit -v \(badInputMemoryLimitKB); \(setup) && exec \"$0\" \"$@\" \(shellWords)", executable.path] + arguments
     process.currentDirectoryURL = directory.url
     var environment = ProcessInfo.processInfo.environment
     environment["TERM"] = "dumb"
