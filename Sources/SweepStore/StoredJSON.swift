@@ -47,13 +47,8 @@ enum StoredJSON {
     /// standardiser fitted on broken data) are written as the strings "nan", "+inf" and "-inf"
     /// and read back as numbers; in `JSONValue`s they would read back as strings, so they throw.
     static func text(_ value: some Encodable, allowingNonFinite: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if allowingNonFinite {
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(
-                positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
-        }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        let strings = CanonicalJSONEncoder.NonFiniteStrings(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan")
+        return try CanonicalJSONEncoder(nonFinite: allowingNonFinite ? strings : nil).text(value)
     }
 
     static var decoder: JSONDecoder {

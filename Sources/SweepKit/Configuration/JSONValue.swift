@@ -166,10 +166,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Compact JSON text with sorted keys: the canonical form stored and compared.
     public var canonicalText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        (try? CanonicalJSONEncoder().text(self)) ?? "null"
     }
 
     /// A short human form for leaderboards: strings bare, numbers to four significant digits,

@@ -252,9 +252,6 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
 
     /// The canonical JSON form, as stored with each trial.
     public var canonicalJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        (try? CanonicalJSONEncoder().text(self)) ?? "{}"
     }
 }
