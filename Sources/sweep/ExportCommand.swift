@@ -102,7 +102,9 @@ struct ExportCommand: ParsableCommand {
             Terminal.error("trial \(chosen.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); export one of those, or rerun the sweep")
             throw ExitCode(2)
         }
-        let file = ModelFile(model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number)
+        let file = ModelFile(
+            model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number,
+            dataFingerprint: record.dataFingerprint)
         try write(file, to: destination) { report in
             let testMetric = testMetricName(for: spec.metric.name)
             report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
@@ -169,7 +171,7 @@ struct ExportCommand: ParsableCommand {
             Terminal.error("cannot score the ensemble on the sweep's test rows: \(error)")
             throw ExitCode(1)
         }
-        return ModelFile(ensemble: built, metrics: metrics, split: spec.data, sweepName: sweep)
+        return ModelFile(ensemble: built, metrics: metrics, split: spec.data, sweepName: sweep, dataFingerprint: record.dataFingerprint)
     }
 
     /// Encodes and writes `file`; `summary` gets a function printing its line (to standard error

@@ -21,7 +21,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write predictions to this CSV instead of standard output (- is standard output). A symbolic link is written through to its target, a FIFO or device streamed to.")
     var output: String?
 
-    @Option(help: "Rows to predict: all, or the train, validation or test part of the split the model was trained with (needs the target column).")
+    @Option(help: "Rows to predict: all, or the train, validation or test part of the split the model was trained with (needs the target column, and the file the sweep was split from, unchanged: the part's rows are picked by position, and other data is refused).")
     var part: Part = .all
 
     enum Part: String, CaseIterable, ExpressibleByArgument {
@@ -54,18 +54,8 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let (dataset, rowNumbers) = try selectRows(of: loaded, file: file)
-        // Gather the model's features by name, in the model's order. A feature that is not among
-        // the dataset's is its target: a CSV without the model's target is read with its last
-        // column as target.
-        var columns: [[Float]] = []
-        for name in trained.featureNames {
-            columns.append(dataset.featureIndex(named: name).map { dataset.featureColumn($0) } ?? dataset.targets)
-        }
+        let features = modelColumns(of: dataset, model: trained).features
         let rows = dataset.rowCount
-        var features = [Float](repeating: 0, count: rows * columns.count)
-        for (column, values) in columns.enumerated() {
-            for row in 0..<rows { features[row * columns.count + column] = values[row] }
-        }
         // A single model is an ensemble of one: the same path runs both.
         let outputs: [Float]
         do {
@@ -125,7 +115,9 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// The rows of `part`, reproducing the model's split from its metadata, and their numbers
-    /// in the CSV (1: the first row after the header).
+    /// in the CSV (1: the first row after the header). The split picks rows by their place in the
+    /// file, so it is taken only from the data the sweep was split from: data whose fingerprint
+    /// differs from the model's is refused, since its "test" rows may be rows the model trained on.
     private func selectRows(of dataset: Dataset, file: ModelFile) throws -> (Dataset, rowNumbers: [Int]) {
         guard part != .all else { return (dataset, (0..<dataset.rowCount).map { $0 + 1 }) }
         guard dataset.targetName == file.model.targetName else {
@@ -135,24 +127,58 @@ struct PredictCommand: ParsableCommand {
         var configuration = file.split
         configuration.source = data
         configuration.task = file.model.task
-        configuration.standardize = false
-        let rows: [Int]
+        // With no fingerprint to compare, only the rows matter, not their standardised values.
+        if file.dataFingerprint == nil { configuration.standardize = false }
+        let prepared: PreparedData
         do {
-            let fold = try PreparedData.prepare(dataset, configuration).folds[0]
-            rows = switch part {
-            case .all, .train: fold.train.rowIndices
-            case .validation: fold.validation.rowIndices
-            case .test: fold.test.rowIndices
-            }
+            prepared = try PreparedData.prepare(modelColumns(of: dataset, model: file.model), configuration)
         } catch {
             Terminal.error("cannot reproduce the model's split on '\(data)': \(error.description)")
             throw ExitCode(2)
+        }
+        if let recorded = file.dataFingerprint {
+            let found = DataFingerprint.of(prepared)
+            guard found == recorded else {
+                Terminal.error(
+                    "'\(data)' is not the data the model's sweep was split from ('\(file.split.source)'): its \(dataset.rowCount) rows differ from that data's "
+                        + "(other or added rows, rows in another order, or changed values; data fingerprint \(found), the model's \(recorded)). "
+                        + "--part picks the split's rows by their place in the file, so it only makes sense on the file the sweep ran on: here its \(part.rawValue) rows may be rows the model trained on. "
+                        + "Give that file, or leave out --part to predict every row of this one")
+                throw ExitCode(2)
+            }
+        } else {
+            Terminal.note(
+                "warning: '\(model)' records no fingerprint of the data its sweep was split from (it was exported before models carried one, or from a sweep that has none), "
+                    + "so whether '\(data)' is that file cannot be checked: its \(part.rawValue) rows are the model's only if it is, unchanged and in the same order")
+        }
+        // With k-fold, the final fit's: every non-test row trains, the test rows are held out.
+        let fold = prepared.finalFit ?? prepared.folds[0]
+        let rows = switch part {
+        case .all, .train: fold.train.rowIndices
+        case .validation: fold.validation.rowIndices
+        case .test: fold.test.rowIndices
         }
         guard !rows.isEmpty else {
             Terminal.error("--part \(part.rawValue) selects no rows of '\(data)': the split the model was trained with has no \(part.rawValue) part; use --part all, or another part")
             throw ExitCode(2)
         }
         return (dataset.subset(rows: rows), rows.map { $0 + 1 })
+    }
+
+    /// `dataset` with the model's feature columns alone, by name, in the model's order: what the
+    /// model takes, and the columns of the data its sweep ran on (a network takes every column
+    /// but the target), whatever order or other columns this file has. A feature that is not
+    /// among the dataset's is its target: a CSV without the model's target is read with its
+    /// last column as target.
+    private func modelColumns(of dataset: Dataset, model: TrainedModel) -> Dataset {
+        let columns = model.featureNames.map { name in dataset.featureIndex(named: name).map { dataset.featureColumn($0) } ?? dataset.targets }
+        var features = [Float](repeating: 0, count: dataset.rowCount * columns.count)
+        for (column, values) in columns.enumerated() {
+            for row in 0..<dataset.rowCount { features[row * columns.count + column] = values[row] }
+        }
+        return Dataset(
+            featureNames: model.featureNames, targetName: dataset.targetName, features: features, targets: dataset.targets,
+            lineNumbers: dataset.lineNumbers, source: dataset.source)
     }
 
     /// Every column of the CSV: with the model's target as target when present, else the last.

@@ -1,21 +1,24 @@
 import Foundation
 import Testing
 
-/// `sweep predict --part`: the rows it predicts are named by their place in the CSV, and a part
-/// the model's split does not have is refused.
+/// `sweep predict --part`: the rows it predicts are named by their place in the CSV, a part the
+/// model's split does not have is refused, and so is data other than the data the sweep split.
 @Suite("sweep predict --part")
 struct PredictPartTests {
-    static func spec(name: String, testFraction: Double) -> String {
+    static func spec(name: String, source: String, testFraction: Double, folds: Int?) -> String {
         """
-        {"name": "\(name)", "data": {"source": "\(SmallSpecs.data)", "test_fraction": \(testFraction), "folds": 3}, "method": "random",
-         "trials": 1, "seed": 2, "fixed": {"hidden_layers": [8], "epochs": 3, "batch_size": 16}}
+        {"name": "\(name)", "data": {"source": "\(source)", "test_fraction": \(testFraction)\(folds.map { ", \"folds\": \($0)" } ?? "")},
+         "method": "random", "trials": 1, "seed": 2, "fixed": {"hidden_layers": [8], "epochs": 3, "batch_size": 16}}
         """
     }
 
     /// Trains and exports the one trial of a sweep; returns the model's path.
-    func exportedModel(name: String, testFraction: Double, in directory: ScratchDirectory) async throws -> String {
+    func exportedModel(
+        name: String, source: String = SmallSpecs.data, testFraction: Double, folds: Int? = 3, in directory: ScratchDirectory
+    ) async throws -> String {
         let database = directory.path("results.sqlite")
-        let run = try await sweep("run", try directory.write("\(name).json", Self.spec(name: name, testFraction: testFraction)), "--db", database, in: directory)
+        let spec = Self.spec(name: name, source: source, testFraction: testFraction, folds: folds)
+        let run = try await sweep("run", try directory.write("\(name).json", spec), "--db", database, in: directory)
         #expect(run.status == 0, "\(run)")
         let model = directory.path("\(name).safetensors")
         let export = try await sweep("export", name, "--db", database, "-o", model, in: directory)
@@ -51,5 +54,80 @@ struct PredictPartTests {
         #expect(test.status == 2, "\(test)")
         #expect(test.standardError.contains("--part test selects no rows"), "\(test)")
         #expect(test.standardOutput.isEmpty, "\(test)")
+    }
+
+    /// 80 rows of two features and a class, as CSV lines without the header.
+    static let rows = (0..<80).map { row in "\(row % 7),\(Double(row) / 10),\(row % 2)" }
+
+    static func csv(_ rows: [String], header: String = "a,b,label") -> String { ([header] + rows).joined(separator: "\n") + "\n" }
+
+    @Test(arguments: [3, nil] as [Int?])
+    func aPartIsTakenOnlyFromTheDataTheSweepWasSplitFrom(folds: Int?) async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("data.csv", Self.csv(Self.rows))
+        let model = try await exportedModel(name: "file", source: "data.csv", testFraction: 0.25, folds: folds, in: directory)
+        let original = try await sweep("predict", model, "data.csv", "--part", "test", in: directory)
+        // 20 of the 80 rows, and a header.
+        #expect(original.status == 0 && original.standardError.contains("/20 rows)"), "\(original)")
+        #expect(original.standardOutput.split(separator: "\n").count == 21, "\(original)")
+
+        // The same rows by another name, with the columns in another order or one more column:
+        // the same data, the same test rows.
+        try directory.write("copy.csv", Self.csv(Self.rows))
+        try directory.write("reordered.csv", Self.csv(Self.rows.map { $0.split(separator: ",").reversed().joined(separator: ",") }, header: "label,b,a"))
+        try directory.write("wider.csv", Self.csv(Self.rows.enumerated().map { "\($1),\($0)" }, header: "a,b,label,id"))
+        for name in ["copy.csv", "reordered.csv", "wider.csv"] {
+            let same = try await sweep("predict", model, name, "--part", "test", in: directory)
+            #expect(same.status == 0 && same.standardOutput == original.standardOutput, "\(name): \(same)")
+        }
+
+        // Rows shuffled, one cell changed, one row added: other data, where the split's positions
+        // pick rows the model may have trained on.
+        var changed = Self.rows
+        changed[7] = "3,0.7,1"  // was 0,0.7,1
+        try directory.write("shuffled.csv", Self.csv(Self.rows.reversed()))
+        try directory.write("changed.csv", Self.csv(changed))
+        try directory.write("added.csv", Self.csv(Self.rows + ["1,9.9,0"]))
+        for name in ["shuffled.csv", "changed.csv", "added.csv"] {
+            for part in ["test", "train"] {
+                let refused = try await sweep("predict", model, name, "--part", part, in: directory)
+                expectCleanRefusal(refused, mentioning: [
+                    "'\(name)' is not the data the model's sweep was split from ('data.csv')",
+                    "--part picks the split's rows by their place in the file, so it only makes sense on the file the sweep ran on",
+                    "leave out --part",
+                ])
+            }
+            // Every row of any file with the model's columns is still predicted.
+            let all = try await sweep("predict", model, name, in: directory)
+            #expect(all.status == 0 && all.standardOutput.split(separator: "\n").count == (name == "added.csv" ? 82 : 81), "\(name): \(all)")
+        }
+    }
+
+    @Test func aModelFileWithoutADataFingerprintStillPredictsItsPartAndSaysItCannotBeChecked() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("data.csv", Self.csv(Self.rows))
+        let model = try await exportedModel(name: "file", source: "data.csv", testFraction: 0.25, in: directory)
+        // The file as sweep export wrote it before models carried their data's fingerprint.
+        var (header, payload) = try ModelFixture.parts(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: model))))
+        var metadata = try #require(header["__metadata__"] as? [String: String])
+        #expect(metadata.removeValue(forKey: "sweep.data_fingerprint") != nil)
+        header["__metadata__"] = metadata
+        ModelFixture.editMetadata(&header, "sweep.split") { split in
+            var fields = split as? [String: Any] ?? [:]
+            #expect(fields.removeValue(forKey: "folds") as? Int == 3 && fields.removeValue(forKey: "standardize") as? Bool == true)
+            split = fields
+        }
+        let old = try directory.write("old.safetensors", bytes: try ModelFixture.assemble(header: header, payload: payload))
+
+        let current = try await sweep("predict", model, "data.csv", "--part", "test", in: directory)
+        #expect(current.status == 0 && !current.standardError.contains("fingerprint"), "\(current)")
+        try directory.write("shuffled.csv", Self.csv(Self.rows.reversed()))
+        for data in ["data.csv", "shuffled.csv"] {
+            let unchecked = try await sweep("predict", old, data, "--part", "test", in: directory)
+            #expect(unchecked.status == 0, "\(unchecked)")
+            #expect(unchecked.standardError.contains("warning: '\(old)' records no fingerprint of the data its sweep was split from"), "\(unchecked)")
+            #expect(unchecked.standardError.contains("whether '\(data)' is that file cannot be checked"), "\(unchecked)")
+            if data == "data.csv" { #expect(unchecked.standardOutput == current.standardOutput, "\(unchecked)") }
+        }
     }
 }

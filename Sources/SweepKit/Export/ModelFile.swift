@@ -18,29 +18,40 @@ public struct ModelFile: Sendable {
     public var isEnsemble: Bool
     /// The model's (or the ensemble's averaged) metrics on the split below.
     public var metrics: [String: Double]
+    /// The split the model was trained with. `folds` and `standardize` are those the sweep
+    /// prepared its data with, which `dataFingerprint` was taken under.
     public var split: DataConfiguration
     public var sweepName: String
+    /// The sweep's `DataFingerprint` of the data it was split from, so that a part of the split
+    /// (`sweep predict --part test`), which is picked by row position, is only taken from that
+    /// data; nil in files written before it was recorded, or from a sweep that has none.
+    public var dataFingerprint: String?
 
     /// The model of a single-model file; an ensemble's first member.
     public var model: TrainedModel { ensemble.members[0].model }
     /// The trial of a single-model file; an ensemble's first member's.
     public var trialNumber: Int { ensemble.members[0].trial }
 
-    public init(model: TrainedModel, metrics: [String: Double], split: DataConfiguration, sweepName: String, trialNumber: Int) {
+    public init(
+        model: TrainedModel, metrics: [String: Double], split: DataConfiguration, sweepName: String, trialNumber: Int,
+        dataFingerprint: String?
+    ) {
         // One member always makes an ensemble.
         ensemble = try! Ensemble(members: [Ensemble.Member(model: model, trial: trialNumber, fit: nil, metrics: metrics)])
         isEnsemble = false
         self.metrics = metrics
         self.split = split
         self.sweepName = sweepName
+        self.dataFingerprint = dataFingerprint
     }
 
-    public init(ensemble: Ensemble, metrics: [String: Double], split: DataConfiguration, sweepName: String) {
+    public init(ensemble: Ensemble, metrics: [String: Double], split: DataConfiguration, sweepName: String, dataFingerprint: String?) {
         self.ensemble = ensemble
         isEnsemble = true
         self.metrics = metrics
         self.split = split
         self.sweepName = sweepName
+        self.dataFingerprint = dataFingerprint
     }
 
     public func encoded() throws -> Data {
@@ -62,11 +73,13 @@ public struct ModelFile: Sendable {
             "sweep.class_labels": try json(model.classLabels),
             "sweep.split": try json(SplitMetadata(
                 seed: split.splitSeed, testFraction: split.testFraction,
-                validationFraction: split.folds == nil ? split.validationFraction : 0)),
+                validationFraction: split.folds == nil ? split.validationFraction : 0,
+                folds: split.folds, standardize: split.standardize)),
             "sweep.metrics": try json(Self.exported(metrics, folds: split.folds != nil)),
             "sweep.sweep": sweepName,
             "sweep.data": split.source,
         ]
+        if let dataFingerprint { metadata["sweep.data_fingerprint"] = dataFingerprint }
         if isEnsemble {
             let members = ensemble.members.enumerated().map { index, member in
                 MemberMetadata(
@@ -171,6 +184,21 @@ public struct ModelFile: Sendable {
         split.splitSeed = splitMetadata.seed
         split.testFraction = splitMetadata.testFraction
         split.validationFraction = splitMetadata.validationFraction
+        if let folds = splitMetadata.folds {
+            guard folds >= 2 else { throw .malformed(path: path, reason: "metadata 'sweep.split' has \(folds) folds; k-fold has at least 2") }
+            split.folds = folds
+        }
+        if let standardize = splitMetadata.standardize { split.standardize = standardize }
+        let dataFingerprint = metadata["sweep.data_fingerprint"]
+        if let dataFingerprint {
+            // Checked by reproducing the data as the sweep prepared it, which needs its settings.
+            guard dataFingerprint.count == 16, dataFingerprint.allSatisfy(\.isHexDigit) else {
+                throw .malformed(path: path, reason: "metadata 'sweep.data_fingerprint' is not 16 hexadecimal digits: \(dataFingerprint.prefix(40))")
+            }
+            guard splitMetadata.standardize != nil else {
+                throw .malformed(path: path, reason: "metadata 'sweep.split' lacks 'standardize', which its data fingerprint was taken with")
+            }
+        }
         let sweepName = metadata["sweep.sweep"] ?? ""
 
         if metadata["sweep.ensemble"] != nil {
@@ -196,7 +224,9 @@ public struct ModelFile: Sendable {
                 throw .malformed(path: path, reason: "\(tensors.count - claimed) of its tensors belong to no ensemble member (each name starts with member<i>.)")
             }
             do {
-                return ModelFile(ensemble: try Ensemble(members: members), metrics: metrics, split: split, sweepName: sweepName)
+                return ModelFile(
+                    ensemble: try Ensemble(members: members), metrics: metrics, split: split, sweepName: sweepName,
+                    dataFingerprint: dataFingerprint)
             } catch {
                 throw .malformed(path: path, reason: error.description)
             }
@@ -207,7 +237,7 @@ public struct ModelFile: Sendable {
         let model = try member(network, standardization, scale, tensors, label: "its")
         return ModelFile(
             model: model, metrics: metrics, split: split, sweepName: sweepName,
-            trialNumber: Int(metadata["sweep.trial"] ?? "") ?? 0)
+            trialNumber: Int(metadata["sweep.trial"] ?? "") ?? 0, dataFingerprint: dataFingerprint)
     }
 
     /// The most members an ensemble file may list: far more than averaging needs, and a bound on
@@ -290,9 +320,13 @@ private struct SplitMetadata: Codable {
     var seed: UInt64
     var testFraction: Double
     var validationFraction: Double
+    /// k of a cross-validated sweep (absent otherwise, and in files written before it was recorded).
+    var folds: Int?
+    /// Whether the sweep standardised the features (absent in files written before it was recorded).
+    var standardize: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case seed, testFraction = "test_fraction", validationFraction = "validation_fraction"
+        case seed, testFraction = "test_fraction", validationFraction = "validation_fraction", folds, standardize
     }
 }
 

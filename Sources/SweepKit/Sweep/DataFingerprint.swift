@@ -3,7 +3,8 @@ import NeuralNet
 
 /// A summary of the data a sweep trains on, to notice a resume on other data: a CSV whose rows
 /// changed, were shuffled or re-labelled under the same path would otherwise mix trials of two
-/// data sets in one leaderboard.
+/// data sets in one leaderboard. An exported model carries its sweep's (`ModelFile.dataFingerprint`),
+/// so that `sweep predict --part` picks the split's rows by position only in that data.
 ///
 /// It hashes the content as the trials see it: column names, class labels, and every part's
 /// rows (their indices in the file, features and targets, as 32-bit floats) of every fold. The

@@ -115,7 +115,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("model.safetensors").path
-        try ModelFile(model: model, metrics: [:], split: DataConfiguration(), sweepName: "s", trialNumber: 1).encoded()
+        try ModelFile(model: model, metrics: [:], split: DataConfiguration(), sweepName: "s", trialNumber: 1, dataFingerprint: nil).encoded()
             .write(to: URL(fileURLWithPath: path))
         let read = try ModelFile.read(path: path)
         #expect(read.ensemble.members[0].model.network.output == .ordinal)
@@ -178,7 +178,7 @@ import Testing
         let ensemble = try Ensemble(members: [
             .init(model: first, trial: 3, fit: 1, metrics: ["validation_accuracy": 0.5]), .init(model: second, trial: 3, fit: 2),
         ])
-        let file = ModelFile(ensemble: ensemble, metrics: ["test_accuracy": 0.75], split: DataConfiguration(), sweepName: "s")
+        let file = ModelFile(ensemble: ensemble, metrics: ["test_accuracy": 0.75], split: DataConfiguration(), sweepName: "s", dataFingerprint: nil)
         let bytes = try file.encoded()
         let names = try SafeTensors.decode(bytes, path: "memory").tensors.map(\.name).sorted()
         #expect(names == ["member0.0.bias", "member0.0.weight", "member1.0.bias", "member1.0.weight"])
@@ -195,7 +195,7 @@ import Testing
         #expect(read.ensemble.members[1].model.tensors.sorted { $0.name < $1.name }.map(\.values) == second.tensors.sorted { $0.name < $1.name }.map(\.values))
         #expect(read.metrics["test_accuracy"] == 0.75)
         // A single model's file keeps its unprefixed names and reads back as one model.
-        let single = try ModelFile(model: first, metrics: [:], split: DataConfiguration(), sweepName: "s", trialNumber: 4).encoded()
+        let single = try ModelFile(model: first, metrics: [:], split: DataConfiguration(), sweepName: "s", trialNumber: 4, dataFingerprint: nil).encoded()
         #expect(try SafeTensors.decode(single, path: "memory").tensors.map(\.name).sorted() == ["0.bias", "0.weight"])
     }
 
@@ -204,7 +204,7 @@ import Testing
         let second = Self.linear(task: .binary, weights: [0, 1], bias: [-1])
         let file = ModelFile(
             ensemble: try Ensemble(members: [.init(model: first, trial: 1), .init(model: second, trial: 2)]), metrics: [:],
-            split: DataConfiguration(), sweepName: "s")
+            split: DataConfiguration(), sweepName: "s", dataFingerprint: nil)
         var (tensors, metadata) = try SafeTensors.decode(try file.encoded(), path: "memory")
         // The metadata now lists member 0 only; member 1's tensors are left over.
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(metadata["sweep.ensemble"]!.utf8)) as? [String: Any])
