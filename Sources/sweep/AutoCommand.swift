@@ -19,8 +19,9 @@ struct AutoCommand: AsyncParsableCommand {
     @Option(help: "The target column (default: the last).")
     var target: String?
 
-    @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h; the export follows.", valueName: "duration"))
-    var budget = "5m"
+    // Optional, so that what stops the search can be named as the default or as given.
+    @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h (default: \(AutoCommand.defaultBudget)); the export follows.", valueName: "duration"))
+    var budget: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Export the fold models of the best K trials, averaged (1: the best trial's).", valueName: "K"))
     var ensemble = AutoCommand.defaultEnsembleSize
@@ -39,6 +40,8 @@ struct AutoCommand: AsyncParsableCommand {
     @Flag(help: "Print only the summaries.")
     var quiet = false
 
+    /// The time budget without --budget.
+    static let defaultBudget = "5m"
     /// The trials whose fold models the export averages unless --ensemble says otherwise
     /// (BENCHMARKS.md, quality).
     static let defaultEnsembleSize = 5
@@ -48,9 +51,11 @@ struct AutoCommand: AsyncParsableCommand {
     /// The share of the budget kept for the trials still running when the search stops, and the export.
     static func searchSeconds(budget: Double) -> Double { max(1, budget - max(2, min(30, budget * 0.1))) }
 
+    private var budgetText: String { budget ?? Self.defaultBudget }
+
     func validate() throws {
-        guard parseDuration(budget) != nil else {
-            throw ValidationError("--budget must be a duration such as 90s, 5m or 1h, got '\(budget)'")
+        guard parseDuration(budgetText) != nil else {
+            throw ValidationError("--budget must be a duration such as 90s, 5m or 1h, got '\(budgetText)'")
         }
         guard ensemble >= 1, ensemble <= Self.maximumEnsembleSize else {
             throw ValidationError("--ensemble must be between 1 and \(Self.maximumEnsembleSize), got \(ensemble)")
@@ -74,7 +79,7 @@ struct AutoCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try writeSpec(auto.json(), to: specPath)
-        let budgetSeconds = parseDuration(budget)!
+        let budgetSeconds = parseDuration(budgetText)!
         print("sweep auto: \(data)")
         for line in auto.summary { print("  \(line)") }
         print("  budget: \(formatDuration(budgetSeconds)) (the search stops starting trials after \(formatDuration(Self.searchSeconds(budget: budgetSeconds))))")
@@ -84,7 +89,8 @@ struct AutoCommand: AsyncParsableCommand {
         if let jobs { arguments += ["--jobs", String(jobs)] }
         if quiet { arguments.append("--quiet") }
         let run = try RunCommand.parse(arguments)
-        try await run.run()
+        let summary = try await run.runSweep()
+        if summary.remainingTrials > 0 { print(stopLine(remainingTrials: summary.remainingTrials, specPath: specPath)) }
 
         let results = try store.openStore(mustExist: true, forReading: true)
         let record = try resolveSweep(auto.name, in: results)
@@ -93,7 +99,7 @@ struct AutoCommand: AsyncParsableCommand {
         let ranking = TrialRanking(metric: sweepSpec.metric)
         let usable = trials.filter { ranking.hasFiniteMetric($0) }.count
         guard usable > 0 else {
-            Terminal.error("no trial completed within \(budget); give a longer --budget")
+            Terminal.error("no trial completed within \(budgetText); give a longer --budget")
             throw ExitCode(1)
         }
         if usable < ensemble {
@@ -105,6 +111,15 @@ struct AutoCommand: AsyncParsableCommand {
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
         try export.run()
         print("predict with: sweep predict \(modelPath) NEW.csv")
+    }
+
+    /// What stopped the search with trials to go: the time budget, named as given or as the
+    /// default (the `--timeout` the run was given is the budget's, never the user's).
+    func stopLine(remainingTrials: Int, specPath: String) -> String {
+        let budgetName = budget.map { "the time budget (--budget \($0))" }
+            ?? "sweep auto's default time budget of \(Self.defaultBudget) (--budget sets another)"
+        let databaseOption = store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
+        return "stopped by \(budgetName) with \(remainingTrials) trials to go: `sweep run \(specPath)\(databaseOption) --timeout 10m` continues the sweep"
     }
 
     /// How many of the best trials' fold models the export can train again within what is left

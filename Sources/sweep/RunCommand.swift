@@ -71,6 +71,22 @@ struct RunCommand: AsyncParsableCommand {
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
+        let summary = try await runSweep()
+        if summary.remainingTrials > 0 {
+            let why = trials != nil && timeout != nil ? "--trials or --timeout" : (trials != nil ? "--trials" : "--timeout")
+            print("stopped by \(why) with \(summary.remainingTrials) trials to go: rerun `\(continuingCommand)` to continue")
+        }
+    }
+
+    /// The command that continues this run's sweep.
+    private var continuingCommand: String {
+        "sweep run \(spec)\(data.map { " --data \($0)" } ?? "")\(databaseOption)"
+    }
+
+    /// Runs the sweep and prints its summary, or ends with exit status 130 when interrupted.
+    /// What stopped it with trials to go is the caller's to say: `sweep auto` passes its own
+    /// budget as `--timeout`.
+    func runSweep() async throws -> SweepRunSummary {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
@@ -129,15 +145,11 @@ struct RunCommand: AsyncParsableCommand {
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
         report(summary, spec: parsed, results: results)
-        let dataOption = self.data.map { " --data \($0)" } ?? ""
         if summary.interrupted {
-            print("interrupted: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to resume the remaining trials")
+            print("interrupted: rerun `\(continuingCommand)` to resume the remaining trials")
             throw ExitCode(130)
         }
-        if summary.remainingTrials > 0 {
-            let why = trials != nil && timeout != nil ? "--trials or --timeout" : (trials != nil ? "--trials" : "--timeout")
-            print("stopped by \(why) with \(summary.remainingTrials) trials to go: rerun `sweep run \(spec)\(dataOption)\(databaseOption)` to continue")
-        }
+        return summary
     }
 
     private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec, results: any ResultStore) {

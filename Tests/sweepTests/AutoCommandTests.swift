@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import sweep
 
 /// `sweep auto`: from a data source to a spec, a sweep and a model, with clear refusals.
 @Suite("sweep auto")
@@ -16,6 +17,10 @@ struct AutoCommandTests {
         #expect(said.contains("200 rows, 20 features, target 'price_range': multiclass"), "\(said)")
         #expect(said.contains("scoring: 5-fold cross-validation over every row"), "\(said)")
         #expect(said.contains("spec: \(spec) (sweep run \(spec) continues or grows it)"), "\(said)")
+        // Its budget stops the search (its trials are more than seconds reach), not a --timeout the user never gave.
+        #expect(said.contains("stopped by the time budget (--budget 5s) with "), "\(said)")
+        #expect(said.contains("trials to go: `sweep run \(spec) --db \(database) --timeout 10m` continues the sweep"), "\(said)")
+        #expect(!said.contains("--timeout with"), "\(said)")
         #expect(said.contains("wrote \(model): "), "\(said)")
         #expect(said.contains("predict with: sweep predict \(model) NEW.csv"), "\(said)")
         // The export averages the 5 fold models of each of the best 5 trials, trained again: fewer
@@ -41,6 +46,15 @@ struct AutoCommandTests {
             "auto", Self.data, "--budget", "3s", "--spec", spec, "-o", model, "--db", database, "--jobs", "2", "--quiet", in: directory)
         #expect(again.status == 0, "\(again)")
         #expect(again.standardError.contains("exists with this spec: continuing its sweep"), "\(again)")
+    }
+
+    @Test func aSearchStoppedByTheDefaultBudgetSaysSoAndNamesTheOptionThatSetsIt() throws {
+        let unbudgeted = try AutoCommand.parse(["data.csv"])
+        #expect(unbudgeted.stopLine(remainingTrials: 9990, specPath: "sweeps/auto-data.json")
+            == "stopped by sweep auto's default time budget of 5m (--budget sets another) with 9990 trials to go: `sweep run sweeps/auto-data.json --timeout 10m` continues the sweep")
+        let budgeted = try AutoCommand.parse(["data.csv", "--budget", "2m", "--db", "r.sqlite"])
+        #expect(budgeted.stopLine(remainingTrials: 12, specPath: "s.json")
+            == "stopped by the time budget (--budget 2m) with 12 trials to go: `sweep run s.json --db r.sqlite --timeout 10m` continues the sweep")
     }
 
     @Test func badInputToAutoIsRefusedWithWhatToDo() async throws {
