@@ -69,13 +69,20 @@ struct AutoCommand: AsyncParsableCommand {
         let auto = try plan()
         let specPath = spec ?? "sweeps/\(auto.name).json"
         let modelPath = output ?? "\(auto.name).safetensors"
-        // Both destinations are checked before the spec is written or a trial trained, so that
-        // neither replaces a file the user keeps.
+        // Every destination is checked before the spec is written or a trial trained, so that
+        // none replaces a file the user keeps, or another of them (by any spelling, even before
+        // it exists).
         do {
-            try OutputFile(modelPath, example: "model.safetensors").refuseReplacing(
-                [(data, "the data"), (specPath, "the spec")] + store.databaseFiles, with: "the model")
+            let model = try OutputFile(modelPath, example: "model.safetensors")
+            try model.refuseReplacing([(data, "the data"), (specPath, "the spec")] + store.databaseFiles, with: "the model")
+            try model.refuseSharing([(specPath, "the spec")] + store.databaseFiles, with: "the model")
         } catch {
             Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let specLocation = FileLocation(path: specPath)
+        if let database = store.databaseFiles.first(where: { FileLocation(path: $0.path) == specLocation }) {
+            Terminal.error("--spec '\(specPath)' is also where the sweep writes \(database.role) ('\(database.path)'); name another file with --spec PATH or --db PATH")
             throw ExitCode(2)
         }
         try writeSpec(auto.json(), to: specPath)

@@ -77,7 +77,7 @@ struct OutputFile {
 
     /// Where a path that names nothing yet will be created: itself, or the end of its chain of
     /// dangling symbolic links (as the shell's `>` creates a dangling link's target).
-    private static func missingTarget(of path: String, example: String) throws(OutputFileError) -> String {
+    fileprivate static func missingTarget(of path: String, example: String) throws(OutputFileError) -> String {
         var current = path
         for _ in 0...maximumLinkHops {
             var status = stat()
@@ -123,6 +123,21 @@ struct OutputFile {
         guard !isStandardOutput, let written = existingIdentity else { return }
         for (path, role) in inputs where FileIdentity(path: path) == written {
             throw .replacesInput(path: requested, input: path, role: role, contents: contents)
+        }
+    }
+
+    /// Refuses a destination that another of the command's outputs is written to as well
+    /// (`sweep auto --spec X -o ./X`), by any spelling or link and whether or not the file exists
+    /// yet: the later write would replace the earlier.
+    ///
+    /// - Parameters:
+    ///   - outputs: each other file the command writes, with what it is for the message ("the spec").
+    ///   - contents: what this destination receives, for the message ("the model").
+    func refuseSharing(_ outputs: [(path: String, role: String)], with contents: String) throws(OutputFileError) {
+        guard !isStandardOutput else { return }
+        let own = FileLocation(path: requested)
+        for (path, role) in outputs where FileLocation(path: path) == own {
+            throw .sharesOutput(path: requested, other: path, role: role, contents: contents)
         }
     }
 
@@ -230,6 +245,41 @@ struct FileIdentity: Equatable {
     }
 }
 
+/// Where writes to a path land, to tell whether two paths are one file before either exists: the
+/// file's identity when it exists; else the absolute path it will be created at, found as writing
+/// finds it (dangling symbolic links followed, the links of its existing directories resolved,
+/// `.` and `..` taken away), so that `X`, `./X`, `dir/../X` and a link to a missing `X` agree.
+enum FileLocation: Equatable {
+    case existing(FileIdentity)
+    case planned(path: String)
+
+    init(path: String) {
+        if let identity = FileIdentity(path: path) {
+            self = .existing(identity)
+        } else {
+            self = .planned(path: Self.resolved((try? OutputFile.missingTarget(of: path, example: "")) ?? path))
+        }
+    }
+
+    /// `path` made absolute, with its longest existing beginning resolved by `realpath` and the
+    /// rest taken a component at a time.
+    private static func resolved(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        if let real = realpath(absolute, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let parent = (absolute as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != absolute else { return absolute }
+        let base = resolved(parent)
+        switch (absolute as NSString).lastPathComponent {
+        case ".", "": return base
+        case "..": return (base as NSString).deletingLastPathComponent
+        case let name: return (base as NSString).appendingPathComponent(name)
+        }
+    }
+}
+
 enum OutputFileError: Error, CustomStringConvertible {
     case emptyPath
     case directory(path: String, example: String)
@@ -237,6 +287,7 @@ enum OutputFileError: Error, CustomStringConvertible {
     case unusable(path: String, reason: String)
     case readerClosed(path: String)
     case replacesInput(path: String, input: String, role: String, contents: String)
+    case sharesOutput(path: String, other: String, role: String, contents: String)
 
     var description: String {
         switch self {
@@ -252,6 +303,8 @@ enum OutputFileError: Error, CustomStringConvertible {
             return "the reader of \(path == "standard output" ? path : "'\(path)'") closed it before everything was written"
         case .replacesInput(let path, let input, let role, let contents):
             return "-o '\(path)' is \(role) being read ('\(input)'); writing \(contents) there would replace it. Name another file"
+        case .sharesOutput(let path, let other, let role, let contents):
+            return "-o '\(path)' is also where the command writes \(role) ('\(other)'); writing \(contents) there would replace it. Name another file"
         }
     }
 }

@@ -102,4 +102,28 @@ struct AutoCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("sweeps")))
         #expect(!FileManager.default.fileExists(atPath: directory.path("results")))
     }
+
+    @Test func autoRefusesTwoOfItsOutputsInOneFileBeforeWritingAnything() async throws {
+        let directory = try ScratchDirectory()
+        // Nothing exists at these paths yet: the same file is told by its resolved path.
+        try directory.symlink("link", to: "X")
+        try directory.symlink("here", to: ".")
+        let cases: [(arguments: [String], phrases: [String])] = [
+            (["--spec", "X", "-o", "X"], ["-o 'X' is also where the command writes the spec ('X')", "writing the model there would replace it"]),
+            (["--spec", "X", "-o", "./X"], ["-o './X' is also where the command writes the spec ('X')"]),
+            (["--spec", directory.path("X"), "-o", "here/X"], ["-o 'here/X' is also where the command writes the spec"]),
+            (["--spec", "sub/X", "-o", "sub/../sub/X"], ["-o 'sub/../sub/X' is also where the command writes the spec ('sub/X')"]),
+            (["--spec", "X", "-o", "link"], ["-o 'link' is also where the command writes the spec ('X')"]),
+            (["-o", "r.sqlite", "--db", "./r.sqlite"], ["-o 'r.sqlite' is also where the command writes the results database ('./r.sqlite')"]),
+            (["-o", "r.sqlite-wal", "--db", "r.sqlite"], ["the results database's write-ahead log"]),
+            (["--spec", "r.sqlite", "--db", "./r.sqlite"], ["--spec 'r.sqlite' is also where the sweep writes the results database ('./r.sqlite')", "--spec PATH or --db PATH"]),
+        ]
+        for (arguments, phrases) in cases {
+            let result = try await SweepProcess(["auto", Self.data, "--budget", "5s", "--quiet"] + arguments, in: directory).wait()
+            expectCleanRefusal(result, mentioning: phrases)
+        }
+        // Nothing was written: no spec, no model, no database.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path(".")).filter { !$0.hasSuffix(".stdout") && !$0.hasSuffix(".stderr") }
+        #expect(left.sorted() == ["here", "link"], "\(left)")
+    }
 }
