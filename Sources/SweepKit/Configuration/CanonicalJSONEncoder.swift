@@ -31,7 +31,7 @@ public struct CanonicalJSONEncoder {
 
     public func text<T: Encodable>(_ value: T) throws -> String {
         let root = Node()
-        try Self.encode(value, into: root, codingPath: [], options: self)
+        try Self.encode(value, into: root, path: nil, options: self)
         guard !root.isEmpty else {
             throw EncodingError.invalidValue(
                 value, .init(codingPath: [], debugDescription: "Top-level \(T.self) did not encode any values."))
@@ -41,121 +41,59 @@ public struct CanonicalJSONEncoder {
         return output
     }
 
-    /// Encodes `value` into `node`: the types JSONEncoder writes its own way directly, anything
-    /// else through its `encode(to:)`.
-    fileprivate static func encode<T: Encodable>(_ value: T, into node: Node, codingPath: [any CodingKey], options: Self) throws {
-        // Type comparisons, not casts: a cast of every value was JSONEncoder's own cost.
-        if T.self == String.self {
-            node.content = .string(value as! String)
-        } else if T.self == Double.self {
-            node.content = try number(value as! Double, codingPath: codingPath, options: options)
-        } else if T.self == Float.self {
-            node.content = try number(value as! Float, codingPath: codingPath, options: options)
-        } else if T.self == Int.self {
-            node.content = .literal((value as! Int).description)
-        } else if T.self == Bool.self {
-            node.content = .literal((value as! Bool) ? "true" : "false")
-        } else if T.self == Data.self {
-            node.content = .string((value as! Data).base64EncodedString())
-        } else if T.self == URL.self {
-            node.content = .string((value as! URL).absoluteString)
-        } else if T.self == Decimal.self {
-            node.content = .literal((value as! Decimal).description)
+    /// `value`'s JSON text when JSONEncoder writes it its own way (a scalar, `Data`, `URL`),
+    /// else nil. Type comparisons, not casts: a cast of every value was JSONEncoder's own cost.
+    fileprivate static func scalarText<T: Encodable>(_ value: T, path: @autoclosure () -> [any CodingKey], options: Self) throws -> String? {
+        if T.self == String.self { return quoted(value as! String) }
+        if T.self == Double.self { return try number(value as! Double, path: path(), options: options) }
+        if T.self == Float.self { return try number(value as! Float, path: path(), options: options) }
+        if T.self == Int.self { return (value as! Int).description }
+        if T.self == Bool.self { return (value as! Bool) ? "true" : "false" }
+        if T.self == Data.self { return quoted((value as! Data).base64EncodedString()) }
+        if T.self == URL.self { return quoted((value as! URL).absoluteString) }
+        if T.self == Decimal.self { return (value as! Decimal).description }
+        return nil
+    }
+
+    /// Encodes `value` into `node`, whose place is `path`.
+    fileprivate static func encode<T: Encodable>(_ value: T, into node: Node, path: CodingPath?, options: Self) throws {
+        if let text = try scalarText(value, path: path.codingPath, options: options) {
+            node.content = .text(text)
         } else {
-            try value.encode(to: NodeEncoder(node: node, codingPath: codingPath, options: options))
+            try value.encode(to: NodeEncoder(node: node, path: path, options: options))
         }
+    }
+
+    /// `value` as an item of a container: its text, or a node it encodes itself into.
+    fileprivate static func item<T: Encodable>(_ value: T, path: @autoclosure () -> CodingPath?, options: Self) throws -> Item {
+        if let text = try scalarText(value, path: path().codingPath, options: options) { return .text(text) }
+        let node = Node()
+        try value.encode(to: NodeEncoder(node: node, path: path(), options: options))
+        return .node(node)
     }
 
     fileprivate static func number<F: BinaryFloatingPoint & CustomStringConvertible>(
-        _ value: F, codingPath: [any CodingKey], options: Self
-    ) throws -> Node.Content {
+        _ value: F, path: @autoclosure () -> [any CodingKey], options: Self
+    ) throws -> String {
         guard value.isFinite else {
             if let strings = options.nonFinite {
-                return .string(value.isNaN ? strings.nan : value > 0 ? strings.positiveInfinity : strings.negativeInfinity)
+                return quoted(value.isNaN ? strings.nan : value > 0 ? strings.positiveInfinity : strings.negativeInfinity)
             }
             throw EncodingError.invalidValue(
-                value, .init(codingPath: codingPath, debugDescription: "Unable to encode \(value) directly in JSON."))
+                value, .init(codingPath: path(), debugDescription: "Unable to encode \(value) directly in JSON."))
         }
         let text = value.description
-        return .literal(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
-    }
-}
-
-/// One value being built: nothing yet, a finished scalar, or a container whose members are
-/// nodes of their own (containers handed out earlier keep writing into them).
-private final class Node {
-    enum Content {
-        case empty
-        /// Written as it is: a number, true, false or null.
-        case literal(String)
-        /// Written quoted and escaped.
-        case string(String)
-        case object([String: Node])
-        case array([Node])
-    }
-
-    var content = Content.empty
-
-    var isEmpty: Bool {
-        if case .empty = content { return true }
-        return false
-    }
-
-    /// The members of an object, made one if still empty. Taken out while changed, so that the
-    /// dictionary is not copied.
-    func withMembers<R>(_ body: (inout [String: Node]) -> R) -> R {
-        var members: [String: Node] = [:]
-        if case .object(let existing) = content { members = existing }
-        content = .empty
-        defer { content = .object(members) }
-        return body(&members)
-    }
-
-    func withItems<R>(_ body: (inout [Node]) -> R) -> R {
-        var items: [Node] = []
-        if case .array(let existing) = content { items = existing }
-        content = .empty
-        defer { content = .array(items) }
-        return body(&items)
-    }
-
-    func write(to output: inout String) {
-        switch content {
-        // A value that encoded nothing, nested in another, is an empty object to JSONEncoder.
-        case .empty: output += "{}"
-        case .literal(let text): output += text
-        case .string(let text): Self.writeString(text, to: &output)
-        case .array(let items):
-            output += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { output += "," }
-                item.write(to: &output)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{"
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { output += "," }
-                Self.writeString(member.key, to: &output)
-                output += ":"
-                member.value.write(to: &output)
-            }
-            output += "}"
-        }
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 
     /// Quoted, with `"` and `\` escaped, the control characters with a short escape as such
     /// (\b \f \n \r \t) and the others as \u00XX in lower-case hex; slashes as they are.
-    static func writeString(_ text: String, to output: inout String) {
-        output += "\""
+    fileprivate static func quoted(_ text: String) -> String {
         let bytes = text.utf8
         guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            output += text
-            output += "\""
-            return
+            return "\"" + text + "\""
         }
-        var escaped: [UInt8] = []
+        var escaped: [UInt8] = [UInt8(ascii: "\"")]
         escaped.reserveCapacity(bytes.count + 8)
         let hex = Array("0123456789abcdef".utf8)
         for byte in bytes {
@@ -171,157 +109,259 @@ private final class Node {
             default: escaped.append(byte)
             }
         }
-        output += String(decoding: escaped, as: UTF8.self)
-        output += "\""
+        escaped.append(UInt8(ascii: "\""))
+        return String(decoding: escaped, as: UTF8.self)
+    }
+}
+
+/// Where a value is, as links to its container's place: built only when an error needs it.
+private final class CodingPath {
+    let parent: CodingPath?
+    let key: any CodingKey
+
+    init(_ parent: CodingPath?, _ key: any CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
+
+    var keys: [any CodingKey] { (parent?.keys ?? []) + [key] }
+}
+
+extension Optional where Wrapped == CodingPath {
+    fileprivate var codingPath: [any CodingKey] { self?.keys ?? [] }
+}
+
+/// A member of a container: its JSON text, or a container (or a value still being encoded)
+/// that containers handed out earlier keep writing into.
+private enum Item {
+    case text(String)
+    case node(Node)
+
+    func write(to output: inout String) {
+        switch self {
+        case .text(let text): output += text
+        case .node(let node): node.write(to: &output)
+        }
+    }
+}
+
+private final class Node {
+    enum Content {
+        case empty
+        /// Written as it is.
+        case text(String)
+        /// In the order encoded; a key given twice keeps its last value, as in JSONEncoder.
+        case object([(key: String, item: Item)])
+        case array([Item])
+    }
+
+    var content = Content.empty
+
+    var isEmpty: Bool {
+        if case .empty = content { return true }
+        return false
+    }
+
+    /// The members of an object, made one if still empty. Taken out while changed, so that the
+    /// array is not copied.
+    func withMembers<R>(_ body: (inout [(key: String, item: Item)]) -> R) -> R {
+        var members: [(key: String, item: Item)] = []
+        if case .object(let existing) = content { members = existing }
+        content = .empty
+        defer { content = .object(members) }
+        return body(&members)
+    }
+
+    func withItems<R>(_ body: (inout [Item]) -> R) -> R {
+        var items: [Item] = []
+        if case .array(let existing) = content { items = existing }
+        content = .empty
+        defer { content = .array(items) }
+        return body(&items)
+    }
+
+    func write(to output: inout String) {
+        switch content {
+        // A value that encoded nothing, nested in another, is an empty object to JSONEncoder.
+        case .empty: output += "{}"
+        case .text(let text): output += text
+        case .array(let items):
+            output += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { output += "," }
+                item.write(to: &output)
+            }
+            output += "]"
+        case .object(let members):
+            output += "{"
+            // By key bytes, and a key given twice in the order given, so that its last is kept.
+            let order = members.indices.sorted { first, second in
+                let (a, b) = (members[first].key, members[second].key)
+                return a == b ? first < second : a.utf8.lexicographicallyPrecedes(b.utf8)
+            }
+            var first = true
+            for (position, index) in order.enumerated() {
+                if position + 1 < order.count, members[order[position + 1]].key == members[index].key { continue }
+                if !first { output += "," }
+                first = false
+                output += CanonicalJSONEncoder.quoted(members[index].key)
+                output += ":"
+                members[index].item.write(to: &output)
+            }
+            output += "}"
+        }
     }
 }
 
 private struct NodeEncoder: Encoder {
     let node: Node
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
     let options: CanonicalJSONEncoder
+    var codingPath: [any CodingKey] { path.codingPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         node.withMembers { _ in }
-        return KeyedEncodingContainer(KeyedNodes(node: node, codingPath: codingPath, options: options))
+        return KeyedEncodingContainer(KeyedNodes(node: node, path: path, options: options))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         node.withItems { _ in }
-        return UnkeyedNodes(node: node, codingPath: codingPath, options: options)
+        return UnkeyedNodes(node: node, path: path, options: options)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleNode(node: node, codingPath: codingPath, options: options)
+        SingleNode(node: node, path: path, options: options)
     }
 }
 
 private struct KeyedNodes<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: Node
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
     let options: CanonicalJSONEncoder
+    var codingPath: [any CodingKey] { path.codingPath }
 
-    /// A new member for `name`, replacing any earlier one (as JSONEncoder does), or with
-    /// `reusing`, the one already there (a nested container asked for twice).
-    private func member(_ name: String, reusing: Bool = false) -> Node {
+    private func set(_ item: Item, _ key: Key) { node.withMembers { $0.append((key.stringValue, item)) } }
+
+    /// The container already under `name` (a nested container asked for twice), or a new one.
+    private func container(_ name: String) -> Node {
         node.withMembers { members in
-            if reusing, let existing = members[name] { return existing }
+            if let existing = members.last(where: { $0.key == name }), case .node(let node) = existing.item { return node }
             let child = Node()
-            members[name] = child
+            members.append((name, .node(child)))
             return child
         }
     }
 
-    private func literal(_ text: String, _ key: Key) { member(key.stringValue).content = .literal(text) }
+    private func child(_ key: Key) -> CodingPath { CodingPath(path, key) }
 
-    mutating func encodeNil(forKey key: Key) throws { literal("null", key) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { literal(value ? "true" : "false", key) }
-    mutating func encode(_ value: String, forKey key: Key) throws { member(key.stringValue).content = .string(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { literal(value.description, key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { literal(value.description, key) }
+    mutating func encodeNil(forKey key: Key) throws { set(.text("null"), key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(.text(value ? "true" : "false"), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(.text(CanonicalJSONEncoder.quoted(value)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(.text(value.description), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.text(value.description), key) }
 
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        member(key.stringValue).content = try CanonicalJSONEncoder.number(value, codingPath: codingPath + [key], options: options)
+        set(.text(try CanonicalJSONEncoder.number(value, path: child(key).keys, options: options)), key)
     }
 
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        member(key.stringValue).content = try CanonicalJSONEncoder.number(value, codingPath: codingPath + [key], options: options)
+        set(.text(try CanonicalJSONEncoder.number(value, path: child(key).keys, options: options)), key)
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try CanonicalJSONEncoder.encode(value, into: member(key.stringValue), codingPath: codingPath + [key], options: options)
+        set(try CanonicalJSONEncoder.item(value, path: child(key), options: options), key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        NodeEncoder(node: member(key.stringValue, reusing: true), codingPath: codingPath + [key], options: options).container(keyedBy: keyType)
+        NodeEncoder(node: container(key.stringValue), path: child(key), options: options).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        NodeEncoder(node: member(key.stringValue, reusing: true), codingPath: codingPath + [key], options: options).unkeyedContainer()
+        NodeEncoder(node: container(key.stringValue), path: child(key), options: options).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        NodeEncoder(node: member("super"), codingPath: codingPath, options: options)
+        let node = Node()
+        self.node.withMembers { $0.append(("super", .node(node))) }
+        return NodeEncoder(node: node, path: path, options: options)
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        NodeEncoder(node: member(key.stringValue), codingPath: codingPath + [key], options: options)
+        let node = Node()
+        set(.node(node), key)
+        return NodeEncoder(node: node, path: child(key), options: options)
     }
 }
 
 private struct UnkeyedNodes: UnkeyedEncodingContainer {
     let node: Node
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
     let options: CanonicalJSONEncoder
+    var codingPath: [any CodingKey] { path.codingPath }
 
     var count: Int {
         if case .array(let items) = node.content { return items.count }
         return 0
     }
 
-    private func append() -> Node {
-        node.withItems { items in
-            let child = Node()
-            items.append(child)
-            return child
-        }
+    private func append(_ item: Item) { node.withItems { $0.append(item) } }
+
+    private func appendNode() -> Node {
+        let child = Node()
+        append(.node(child))
+        return child
     }
 
-    private func literal(_ text: String) { append().content = .literal(text) }
+    private var next: CodingPath { CodingPath(path, IndexKey(intValue: count)) }
 
-    private var nextPath: [any CodingKey] { codingPath + [IndexKey(intValue: count)] }
-
-    mutating func encodeNil() throws { literal("null") }
-    mutating func encode(_ value: Bool) throws { literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { append().content = .string(value) }
-    mutating func encode(_ value: Int) throws { literal(value.description) }
-    mutating func encode(_ value: Int8) throws { literal(value.description) }
-    mutating func encode(_ value: Int16) throws { literal(value.description) }
-    mutating func encode(_ value: Int32) throws { literal(value.description) }
-    mutating func encode(_ value: Int64) throws { literal(value.description) }
-    mutating func encode(_ value: UInt) throws { literal(value.description) }
-    mutating func encode(_ value: UInt8) throws { literal(value.description) }
-    mutating func encode(_ value: UInt16) throws { literal(value.description) }
-    mutating func encode(_ value: UInt32) throws { literal(value.description) }
-    mutating func encode(_ value: UInt64) throws { literal(value.description) }
+    mutating func encodeNil() throws { append(.text("null")) }
+    mutating func encode(_ value: Bool) throws { append(.text(value ? "true" : "false")) }
+    mutating func encode(_ value: String) throws { append(.text(CanonicalJSONEncoder.quoted(value))) }
+    mutating func encode(_ value: Int) throws { append(.text(value.description)) }
+    mutating func encode(_ value: Int8) throws { append(.text(value.description)) }
+    mutating func encode(_ value: Int16) throws { append(.text(value.description)) }
+    mutating func encode(_ value: Int32) throws { append(.text(value.description)) }
+    mutating func encode(_ value: Int64) throws { append(.text(value.description)) }
+    mutating func encode(_ value: UInt) throws { append(.text(value.description)) }
+    mutating func encode(_ value: UInt8) throws { append(.text(value.description)) }
+    mutating func encode(_ value: UInt16) throws { append(.text(value.description)) }
+    mutating func encode(_ value: UInt32) throws { append(.text(value.description)) }
+    mutating func encode(_ value: UInt64) throws { append(.text(value.description)) }
 
     mutating func encode(_ value: Double) throws {
-        let content = try CanonicalJSONEncoder.number(value, codingPath: nextPath, options: options)
-        append().content = content
+        append(.text(try CanonicalJSONEncoder.number(value, path: next.keys, options: options)))
     }
 
     mutating func encode(_ value: Float) throws {
-        let content = try CanonicalJSONEncoder.number(value, codingPath: nextPath, options: options)
-        append().content = content
+        append(.text(try CanonicalJSONEncoder.number(value, path: next.keys, options: options)))
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let path = nextPath
-        try CanonicalJSONEncoder.encode(value, into: append(), codingPath: path, options: options)
+        append(try CanonicalJSONEncoder.item(value, path: next, options: options))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = nextPath
-        return NodeEncoder(node: append(), codingPath: path, options: options).container(keyedBy: keyType)
+        let path = next
+        return NodeEncoder(node: appendNode(), path: path, options: options).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = nextPath
-        return NodeEncoder(node: append(), codingPath: path, options: options).unkeyedContainer()
+        let path = next
+        return NodeEncoder(node: appendNode(), path: path, options: options).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = nextPath
-        return NodeEncoder(node: append(), codingPath: path, options: options)
+        let path = next
+        return NodeEncoder(node: appendNode(), path: path, options: options)
     }
 }
 
@@ -334,31 +374,29 @@ private struct IndexKey: CodingKey {
 
 private struct SingleNode: SingleValueEncodingContainer {
     let node: Node
-    let codingPath: [any CodingKey]
+    let path: CodingPath?
     let options: CanonicalJSONEncoder
+    var codingPath: [any CodingKey] { path.codingPath }
 
-    mutating func encodeNil() throws { node.content = .literal("null") }
+    private func set(_ text: String) { node.content = .text(text) }
+
+    mutating func encodeNil() throws { set("null") }
+    mutating func encode(_ value: Bool) throws { set(value ? "true" : "false") }
+    mutating func encode(_ value: String) throws { set(CanonicalJSONEncoder.quoted(value)) }
+    mutating func encode(_ value: Int) throws { set(value.description) }
+    mutating func encode(_ value: Int8) throws { set(value.description) }
+    mutating func encode(_ value: Int16) throws { set(value.description) }
+    mutating func encode(_ value: Int32) throws { set(value.description) }
+    mutating func encode(_ value: Int64) throws { set(value.description) }
+    mutating func encode(_ value: UInt) throws { set(value.description) }
+    mutating func encode(_ value: UInt8) throws { set(value.description) }
+    mutating func encode(_ value: UInt16) throws { set(value.description) }
+    mutating func encode(_ value: UInt32) throws { set(value.description) }
+    mutating func encode(_ value: UInt64) throws { set(value.description) }
+    mutating func encode(_ value: Double) throws { set(try CanonicalJSONEncoder.number(value, path: codingPath, options: options)) }
+    mutating func encode(_ value: Float) throws { set(try CanonicalJSONEncoder.number(value, path: codingPath, options: options)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try CanonicalJSONEncoder.encode(value, into: node, codingPath: codingPath, options: options)
+        try CanonicalJSONEncoder.encode(value, into: node, path: path, options: options)
     }
-
-    mutating func encode(_ value: Bool) throws { node.content = .literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { node.content = .string(value) }
-    mutating func encode(_ value: Int) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: Double) throws {
-        node.content = try CanonicalJSONEncoder.number(value, codingPath: codingPath, options: options)
-    }
-    mutating func encode(_ value: Float) throws {
-        node.content = try CanonicalJSONEncoder.number(value, codingPath: codingPath, options: options)
-    }
-    mutating func encode(_ value: Int8) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: Int16) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: Int32) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: Int64) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: UInt) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: UInt8) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: UInt16) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: UInt32) throws { node.content = .literal(value.description) }
-    mutating func encode(_ value: UInt64) throws { node.content = .literal(value.description) }
 }
