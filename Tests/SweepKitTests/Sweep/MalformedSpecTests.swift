@@ -76,6 +76,8 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
         MalformedSpec("an empty values list", spec(#""parameters": {"lr": {"values": []}}"#),
                       [("$.parameters.lr.values", "is empty")]),
         MalformedSpec("a parameter with neither values nor a distribution", spec(#""parameters": {"lr": {"min": 0.1}}"#),
+                      [("$.parameters.lr", #"gives min but no "distribution""#)]),
+        MalformedSpec("a parameter object with nothing in it", spec(#""parameters": {"lr": {}}"#),
                       [("$.parameters.lr", #"needs "values""#)]),
         MalformedSpec("a grid over a continuous distribution",
                       spec(#""parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}"#),
@@ -159,6 +161,26 @@ struct MalformedSpecTests {
         // The header names the file and the count; each problem follows on its own line.
         #expect(text.hasPrefix("spec.json: 4 problems\n"))
         for expected in three.expected { #expect(text.contains("  - \(expected.path): ")) }
+    }
+
+    /// Optuna's and W&B's way of asking for a log scale: one problem that names the fix, not
+    /// min and max called unknown settings (with "did you mean 'min'?").
+    @Test func boundsWithoutADistributionNameTheDistributionToAdd() throws {
+        let cases = [
+            (#"{"min": 0.0001, "max": 0.1, "log": true}"#, #"add "distribution": "log_uniform" in place of "log": true"#),
+            (#"{"min": 0, "max": 0.5}"#, #"add "distribution": "uniform""#),
+        ]
+        for (parameter, fix) in cases {
+            let json = MalformedSpec.spec(#""method": "random", "trials": 4, "parameters": {"lr": "# + parameter + "}")
+            let error = try #require(#expect(throws: ConfigurationError.self) { try SweepSpec.parse(Data(json.utf8), source: "spec.json") })
+            #expect(error.problems.count == 1, "\(error.problems)")
+            #expect(error.problems.first?.path == "$.parameters.lr")
+            #expect(error.problems.first?.message.contains(fix) == true, "\(error.problems)")
+        }
+        // A key that is neither a bound nor "log" is still unknown.
+        let json = MalformedSpec.spec(#""method": "random", "trials": 4, "parameters": {"lr": {"min": 0, "max": 1, "step": 2}}"#)
+        let error = try #require(#expect(throws: ConfigurationError.self) { try SweepSpec.parse(Data(json.utf8), source: "spec.json") })
+        #expect(error.problems.map(\.path).sorted() == ["$.parameters.lr", "$.parameters.lr.step"], "\(error.problems)")
     }
 
     @Test func validSpecParsesWithoutProblems() {
