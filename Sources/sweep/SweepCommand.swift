@@ -20,4 +20,18 @@ struct SweepCommand: AsyncParsableCommand {
             ReportCommand.self, DashboardCommand.self, ListCommand.self, CopyCommand.self, ValidateCommand.self, TrainCommand.self, BenchCommand.self,
         ]
     )
+
+    /// The argument parser's own `main` (parse, run, report an error), then one check for every
+    /// command that what it printed reached standard output: `print` drops failed writes, so a
+    /// table cut short by a full disk or a closed pipe would otherwise end with status 0.
+    /// Commands that write a file's worth at once (predict, export, report) use `OutputFile`.
+    static func main() async {
+        await main(nil)
+        do {
+            try Terminal.flushStandardOutput()
+        } catch {
+            Terminal.error(error.description)
+            exit(withError: ExitCode(1))
+        }
+    }
 }

@@ -32,6 +32,21 @@ enum Terminal {
         try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
+    /// Writes out what `print` has buffered for standard output, throwing when any of it, from
+    /// the first line the command printed, could not be written: `print` drops a failed write (a
+    /// full disk, a file-size limit, a reader gone while SIGPIPE is ignored).
+    ///
+    /// C's stdio keeps the bytes a write could not take and writes them again at the next flush,
+    /// so a write that failed earlier fails again here, with its reason. (Its error flag would
+    /// say so too, but `stdout` is a C global that Swift 6 refuses to read; `fflush(nil)` flushes
+    /// it without naming it, and the command has no other stdio stream.)
+    static func flushStandardOutput() throws(OutputFileError) {
+        guard fflush(nil) != 0 else { return }
+        let code = errno
+        if code == EPIPE { throw .readerClosed(path: "standard output") }
+        throw .unusable(path: "standard output", reason: String(cString: strerror(code)))
+    }
+
     static func bar(fraction: Double, width: Int = 24) -> String {
         let filled = max(0, min(width, Int((fraction * Double(width)).rounded())))
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"

@@ -32,4 +32,51 @@ struct WriteFailureTests {
         #expect(predict.status == 1, "\(predict)")
         #expect(predict.standardError == "error: cannot write 'standard output': File too large\n", "\(predict)")
     }
+
+    // Commands that print (leaderboard, list, train, …) are checked once, when the command ends.
+
+    @Test func aLeaderboardToAStandardOutputThatFillsUpEndsWithOneMessage() async throws {
+        let directory = try ScratchDirectory()
+        // 100 one-epoch trials of a tiny network: a JSON leaderboard of about 50 KB.
+        try directory.write("many.json", """
+            {"name": "many", "data": "builtin:phone-price?rows=40", "method": "random", "trials": 100, "seed": 3,
+             "fixed": {"hidden_layers": [2], "epochs": 1, "batch_size": 40},
+             "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
+            """)
+        let run = try await sweep("run", "many.json", "--db", "results.sqlite", "--quiet", in: directory)
+        try #require(run.status == 0, "\(run)")
+        // `sweep leaderboard --format json > board.json` where only 32 KiB fit (64 blocks of 512
+        // bytes): the least the database's shared-memory file (-shm, 32 KiB) needs to be opened.
+        let board = try await limitedSweep(
+            ["leaderboard", "--db", "results.sqlite", "--format", "json"], in: directory, setup: "ulimit -f 64 && trap '' XFSZ")
+        #expect(board.isCleanFailure, "\(board)")
+        #expect(board.status == 1, "\(board)")
+        #expect(board.standardError == "error: cannot write 'standard output': File too large\n", "\(board)")
+    }
+
+    @Test func aListToAStandardOutputWhoseReaderHasGoneEndsWithOneMessage() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("grid.json", SmallSpecs.grid(epochs: 1))
+        let run = try await sweep("run", "grid.json", "--db", "results.sqlite", "--quiet", in: directory)
+        try #require(run.status == 0, "\(run)")
+        // `(trap '' PIPE; sweep list | true)`: the one line of the list meets a closed pipe.
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let list = try await limitedSweep(
+            ["list", "--db", "results.sqlite"], in: directory, standardOutput: pipe.fileHandleForWriting, setup: "trap '' PIPE")
+        #expect(list.isCleanFailure, "\(list)")
+        #expect(list.status == 1, "\(list)")
+        #expect(list.standardError == "error: the reader of standard output closed it before everything was written\n", "\(list)")
+    }
+
+    @Test func trainingLinesToAStandardOutputThatFillsUpEndWithOneMessage() async throws {
+        let directory = try ScratchDirectory()
+        // 200 epoch lines (about 20 KB) where 2 KiB fit; no database is involved.
+        let train = try await limitedSweep(
+            ["train", "--data", "builtin:phone-price?rows=40", "--hidden", "2", "--epochs", "200"], in: directory,
+            setup: "ulimit -f 4 && trap '' XFSZ")
+        #expect(train.isCleanFailure, "\(train)")
+        #expect(train.status == 1, "\(train)")
+        #expect(train.standardError == "error: cannot write 'standard output': File too large\n", "\(train)")
+    }
 }
