@@ -7,7 +7,7 @@ import GRDB
 public enum ResultFileState: Sendable, Hashable {
     /// No file at the path.
     case missing
-    /// An SQLite file without the store's tables yet: a sweep is creating it.
+    /// An SQLite file without any tables yet: a sweep is creating it.
     case empty
     /// The current schema: `SQLiteResultStore.openForReading` opens it without writing.
     case current
@@ -18,7 +18,8 @@ public enum ResultFileState: Sendable, Hashable {
     /// Another connection holds a lock that keeps readers out (an exclusive locking mode, WAL
     /// recovery); it may pass.
     case busy
-    /// A directory, a file that is not SQLite, one that cannot be read: with what to do.
+    /// A directory, a file that is not SQLite, another program's database, one that cannot be
+    /// read: with what to do.
     case unusable(String)
 }
 
@@ -37,7 +38,12 @@ extension SQLiteResultStore {
         configuration.busyMode = .timeout(0.5)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            let version = try queue.read(Schema.storedVersion)
+            let version: Int
+            switch try queue.read(Schema.contents) {
+            case .empty: return .empty
+            case .foreign(let tables): return .unusable(SQLiteResultStoreError.notASweepDatabase(path: path, tables: tables).description)
+            case .sweeps(let stored): version = stored
+            }
             if version == 0 { return .empty }
             if version < Schema.version { return .older(version: version) }
             if version > Schema.version { return .newer(version: version) }

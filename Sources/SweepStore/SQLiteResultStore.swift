@@ -34,12 +34,26 @@ public final class SQLiteResultStore: ResultStore {
     /// Opens (creating it and its parent directories if needed) the database at `path` and
     /// migrates it to `schemaVersion`.
     ///
-    /// - Throws: `SQLiteResultStoreError.newerSchema` when a newer sweep wrote the file, or the
-    ///   `DatabaseError` of a file that is not an SQLite database.
-    public init(path: String) throws {
+    /// - Parameter creatingTables: false for a command that only reads, which refuses a file
+    ///   without the store's tables (`holdsNoSweeps`) instead of creating them.
+    /// - Throws: `SQLiteResultStoreError.newerSchema` when a newer sweep wrote the file,
+    ///   `notASweepDatabase` for another program's SQLite database (refused before anything is
+    ///   written to it, WAL mode included), or the `DatabaseError` of a file that is not an
+    ///   SQLite database.
+    public init(path: String, creatingTables: Bool = true) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw SQLiteResultStoreError.isDirectory(path: path)
+        }
+        switch Self.contentsReadOnly(path: path) {
+        case .foreign(let tables)?:
+            throw SQLiteResultStoreError.notASweepDatabase(path: path, tables: tables)
+        case .empty? where !creatingTables:
+            throw SQLiteResultStoreError.holdsNoSweeps(path: path)
+        case nil where !creatingTables && !FileManager.default.fileExists(atPath: path):
+            throw SQLiteResultStoreError.holdsNoSweeps(path: path)
+        default:
+            break
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -77,7 +91,12 @@ public final class SQLiteResultStore: ResultStore {
         do {
             let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + (live ? "" : "?immutable=1")
             database = try DatabaseQueue(path: live ? path : uri, configuration: configuration)
-            let stored = try database.read(Schema.storedVersion)
+            let stored: Int
+            switch try database.read(Schema.contents) {
+            case .empty: throw SQLiteResultStoreError.holdsNoSweeps(path: path)
+            case .foreign(let tables): throw SQLiteResultStoreError.notASweepDatabase(path: path, tables: tables)
+            case .sweeps(let version): stored = version
+            }
             guard stored == Schema.version else {
                 throw stored > Schema.version
                     ? SQLiteResultStoreError.newerSchema(path: path, found: stored, supported: Schema.version)
@@ -96,11 +115,23 @@ public final class SQLiteResultStore: ResultStore {
     /// sweep wrote moments ago may still be in its `-wal` file.
     public static func openForReading(path: String) throws -> SQLiteResultStore {
         do {
-            return try SQLiteResultStore(path: path)
+            return try SQLiteResultStore(path: path, creatingTables: false)
         } catch SQLiteResultStoreError.cannotOpen(let path, let reason) {
             guard FileManager.default.isReadableFile(atPath: path) else { throw SQLiteResultStoreError.cannotOpen(path: path, reason: reason) }
             return try SQLiteResultStore(readOnlyPath: path)
         }
+    }
+
+    /// What the tables of the file at `path` make it, read through a read-only connection so that
+    /// nothing is written to a file that may be another program's; nil when there is no file, or
+    /// it cannot be read that way (not SQLite, locked, a WAL file whose folder cannot be
+    /// written), which opening it then explains.
+    static func contentsReadOnly(path: String) -> Schema.Contents? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var configuration = Configuration()
+        configuration.label = "sweep results (what the file holds)"
+        configuration.readonly = true
+        return try? DatabaseQueue(path: path, configuration: configuration).read(Schema.contents)
     }
 
     /// The store's own error for an SQLite failure a person can act on; others as they are.

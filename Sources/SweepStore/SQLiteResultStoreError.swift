@@ -15,6 +15,11 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
     case notADatabase(path: String)
     /// The file or its folder cannot be opened or created (permissions, a missing mount).
     case cannotOpen(path: String, reason: String)
+    /// An SQLite database with tables of another program's, none of the store's: left untouched.
+    case notASweepDatabase(path: String, tables: [String])
+    /// A command that only reads was given a file without the store's tables (an empty file or
+    /// database, or none at all), which it would otherwise have created.
+    case holdsNoSweeps(path: String)
 
     public var description: String {
         switch self {
@@ -33,6 +38,11 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
             return "\(path) is not a sweep results database (not an SQLite file); pass another --db, or move the file away"
         case .cannotOpen(let path, let reason):
             return "cannot open \(path): \(reason)"
+        case .notASweepDatabase(let path, let tables):
+            let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? " and \(tables.count - 5) more" : "")
+            return "\(path) is another program's SQLite database (tables: \(shown)), not a sweep results database; sweep leaves it as it is. Pass another --db: a sweep database, or a new file for sweep run to create"
+        case .holdsNoSweeps(let path):
+            return "\(path) holds no sweep results (it has no tables); run a sweep into it first (sweep run SPEC.json --db \(path)), or pass the --db of a sweep database"
         }
     }
 }

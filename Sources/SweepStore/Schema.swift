@@ -55,6 +55,10 @@ enum Schema {
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
             try db.inTransaction(.immediate) {
+                // Another program's database is never given our tables (a mistyped --db).
+                if case .foreign(let tables) = try contents(db) {
+                    throw SQLiteResultStoreError.notASweepDatabase(path: path, tables: tables)
+                }
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         version INTEGER PRIMARY KEY,
@@ -78,6 +82,25 @@ enum Schema {
                 return .commit
             }
         }
+    }
+
+    /// What a file's tables make it.
+    enum Contents: Equatable {
+        /// No tables: a new file, or one a sweep is about to create its tables in.
+        case empty
+        /// A sweep results database of this schema version (every version has these two tables).
+        case sweeps(version: Int)
+        /// Another program's database: tables, but not ours.
+        case foreign(tables: [String])
+    }
+
+    static func contents(_ db: Database) throws -> Contents {
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name
+            """)
+        if tables.isEmpty { return .empty }
+        guard tables.contains("schema_migrations"), tables.contains("sweeps") else { return .foreign(tables: tables) }
+        return .sweeps(version: try storedVersion(db))
     }
 
     /// The schema version recorded in the file; 0 for a file without tables.

@@ -19,6 +19,44 @@ struct DatabaseFaultTests {
         #expect(throws: SQLiteResultStoreError.notADatabase(path: path)) { try SQLiteResultStore(path: path) }
     }
 
+    /// Another program's database (a mistyped --db) is refused by writers and readers alike, and
+    /// left byte for byte as it was: no tables added, not switched to WAL mode.
+    @Test func anotherProgramsDatabaseIsRefusedAndLeftAsItWas() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("notes.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('milk')")
+            try db.execute(sql: "CREATE TABLE tags (name TEXT)")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let refusal = SQLiteResultStoreError.notASweepDatabase(path: path, tables: ["notes", "tags"])
+        #expect(throws: refusal) { try SQLiteResultStore(path: path) }
+        #expect(throws: refusal) { try SQLiteResultStore.openForReading(path: path) }
+        #expect(throws: refusal) { try SQLiteResultStore(readOnlyPath: path) }
+        #expect(SQLiteResultStore.inspect(path: path) == .unusable(refusal.description))
+        // Migrating it directly is refused too, inside the transaction that would create the tables.
+        #expect(throws: refusal) { try Schema.migrate(DatabaseQueue(path: path), path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(refusal.description.contains("not a sweep results database"))
+    }
+
+    /// A file without tables is where `sweep run` starts a database, but a command that only
+    /// reads refuses it rather than creating the tables (or the file).
+    @Test func aReaderRefusesAFileWithoutTablesAndLeavesItAsItWas() throws {
+        let directory = try TemporaryDirectory()
+        let empty = directory.file("empty.sqlite")
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        #expect(throws: SQLiteResultStoreError.holdsNoSweeps(path: empty)) { try SQLiteResultStore.openForReading(path: empty) }
+        #expect(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int == 0)
+        let missing = directory.file("missing.sqlite")
+        #expect(throws: SQLiteResultStoreError.holdsNoSweeps(path: missing)) { try SQLiteResultStore.openForReading(path: missing) }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+
+        #expect(try SQLiteResultStore(path: empty).storedSchemaVersion() == SQLiteResultStore.schemaVersion)
+        #expect(try SQLiteResultStore.openForReading(path: empty).sweeps().isEmpty)
+    }
+
     @Test func garbageOverAPageIsFoundByTheIntegrityCheck() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("sweeps.sqlite")

@@ -25,6 +25,35 @@ struct DatabaseCommandTests {
         #expect(result.standardError.contains("is not a sweep results database"), "\(result)")
     }
 
+    /// A mistyped --db naming another program's SQLite file: every command refuses it before
+    /// writing anything, where reading commands added the sweep tables and answered "no sweeps yet".
+    @Test(arguments: ["list", "leaderboard", "export", "report", "run"])
+    func anotherProgramsDatabaseIsRefusedAndLeftAsItWas(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let database = directory.path("notes.sqlite")
+        try await DatabaseQueue(path: database).write { try $0.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let arguments = switch command {
+        case "run": [command, spec, "--db", database]
+        case "export": [command, "--db", database, "-o", directory.path("best.safetensors")]
+        case "report": [command, "--db", database, "-o", directory.path("report.html")]
+        default: [command, "--db", database]
+        }
+        let result = try await SweepProcess(arguments, in: directory).wait()
+        expectCleanRefusal(result, mentioning: ["notes.sqlite is another program's SQLite database (tables: notes)", "Pass another --db"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+    }
+
+    @Test(arguments: ["list", "leaderboard"])
+    func aReadingCommandRefusesAnEmptyFileAndLeavesItEmpty(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let database = try directory.write("empty.sqlite", "")
+        let result = try await sweep(command, "--db", database, in: directory)
+        expectCleanRefusal(result, mentioning: ["empty.sqlite holds no sweep results", "sweep run SPEC.json --db"])
+        #expect(try FileManager.default.attributesOfItem(atPath: database)[.size] as? Int == 0)
+    }
+
     @Test func keepingNoWeightsPrintsNoExportCommand() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("grid.json", SmallSpecs.grid(name: "weightless"))
