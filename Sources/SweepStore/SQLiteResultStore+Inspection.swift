@@ -18,7 +18,7 @@ public enum ResultFileState: Sendable, Hashable {
     /// Another connection holds a lock that keeps readers out (an exclusive locking mode, WAL
     /// recovery); it may pass.
     case busy
-    /// A directory, a file that is not SQLite, another program's database, one that cannot be
+    /// A directory, a device or a FIFO, a file that is not SQLite, another program's database, one that cannot be
     /// read: with what to do.
     case unusable(String)
 }
@@ -26,9 +26,12 @@ public enum ResultFileState: Sendable, Hashable {
 extension SQLiteResultStore {
     /// Inspects the file at `path` through a read-only connection (the schema version only).
     public static func inspect(path: String) -> ResultFileState {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return .missing }
-        if isDirectory.boolValue { return .unusable(SQLiteResultStoreError.isDirectory(path: path).description) }
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        do {
+            try refuseUnlessRegularFile(path)
+        } catch {
+            return .unusable(error.description)
+        }
         guard FileManager.default.isReadableFile(atPath: path) else {
             return .unusable(SQLiteResultStoreError.cannotOpen(path: path, reason: "you may not read it; check its permissions").description)
         }

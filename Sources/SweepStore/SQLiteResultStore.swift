@@ -41,10 +41,7 @@ public final class SQLiteResultStore: ResultStore {
     ///   written to it, WAL mode included), or the `DatabaseError` of a file that is not an
     ///   SQLite database.
     public init(path: String, creatingTables: Bool = true) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw SQLiteResultStoreError.isDirectory(path: path)
-        }
+        try Self.refuseUnlessRegularFile(path)
         switch Self.contentsReadOnly(path: path) {
         case .foreign(let tables)?:
             throw SQLiteResultStoreError.notASweepDatabase(path: path, tables: tables)
@@ -81,6 +78,7 @@ public final class SQLiteResultStore: ResultStore {
     /// or, `live`, through a read-only connection that also sees what a running sweep has
     /// committed to the WAL (`openLiveForReading`).
     init(readOnlyPath path: String, live: Bool = false) throws {
+        try Self.refuseUnlessRegularFile(path)
         var configuration = Configuration()
         configuration.label = "sweep results (read-only)"
         configuration.readonly = true
@@ -120,6 +118,26 @@ public final class SQLiteResultStore: ResultStore {
             guard FileManager.default.isReadableFile(atPath: path) else { throw SQLiteResultStoreError.cannotOpen(path: path, reason: reason) }
             return try SQLiteResultStore(readOnlyPath: path)
         }
+    }
+
+    /// Refuses, before SQLite opens it, a path that names something other than a regular file
+    /// (its links followed): a directory; a device such as /dev/null, beside which SQLite would
+    /// create its journal; a FIFO, whose reading would wait for a writer forever; a socket.
+    /// Nothing there yet is fine: the file is created.
+    static func refuseUnlessRegularFile(_ path: String) throws(SQLiteResultStoreError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        let kind: String
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw .isDirectory(path: path)
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device (a disk)"
+        case S_IFIFO: kind = "a FIFO (a named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "something other than a file"
+        }
+        throw .notARegularFile(path: path, kind: kind)
     }
 
     /// What the tables of the file at `path` make it, read through a read-only connection so that

@@ -11,6 +11,8 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
     case diskFull(path: String)
     /// The path is a directory.
     case isDirectory(path: String)
+    /// The path names a device, a FIFO or a socket: what kind, for the message.
+    case notARegularFile(path: String, kind: String)
     /// The file is not an SQLite database.
     case notADatabase(path: String)
     /// The file or its folder cannot be opened or created (permissions, a missing mount).
@@ -34,6 +36,8 @@ public enum SQLiteResultStoreError: Error, Sendable, Hashable, CustomStringConve
             return "the disk holding \(path) is full; every trial finished before this point is stored, so free some space and run the same command again to resume"
         case .isDirectory(let path):
             return "\(path) is a directory; --db takes the database file, e.g. --db \(path.hasSuffix("/") ? path : path + "/")sweeps.sqlite"
+        case .notARegularFile(let path, let kind):
+            return "\(path) is \(kind), not a regular file; the results database must be a regular file path, e.g. --db results/sweeps.sqlite (sweep run creates it)"
         case .notADatabase(let path):
             return "\(path) is not a sweep results database (not an SQLite file); pass another --db, or move the file away"
         case .cannotOpen(let path, let reason):

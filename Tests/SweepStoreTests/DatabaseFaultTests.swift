@@ -12,6 +12,32 @@ struct DatabaseFaultTests {
         #expect(throws: SQLiteResultStoreError.isDirectory(path: directory.path)) { try SQLiteResultStore(path: directory.path) }
     }
 
+    /// A FIFO, directly or through a link: refused for what it is before SQLite opens it (whose
+    /// read would wait for a writer), as a device such as /dev/null is.
+    @Test func aFIFOIsNotADatabaseFileThroughALinkEither() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.file("results.sqlite")
+        try #require(mkfifo(fifo, 0o644) == 0)
+        // Junk waiting in the FIFO: opened as a database, it would be read as junk rather than
+        // wait for a writer, so that the test fails instead of hanging.
+        let descriptor = open(fifo, O_RDWR | O_NONBLOCK)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let junk = [UInt8](repeating: 0x5A, count: 16_384)
+        try #require(junk.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == junk.count)
+        let link = directory.file("link.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: fifo)
+        for path in [fifo, link] {
+            let refusal = SQLiteResultStoreError.notARegularFile(path: path, kind: "a FIFO (a named pipe)")
+            #expect(throws: refusal) { try SQLiteResultStore(path: path) }
+            #expect(throws: refusal) { try SQLiteResultStore.openForReading(path: path) }
+            #expect(throws: refusal) { try SQLiteResultStore(readOnlyPath: path) }
+            #expect(SQLiteResultStore.inspect(path: path) == .unusable(refusal.description))
+            #expect(refusal.description.contains("the results database must be a regular file path"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.sqlite", "results.sqlite"])
+    }
+
     @Test func aFileThatIsNotSQLiteIsSaidToBeSo() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("notes.sqlite")

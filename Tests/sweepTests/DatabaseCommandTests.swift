@@ -17,6 +17,20 @@ struct DatabaseCommandTests {
         #expect(result.standardError.contains("is a directory; --db takes the database file"), "\(result)")
     }
 
+    /// A FIFO given as the database (a device such as /dev/null is refused the same way): one
+    /// message that the database must be a regular file, where SQLite reported a disk I/O error.
+    @Test(arguments: ["list", "leaderboard", "run"])
+    func aFIFOGivenAsTheDatabaseSaysItMustBeARegularFile(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let fifo = directory.path("results.sqlite")
+        try #require(mkfifo(fifo, 0o644) == 0)
+        let arguments = command == "run" ? [command, spec, "--db", fifo] : [command, "--db", fifo]
+        let result = try await SweepProcess(arguments, in: directory).wait(timeout: .seconds(20))
+        expectCleanRefusal(result, mentioning: ["results.sqlite is a FIFO (a named pipe), not a regular file", "must be a regular file path"])
+        #expect(!FileManager.default.fileExists(atPath: fifo + "-journal") && !FileManager.default.fileExists(atPath: fifo + "-wal"))
+    }
+
     @Test func aFileThatIsNotADatabaseIsNamedAsSuch() async throws {
         let directory = try ScratchDirectory()
         let notes = try directory.write("notes.txt", "shopping list\n")
