@@ -13,7 +13,17 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable, NamedChoice 
 
     case sgd, momentum, adagrad, rmsprop, adam, adamw
 
-
+    /// The options this optimizer takes, by PyTorch's keyword names (`OptimizerConfiguration`'s
+    /// JSON keys): those `OptimizerConfiguration.makeOptimizer` passes it. A configuration that
+    /// gives it another is refused when read, rather than trained without it.
+    public var optionNames: [String] {
+        switch self {
+        case .sgd, .momentum: ["lr", "momentum", "dampening", "nesterov", "weight_decay"]
+        case .adagrad: ["lr", "eps", "weight_decay"]
+        case .rmsprop: ["lr", "alpha", "eps", "momentum", "weight_decay"]
+        case .adam, .adamw: ["lr", "betas", "eps", "weight_decay"]
+        }
+    }
 }
 
 /// An optimizer and its options as a configuration names them, with PyTorch's keyword names in

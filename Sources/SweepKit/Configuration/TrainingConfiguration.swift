@@ -156,9 +156,10 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             let optimizerPath = reader.childPath("optimizer")
             let objectForm: JSONValue
             if case .string(let name) = optimizer { objectForm = .object(["name": .string(name)]) } else { objectForm = optimizer }
-            let options = ["lr", "momentum", "dampening", "nesterov", "alpha", "eps", "betas", "weight_decay"]
+            let options = OptimizerKind.allCases.flatMap(\.optionNames).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             if checkEngineValue(optimizer, path: optimizerPath, kind: "optimizer", names: OptimizerKind.allCases.map(\.rawValue), options: options, problems: &problems),
-                let decoded = decodeEngineValue(OptimizerConfiguration.self, from: objectForm, path: optimizerPath, problems: &problems) {
+                let decoded = decodeEngineValue(OptimizerConfiguration.self, from: objectForm, path: optimizerPath, problems: &problems),
+                takesItsOptions(decoded.kind, in: optimizer, path: optimizerPath, problems: &problems) {
                 configuration.optimizer = decoded
             }
         }
@@ -209,6 +210,26 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             problems.append(.init(path: "\(path).patience", message: "early stopping needs validation rows; set data.validation_fraction above 0"))
         }
         return configuration
+    }
+
+    /// Whether an optimizer object holds only options its optimizer takes, recording a problem for
+    /// each other one (`{"name": "adam", "momentum": 0.9}`), which it would otherwise train
+    /// without. The shorthands `lr`, `weight_decay` and `momentum` beside the object are not
+    /// checked here: a sweep may search `momentum` over several optimizers, and those without
+    /// momentum leave it out.
+    static func takesItsOptions(_ kind: OptimizerKind, in optimizer: JSONValue, path: String, problems: inout [ConfigurationProblem]) -> Bool {
+        guard case .object(let members) = optimizer else { return true }
+        // A key no optimizer takes is reported as unknown already, with a "did you mean".
+        let known = Set(OptimizerKind.allCases.flatMap(\.optionNames))
+        let refused = members.keys.sorted().filter { known.contains($0) && !kind.optionNames.contains($0) }
+        for key in refused {
+            var message = "\(kind.rawValue) takes no option '\(key)'; its options are \(kind.optionNames.joined(separator: ", "))"
+            if key == "momentum", kind == .adam || kind == .adamw {
+                message += " (Adam's momentum is its first beta: \"betas\": [0.9, 0.999] by default)"
+            }
+            problems.append(.init(path: "\(path).\(key)", message: message))
+        }
+        return refused.isEmpty
     }
 
     /// The most epochs a configuration trains: each is a row in the results database and a line

@@ -88,6 +88,28 @@ import Testing
         #expect(parsed.optimizer == OptimizerConfiguration(kind: .sgd, momentum: 0.9, dampening: 0, nesterov: true))
     }
 
+    /// The control for the refused options: each optimizer reads every option it takes.
+    @Test(arguments: OptimizerKind.allCases)
+    func eachOptimizerTakesEveryOptionItNames(kind: OptimizerKind) throws {
+        let values = [
+            "lr": "0.01", "momentum": "0.5", "dampening": "0", "nesterov": "true", "alpha": "0.9", "eps": "1e-7",
+            "betas": "[0.8, 0.9]", "weight_decay": "0.001",
+        ]
+        let options = try kind.optionNames.map { "\"\($0)\": \(try #require(values[$0]))" }.joined(separator: ", ")
+        let parsed = try configuration(#"{"optimizer": {"name": "\#(kind.rawValue)", \#(options)}}"#)
+
+        #expect(parsed.optimizer.kind == kind)
+        #expect(parsed.optimizer.learningRate == 0.01)
+    }
+
+    /// `momentum` beside the optimizer is a setting a sweep searches over several optimizers
+    /// (`"when": {"optimizer": ["sgd", "adam"]}`): it is not refused with one that has no momentum.
+    @Test func theMomentumShorthandBesideAnOptimizerWithoutMomentumIsAccepted() throws {
+        let parsed = try configuration(#"{"optimizer": "adam", "momentum": 0.9}"#)
+
+        #expect(parsed.optimizer.kind == .adam)
+    }
+
     @Test func shorthandLearningRateOverridesTheOptimizerObjects() throws {
         let parsed = try configuration(#"{"optimizer": {"name": "rmsprop", "lr": 0.5, "alpha": 0.9}, "lr": 0.01}"#)
 

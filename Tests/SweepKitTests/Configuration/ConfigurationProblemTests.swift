@@ -30,6 +30,12 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         .init(#"{"optimizer": {"name": "adam", "beta": [0.9, 0.99]}}"#, at: "$.optimizer.beta", mentioning: "unknown optimizer option 'beta'", "did you mean 'betas'?"),
         .init(#"{"schedule": {"name": "step", "step_size": 2, "gama": 0.5}}"#, at: "$.schedule.gama", mentioning: "unknown schedule option 'gama'", "did you mean 'gamma'?"),
         .init(#"{"initializer": {"name": "normal", "stdev": 2}}"#, at: "$.initializer.stdev", mentioning: "unknown initializer option 'stdev'", "did you mean 'std'?"),
+        // Options of another optimizer, which the named one would train without.
+        .init(#"{"optimizer": {"name": "adam", "lr": 0.01, "momentum": 0.9}}"#, at: "$.optimizer.momentum", mentioning: "adam takes no option 'momentum'", "its options are lr, betas, eps, weight_decay", "first beta"),
+        .init(#"{"optimizer": {"name": "sgd", "betas": [0.9, 0.99]}}"#, at: "$.optimizer.betas", mentioning: "sgd takes no option 'betas'", "lr, momentum, dampening, nesterov, weight_decay"),
+        .init(#"{"optimizer": {"name": "adagrad", "momentum": 0.9}}"#, at: "$.optimizer.momentum", mentioning: "adagrad takes no option 'momentum'", "lr, eps, weight_decay"),
+        .init(#"{"optimizer": {"name": "rmsprop", "nesterov": true}}"#, at: "$.optimizer.nesterov", mentioning: "rmsprop takes no option 'nesterov'", "lr, alpha, eps, momentum, weight_decay"),
+        .init(#"{"optimizer": {"name": "adamw", "alpha": 0.9}}"#, at: "$.optimizer.alpha", mentioning: "adamw takes no option 'alpha'"),
         // Wrong types.
         .init(#"[1, 2]"#, at: "$", mentioning: "must be an object", "got a list"),
         .init(#"{"epochs": "ten"}"#, at: "$.epochs", mentioning: "must be a whole number", "got the string \"ten\""),
