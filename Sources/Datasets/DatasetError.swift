@@ -233,8 +233,9 @@ func shown(_ text: String, limit: Int = 60) -> String {
 }
 
 /// Column names for a message: quoted, and of a list longer than thirty the first twenty with a
-/// count of the rest.
-func shownList(_ names: [String]) -> String {
+/// count of the rest, so that a file of thousands of columns does not make a message of
+/// thousands of names.
+public func shownList(_ names: [String]) -> String {
     guard names.count > 30 else { return names.map { "'\(shown($0))'" }.joined(separator: ", ") }
     return names.prefix(20).map { "'\(shown($0))'" }.joined(separator: ", ") + " and \(names.count - 20) more"
 }

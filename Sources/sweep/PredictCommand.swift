@@ -203,12 +203,13 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// Which of the model's feature columns the CSV lacks, all of them, or nil when none is missing.
+    /// Which of the model's feature columns the CSV lacks, or nil when none is missing. Long lists
+    /// (a model of hundreds of columns) show their first names and a count of the rest.
     private func missingColumns(needed: [String], present: [String]) -> String? {
-        let missing = needed.filter { !present.contains($0) }
+        let presentNames = Set(present)
+        let missing = needed.filter { !presentNames.contains($0) }
         guard !missing.isEmpty else { return nil }
-        let listed = missing.map { "'\($0)'" }.joined(separator: ", ")
         let count = missing.count == needed.count ? "all of the model's \(needed.count) feature columns" : "\(missing.count) of the model's \(needed.count) feature columns"
-        return "'\(data)' lacks \(count): \(listed). Its columns: \(present.joined(separator: ", ")). Columns are matched by name (any order; others are ignored)."
+        return "'\(data)' lacks \(count): \(shownList(missing)). Its columns: \(shownList(present)). Columns are matched by name (any order; others are ignored)."
     }
 }

@@ -24,6 +24,25 @@ enum ModelFixture {
         return [UInt8](try file.encoded())
     }
 
+    /// A linear model of the given feature columns, trained for an epoch on a CSV of 40 rows
+    /// written to `directory` (`wide.csv`, target `label`): a model too wide to list in a message.
+    static func wideBytes(featureNames: [String], in directory: ScratchDirectory) throws -> [UInt8] {
+        let rows = (0..<40).map { row in
+            (featureNames.indices.map { String(($0 * 7 + row * 3) % 11) } + [String(row % 2)]).joined(separator: ",")
+        }
+        let csv = try directory.write("wide.csv", ((featureNames + ["label"]).joined(separator: ",") + "\n") + rows.joined(separator: "\n") + "\n")
+        var configuration = TrainingConfiguration()
+        configuration.data.source = csv
+        configuration.data.target = "label"
+        configuration.hiddenLayers = []
+        configuration.epochs = 1
+        let prepared = try PreparedData.load(configuration.data)
+        let result = try Trainer(configuration: configuration, data: prepared).run()
+        let model = try #require(result.model)
+        let file = ModelFile(model: model, metrics: [:], split: configuration.data, sweepName: "fixture", trialNumber: 1)
+        return [UInt8](try file.encoded())
+    }
+
     /// The file's parts: the JSON header as an object, and the tensor bytes after it.
     static func parts(of bytes: [UInt8]) throws -> (header: [String: Any], payload: [UInt8]) {
         var length = 0

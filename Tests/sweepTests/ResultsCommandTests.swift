@@ -236,12 +236,29 @@ struct BadInputCommandTests {
         #expect(some.isCleanFailure, "\(some)")
         #expect(some.standardError.contains("lacks 18 of the model's 20 feature columns: 'blue', 'clock_speed'"), "\(some)")
         #expect(some.standardError.contains("'wifi'"), "\(some)")
-        #expect(!some.standardError.contains("'ram'") && !some.standardError.contains("'battery_power'"), "\(some)")
+        let missingPart = some.standardError.components(separatedBy: "Its columns:")[0]
+        #expect(!missingPart.contains("'ram'") && !missingPart.contains("'battery_power'"), "\(some)")
+        #expect(some.standardError.contains("Its columns: 'ram', 'battery_power', 'colour'"), "\(some)")
 
         let one = try directory.write("one.csv", "battery_power\n1500\n")
         let single = try await sweep("predict", model, one, in: directory)
         #expect(single.isCleanFailure, "\(single)")
         #expect(single.standardError.contains("lacks 19 of the model's 20 feature columns: 'blue'"), "\(single)")
+    }
+
+    /// A model of 500 columns on a CSV that has two of them: the first twenty missing names and
+    /// a count of the rest, where every name was listed on one line of some 8,000 characters.
+    @Test func predictWithAWideModelShowsTheFirstMissingColumnsAndCountsTheRest() async throws {
+        let directory = try ScratchDirectory()
+        let names = (1...500).map { String(format: "feature_%04d", $0) }
+        try directory.write("model.safetensors", bytes: try ModelFixture.wideBytes(featureNames: names, in: directory))
+        let two = try directory.write("two.csv", "feature_0001,feature_0002,label\n1,2,0\n3,4,1\n")
+        let result = try await sweep("predict", "model.safetensors", two, in: directory)
+        expectCleanRefusal(result, mentioning: [
+            "lacks 498 of the model's 500 feature columns: 'feature_0003', 'feature_0004'",
+            "'feature_0022' and 478 more. Its columns: 'feature_0001', 'feature_0002', 'label'",
+        ])
+        #expect(!result.standardError.contains("feature_0023"), "\(result)")
     }
 
     @Test func leaderboardOfAnUnknownSweepNamesTheKnownOnes() async throws {
