@@ -106,7 +106,13 @@ struct AutoCommand: AsyncParsableCommand {
         let ranking = TrialRanking(metric: sweepSpec.metric)
         let usable = trials.filter { ranking.hasFiniteMetric($0) }.count
         guard usable > 0 else {
-            Terminal.error("no trial completed within \(budgetText); give a longer --budget")
+            // Trials that all diverged or failed need other advice than more time.
+            let board = Leaderboard(trials: trials, metric: sweepSpec.metric)
+            if case .noneUsable? = board.shortfall {
+                Terminal.error(noUsableTrialMessage(board, sweep: auto.name, store: store))
+            } else {
+                Terminal.error("no trial completed within \(budgetText); give a longer --budget")
+            }
             throw ExitCode(1)
         }
         if usable < ensemble {

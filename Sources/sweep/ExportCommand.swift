@@ -73,8 +73,9 @@ struct ExportCommand: ParsableCommand {
             }
             chosen = found
         } else {
-            guard let best = Leaderboard(trials: trials, metric: spec.metric).best else {
-                Terminal.error("sweep '\(record.name)' has no complete trial yet; run or resume it with sweep run")
+            let board = Leaderboard(trials: trials, metric: spec.metric)
+            guard let best = board.best else {
+                Terminal.error(noUsableTrialMessage(board, sweep: record.name, store: store))
                 throw ExitCode(2)
             }
             chosen = best

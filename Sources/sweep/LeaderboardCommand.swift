@@ -53,6 +53,10 @@ struct LeaderboardCommand: ParsableCommand {
             return
         }
         if let ensembles {
+            guard board.best != nil else {
+                Terminal.error(noUsableTrialMessage(board, sweep: record.name, store: store))
+                throw ExitCode(2)
+            }
             let ensembleBoard: EnsembleBoard
             do {
                 ensembleBoard = try EnsembleBoard(trials: board.entries.map(\.trial), spec: spec, upTo: ensembles, results: results, record: record)

@@ -63,10 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// " --db PATH" when the database is not the default one, for the commands printed to reuse.
-    private var databaseOption: String {
-        store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
-    }
+    private var databaseOption: String { store.databaseOption }
 
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 

@@ -31,6 +31,11 @@ struct StoreOptions: ParsableArguments {
     /// The database as the commands print it: a URL without its password.
     var shownLocation: String { location.description }
 
+    /// " --db PATH" when the database is not the default one, for the commands a message suggests.
+    var databaseOption: String {
+        databasePath == Self.defaultPath ? "" : " --db \(shownLocation)"
+    }
+
     /// The files of an SQLite database, with its write-ahead log and shared memory, that a
     /// command's output must not replace; none for PostgreSQL.
     var databaseFiles: [(path: String, role: String)] {
@@ -79,6 +84,26 @@ func resolveSweep(_ name: String?, in store: any ResultStore) throws -> SweepRec
         throw ExitCode(2)
     }
     return latest
+}
+
+/// What to say when a sweep has no trial to export or average (`Leaderboard.best` is nil): that
+/// it has not got that far yet, or, when every trial ended, how they ended and what helps.
+func noUsableTrialMessage(_ board: Leaderboard, sweep: String, store: StoreOptions) -> String {
+    switch board.shortfall {
+    case .noTrials?, nil:
+        return "sweep '\(sweep)' has no trials yet; run it with sweep run SPEC.json\(store.databaseOption)"
+    case .unfinished(let remaining, let total)?:
+        return "sweep '\(sweep)' has no complete trial yet (\(remaining) of its \(total) trials still to run or finish); run or resume it with sweep run SPEC.json\(store.databaseOption)"
+    case .noneUsable(let endings)?:
+        let metric = board.metric.name.rawValue
+        let total = endings.values.reduce(0, +)
+        let counted = TrialStatus.allCases.compactMap { status in
+            endings[status].map { "\($0) \(status == .complete ? "complete without a finite \(metric)" : status.rawValue)" }
+        }.joined(separator: ", ")
+        let advice = endings[.diverged] != nil ? "A lower learning rate (lr) usually keeps the loss from diverging; " : ""
+        return "all \(total) trials of sweep '\(sweep)' ended without a finite \(metric) (\(counted)), so none has a model to use. "
+            + advice + "sweep leaderboard \(sweep)\(store.databaseOption) shows each trial (with --format json, a failed trial's error)"
+    }
 }
 
 /// The spec a stored sweep was run with (its metric and data settings).

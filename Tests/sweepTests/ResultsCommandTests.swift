@@ -261,6 +261,28 @@ struct BadInputCommandTests {
         #expect(!result.standardError.contains("feature_0023"), "\(result)")
     }
 
+    /// A sweep whose every trial diverged is not "not complete yet": export and the ensemble
+    /// ranking say how its trials ended and what helps, with the --db to look at them.
+    @Test func aSweepWhoseTrialsAllDivergedSaysSoAndSuggestsALowerLearningRate() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("div.json", """
+            {"name": "div", "data": "builtin:phone-price?rows=40", "seed": 1,
+             "fixed": {"hidden_layers": [4], "epochs": 3, "batch_size": 8, "optimizer": "sgd"},
+             "parameters": {"lr": {"values": [1e30, 1e35]}}}
+            """)
+        let run = try await sweep("run", spec, "--db", "d.sqlite", in: directory)
+        try #require(run.status == 0 && run.standardOutput.contains("2 trials (2 diverged)"), "\(run)")
+        for arguments in [["export", "--db", "d.sqlite", "-o", "best.safetensors"], ["leaderboard", "--db", "d.sqlite", "--ensembles", "2"]] {
+            let result = try await SweepProcess(arguments, in: directory).wait()
+            expectCleanRefusal(result, mentioning: [
+                "all 2 trials of sweep 'div' ended without a finite validation_accuracy (2 diverged)",
+                "A lower learning rate (lr)", "sweep leaderboard div --db d.sqlite shows each trial",
+            ])
+            #expect(!result.standardError.contains("yet"), "\(result)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("best.safetensors")))
+    }
+
     @Test func leaderboardOfAnUnknownSweepNamesTheKnownOnes() async throws {
         let directory = try ScratchDirectory()
         let database = try await tinyDatabase(in: directory)

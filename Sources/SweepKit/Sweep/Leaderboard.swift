@@ -33,4 +33,26 @@ public struct Leaderboard: Sendable {
     public var best: TrialRecord? {
         entries.first { TrialRanking(metric: metric).hasFiniteMetric($0.trial) }?.trial
     }
+
+    /// Why a sweep has no `best` trial.
+    public enum Shortfall: Equatable, Sendable {
+        /// It has no trials.
+        case noTrials
+        /// `remaining` of its `total` trials have not ended (not started, running or interrupted).
+        case unfinished(remaining: Int, total: Int)
+        /// Every trial ended, none complete with a finite metric: how many ended each way
+        /// (diverged, failed, pruned, or complete with a NaN or missing metric).
+        case noneUsable(endings: [TrialStatus: Int])
+    }
+
+    /// Why `best` is nil, or nil when there is a best trial: a sweep that has not got that far
+    /// and one whose trials all diverged or failed need different advice.
+    public var shortfall: Shortfall? {
+        guard best == nil else { return nil }
+        let statuses = entries.map(\.trial.status)
+        guard !statuses.isEmpty else { return .noTrials }
+        let remaining = statuses.filter { [.pending, .running, .interrupted].contains($0) }.count
+        if remaining > 0 { return .unfinished(remaining: remaining, total: statuses.count) }
+        return .noneUsable(endings: Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))
+    }
 }

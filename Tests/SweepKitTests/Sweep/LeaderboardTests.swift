@@ -60,6 +60,19 @@ struct LeaderboardTests {
         #expect(Leaderboard(trials: trials, metric: accuracy).best == nil)
     }
 
+    /// Why there is no best trial decides the advice: wait or resume, or change the settings.
+    @Test func aSweepWithoutABestTrialSaysWhetherItsTrialsAreUnfinishedOrAllEndedBadly() {
+        #expect(Leaderboard(trials: [], metric: accuracy).shortfall == .noTrials)
+        let unfinished = [record(1, .diverged, accuracy, nil), record(2, .pending, accuracy, nil), record(3, .interrupted, accuracy, nil)]
+        #expect(Leaderboard(trials: unfinished, metric: accuracy).shortfall == .unfinished(remaining: 2, total: 3))
+        let ended = [
+            record(1, .diverged, accuracy, nil), record(2, .failed, accuracy, nil), record(3, .diverged, accuracy, nil),
+            record(4, .complete, accuracy, .nan), record(5, .pruned, accuracy, 0.9),
+        ]
+        #expect(Leaderboard(trials: ended, metric: accuracy).shortfall == .noneUsable(endings: [.diverged: 2, .failed: 1, .complete: 1, .pruned: 1]))
+        #expect(Leaderboard(trials: ended + [record(6, .complete, accuracy, 0.5)], metric: accuracy).shortfall == nil)
+    }
+
     @Test func tiedTrialsRankByTrialNumber() {
         let trials = [record(3, .complete, accuracy, 0.5), record(1, .complete, accuracy, 0.5), record(2, .complete, accuracy, 0.5)]
         #expect(Leaderboard(trials: trials, metric: accuracy).entries.map(\.trial.number) == [1, 2, 3])
