@@ -9,6 +9,8 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
     case engine(NeuralNetError)
     /// A fit trained again for its model (`scoringFitModels`) diverged or stopped.
     case fitDidNotComplete(fit: Int, status: TrainingStatus)
+    /// Batch norm with batches of one row: `batch_size` 1, or a training part of one row.
+    case batchNormNeedsTwoRows(batchSize: Int, trainingRows: Int)
 
     public var description: String {
         switch self {
@@ -20,6 +22,12 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible, Equatable {
             return error.description
         case .fitDidNotComplete(let fit, let status):
             return "fit \(fit) ended \(status.rawValue) when trained again, so it has no model"
+        case .batchNormNeedsTwoRows(let batchSize, let trainingRows):
+            let needs = "batch_norm needs at least 2 rows in each training batch (a batch of one row has no variance to normalise by)"
+            if batchSize == 1 {
+                return "\(needs), and batch_size is 1; set batch_size to 2 or more, or batch_norm to false"
+            }
+            return "\(needs), but the training part has \(trainingRows) row; use more rows (or a smaller test_fraction or validation_fraction), or set batch_norm to false"
         }
     }
 }
@@ -50,6 +58,16 @@ public struct Trainer {
         }
         loss = chosen
         guard data.folds.allSatisfy({ !$0.train.isEmpty }) else { throw .noTrainingRows }
+        // Batch norm cannot train on a batch of one row (PyTorch raises). A last batch of one is
+        // dropped (`FitLoop.trainEpoch`), so only batches that are all one row are left: refused
+        // here in the settings a person can change, where the engine would say to switch the
+        // network to evaluation mode, which a configuration cannot do.
+        if configuration.batchNorm {
+            let trainingRows = (data.folds + [data.finalFit].compactMap { $0 }).map(\.train.rowCount).min() ?? 0
+            if configuration.batchSize == 1 || trainingRows == 1 {
+                throw .batchNormNeedsTwoRows(batchSize: configuration.batchSize, trainingRows: trainingRows)
+            }
+        }
     }
 
     /// The network this configuration builds for this data.

@@ -80,6 +80,27 @@ import Testing
         #expect(batches.batches(inEpoch: 1).allSatisfy { $0.batchCount == 10 })
     }
 
+    /// Batches that are all one row cannot train with batch norm. The refusal names the settings
+    /// that avoid it, not the engine's evaluation mode, which a configuration cannot switch to.
+    @Test func batchNormWithBatchesOfOneRowIsRefusedWithTheSettingsThatAvoidIt() throws {
+        let error = #expect(throws: TrainingError.batchNormNeedsTwoRows(batchSize: 1, trainingRows: smallPhoneTrainingRowCount)) {
+            try train(Self.configuration(batchSize: 1, epochs: 1, batchNorm: true))
+        }
+        let message = error?.description ?? ""
+        #expect(message.contains("set batch_size to 2 or more, or batch_norm to false"), "\(message)")
+        #expect(!message.contains("evaluation mode"), "\(message)")
+    }
+
+    @Test func batchNormOnATrainingPartOfOneRowIsRefusedWithTheSettingsThatAvoidIt() throws {
+        let directory = try TemporaryDirectory()
+        // 5 rows: 1 test, 3 validation, and 1 left to train on.
+        let csv = try directory.write("x,y\n1,0.5\n2,1.5\n3,2.5\n4,3.1\n5,4.2\n", named: "five.csv")
+        let json = #"{"data": {"source": "\#(csv)", "task": "regression", "test_fraction": 0.2, "validation_fraction": 0.6}, "batch_norm": true, "hidden_layers": [2], "epochs": 1}"#
+        let error = #expect(throws: TrainingError.batchNormNeedsTwoRows(batchSize: 32, trainingRows: 1)) { try train(json) }
+        #expect(error?.description.contains("the training part has 1 row") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("or set batch_norm to false") == true)
+    }
+
     @Test func batchNormWithEvenlyDividedRowsKeepsEveryBatch() throws {
         // 280 = 10 · 28: no leftover row, nothing to drop.
         let batches = BatchCounter()
