@@ -39,7 +39,7 @@ enum ModelFixture {
         let prepared = try PreparedData.load(configuration.data)
         let result = try Trainer(configuration: configuration, data: prepared).run()
         let model = try #require(result.model)
-        let file = ModelFile(model: model, metrics: [:], split: configuration.data, sweepName: "fixture", trialNumber: 1)
+        let file = ModelFile(model: model, metrics: [:], split: configuration.data, sweepName: "fixture", trialNumber: 1, dataFingerprint: nil)
         return [UInt8](try file.encoded())
     }
 
