@@ -53,7 +53,7 @@ extension SweepReport {
 
     static func spec(of record: SweepRecord) throws -> SweepSpec {
         do {
-            return try SweepSpec.parse(Data(record.specJSON.utf8), source: "stored spec of '\(record.name)'")
+            return try SweepSpec.parseStored(Data(record.specJSON.utf8), source: "stored spec of '\(record.name)'")
         } catch {
             throw ReportError.unreadableSpec(sweep: record.name, reason: error.description)
         }

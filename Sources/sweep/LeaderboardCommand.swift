@@ -241,7 +241,7 @@ struct ListCommand: ParsableCommand {
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
             var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep, in: results))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
-            if let spec = try? SweepSpec.parse(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name), spec.pruner != nil {
+            if let spec = try? SweepSpec.parseStored(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name), spec.pruner != nil {
                 line += "; pruning: " + PruningSavings(trials: try results.trials(sweep: overview.sweep.name), spec: spec).summary
             }
             print(line)

@@ -109,7 +109,7 @@ func noUsableTrialMessage(_ board: Leaderboard, sweep: String, store: StoreOptio
 /// The spec a stored sweep was run with (its metric and data settings).
 func storedSpec(_ sweep: SweepRecord) throws -> SweepSpec {
     do {
-        return try SweepSpec.parse(Data(sweep.specJSON.utf8), source: "stored spec of '\(sweep.name)'")
+        return try SweepSpec.parseStored(Data(sweep.specJSON.utf8), source: "stored spec of '\(sweep.name)'")
     } catch {
         Terminal.error(error.description)
         throw ExitCode(1)

@@ -170,3 +170,35 @@ struct BusyDatabaseTests {
         #expect(board.status == 0, "\(board)")
     }
 }
+
+/// A sweep stored before a check on configurations was made stricter keeps its results readable.
+@Suite("Sweeps stored under older, looser checks")
+struct StoredSpecCommandTests {
+    /// The stored spec gives Adam a momentum option, which is now refused when a spec is read to
+    /// run (Adam trained without it, silently): leaderboard, export and report still read the
+    /// sweep, whose trials are stored with the configurations they trained with, while run
+    /// refuses the same spec with the reason.
+    @Test func resultsOfASpecThatIsNowRefusedStayReadable() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("grid.json", SmallSpecs.grid(name: "older")), "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        let looser = #"{"momentum":0.9,"name":"adam"}"#
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(sql: "UPDATE sweeps SET spec_json = replace(spec_json, '\"adam\"', ?)", arguments: [looser])
+            #expect(try String.fetchOne(db, sql: "SELECT spec_json FROM sweeps")?.contains(looser) == true)
+        }
+        for arguments in [
+            ["leaderboard", "older", "--db", database], ["export", "older", "--db", database, "-o", directory.path("best.safetensors")],
+            ["report", "older", "--db", database, "-o", directory.path("report.html")],
+        ] {
+            let result = try await SweepProcess(arguments, in: directory).wait()
+            #expect(result.status == 0, "\(arguments[0]): \(result)")
+        }
+        let refused = try await sweep(
+            "run", try directory.write("looser.json", SmallSpecs.grid(name: "older").replacingOccurrences(of: #""adam""#, with: looser)),
+            "--db", database, in: directory)
+        #expect(refused.isCleanFailure, "\(refused)")
+        #expect(refused.standardError.contains("adam takes no option 'momentum'"), "\(refused)")
+    }
+}

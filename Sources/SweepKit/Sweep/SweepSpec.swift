@@ -98,9 +98,22 @@ public struct SweepSpec: Sendable {
 
     /// Parses and validates spec text; the error lists every problem with its JSON path.
     public static func parse(_ text: Data, source: String) throws(ConfigurationError) -> SweepSpec {
+        try parse(text, source: source, checkingConfigurations: true)
+    }
+
+    /// The spec a stored sweep ran with, read to show or export its results: as `parse`, but
+    /// without checking again the training configurations it makes (its fixed settings, each
+    /// value, enqueued configurations, every combination). Each trial is stored with the
+    /// configuration it trained with, and a check made stricter since the sweep ran (an
+    /// optimizer option now refused) would otherwise lock its results away.
+    public static func parseStored(_ text: Data, source: String) throws(ConfigurationError) -> SweepSpec {
+        try parse(text, source: source, checkingConfigurations: false)
+    }
+
+    private static func parse(_ text: Data, source: String, checkingConfigurations: Bool) throws(ConfigurationError) -> SweepSpec {
         let json = try JSONValue.parse(text, source: source)
         var problems: [ConfigurationProblem] = []
-        guard let spec = read(json, problems: &problems), problems.isEmpty else {
+        guard let spec = read(json, checkingConfigurations: checkingConfigurations, problems: &problems), problems.isEmpty else {
             throw ConfigurationError(source: source, problems: problems)
         }
         return spec
@@ -255,7 +268,7 @@ public struct SweepSpec: Sendable {
 
     // MARK: Reading
 
-    static func read(_ json: JSONValue, problems: inout [ConfigurationProblem]) -> SweepSpec? {
+    static func read(_ json: JSONValue, checkingConfigurations: Bool = true, problems: inout [ConfigurationProblem]) -> SweepSpec? {
         guard var reader = ObjectReader(json, path: "$", problems: &problems) else { return nil }
         let name = reader.string("name", problems: &problems)
         if let name, let problem = nameProblem(name) {
@@ -323,13 +336,14 @@ public struct SweepSpec: Sendable {
 
         let space = SearchSpace.read(
             reader.value("parameters"), enumerable: method == .grid, settings: searchableSettings, fixed: fixed, problems: &problems)
-        let enqueued = readEnqueued(reader.value("enqueue"), space: space, fixed: fixed, problems: &problems)
+        let enqueued = readEnqueued(
+            reader.value("enqueue"), space: space, fixed: fixed, checkingConfigurations: checkingConfigurations, problems: &problems)
         let pruner = reader.value("pruner").flatMap {
             PrunerList.read($0, path: "$.pruner", folds: data.folds, repeats: repeats, problems: &problems)
         }
         reader.reportUnknownKeys(known: keys, problems: &problems)
 
-        checkSettings(fixed: fixed, space: space, problems: &problems)
+        if checkingConfigurations { checkSettings(fixed: fixed, space: space, problems: &problems) }
         guard problems.isEmpty, let name, let method else { return nil }
 
         let sampler: any Sampler
@@ -353,7 +367,7 @@ public struct SweepSpec: Sendable {
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))
         }
-        spec.checkCombinations(problems: &problems)
+        if checkingConfigurations { spec.checkCombinations(problems: &problems) }
         return problems.isEmpty ? spec : nil
     }
 
@@ -428,7 +442,8 @@ public struct SweepSpec: Sendable {
 
     /// `[{"setting": value, ...}, ...]`: each a searched setting with a value it may take.
     private static func readEnqueued(
-        _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], problems: inout [ConfigurationProblem]
+        _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], checkingConfigurations: Bool,
+        problems: inout [ConfigurationProblem]
     ) -> [[String: JSONValue]] {
         guard let value else { return [] }
         guard case .array(let items) = value else {
@@ -458,12 +473,13 @@ public struct SweepSpec: Sendable {
                 }
                 accepted[key] = members[key]
             }
+            enqueued.append(accepted)
+            guard checkingConfigurations else { continue }
             var settings = fixed.merging(accepted) { _, new in new }
             settings["data"] = nil
             var found: [ConfigurationProblem] = []
             _ = TrainingConfiguration.read(.object(settings), path: path, problems: &found)
             problems += found.filter { problem in accepted.keys.contains { problem.path.hasPrefix("\(path).\($0)") } }
-            enqueued.append(accepted)
         }
         return enqueued
     }
