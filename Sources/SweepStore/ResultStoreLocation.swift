@@ -47,8 +47,10 @@ public enum ResultStoreLocation: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
-    /// Opens the store. `forReading`: a command that only reads, which may read an SQLite file
-    /// it cannot write (`SQLiteResultStore.openForReading`). `checkingIntegrity`: SQLite's
+    /// Opens the store. `forReading`: a command that only reads, which refuses a database
+    /// without the store's tables instead of creating them (an SQLite file, or the current
+    /// schema of a PostgreSQL database), and may read an SQLite file it cannot write
+    /// (`SQLiteResultStore.openForReading`). `checkingIntegrity`: SQLite's
     /// integrity check, before a run writes to a file or an export reads a model from it
     /// (PostgreSQL checks its pages itself). `note` hears what a person should know about how
     /// it was opened (an SQLite file read as last saved, since it cannot be written).
@@ -64,7 +66,7 @@ public enum ResultStoreLocation: Sendable, Hashable, CustomStringConvertible {
             if checkingIntegrity { try store.checkIntegrity() }
             return store
         case .postgres(let address):
-            return try PostgresResultStore(address: address)
+            return try PostgresResultStore(address: address, creatingTables: !forReading)
         }
     }
 }

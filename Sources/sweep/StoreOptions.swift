@@ -45,7 +45,8 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the database; `checkingIntegrity` (before a run writes to it, or an export reads a
     /// model from it) also runs SQLite's integrity check, which reads the whole file.
-    /// `forReading`: a command that only reads, which may read a file it cannot write.
+    /// `forReading`: a command that only reads, which refuses a database without sweep tables
+    /// instead of creating them, and may read a file it cannot write.
     func openStore(mustExist: Bool = false, forReading: Bool = false, checkingIntegrity: Bool = false) throws -> any ResultStore {
         if mustExist, location.isMissing {
             Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")

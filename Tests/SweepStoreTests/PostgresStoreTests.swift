@@ -41,6 +41,85 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Every table, view, sequence and index of the database outside PostgreSQL's own schemas,
+    /// as schema.name: what opening a store must not add to a database it refuses.
+    private func relations(_ address: PostgresAddress) throws -> [String] {
+        let reader = try PostgresResultStore(readingOnly: address, retryWindow: 10)
+        return try rows(reader, """
+            SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1
+            """).map { try $0.decode(String.self) }
+    }
+
+    /// A database without tables is where `sweep run` starts one, but a command that only reads
+    /// refuses it rather than creating the tables; once a sweep created them, it reads them.
+    @Test func aReaderRefusesADatabaseWithoutTablesAndCreatesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let address = try PostgresTestServer.makeDatabase(for: directory)
+
+        #expect(throws: PostgresResultStoreError.holdsNoSweeps(address: address.description, schema: "public")) {
+            try PostgresResultStore(address: address, creatingTables: false)
+        }
+        #expect(try relations(address) == [])
+
+        let writer = try PostgresResultStore(address: address)
+        try writer.createSweep(Sample.sweep())
+        let reader = try PostgresResultStore(address: address, creatingTables: false)
+        #expect(try reader.sweeps().map(\.sweep.name) == ["phone-price"])
+        #expect(try reader.storedSchemaVersion() == PostgresResultStore.schemaVersion)
+    }
+
+    /// A mistyped --db naming another application's database: writers and readers alike refuse
+    /// it before creating anything, though one of its tables is named like one of ours and
+    /// another like our version table (Rails keeps a text `version` in `schema_migrations`).
+    @Test func anotherApplicationsTablesAreRefusedAndLeftAsTheyWere() throws {
+        let directory = try TemporaryDirectory()
+        let address = try PostgresTestServer.makeDatabase(for: directory)
+        let bare = try PostgresResultStore(address: address, schemaVersion: 0)
+        try bare.runScript("""
+            CREATE TABLE models (id bigint PRIMARY KEY, body text);
+            INSERT INTO models VALUES (1, 'theirs');
+            CREATE TABLE schema_migrations (version character varying NOT NULL);
+            CREATE VIEW model_bodies AS SELECT body FROM models;
+            """)
+        let before = try relations(address)
+
+        let refusal = PostgresResultStoreError.notASweepDatabase(
+            address: address.description, user: address.user, database: address.database, schema: "public",
+            tables: ["model_bodies", "models", "schema_migrations"])
+        #expect(throws: refusal) { try PostgresResultStore(address: address) }
+        #expect(throws: refusal) { try PostgresResultStore(address: address, creatingTables: false) }
+        #expect(throws: refusal) { try PostgresResultStore(readingOnly: address, retryWindow: 10).storedSchemaVersion() }
+
+        #expect(try relations(address) == before)
+        #expect(try rows(bare, "SELECT body FROM models").map { try $0.decode(String.self) } == ["theirs"])
+        #expect(refusal.description.contains("in schema 'public' (model_bodies, models, schema_migrations) and no sweep tables"))
+        #expect(refusal.description.hasPrefix("postgresql://\(address.user)@") && !refusal.description.contains(":\(address.password ?? "")@"))
+    }
+
+    /// The refusal's advice: a schema of sweep's own, first on the role's search_path in that
+    /// database, takes the tables beside another application's (which stay as they were).
+    @Test func aSchemaOfItsOwnTakesTheTablesBesideAnotherApplications() throws {
+        let directory = try TemporaryDirectory()
+        let address = try PostgresTestServer.makeDatabase(for: directory)
+        try PostgresResultStore(address: address, schemaVersion: 0).runScript("""
+            CREATE TABLE notes (body text);
+            CREATE SCHEMA sweep;
+            ALTER ROLE \(address.user) IN DATABASE \(address.database) SET search_path = sweep;
+            """)
+
+        #expect(throws: PostgresResultStoreError.holdsNoSweeps(address: address.description, schema: "sweep")) {
+            try PostgresResultStore(address: address, creatingTables: false)
+        }
+        let store = try PostgresResultStore(address: address)
+        try store.createSweep(Sample.sweep())
+
+        let tables = try relations(address).filter { !$0.hasPrefix("sweep.") }
+        #expect(tables == ["public.notes"])
+        #expect(try relations(address).contains("sweep.sweeps"))
+        #expect(try PostgresResultStore(address: address, creatingTables: false).sweeps().map(\.sweep.name) == ["phone-price"])
+    }
+
     /// `Fixtures/postgres-v1.sql`: a database as schema version 1 wrote it.
     @Test func aVersion1DatabaseIsMigratedAndReadsBack() throws {
         let directory = try TemporaryDirectory()

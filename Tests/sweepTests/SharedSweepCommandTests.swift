@@ -1,6 +1,6 @@
 import Foundation
 import SweepKit
-import SweepStore
+@testable import SweepStore
 import Testing
 
 #if canImport(Glibc)
@@ -112,6 +112,72 @@ struct SharedSweepCommandTests {
         #expect(stopped.standardOutput.contains("dashboard of postgresql://\(database.server.user)@"), "\(stopped)")
     }
 
+    /// A command that only reads, given a database without sweep tables, says that no sweep has
+    /// been run there and creates nothing: it created the tables and answered as if for a sweep
+    /// database ("no sweeps yet").
+    @Test(arguments: ["list", "leaderboard", "export", "report", "copy"])
+    func aReadingCommandRefusesAnEmptyDatabaseAndCreatesNoTables(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let database = try PostgresTestDatabase()
+        let arguments = switch command {
+        case "export": [command, "--db", database.url, "-o", directory.path("best.safetensors")]
+        case "report": [command, "--db", database.url, "-o", directory.path("report.html")]
+        case "copy": [command, "--from", database.url, "--to", directory.path("copied.sqlite")]
+        default: [command, "--db", database.url]
+        }
+
+        let result = try await SweepProcess(arguments, in: directory).wait()
+
+        expectCleanRefusal(result, mentioning: [
+            "\(database.shown) holds no sweep results (schema 'public' has no tables): no sweep has been run there",
+            "sweep run SPEC.json --db",
+        ])
+        #expect(!result.standardError.contains(":\(database.server.password ?? "")@"))
+        #expect(try database.relations() == [])
+        for output in ["best.safetensors", "report.html", "copied.sqlite"] {
+            #expect(!FileManager.default.fileExists(atPath: directory.path(output)))
+        }
+    }
+
+    /// `sweep run` creates the tables in an empty database, after which the reading commands
+    /// read it.
+    @Test func runCreatesTheTablesInAnEmptyDatabaseAndTheReadingCommandsReadThem() async throws {
+        let directory = try ScratchDirectory()
+        let database = try PostgresTestDatabase()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "first", epochs: 1))
+
+        let run = try await sweep("run", spec, "--db", database.url, "--quiet", in: directory)
+        let list = try await sweep("list", "--db", database.url, in: directory)
+        let report = try await sweep("report", "--db", database.url, "-o", directory.path("first.html"), in: directory)
+
+        #expect(run.status == 0, "\(run)")
+        #expect(list.status == 0 && list.standardOutput.contains("first  complete"), "\(list)")
+        #expect(report.status == 0, "\(report)")
+        #expect(try database.relations().contains("public.sweeps"))
+    }
+
+    /// A database whose schema holds another application's tables and none of ours (a mistyped
+    /// URL, a shared database): `run` refuses it too, rather than mixing its tables (one named
+    /// like one of theirs) into that schema, and leaves it as it was.
+    @Test func runRefusesASchemaOfAnotherApplicationsTablesAndLeavesIt() async throws {
+        let directory = try ScratchDirectory()
+        let database = try PostgresTestDatabase()
+        try database.store(schemaVersion: 0).runScript("""
+            CREATE TABLE models (id bigint PRIMARY KEY, body text);
+            CREATE TABLE notes (body text);
+            """)
+        let before = try database.relations()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "mistyped", epochs: 1))
+
+        let run = try await sweep("run", spec, "--db", database.url, "--quiet", in: directory)
+
+        expectCleanRefusal(run, mentioning: [
+            "\(database.shown) holds another application's tables in schema 'public' (models, notes) and no sweep tables",
+            "CREATE DATABASE sweeps;", "SET search_path = sweep;",
+        ])
+        #expect(try database.relations() == before)
+    }
+
     @Test func aWrongPasswordAndAMissingDatabaseEachGetOneClearMessage() async throws {
         let directory = try ScratchDirectory()
         let server = try PostgresAddress(parsing: try #require(PostgresTestDatabase.serverURL))
@@ -168,5 +234,30 @@ final class PostgresTestDatabase {
 
     deinit {
         try? PostgresResultStore.dropDatabase(named: name, on: server)
+    }
+
+    /// The database's URL as the commands print it, without the password.
+    var shown: String { address.description }
+
+    var address: PostgresAddress {
+        var address = server
+        address.database = name
+        return address
+    }
+
+    /// The store on the database, `schemaVersion` 0 leaving it without tables.
+    func store(schemaVersion: Int = PostgresResultStore.schemaVersion) throws -> PostgresResultStore {
+        try PostgresResultStore(address: address, schemaVersion: schemaVersion)
+    }
+
+    /// Every table, view, sequence and index outside PostgreSQL's own schemas, as schema.name.
+    func relations() throws -> [String] {
+        let reader = try PostgresResultStore(readingOnly: address, retryWindow: 10)
+        return try reader.connections.retrying { link in
+            try link.rows("""
+                SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1
+                """).map { try $0.decode(String.self) }
+        }
     }
 }

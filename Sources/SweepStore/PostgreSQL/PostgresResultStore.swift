@@ -32,14 +32,22 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
     }
 
     /// Connects to the database at `address`, creating the tables in an empty one and
-    /// migrating an older one to `schemaVersion`.
+    /// migrating an older one to `schemaVersion`. The tables live in the connection's current
+    /// schema (`PostgresSchema.Contents`), normally `public`.
     ///
-    /// - Parameter schemaVersion: the version to migrate to: tests build older databases with it.
+    /// - Parameters:
+    ///   - schemaVersion: the version to migrate to: tests build older databases with it.
+    ///   - creatingTables: false for a command that only reads, which refuses a schema without
+    ///     the store's tables (`holdsNoSweeps`) instead of creating them.
     /// - Throws: `PostgresResultStoreError` for an address nothing answers at, a refused user or
-    ///   password, a missing database, or a database of a newer schema.
-    public convenience init(address: PostgresAddress, retryWindow: TimeInterval = defaultRetryWindow, schemaVersion: Int = schemaVersion) throws {
+    ///   password, a missing database, a database of a newer schema, or a schema holding other
+    ///   tables and none of the store's (`notASweepDatabase`, left as it is).
+    public convenience init(
+        address: PostgresAddress, retryWindow: TimeInterval = defaultRetryWindow, schemaVersion: Int = schemaVersion,
+        creatingTables: Bool = true
+    ) throws {
         try self.init(readingOnly: address, retryWindow: retryWindow)
-        try PostgresSchema.migrate(connections, upTo: schemaVersion)
+        try PostgresSchema.migrate(connections, upTo: schemaVersion, creatingTables: creatingTables)
     }
 
     /// Connects for a reader that must never write (`sweep dashboard`): no tables created, no
@@ -58,9 +66,15 @@ public final class PostgresResultStore: SharedTrialStore, @unchecked Sendable {
         worker?.heartbeat.stop()
     }
 
-    /// The schema version recorded in the database (equal to `schemaVersion` once opened).
+    /// The schema version recorded in the database (equal to `schemaVersion` once opened); 0
+    /// for a schema without tables.
+    ///
+    /// - Throws: `PostgresResultStoreError.notASweepDatabase` for a schema holding other tables
+    ///   and none of the store's (a reader opened `readingOnly` learns it here).
     public func storedSchemaVersion() throws -> Int {
-        try connections.retrying(PostgresSchema.storedVersion)
+        let found = try connections.retrying(PostgresSchema.contents)
+        try found.check(creatingTables: true, target: Self.schemaVersion, address: address)
+        return found.version
     }
 
     var workerID: String? { lock.withLock { worker?.id } }

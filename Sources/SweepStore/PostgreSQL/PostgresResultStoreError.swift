@@ -18,6 +18,12 @@ public enum PostgresResultStoreError: Error, Sendable, Hashable, CustomStringCon
     case corrupt(String)
     /// The server refused a statement for a reason a person must act on (permissions, a full disk).
     case server(address: String, message: String)
+    /// The schema the store's tables would live in holds another application's tables and none
+    /// of the store's: sweep does not add its tables among them (every command refuses it).
+    case notASweepDatabase(address: String, user: String, database: String, schema: String, tables: [String])
+    /// A command that only reads was given a database whose schema has no tables, which it
+    /// would otherwise have created.
+    case holdsNoSweeps(address: String, schema: String)
 
     public var description: String {
         switch self {
@@ -37,6 +43,11 @@ public enum PostgresResultStoreError: Error, Sendable, Hashable, CustomStringCon
             return "the results database is damaged: \(detail)"
         case .server(let address, let message):
             return "PostgreSQL at \(address): \(message)"
+        case .notASweepDatabase(let address, let user, let database, let schema, let tables):
+            let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? " and \(tables.count - 5) more" : "")
+            return "\(address) holds another application's tables in schema '\(schema)' (\(shown)) and no sweep tables; sweep does not add its tables among them and leaves the database as it is. Pass the URL of a database of sweep's own (CREATE DATABASE sweeps;), or give sweep a schema of its own in this one (CREATE SCHEMA sweep; ALTER ROLE \(user) IN DATABASE \(database) SET search_path = sweep;)"
+        case .holdsNoSweeps(let address, let schema):
+            return "\(address) holds no sweep results (schema '\(schema)' has no tables): no sweep has been run there. Run one into it first (sweep run SPEC.json --db with this URL), or pass the --db of a database that holds sweeps"
         }
     }
 }

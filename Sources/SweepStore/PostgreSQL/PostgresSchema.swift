@@ -40,10 +40,18 @@ enum PostgresSchema {
 
     /// Brings the database up to `version` (or `target`, for tests), or throws if a newer
     /// program wrote it.
-    static func migrate(_ connections: PostgresConnections, upTo target: Int = version) throws {
-        if try connections.retrying(storedVersion) == target { return }
+    ///
+    /// - Parameter creatingTables: false for a command that only reads, which refuses a schema
+    ///   without the store's tables (`holdsNoSweeps`) instead of creating them.
+    /// - Throws: `PostgresResultStoreError.notASweepDatabase` for a schema holding other
+    ///   tables and none of the store's, checked again under the lock before anything is created.
+    static func migrate(_ connections: PostgresConnections, upTo target: Int = version, creatingTables: Bool = true) throws {
+        let found = try connections.retrying(contents)
+        try found.check(creatingTables: creatingTables, target: target, address: connections.address)
+        if found.version == target { return }
         try connections.transaction { link in
             try link.execute("SELECT pg_advisory_xact_lock(\(migrationLock))")
+            try contents(link).check(creatingTables: creatingTables, target: target, address: connections.address)
             try link.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version bigint PRIMARY KEY,
@@ -62,6 +70,54 @@ enum PostgresSchema {
                     "INSERT INTO schema_migrations (version, identifier, applied_at) VALUES (\(index + 1), \(migration.identifier), \(Date().timeIntervalSince1970))")
             }
         }
+    }
+
+    /// What the schema the store's tables live in holds. The tables are created and looked up
+    /// by unqualified name, so they live in the connection's current schema: the first schema of
+    /// its `search_path` that exists (`public` unless the role or database sets another).
+    struct Contents {
+        /// The current schema; nil when no schema of the search path exists.
+        let schema: String?
+        let contents: Schema.Contents
+
+        /// The stored schema version: 0 for an empty schema.
+        var version: Int {
+            if case .sweeps(let version) = contents { return version }
+            return 0
+        }
+
+        /// Throws for another application's tables (every command), and for an empty schema
+        /// when the caller must not create the tables (unless `target` is 0: a test's bare database).
+        func check(creatingTables: Bool, target: Int, address: PostgresAddress) throws {
+            let shownSchema = schema ?? "(none: no schema of the search_path exists)"
+            switch contents {
+            case .foreign(let tables):
+                throw PostgresResultStoreError.notASweepDatabase(
+                    address: address.description, user: address.user, database: address.database, schema: shownSchema, tables: tables)
+            case .empty where !creatingTables && target > 0:
+                throw PostgresResultStoreError.holdsNoSweeps(address: address.description, schema: shownSchema)
+            default:
+                break
+            }
+        }
+    }
+
+    /// The tables and views of the current schema, other than those of extensions (PostGIS's
+    /// `spatial_ref_sys`): a sweep database has `schema_migrations` and `sweeps` among them.
+    static func contents(_ link: PostgresLink) throws -> Contents {
+        let schema = try link.value("SELECT current_schema()::text", as: String?.self) ?? nil
+        let tables = try link.rows("""
+            SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                AND NOT EXISTS (
+                    SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+            ORDER BY c.relname
+            """).map { try $0.decode(String.self) }
+        if tables.isEmpty { return Contents(schema: schema, contents: .empty) }
+        guard tables.contains("schema_migrations"), tables.contains("sweeps") else {
+            return Contents(schema: schema, contents: .foreign(tables: tables))
+        }
+        return Contents(schema: schema, contents: .sweeps(version: try storedVersion(link)))
     }
 
     /// The schema version recorded in the database; 0 for one without the store's tables.
