@@ -22,11 +22,13 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // A PostgreSQL URL that is not one, or that nothing answers at, is bad input; a database
-        // without tables yet gets a page, as a missing file does.
+        // A PostgreSQL URL that is not one, that nothing answers at, or whose schema holds
+        // another application's tables is bad input; a database without tables yet gets a page,
+        // as a missing file does.
         if PostgresAddress.isURL(databasePath) {
             do {
                 _ = try PostgresResultStore(readingOnly: try PostgresAddress(parsing: databasePath), retryWindow: 0)
+                    .storedSchemaVersion()
             } catch let error as PostgresResultStoreError {
                 Terminal.error(error.description)
                 throw ExitCode(2)
