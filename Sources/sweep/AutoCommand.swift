@@ -97,6 +97,10 @@ struct AutoCommand: AsyncParsableCommand {
         if quiet { arguments.append("--quiet") }
         let run = try RunCommand.parse(arguments)
         let summary = try await run.runSweep()
+        if summary.interrupted {
+            print(interruptedLine(remainingTrials: summary.remainingTrials, specPath: specPath))
+            throw ExitCode(130)
+        }
         if summary.remainingTrials > 0 { print(stopLine(remainingTrials: summary.remainingTrials, specPath: specPath)) }
 
         let results = try store.openStore(mustExist: true, forReading: true)
@@ -131,8 +135,19 @@ struct AutoCommand: AsyncParsableCommand {
     func stopLine(remainingTrials: Int, specPath: String) -> String {
         let budgetName = budget.map { "the time budget (--budget \($0))" }
             ?? "sweep auto's default time budget of \(Self.defaultBudget) (--budget sets another)"
+        return "stopped by \(budgetName) with \(remainingTrials) trials to go: `\(continuingCommand(specPath: specPath))` continues the sweep"
+    }
+
+    /// What Ctrl-C or SIGTERM left: the sweep's trials to go, continued as after the budget
+    /// (the spec has thousands of trials, which a bare `sweep run SPEC` would all run), and no model.
+    func interruptedLine(remainingTrials: Int, specPath: String) -> String {
+        "interrupted with \(remainingTrials) trials to go, before the export (no model was written): `\(continuingCommand(specPath: specPath))` continues the sweep, and the same sweep auto command continues it and exports"
+    }
+
+    /// The command that continues the sweep for a while: its spec, run with a time limit.
+    private func continuingCommand(specPath: String) -> String {
         let databaseOption = store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
-        return "stopped by \(budgetName) with \(remainingTrials) trials to go: `sweep run \(specPath)\(databaseOption) --timeout 10m` continues the sweep"
+        return "sweep run \(specPath)\(databaseOption) --timeout 10m"
     }
 
     /// How many of the best trials' fold models the export can train again within what is left

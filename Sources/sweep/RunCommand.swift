@@ -69,6 +69,10 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let summary = try await runSweep()
+        if summary.interrupted {
+            print("interrupted: rerun `\(continuingCommand)` to resume the remaining trials")
+            throw ExitCode(130)
+        }
         if summary.remainingTrials > 0 {
             let why = trials != nil && timeout != nil ? "--trials or --timeout" : (trials != nil ? "--trials" : "--timeout")
             print("stopped by \(why) with \(summary.remainingTrials) trials to go: rerun `\(continuingCommand)` to continue")
@@ -80,9 +84,9 @@ struct RunCommand: AsyncParsableCommand {
         "sweep run \(spec)\(data.map { " --data \($0)" } ?? "")\(databaseOption)"
     }
 
-    /// Runs the sweep and prints its summary, or ends with exit status 130 when interrupted.
-    /// What stopped it with trials to go is the caller's to say: `sweep auto` passes its own
-    /// budget as `--timeout`.
+    /// Runs the sweep and prints its summary. What stopped it with trials to go is the caller's
+    /// to say, and an interruption's exit status 130 the caller's to end with: `sweep auto`
+    /// passes its own budget as `--timeout`, and continues its sweep with a command of its own.
     func runSweep() async throws -> SweepRunSummary {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
@@ -142,10 +146,6 @@ struct RunCommand: AsyncParsableCommand {
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
         report(summary, spec: parsed, results: results)
-        if summary.interrupted {
-            print("interrupted: rerun `\(continuingCommand)` to resume the remaining trials")
-            throw ExitCode(130)
-        }
         return summary
     }
 
