@@ -8,7 +8,7 @@ struct AutoCommand: AsyncParsableCommand {
         commandName: "auto",
         abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
         discussion: """
-            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep until the budget is nearly spent (running trials finish), then exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them, as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -20,7 +20,7 @@ struct AutoCommand: AsyncParsableCommand {
     var target: String?
 
     // Optional, so that what stops the search can be named as the default or as given.
-    @Option(help: ArgumentHelp("How long to search, e.g. 90s, 5m, 1h (default: \(AutoCommand.defaultBudget)); the export follows.", valueName: "duration"))
+    @Option(help: ArgumentHelp("How long the command may take, search and export, e.g. 90s, 5m, 1h (default: \(AutoCommand.defaultBudget)).", valueName: "duration"))
     var budget: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Export the fold models of the best K trials, averaged (1: the best trial's).", valueName: "K"))
@@ -48,8 +48,20 @@ struct AutoCommand: AsyncParsableCommand {
     /// At 5 folds, the most members a model file holds (`ModelFile.maximumMemberCount`).
     static let maximumEnsembleSize = ModelFile.maximumMemberCount / 5
 
-    /// The share of the budget kept for the trials still running when the search stops, and the export.
+    /// How long the search starts trials, from when it can (the data read and the sweep set up):
+    /// a tenth of the budget (at least 2 s, at most 30 s) is kept for the trials still running
+    /// then, and the export.
     static func searchSeconds(budget: Double) -> Double { max(1, budget - max(2, min(30, budget * 0.1))) }
+
+    /// When the trials still running are stopped, from the command's start (to run again when
+    /// the sweep continues; no trial starts after it either, however long reading the data took):
+    /// half of what the search leaves is theirs, and the rest the export's, which trains again
+    /// only the fold models that time allows. A trial on large data can take minutes, which the
+    /// budget would otherwise overrun by as much.
+    static func trialSeconds(budget: Double) -> Double {
+        let search = searchSeconds(budget: budget)
+        return search + max(0, budget - search) / 2
+    }
 
     private var budgetText: String { budget ?? Self.defaultBudget }
 
@@ -89,19 +101,23 @@ struct AutoCommand: AsyncParsableCommand {
         let budgetSeconds = parseDuration(budgetText)!
         print("sweep auto: \(data)")
         for line in auto.summary { print("  \(line)") }
-        print("  budget: \(formatDuration(budgetSeconds)) (the search stops starting trials after \(formatDuration(Self.searchSeconds(budget: budgetSeconds))))")
+        print("  budget: \(formatDuration(budgetSeconds)) (trials start for \(formatDuration(Self.searchSeconds(budget: budgetSeconds))) of training, those still running at \(formatDuration(Self.trialSeconds(budget: budgetSeconds))) are stopped, and the export has the rest)")
         print("  spec: \(specPath) (sweep run \(specPath) continues or grows it)")
 
         var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
         if let jobs { arguments += ["--jobs", String(jobs)] }
         if quiet { arguments.append("--quiet") }
         let run = try RunCommand.parse(arguments)
-        let summary = try await run.runSweep()
+        // --timeout counts from when the sweep starts training; the stop from the command's start,
+        // before the data is read (twice) and the sweep set up, which on large data takes a while.
+        let summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)))
         if summary.interrupted {
             print(interruptedLine(remainingTrials: summary.remainingTrials, specPath: specPath))
             throw ExitCode(130)
         }
-        if summary.remainingTrials > 0 { print(stopLine(remainingTrials: summary.remainingTrials, specPath: specPath)) }
+        if summary.remainingTrials > 0 {
+            print(stopLine(remainingTrials: summary.remainingTrials, stoppedTrials: summary.trialsStopped, specPath: specPath))
+        }
 
         let results = try store.openStore(mustExist: true, forReading: true)
         let record = try resolveSweep(auto.name, in: results)
@@ -131,11 +147,17 @@ struct AutoCommand: AsyncParsableCommand {
     }
 
     /// What stopped the search with trials to go: the time budget, named as given or as the
-    /// default (the `--timeout` the run was given is the budget's, never the user's).
-    func stopLine(remainingTrials: Int, specPath: String) -> String {
+    /// default, never a `--timeout` the user did not give; `stoppedTrials` of them were stopped
+    /// while training.
+    func stopLine(remainingTrials: Int, stoppedTrials: Int = 0, specPath: String) -> String {
         let budgetName = budget.map { "the time budget (--budget \($0))" }
             ?? "sweep auto's default time budget of \(Self.defaultBudget) (--budget sets another)"
-        return "stopped by \(budgetName) with \(remainingTrials) trials to go: `\(continuingCommand(specPath: specPath))` continues the sweep"
+        let stopped = switch stoppedTrials {
+        case 0: ""
+        case 1: " (1 of them stopped while training, to run again)"
+        default: " (\(stoppedTrials) of them stopped while training, to run again)"
+        }
+        return "stopped by \(budgetName) with \(remainingTrials) trials to go\(stopped): `\(continuingCommand(specPath: specPath))` continues the sweep"
     }
 
     /// What Ctrl-C or SIGTERM left: the sweep's trials to go, continued as after the budget

@@ -86,8 +86,9 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Runs the sweep and prints its summary. What stopped it with trials to go is the caller's
     /// to say, and an interruption's exit status 130 the caller's to end with: `sweep auto`
-    /// passes its own budget as `--timeout`, and continues its sweep with a command of its own.
-    func runSweep() async throws -> SweepRunSummary {
+    /// passes its own budget as `--timeout` and `stopAt` (`SweepRunOptions`), and continues its
+    /// sweep with a command of its own.
+    func runSweep(stopAt: Date? = nil) async throws -> SweepRunSummary {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
@@ -121,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
             spec: parsed, data: data, store: results,
             options: SweepRunOptions(
                 jobs: jobCount, restart: restart, keepWeights: keepWeights, trialBudget: trials,
-                timeout: timeout.flatMap(parseDuration), heartbeat: heartbeat),
+                timeout: timeout.flatMap(parseDuration), stopAt: stopAt, heartbeat: heartbeat),
             stop: stop, onEvent: { progress.handle($0) })
         let summary: SweepRunSummary
         do {

@@ -28,6 +28,11 @@ public struct SweepRunOptions: Sendable {
     public var trialBudget: Int?
     /// Start no trial after this many seconds (`sweep run --timeout`); running trials finish.
     public var timeout: Double?
+    /// Stop the trials still running at this time: they end `interrupted`, as after Ctrl-C, and
+    /// run again when the sweep resumes; no trial starts after it either. The run still ends as
+    /// one stopped by a budget, not as an interrupted one (`sweep auto --budget`, which counts
+    /// from before the data is read, and whose export follows).
+    public var stopAt: Date?
     /// Seconds between a worker's heartbeats when the store is shared with other processes
     /// (`sweep run --heartbeat`).
     public var heartbeat: Double
@@ -44,6 +49,7 @@ public struct SweepRunOptions: Sendable {
 
     public init(
         jobs: Int, restart: Bool = false, keepWeights: Int? = nil, trialBudget: Int? = nil, timeout: Double? = nil,
+        stopAt: Date? = nil,
         heartbeat: Double = defaultHeartbeat, commitInterval: Double = defaultCommitInterval
     ) {
         self.jobs = jobs
@@ -51,6 +57,7 @@ public struct SweepRunOptions: Sendable {
         self.keepWeights = keepWeights
         self.trialBudget = trialBudget
         self.timeout = timeout
+        self.stopAt = stopAt
         self.heartbeat = heartbeat
         self.commitInterval = commitInterval
     }
@@ -71,6 +78,9 @@ public struct SweepRunSummary: Sendable {
     public var interrupted: Bool
     /// Trials the sweep still has to run (a budget ended this run early, or it was interrupted).
     public var remainingTrials: Int
+    /// Trials of this run stopped before they ended (by `SweepRunOptions.stopAt`, a signal or a
+    /// failed write), stored `interrupted`: the sweep runs them again when it resumes.
+    public var trialsStopped: Int
     /// From the start of the run until every result is stored and the sweep's status is set.
     public var wallSeconds: Double
     /// Trials trained in this run.
@@ -137,7 +147,8 @@ public actor SweepScheduler {
     }
 
     private func run(start: Date, stored: [TrialRecord]) async throws -> SweepRunSummary {
-        let budget = TrialSource.Budget(trials: options.trialBudget, deadline: options.timeout.map { start.addingTimeInterval($0) })
+        let lastStart = [options.timeout.map { start.addingTimeInterval($0) }, options.stopAt].compactMap { $0 }.min()
+        let budget = TrialSource.Budget(trials: options.trialBudget, deadline: lastStart)
         let storedEpochs = spec.pruner == nil ? [:] : try await results.epochs(of: stored.filter(\.status.isFinal).map(\.number))
         let source = TrialSource(spec: spec, stored: stored, storedEpochs: storedEpochs, budget: budget, shared: results.shared)
         let finished = stored.filter(\.status.isFinal).count
@@ -149,6 +160,7 @@ public actor SweepScheduler {
         let fitsPerTrial = data.folds.count * spec.repeats + (data.finalFit == nil ? 0 : 1)
         let workerCount = max(1, min(options.jobs, toRun * fitsPerTrial))
         var trialsRun = 0
+        var trialsStopped = 0
         var trainingSeconds = 0.0
         var trainingCPUSeconds = 0.0
         var workerSeconds = 0.0
@@ -159,13 +171,14 @@ public actor SweepScheduler {
                 let worker = TrialWorker(
                     executor: ThreadExecutor(name: "sweep-trial-\(number)"), spec: spec, jobs: workerCount, source: source, data: data,
                     results: results,
-                    stop: stop, storageFailed: storageFailed, onEvent: onEvent)
+                    stop: stop, storageFailed: storageFailed, stopAt: options.stopAt, onEvent: onEvent)
                 group.addTask { try await worker.run() }
             }
             // Not `waitForAll()`, which waits for every worker before rethrowing: the first
             // failure leaves the group at once, which cancels the other workers.
             for try await totals in group {
                 trialsRun += totals.trials
+                trialsStopped += totals.trialsStopped
                 trainingSeconds += totals.trainingSeconds
                 trainingCPUSeconds += totals.trainingCPUSeconds
                 sharedFits += totals.sharedFits
@@ -177,7 +190,7 @@ public actor SweepScheduler {
 
         if let failure = source.failure { throw failure }
         let interrupted = stop.isRaised
-        if interrupted { _ = try await results.interruptRunning() }
+        if interrupted || options.stopAt.map({ Date() >= $0 }) == true { _ = try await results.interruptRunning() }
         // Whether the sweep is complete: a sweep of this process alone knows its trials without
         // reading them back; a shared one asks the store, which has the other workers' too.
         let trials = results.shared == nil ? source.knownTrials : try await results.trials()
@@ -196,7 +209,7 @@ public actor SweepScheduler {
         let wallSeconds = Date().timeIntervalSince(start)
         return SweepRunSummary(
             trials: try await results.trials(), interrupted: interrupted,
-            remainingTrials: remaining, wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
+            remainingTrials: remaining, trialsStopped: trialsStopped, wallSeconds: wallSeconds, trialsRun: trialsRun, trainingSeconds: trainingSeconds,
             trainingCPUSeconds: trainingCPUSeconds,
             workerSeconds: workerSeconds, workerWindowSeconds: max(0, lastEnd.timeIntervalSince(firstStart)),
             sharedFits: sharedFits)
@@ -214,6 +227,8 @@ public actor SweepScheduler {
 actor TrialWorker {
     struct Totals: Sendable {
         var trials = 0
+        /// Trials it ended `interrupted`: stopped before they ended.
+        var trialsStopped = 0
         var trainingSeconds = 0.0
         var trainingCPUSeconds = 0.0
         var sharedFits = 0
@@ -230,6 +245,8 @@ actor TrialWorker {
     private let results: ResultsActor
     private let stop: StopSignal
     private let storageFailed: StopSignal
+    /// When running trials stop (`SweepRunOptions.stopAt`).
+    private let stopAt: Date?
     private let onEvent: @Sendable (SweepEvent) -> Void
     private var totals = Totals()
     private var pendingWrite: Task<Void, any Error>?
@@ -243,7 +260,7 @@ actor TrialWorker {
 
     init(
         executor: ThreadExecutor, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
-        stop: StopSignal, storageFailed: StopSignal, onEvent: @escaping @Sendable (SweepEvent) -> Void
+        stop: StopSignal, storageFailed: StopSignal, stopAt: Date? = nil, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
         self.spec = spec
@@ -253,15 +270,19 @@ actor TrialWorker {
         self.results = results
         self.stop = stop
         self.storageFailed = storageFailed
+        self.stopAt = stopAt
         self.onEvent = onEvent
     }
 
-    /// Trains from `source` until nothing is left, the sweep is stopped, a write failed or the
-    /// task is cancelled (another worker failed).
+    /// Trains from `source` until nothing is left, the sweep is stopped, a write failed, `stopAt`
+    /// has come or the task is cancelled (another worker failed).
     func run() async throws -> Totals {
         defer { executor.shutdown() }
         totals = Totals(start: Date())
-        let stopping: @Sendable () -> Bool = { [stop, storageFailed] in stop.isRaised || storageFailed.isRaised }
+        // Asked before every batch: a clock read is a small part of one.
+        let stopping: @Sendable () -> Bool = { [stop, storageFailed, stopAt] in
+            stop.isRaised || storageFailed.isRaised || stopAt.map { Date() >= $0 } == true
+        }
         // The trial this worker started and still hands out fits of.
         var current: TrialWork?
         while !Task.isCancelled {
@@ -348,6 +369,7 @@ actor TrialWorker {
         let outcome = trial.outcome()
         source.ended(outcome)
         totals.trials += 1
+        if outcome.record.status == .interrupted { totals.trialsStopped += 1 }
         ended = outcome
     }
 

@@ -300,3 +300,60 @@ extension SweepSchedulerTests {
         #expect(log.startedTrials.count <= 8, "started \(log.startedTrials) after the store failed")
     }
 }
+
+extension SweepSchedulerTests {
+    /// `stopAt` (sweep auto's budget) cuts trials short wherever they are: they end interrupted,
+    /// to run again, and the run ends as a budget ends it, not as Ctrl-C does.
+    @Test func aStopTimeEndsRunningTrialsAsInterruptedAndTheRunAsABudgetEndsIt() async throws {
+        // 100,000 epochs of batches of one row: each trial would train for hours.
+        let spec = try SweepFixtures.spec("""
+            {"name": "stopped-by-time", "data": "\(SweepFixtures.smallData)", "seed": 5,
+             "fixed": {"hidden_layers": [8], "epochs": 100000, "batch_size": 1},
+             "parameters": {"lr": {"values": [0.001, 0.002, 0.003, 0.004]}}}
+            """)
+        // Half a second is time enough to start trials, unless other tests keep the machine
+        // busy: the stop time is then put later, until a run starts some.
+        for delay in [0.5, 2, 8] {
+            let store = MemoryResultStore()
+            let stop = StopSignal()
+            let log = SweepEventLog()
+            let stopAt = Date().addingTimeInterval(delay)
+            let scheduler = SweepScheduler(
+                spec: spec, data: try Self.data.get(), store: store, options: SweepRunOptions(jobs: 2, stopAt: stopAt),
+                stop: stop, onEvent: log.append)
+            // Should the stop time be missed, the signal ends the run a minute later, and the
+            // checks below fail instead of the suite hanging for hours.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(60))
+                stop.raise()
+            }
+            let summary = try await scheduler.run()
+            watchdog.cancel()
+            let interrupted = summary.interrupted
+            #expect(!interrupted, "the stop time did not stop the trials; the watchdog's signal did")
+            if log.startedTrials.isEmpty, delay < 8 { continue }
+
+            #expect(!log.startedTrials.isEmpty)
+            // Each trial trained from before the stop time until its next batch after it: at most
+            // the delay and a millisecond, timed on its own thread, which tests busy on the shared
+            // pool cannot delay. A generous bound, for a busy machine: an overrun would be hours.
+            #expect(summary.trials.allSatisfy { ($0.trainSeconds ?? .infinity) < delay + 10 }, "\(summary.trials.map(\.trainSeconds))")
+            #expect(summary.trials.map(\.number).sorted() == log.startedTrials.sorted())
+            #expect(summary.trials.allSatisfy { $0.status == .interrupted }, "\(summary.trials.map(\.status))")
+            #expect(summary.trialsStopped == summary.trials.count)
+            #expect(summary.remainingTrials == 4)
+            #expect(try store.sweep(named: spec.name)?.status == .interrupted)
+            return
+        }
+    }
+
+    @Test func noTrialStartsAfterTheStopTime() async throws {
+        let log = SweepEventLog()
+        let summary = try await SweepScheduler(
+            spec: try Self.spec.get(), data: try Self.data.get(), store: MemoryResultStore(),
+            options: SweepRunOptions(jobs: 2, timeout: 60, stopAt: Date()), stop: StopSignal(), onEvent: log.append
+        ).run()
+        #expect(log.startedTrials.isEmpty && summary.trials.isEmpty)
+        #expect(summary.remainingTrials == 8 && !summary.interrupted)
+    }
+}
