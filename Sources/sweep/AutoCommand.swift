@@ -8,7 +8,7 @@ struct AutoCommand: AsyncParsableCommand {
         commandName: "auto",
         abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
         discussion: """
-            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -142,8 +142,20 @@ struct AutoCommand: AsyncParsableCommand {
             upTo: min(ensemble, usable), trials: trials, spec: sweepSpec, secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         let export = try ExportCommand.parse(
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
-        try export.run()
+        // The estimate above is only that: training again stops at the budget's end in any case.
+        try export.run(until: started.addingTimeInterval(budgetSeconds))
+        print(timeLine(seconds: Date().timeIntervalSince(started), budget: budgetSeconds))
         print("predict with: sweep predict \(modelPath) NEW.csv")
+    }
+
+    /// How long the command took against its budget, and, past it, what ran after the budget's
+    /// end: the work that is not cut short (storing the stopped trials, reading the data for the
+    /// export, writing the model).
+    func timeLine(seconds: Double, budget: Double) -> String {
+        // Past it by less than the tenth of a second shown is within it.
+        guard seconds - budget >= 0.05 else { return "took \(formatDuration(min(seconds, budget))) of the \(formatDuration(budget)) budget" }
+        return "took \(formatDuration(seconds)), \(formatDuration(seconds - budget)) past the \(formatDuration(budget)) budget: "
+            + "storing the stopped trials, reading the data for the export and writing the model are not cut short at its end"
     }
 
     /// What stopped the search with trials to go: the time budget, named as given or as the

@@ -41,7 +41,12 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try run(until: nil) }
+
+    /// Exports; fold models are trained again only until `deadline` (`sweep auto`'s budget):
+    /// those of fewer trials when it comes first, or the best trial's final model alone when not
+    /// even its fold models were trained again by then, which it says.
+    func run(until deadline: Date?) throws {
         try requireUTF8Arguments()
         // The destination is checked before the database is read, so a bad path costs nothing.
         let destination: OutputFile
@@ -80,8 +85,8 @@ struct ExportCommand: ParsableCommand {
             }
             chosen = best
         }
-        if ensemble != nil || folds {
-            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, record: record, results: results)
+        if ensemble != nil || folds,
+            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, record: record, results: results, until: deadline) {
             try write(file, to: destination) { report in
                 let members = file.ensemble.members
                 let trialNumbers = members.map(\.trial).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
@@ -134,23 +139,41 @@ struct ExportCommand: ParsableCommand {
     }
 
     /// The ensemble asked for: the best `--ensemble` trials, or `chosen`'s fold models, with the
-    /// averaged predictions' test metrics.
+    /// averaged predictions' test metrics; nil when `deadline` came before any fold model was
+    /// trained again.
     private func ensembleFile(
-        chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, results: any ResultStore
-    ) throws -> ModelFile {
+        chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, results: any ResultStore,
+        until deadline: Date?
+    ) throws -> ModelFile? {
         let sweep = record.name
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        // Asked before every batch: a clock read is a small part of one.
+        let pastDeadline: @Sendable () -> Bool = { deadline.map { Date() >= $0 } ?? false }
         let built: Ensemble
         do {
             if let ensemble, folds {
                 let data = try loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of each of the best \(ensemble) trials again")
-                built = try Ensemble.folds(ofBest: ensemble, of: trials, metric: spec.metric, data: data, threads: ProcessInfo.processInfo.activeProcessorCount)
+                guard let trained = try Ensemble.folds(ofBest: ensemble, of: trials, metric: spec.metric, data: data, threads: threads, until: pastDeadline) else {
+                    Terminal.note("the time ran out before the best trial's fold models were trained again: exporting its final model alone")
+                    return nil
+                }
+                let trainedTrials = Set(trained.members.map(\.trial)).count
+                if trainedTrials < ensemble {
+                    Terminal.note("the time ran out while training the fold models again: the ensemble has those of the best \(trainedTrials) trials, not \(ensemble)")
+                }
+                built = trained
             } else if let ensemble {
                 built = try Ensemble.bestTrials(ensemble, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
             } else {
                 let data = try loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of trial \(chosen.number) again")
-                built = try Ensemble.folds(of: chosen, data: data, threads: ProcessInfo.processInfo.activeProcessorCount)
+                do {
+                    built = try Ensemble.folds(of: chosen, data: data, threads: threads, shouldStop: pastDeadline)
+                } catch TrainingError.fitDidNotComplete(_, .interrupted) where pastDeadline() {
+                    Terminal.note("the time ran out before trial \(chosen.number)'s fold models were trained again: exporting its final model alone")
+                    return nil
+                }
             }
         } catch let error as EnsembleError {
             Terminal.error(error.description)

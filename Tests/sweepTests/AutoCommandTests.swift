@@ -32,20 +32,25 @@ struct AutoCommandTests {
         #expect(!said.contains("--timeout with"), "\(said)")
         #expect(said.contains("wrote \(model): "), "\(said)")
         #expect(said.contains("predict with: sweep predict \(model) NEW.csv"), "\(said)")
+        // How long it took, against the budget.
+        #expect(said.contains(" of the 10.0s budget\n") || said.contains(" past the 10.0s budget: "), "\(said)")
         // The export averages the 5 fold models of each of the best 5 trials, trained again: fewer
         // trials, or the best trial's final model alone, only where the budget leaves no time to
-        // train them (on a loaded machine), which it says.
-        if auto.standardError.contains("no time left in the budget to train fold models again") {
+        // train them (on a loaded machine), or they are not all trained by its end, which it says.
+        if auto.standardError.contains("no time left in the budget to train fold models again")
+            || auto.standardError.contains("the time ran out before the best trial's fold models were trained again: exporting its final model alone") {
             #expect(said.contains("wrote \(model): sweep 'auto-") && said.contains("' trial "), "\(said)")
         } else {
             let wrote = try #require(said.split(separator: "\n").first { $0.hasPrefix("wrote \(model): an ensemble of the ") }, "\(auto)")
             let counts = wrote.split(separator: " ").compactMap { Int($0) }
             #expect(counts.count == 2 && counts[0] == 5 * counts[1] && wrote.contains("fold models of the best \(counts.last ?? 0) trials ("), "\(wrote)")
             // Fewer when fewer trials completed (a busy machine trains fewer within the budget), or
-            // the time left trains fewer again; either is said.
+            // the time left trains fewer again; each is said.
             if let trials = counts.last, trials != 5 {
                 #expect(auto.standardError.contains("the budget leaves time to train the fold models of the best \(trials) trials again")
-                    || auto.standardError.contains("only \(trials) trials completed"), "\(auto)")
+                    || auto.standardError.contains("only \(trials) trials completed")
+                    || auto.standardError.contains("the time ran out while training the fold models again: the ensemble has those of the best \(trials) trials"),
+                    "\(auto)")
             }
         }
         let written = try String(contentsOfFile: spec, encoding: .utf8)
@@ -131,6 +136,16 @@ struct AutoCommandTests {
     private final class Paused: @unchecked Sendable {
         var trials: [Int] = []
         var afterPause: Duration?
+    }
+
+    @Test func theLastLineSaysHowLongTheCommandTookAndWhatRanPastTheBudget() throws {
+        let command = try AutoCommand.parse(["data.csv"])
+        #expect(command.timeLine(seconds: 3.91, budget: 4) == "took 3.9s of the 4.0s budget")
+        // Past it by less than the tenth of a second shown.
+        #expect(command.timeLine(seconds: 4.04, budget: 4) == "took 4.0s of the 4.0s budget")
+        #expect(command.timeLine(seconds: 4.3, budget: 4)
+            == "took 4.3s, 0.3s past the 4.0s budget: storing the stopped trials, reading the data for the export and writing the model are not cut short at its end")
+        #expect(command.timeLine(seconds: 312, budget: 300).hasPrefix("took 5m12s, 12.0s past the 5m00s budget: "))
     }
 
     @Test func theBudgetEndsTheSearchThenTheTrialsThenTheExport() {

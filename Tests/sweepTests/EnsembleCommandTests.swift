@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import sweep
 
 /// `sweep export --ensemble K` and `--folds`, and `sweep predict` running what they write.
 @Suite("sweep export --ensemble and --folds")
@@ -44,6 +45,25 @@ struct EnsembleCommandTests {
         let foldAccuracy = try figure(after: "averaged test_accuracy ", in: foldExport.standardOutput)
         let foldPredict = try await sweep("predict", folds, SmallSpecs.data, "--part", "test", in: directory)
         #expect(foldPredict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(foldAccuracy) ("), "\(foldPredict)")
+    }
+
+    /// `sweep auto`'s export trains fold models again only until the budget's end: from a
+    /// deadline already passed, none, and the best trial's final model goes alone.
+    @Test func foldModelsAreTrainedAgainOnlyUntilTheDeadline() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "due")), "--db", database, "--jobs", "2", in: directory)
+        #expect(run.status == 0, "\(run)")
+        func exported(until deadline: Date) throws -> String {
+            let model = directory.path("m.safetensors")
+            try ExportCommand.parse(["due", "--db", database, "--ensemble", "3", "--folds", "-o", model]).run(until: deadline)
+            // The file's JSON header names an ensemble's members, or a single model's trial.
+            return String(decoding: try Data(contentsOf: URL(fileURLWithPath: model)).prefix(20_000), as: UTF8.self)
+        }
+        let late = try exported(until: .distantFuture)
+        #expect(late.contains("sweep.ensemble") && !late.contains("\"sweep.trial\""))
+        let due = try exported(until: Date())
+        #expect(due.contains("\"sweep.trial\"") && !due.contains("sweep.ensemble"))
     }
 
     /// Runs `foldSpec(name:)` into `database` and returns its leaderboard as CSV cells.

@@ -19,14 +19,15 @@ extension Trainer {
     /// ensemble is wanted of one. They need not be: each fit depends only on the configuration's
     /// seed, its repeat and its fold (`fit(_:)`), so training it again gives the fit the sweep
     /// trained, bit for bit on a machine with the same matrix kernels. `threads` fits train at
-    /// once, each on its own thread.
-    public func scoringFitModels(threads: Int = 1) throws(TrainingError) -> [FitModel] {
+    /// once, each on its own thread; `shouldStop`, asked before every batch, ends them (and the
+    /// call, with `TrainingError.fitDidNotComplete` and status `interrupted`).
+    public func scoringFitModels(threads: Int = 1, shouldStop: @escaping @Sendable () -> Bool = { false }) throws(TrainingError) -> [FitModel] {
         let results = FitModelResults(count: scoringFitCount)
         let trainer = UncheckedTrainer(trainer: self)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, scoringFitCount))) { worker in
             var index = worker
             while index < trainer.trainer.scoringFitCount {
-                results.set(index, Result { () throws(TrainingError) in try trainer.trainer.fit(index) })
+                results.set(index, Result { () throws(TrainingError) in try trainer.trainer.fit(index, shouldStop: shouldStop) })
                 index += max(1, min(threads, trainer.trainer.scoringFitCount))
             }
         }

@@ -31,6 +31,24 @@ extension Ensemble {
         return try Ensemble(members: members)
     }
 
+    /// As `folds(ofBest:of:metric:data:threads:)`, trained until `shouldStop` says so (asked
+    /// before every batch): the fold models of the best trials whose fits were all trained again
+    /// by then, best first, or nil when not even the best trial's were (`sweep auto`'s budget).
+    public static func folds(
+        ofBest count: Int, of trials: [TrialRecord], metric: SweepMetric, data: PreparedData, threads: Int,
+        until shouldStop: @escaping @Sendable () -> Bool
+    ) throws -> Ensemble? {
+        var members: [Member] = []
+        for trial in try best(count, of: trials, metric: metric, asking: "the folds of the best \(count) need") {
+            do {
+                members += try folds(of: trial, data: data, threads: threads, shouldStop: shouldStop).members
+            } catch TrainingError.fitDidNotComplete(_, .interrupted) where shouldStop() {
+                break
+            }
+        }
+        return members.isEmpty ? nil : try Ensemble(members: members)
+    }
+
     /// The best `count` trials an ensemble may take (`TrialRanking.rankedWithFiniteMetric`), or
     /// an error that ends "\(what) \(count)" (e.g. "an ensemble of 9 needs 9").
     private static func best(_ count: Int, of trials: [TrialRecord], metric: SweepMetric, asking what: String) throws -> ArraySlice<TrialRecord> {
@@ -44,15 +62,17 @@ extension Ensemble {
 
     /// The scoring fits of `trial` (every fold of every repeat) trained again on `data` (the
     /// sweep's), one member each, with that fit's validation metrics. Throws when the trial was
-    /// scored by one fit, or a fit does not complete.
-    public static func folds(of trial: TrialRecord, data: PreparedData, threads: Int) throws -> Ensemble {
+    /// scored by one fit, or a fit does not complete (`shouldStop` stops them: status `interrupted`).
+    public static func folds(
+        of trial: TrialRecord, data: PreparedData, threads: Int, shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> Ensemble {
         let configuration = try trial.plan.configuration
             ?? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8))
         let trainer = try Trainer(configuration: configuration, data: data)
         guard trainer.scoringFitCount >= 2 else {
             throw EnsembleError.mismatched("trial \(trial.plan.number) was scored by one fit; a fold ensemble needs a sweep with folds (or repeats)")
         }
-        let fits = try trainer.scoringFitModels(threads: threads)
+        let fits = try trainer.scoringFitModels(threads: threads, shouldStop: shouldStop)
         return try Ensemble(members: fits.map { fit in
             var metrics: [String: Double] = [:]
             if let validation = fit.validation {

@@ -242,4 +242,43 @@ import Testing
         #expect(fits.map { $0.validation?.accuracy } == result.foldValidations.map(\.accuracy))
         #expect(fits.map { $0.validation?.loss } == result.foldValidations.map(\.loss))
     }
+
+    /// Fold models trained again until a stop (`sweep auto`'s budget): those of the best trials
+    /// whose fits were all trained by then, best first, or none.
+    @Test func foldModelsTrainedUntilAStopAreThoseOfTheBestTrialsDoneByThen() throws {
+        let quick = try configuration(
+            #"{"data": {"source": "\#(smallPhoneSource)", "folds": 3}, "hidden_layers": [8], "epochs": 2, "batch_size": 32, "seed": 5}"#)
+        // 100,000 epochs of batches of one row: its fits would train for hours.
+        let endless = try configuration(
+            #"{"data": {"source": "\#(smallPhoneSource)", "folds": 3}, "hidden_layers": [8], "epochs": 100000, "batch_size": 1, "seed": 6}"#)
+        let data = try PreparedData.load(quick.data)
+        func trial(_ number: Int, _ configuration: TrainingConfiguration, accuracy: Double) -> TrialRecord {
+            let plan = TrialPlan(number: number, parameters: .object([:]), configurationJSON: "{}", seed: configuration.seed, configuration: configuration)
+            return TrialRecord(plan: plan, status: .complete, metrics: [MetricName.validationAccuracy.rawValue: accuracy])
+        }
+        let metric = SweepMetric(name: .validationAccuracy, maximize: true)
+        let trials = [trial(1, endless, accuracy: 0.8), trial(2, quick, accuracy: 0.9), trial(3, quick, accuracy: 0.7)]
+
+        // Never stopped: what the export without a deadline trains (the endless trial left out).
+        let quickOnes = [trials[1], trials[2]]
+        let whole = try #require(try Ensemble.folds(ofBest: 2, of: quickOnes, metric: metric, data: data, threads: 2, until: { false }))
+        let unbounded = try Ensemble.folds(ofBest: 2, of: quickOnes, metric: metric, data: data, threads: 2)
+        #expect(whole.members.map(\.trial) == [2, 2, 2, 3, 3, 3] && whole.members.map(\.trial) == unbounded.members.map(\.trial))
+        #expect(whole.members.map(\.fit) == unbounded.members.map(\.fit))
+
+        // Stopped from the start: not even the best trial's.
+        #expect(try Ensemble.folds(ofBest: 3, of: trials, metric: metric, data: data, threads: 2, until: { true }) == nil)
+
+        // Stopped while the second best, the endless one, trains: the best trial's alone. Its
+        // fits take milliseconds; the stop comes later on a machine busy with other tests.
+        for delay in [1.0, 5, 30] {
+            let stopAt = Date().addingTimeInterval(delay)
+            let partial = try Ensemble.folds(ofBest: 3, of: trials, metric: metric, data: data, threads: 2, until: { Date() >= stopAt })
+            if partial == nil, delay < 30 { continue }
+            #expect(partial?.members.map(\.trial) == [2, 2, 2])
+            // Asked before every batch, the stop ends the endless fits at once.
+            #expect(Date().timeIntervalSince(stopAt) < 10)
+            break
+        }
+    }
 }
