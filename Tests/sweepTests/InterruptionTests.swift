@@ -318,17 +318,42 @@ struct InterruptionTests {
 
     @Test func progressLinesReachAPipedOutputAsTrialsFinish() async throws {
         let directory = try ScratchDirectory()
-        let spec = try directory.write("logged.json", SmallSpecs.slowRandom(name: "logged", epochs: Self.epochs, trials: Self.trialCount))
-        let lazy = LazyStore(path: directory.path("logged.sqlite"))
+        // 40 epochs: a second or more in all, so that the results are committed (and the lines
+        // written) in several batches, not all within one commit interval.
+        let spec = try directory.write("logged.json", SmallSpecs.slowRandom(name: "logged", epochs: 40, trials: Self.trialCount))
+        let process = try SweepProcess(["run", spec, "--db", directory.path("logged.sqlite"), "--jobs", "2"], in: directory)
+        // Watched on a thread of its own, as `run` does: three progress lines in the output file
+        // while the sweep runs, and then a kill. Lines held in a buffer would reach the file only
+        // at exit, all of them at once (24 lines fit in one 4 KiB buffer). (Waiting for trials in
+        // the database instead raced the lines: results are committed together, several trials
+        // at a time, and each trial's line is written just after.)
+        let seen = SeenLines()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, Date() < deadline {
+                    let lines = process.standardOutputSoFar.split(separator: "\n").filter { $0.hasPrefix("[") }.count
+                    if lines >= 3 {
+                        seen.lines = lines
+                        process.send(SIGKILL)
+                        break
+                    }
+                    usleep(2_000)
+                }
+                continuation.resume()
+            }.start()
+        }
+        let result = try await process.wait()
         // Killed mid-run, the process never flushes at exit: only lines written as they happened remain.
-        let (result, completeBefore) = try await run(
-            until: 3, then: SIGKILL, spec: spec, database: lazy, sweepName: "logged", in: directory)
-        #expect(result.endedBySignal)
+        #expect(result.endedBySignal && seen.lines < Self.trialCount, "\(seen.lines) progress lines seen before the kill: \(result)")
         #expect(result.standardOutput.hasPrefix("sweep 'logged': \(Self.trialCount) trials, \(Self.trialCount) to run\n"), "\(result)")
         let progressLines = result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("[") }
-        // A trial is reported just after it is stored, so each of the two workers may have
-        // stored one trial whose line was not written yet when the kill came.
-        #expect(progressLines.count >= completeBefore.count - 2, "\(result)")
+        #expect(progressLines.count >= 3, "\(result)")
         #expect(progressLines.first?.hasPrefix("[1/\(Self.trialCount)] trial ") == true)
+    }
+
+    /// How many progress lines the watcher thread saw before it killed the sweep.
+    private final class SeenLines: @unchecked Sendable {
+        var lines = 0
     }
 }
