@@ -5,20 +5,22 @@ import Testing
 /// message and a non-zero status: never a crash, never a truncated file and a zero status.
 @Suite("Failed writes: one message and a non-zero status, never a crash")
 struct WriteFailureTests {
-    @Test func aReportToAStandardOutputWhoseReaderHasGoneEndsWithOneMessage() async throws {
+    /// `(trap '' PIPE; sweep report -o - | head -c 10)` and `(trap '' PIPE; sweep list | true)`,
+    /// with the reader gone before the first write: with SIGPIPE ignored, the write fails with
+    /// EPIPE. The report writes through OutputFile; the list's printed line is checked when the
+    /// command ends.
+    @Test(arguments: [["report", "--db", "results.sqlite", "-o", "-"], ["list", "--db", "results.sqlite"]])
+    func aStandardOutputWhoseReaderHasGoneEndsWithOneMessage(arguments: [String]) async throws {
         let directory = try ScratchDirectory()
         try directory.write("grid.json", SmallSpecs.grid(epochs: 1))
         let run = try await sweep("run", "grid.json", "--db", "results.sqlite", "--quiet", in: directory)
         try #require(run.status == 0, "\(run)")
-        // `(trap '' PIPE; sweep report -o - | head -c 10)`, with the reader gone before the first
-        // write: with SIGPIPE ignored, the write fails with EPIPE.
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
-        let report = try await limitedSweep(
-            ["report", "--db", "results.sqlite", "-o", "-"], in: directory, standardOutput: pipe.fileHandleForWriting, setup: "trap '' PIPE")
-        #expect(report.isCleanFailure, "\(report)")
-        #expect(report.status == 1, "\(report)")
-        #expect(report.standardError == "error: the reader of standard output closed it before everything was written\n", "\(report)")
+        let result = try await limitedSweep(arguments, in: directory, standardOutput: pipe.fileHandleForWriting, setup: "trap '' PIPE")
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.standardError == "error: the reader of standard output closed it before everything was written\n", "\(result)")
     }
 
     @Test func predictionsToAStandardOutputThatFillsUpEndWithOneMessage() async throws {
@@ -52,21 +54,6 @@ struct WriteFailureTests {
         #expect(board.isCleanFailure, "\(board)")
         #expect(board.status == 1, "\(board)")
         #expect(board.standardError == "error: cannot write 'standard output': File too large\n", "\(board)")
-    }
-
-    @Test func aListToAStandardOutputWhoseReaderHasGoneEndsWithOneMessage() async throws {
-        let directory = try ScratchDirectory()
-        try directory.write("grid.json", SmallSpecs.grid(epochs: 1))
-        let run = try await sweep("run", "grid.json", "--db", "results.sqlite", "--quiet", in: directory)
-        try #require(run.status == 0, "\(run)")
-        // `(trap '' PIPE; sweep list | true)`: the one line of the list meets a closed pipe.
-        let pipe = Pipe()
-        try pipe.fileHandleForReading.close()
-        let list = try await limitedSweep(
-            ["list", "--db", "results.sqlite"], in: directory, standardOutput: pipe.fileHandleForWriting, setup: "trap '' PIPE")
-        #expect(list.isCleanFailure, "\(list)")
-        #expect(list.status == 1, "\(list)")
-        #expect(list.standardError == "error: the reader of standard output closed it before everything was written\n", "\(list)")
     }
 
     @Test func trainingLinesToAStandardOutputThatFillsUpEndWithOneMessage() async throws {

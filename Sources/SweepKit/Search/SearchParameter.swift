@@ -153,12 +153,11 @@ public enum SearchParameter: Sendable, Hashable {
                 // true) is the usual cause, so the fix names the distribution to write.
                 let bounds = ["min", "max"].filter { reader.has($0) }
                 let bounded = !bounds.isEmpty
-                let logScale = reader.value("log") == .bool(true)
+                let logScale = bounded && reader.value("log") == .bool(true)
                 let message = bounded
                     ? "gives \(bounds.joined(separator: " and ")) but no \"distribution\" to draw from: add \"distribution\": \"\(logScale ? "log_uniform" : "uniform")\"\(logScale ? " in place of \"log\": true" : "") (known distributions: \(distributionNames.joined(separator: ", "))), or list \"values\": [...] to try"
                     : "needs \"values\": [...] or a \"distribution\" (\(distributionNames.joined(separator: ", "))) with min and max"
                 problems.append(.init(path: path, message: message))
-                if bounded { _ = reader.value("log") }
             }
             for key in ["min", "max", "q"] { _ = reader.value(key) }
             reader.reportUnknownKeys(known: ["values", "distribution", "min", "max", "q"] + extraKeys, problems: &problems)
