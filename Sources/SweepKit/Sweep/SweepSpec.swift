@@ -69,6 +69,8 @@ public struct SweepSpec: Sendable {
     public let pruner: PrunerList?
     /// The spec's canonical JSON, stored with the sweep to detect a changed spec on re-run.
     public let canonicalJSON: String
+    /// The plans made while the spec was checked, which its trials start with.
+    let checkedPlans = CheckedPlans()
 
     static let keys = [
         "name", "description", "data", "method", "trials", "seed", "metric", "fixed", "parameters", "sampler",
@@ -176,6 +178,7 @@ public struct SweepSpec: Sendable {
     /// and the trial's seed as one training configuration. Throws the problems of a combination
     /// that cannot train (each parameter was checked on its own when the spec was read).
     public func plan(number: Int, parameters: [String: JSONValue]) throws(ConfigurationError) -> TrialPlan {
+        if let checked = checkedPlans.plan(number: number, parameters: parameters) { return checked }
         var settings = fixed.merging(parameters) { _, new in new }
         settings["data"] = dataJSON
         settings["seed"] = .number(Double(trialSeed(number)))
@@ -519,7 +522,9 @@ public struct SweepSpec: Sendable {
         let draws = method == .tpe ? enqueued.count + tpe.startupTrials + lag : 1_000
         for proposal in proposalsToCheck(draws: draws) {
             do {
-                _ = try plan(number: proposal.number, parameters: proposal.parameters)
+                let plan = try plan(number: proposal.number, parameters: proposal.parameters)
+                // The trial itself, not one of its settings substituted: the sweep starts with it.
+                if proposal.label.hasPrefix("trial ") { checkedPlans.keep(plan) }
             } catch {
                 for problem in error.problems {
                     let index = found.firstIndex { $0.problem == problem } ?? { found.append((problem, [], [])); return found.count - 1 }()

@@ -143,7 +143,7 @@ import Testing
 
     @Test func everyKindOfValueIsWrittenAsJSONEncoderWritesIt() throws {
         #expect(try CanonicalJSONEncoder().text(EveryKind()) == (try reference(EveryKind())))
-        for scalar in [Float(0.1), 1e-45, 3.4e38, 100, -0.0, 0.3] {
+        for scalar in [Float(0.1), .leastNonzeroMagnitude, 3.4e38, 100, -0.0, 0.3] {
             #expect(try CanonicalJSONEncoder().text(scalar) == (try reference(scalar)))
         }
         #expect(try CanonicalJSONEncoder().text("top/level\u{0}") == (try reference("top/level\u{0}")))
