@@ -90,9 +90,9 @@ struct InterruptionTests {
     }
 
     /// Every trial 1...N once, complete, with epochs 1...E of fold 1 and nothing else.
-    private func expectEveryTrialCompleteOnce(_ store: SQLiteResultStore, sweep: String) throws {
+    private func expectEveryTrialCompleteOnce(_ store: SQLiteResultStore, sweep: String, trials count: Int = trialCount) throws {
         let trials = try store.trials(sweep: sweep)
-        #expect(trials.map(\.number) == Array(1...Self.trialCount))
+        #expect(trials.map(\.number) == Array(1...count))
         for trial in trials {
             #expect(trial.status == .complete, "trial \(trial.number) is \(trial.status)")
             #expect(trial.epochsRun == Self.epochs)
@@ -108,7 +108,11 @@ struct InterruptionTests {
 
     @Test func sweepKilledRepeatedlyEndsWithEveryTrialCompleteExactlyOnce() async throws {
         let directory = try ScratchDirectory()
-        let spec = try directory.write("killed.json", SmallSpecs.slowRandom(name: "killed", epochs: Self.epochs, trials: Self.trialCount))
+        // Results are committed a quarter second apart, several trials at a time: the first kill
+        // comes at the first commit with two complete, and the sweep must be far from its end
+        // then, even on a busy machine where 24 trials all ended within that quarter second.
+        let trialCount = 60
+        let spec = try directory.write("killed.json", SmallSpecs.slowRandom(name: "killed", epochs: Self.epochs, trials: trialCount))
         let database = directory.path("killed.sqlite")
         let lazy = LazyStore(path: database)
 
@@ -150,7 +154,7 @@ struct InterruptionTests {
         #expect(resumed.status == 0 && !resumed.endedBySignal, "\(resumed)")
         #expect(resumed.standardOutput.contains("(resuming: \(completeSoFar.count) already finished)"), "\(resumed)")
         let store = try lazy.afterRun()
-        try expectEveryTrialCompleteOnce(store, sweep: "killed")
+        try expectEveryTrialCompleteOnce(store, sweep: "killed", trials: trialCount)
         #expect(try store.sweep(named: "killed")?.status == .complete)
 
         // A sweep never killed computes exactly the same metrics.

@@ -3,8 +3,10 @@ import Foundation
 /// The only writer to the result store. Every trial's outcome arrives here and is committed
 /// before anything else learns of it, so what is reported is already durable.
 ///
-/// Workers hand over writes of trials (running marks and results) with `submit`, which only
-/// queues them, in the order handed over; `committed` waits until they are in the store. Writes
+/// Workers hand over writes of trials (running marks and results) with `hand`, which queues
+/// them in the order handed over and, when no commit is on its way, starts one (at once or when
+/// due); `committed` waits until they are in the store, and a trial handed over to be reported
+/// is reported (`onStored`) once its result is. Writes
 /// are committed in that order, and together when they come close together: a write within
 /// `commitInterval` of the last commit waits for the next one, due that long after the last,
 /// which commits every write queued by then in one transaction. Trials that end further apart
@@ -20,6 +22,10 @@ actor ResultsActor {
     /// The store when other processes may run the sweep too.
     let shared: (any SharedTrialStore)?
     private let commitInterval: Duration
+    /// Told of each trial handed over to be reported, in order, once its result is committed.
+    private let onStored: @Sendable (TrialRecord) -> Void
+    /// Told once when a commit fails.
+    private let onFailure: @Sendable () -> Void
     /// Handed over, not yet committed.
     private let queue = WriteQueue()
     /// The last ticket committed (tickets count from 1).
@@ -33,18 +39,38 @@ actor ResultsActor {
     /// Why a commit failed: every later one fails with it, for the sweep is stopping.
     private var failure: (any Error)?
 
-    init(store: any ResultStore, sweepName: String, commitInterval: Duration) {
+    init(
+        store: any ResultStore, sweepName: String, commitInterval: Duration,
+        onStored: @escaping @Sendable (TrialRecord) -> Void = { _ in }, onFailure: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.sweepName = sweepName
         self.commitInterval = commitInterval
+        self.onStored = onStored
+        self.onFailure = onFailure
         shared = store as? any SharedTrialStore
     }
 
     /// Queues writes after every write handed over before; returns their ticket for
     /// `committed`. In a shared store a trial's claim stored its running mark already, so only
     /// results are written.
-    nonisolated func submit(_ writes: [TrialWrite]) -> Int {
-        queue.append(shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } })
+    nonisolated func submit(_ writes: [TrialWrite], reporting record: TrialRecord? = nil) -> Int {
+        queue.append(shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } }, reporting: record).ticket
+    }
+
+    /// Queues writes as `submit` does, and sees that they are committed without the caller
+    /// waiting: when no commit is on its way, one task asks the actor to commit them (at once, or
+    /// when the interval is over); writes handed over while a commit is on its way go with it. A
+    /// trial's writes thus cost no task of their own, only every commit one. `record`, when
+    /// given, is reported to `onStored` once the writes are committed.
+    nonisolated func hand(_ writes: [TrialWrite], reporting record: TrialRecord?) -> Int {
+        let (ticket, startsCommit) = queue.append(
+            shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } }, reporting: record,
+            startingCommit: true)
+        if startsCommit {
+            Task { [self] in try? await handOver(ticket) }
+        }
+        return ticket
     }
 
     /// Returns once the writes of `ticket` are committed: at once when the last commit was
@@ -99,26 +125,30 @@ actor ResultsActor {
         try? commitQueued()
     }
 
-    /// Commits every queued write in one transaction and tells the waiting callers how it went;
-    /// rethrows its failure.
+    /// Commits every queued write in one transaction, reports the trials handed over to be, and
+    /// tells the waiting callers how it went; rethrows its failure.
     private func commitQueued() throws {
         let callers = waiting
         waiting = []
+        let stored: [TrialRecord]
         do {
             if let failure { throw failure }
-            let (writes, through) = queue.takeAll()
+            let (writes, reports, through) = queue.takeAll()
             if !writes.isEmpty {
                 defer { lastCommit = ContinuousClock().now }
                 try store.write(writes, sweep: sweepName)
             }
             committedThrough = max(committedThrough, through)
             queue.markSettled(through: through)
+            stored = reports
         } catch {
+            if failure == nil { onFailure() }
             failure = error
             queue.markFailed()
             for caller in callers { caller.resume(throwing: error) }
             throw error
         }
+        for record in stored { onStored(record) }
         for caller in callers { caller.resume() }
     }
 
@@ -216,17 +246,21 @@ actor ResultsActor {
     }
 }
 
-/// Writes handed over and not yet taken, in order, with the ticket of the last one. A lock, not
-/// the actor, keeps the order: workers hand writes over from their own threads without waiting.
-/// It also tells workers, without a trip to the actor, which writes are settled: committed, or
-/// due to be with the next commit.
+/// Writes handed over and not yet taken, in order, with the ticket of the last one and the
+/// trials to report once they are committed. A lock, not the actor, keeps the order: workers
+/// hand writes over from their own threads without waiting. It also tells workers, without a
+/// trip to the actor, which writes are settled: committed, or due to be with the next commit;
+/// and `ResultsActor.hand` whether a commit is on its way already.
 private final class WriteQueue: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var writes: [TrialWrite] = []
+    private var reports: [TrialRecord] = []
     private var lastTicket = 0
     private var settledThrough = 0
     private var failed = false
+    /// A commit will take what is queued: started by `append(startingCommit:)`, ended by `takeAll`.
+    private var commitComing = false
 
     func mustHandOver(_ ticket: Int) -> Bool {
         lock.withLock { failed || ticket > settledThrough }
@@ -241,19 +275,28 @@ private final class WriteQueue: @unchecked Sendable {
         lock.withLock { failed = true }
     }
 
-    func append(_ more: [TrialWrite]) -> Int {
+    /// Queues `more` under the next ticket. `startingCommit`: the caller starts a commit when
+    /// none is on its way (`startsCommit`), and one is then until the next `takeAll`.
+    func append(_ more: [TrialWrite], reporting record: TrialRecord?, startingCommit: Bool = false) -> (ticket: Int, startsCommit: Bool) {
         lock.withLock {
             writes += more
+            if let record { reports.append(record) }
             lastTicket += 1
-            return lastTicket
+            let starts = startingCommit && !commitComing
+            if starts { commitComing = true }
+            return (lastTicket, starts)
         }
     }
 
-    /// Every queued write, and the ticket up to which they go.
-    func takeAll() -> (writes: [TrialWrite], through: Int) {
+    /// Every queued write and trial to report, and the ticket up to which they go.
+    func takeAll() -> (writes: [TrialWrite], reports: [TrialRecord], through: Int) {
         lock.withLock {
-            defer { writes = [] }
-            return (writes, lastTicket)
+            defer {
+                writes = []
+                reports = []
+                commitComing = false
+            }
+            return (writes, reports, lastTicket)
         }
     }
 }

@@ -115,7 +115,7 @@ public actor SweepScheduler {
     private let options: SweepRunOptions
     private let stop: StopSignal
     /// Raised when a result could not be stored: no trial starts after it, and running ones stop.
-    private let storageFailed = StopSignal()
+    private let storageFailed: StopSignal
     private let results: ResultsActor
     private let onEvent: @Sendable (SweepEvent) -> Void
 
@@ -128,7 +128,12 @@ public actor SweepScheduler {
         self.options = options
         self.stop = stop
         self.onEvent = onEvent
-        results = ResultsActor(store: store, sweepName: spec.name, commitInterval: .seconds(options.commitInterval))
+        let storageFailed = StopSignal()
+        self.storageFailed = storageFailed
+        // A trial is reported finished once its result is in the store.
+        results = ResultsActor(
+            store: store, sweepName: spec.name, commitInterval: .seconds(options.commitInterval),
+            onStored: { onEvent(.trialFinished($0)) }, onFailure: { storageFailed.raise() })
     }
 
     public func run() async throws -> SweepRunSummary {
@@ -249,7 +254,6 @@ actor TrialWorker {
     private let stopAt: Date?
     private let onEvent: @Sendable (SweepEvent) -> Void
     private var totals = Totals()
-    private var pendingWrite: Task<Void, any Error>?
     /// The results actor's ticket for this worker's last write.
     private var lastTicket: Int?
     /// A trial this worker ended whose result is not handed to the results actor yet: it goes
@@ -317,7 +321,7 @@ actor TrialWorker {
         }
         writeEnded()
         await results.workerStopped()
-        try await pendingWrite?.value
+        if let lastTicket { try await results.committed(lastTicket) }
         totals.end = Date()
         return totals
     }
@@ -382,20 +386,11 @@ actor TrialWorker {
 
     /// Hands `writes` to the results actor after every write handed over before, this worker's
     /// and the others' (a trial's running mark goes before its result, whichever worker ends
-    /// it), and reports `outcome`'s trial finished once they are committed. The worker does not
-    /// wait: the results actor may hold writes back to commit them with others. A failed commit
-    /// stops the sweep, and every later write fails with it, so the last write tells the worker.
+    /// it); the actor reports `outcome`'s trial finished once they are committed. The worker does
+    /// not wait: the results actor may hold writes back to commit them with others. A failed
+    /// commit stops the sweep (`storageFailed`), and every later write fails with it, which the
+    /// worker hears of when it hands over its next result or waits for its last.
     private func write(_ writes: [TrialWrite], reporting outcome: TrialOutcome?) {
-        let ticket = results.submit(writes)
-        lastTicket = ticket
-        pendingWrite = Task.detached { [results, onEvent, storageFailed] in
-            do {
-                try await results.committed(ticket)
-            } catch {
-                storageFailed.raise()
-                throw error
-            }
-            if let outcome { onEvent(.trialFinished(outcome.record)) }
-        }
+        lastTicket = results.hand(writes, reporting: outcome?.record)
     }
 }

@@ -104,7 +104,77 @@ import Testing
         await #expect(throws: FailingStore.Full.self) { try await results.handOver(results.submit([Self.start(2)])) }
     }
 
+    @Test func handedWritesAreCommittedWithNoOneWaitingAndTheirTrialsReportedOnceStoredInOrder() async throws {
+        let store = try Self.store()
+        let reported = Locked<[Int]>([])
+        let reportedBeforeStored = Locked<[Int]>([])
+        let results = ResultsActor(store: store, sweepName: Self.sweep, commitInterval: Self.hour, onStored: { record in
+            reported.withLock { $0.append(record.number) }
+            let stored = (try? store.base.trials(sweep: Self.sweep)) ?? []
+            if stored.first(where: { $0.number == record.number })?.status != .complete {
+                reportedBeforeStored.withLock { $0.append(record.number) }
+            }
+        })
+
+        // Nothing committed yet: the first hand-over starts a commit at once, which no one awaits.
+        _ = results.hand([Self.start(1)], reporting: nil)
+        try await Self.until { store.transactions.count == 1 }
+
+        // Within the interval the next hand-overs wait for the commit due at its end, which the
+        // first of them starts; the others go with it.
+        _ = results.hand([Self.finish(1), Self.start(2)], reporting: Self.record(1))
+        let third = results.hand([Self.finish(2)], reporting: Self.record(2))
+        try await Self.until { !results.mustHandOver(third) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(store.transactions.count == 1 && reported.withLock { $0 }.isEmpty, "reported before it is stored")
+
+        await results.workerStopped()
+        #expect(store.transactions.map { $0.map(\.description) } == [["start 1"], ["finish 1", "start 2", "finish 2"]])
+        #expect(reported.withLock { $0 } == [1, 2])
+        #expect(reportedBeforeStored.withLock { $0 }.isEmpty)
+        try await results.committed(third)
+    }
+
+    @Test func handedWritesWithNoIntervalAreEachCommittedWhenNoneIsOnItsWay() async throws {
+        let store = try Self.store()
+        let results = ResultsActor(store: store, sweepName: Self.sweep, commitInterval: .zero)
+        for number in 1...3 {
+            _ = results.hand([Self.start(number)], reporting: nil)
+            try await Self.until { store.transactions.count == 2 * number - 1 }
+            let ticket = results.hand([Self.finish(number)], reporting: Self.record(number))
+            try await Self.until { store.transactions.count == 2 * number }
+            try await results.committed(ticket)
+        }
+        #expect(try store.base.trials(sweep: Self.sweep).map(\.status) == [.complete, .complete, .complete])
+    }
+
+    @Test func aFailedHandedCommitIsToldOnceAndReportsNothing() async throws {
+        let store = FailingStore()
+        let failures = Locked(0)
+        let reported = Locked(0)
+        let results = ResultsActor(
+            store: store, sweepName: Self.sweep, commitInterval: .zero, onStored: { _ in reported.withLock { $0 += 1 } },
+            onFailure: { failures.withLock { $0 += 1 } })
+        try await results.committed(results.submit([Self.start(1)]))
+
+        store.failing.withLock { $0 = true }
+        let ticket = results.hand([Self.finish(1)], reporting: Self.record(1))
+        try await Self.until { failures.withLock { $0 } == 1 }
+        #expect(results.mustHandOver(ticket))
+        await #expect(throws: FailingStore.Full.self) { try await results.committed(ticket) }
+        // Every later write fails with it, and is neither written nor reported.
+        store.failing.withLock { $0 = false }
+        await #expect(throws: FailingStore.Full.self) { try await results.committed(results.hand([Self.start(2)], reporting: nil)) }
+        await results.workerStopped()
+        #expect(failures.withLock { $0 } == 1 && reported.withLock { $0 } == 0)
+        #expect(try store.base.trials(sweep: Self.sweep).map(\.status) == [.running])
+    }
+
     // MARK: Support
+
+    static func record(_ number: Int) -> TrialRecord {
+        TrialRecord(plan: plan(number), status: .complete, metrics: ["validation_accuracy": 0.5])
+    }
 
     static func store() throws -> TransactionRecordingStore {
         let store = TransactionRecordingStore()
