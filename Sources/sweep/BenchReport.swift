@@ -278,7 +278,10 @@ struct BenchReport {
             ready but another thread had its core ("displaced": storing results runs on Swift's shared threads,
             and with one core per job it takes its CPU from training), workers between fits (handing out
             plans, handing results over, progress), workers idle at the end while the last fits finish, and
-            setting the sweep up and wrapping it up. A worker with no trial left to start trains folds of the
+            setting the sweep up and wrapping it up. The wall time starts once the data is read and the spec
+            checked; checking a random sweep's spec plans its trials (each one's configuration read and
+            written as JSON, the plans a sweep starts its trials with), so that part of starting a trial is
+            not in it. A worker with no trial left to start trains folds of the
             trials still running ("shared fits"), so a trial's five fits may end on both workers. The last
             row is the --jobs 2 sweep again with its results kept in memory instead of written to SQLite
             (a hidden option of `sweep run` for this measurement; nothing else differs), to tell the cost

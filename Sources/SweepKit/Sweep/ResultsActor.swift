@@ -92,7 +92,7 @@ actor ResultsActor {
         guard shared == nil, !commitAtOnce, let last = lastCommit, clock.now - last < commitInterval else {
             return try commitQueued()
         }
-        queue.markSettled()
+        queue.markDue()
         guard !commitDue else { return }
         commitDue = true
         let due = last + commitInterval
@@ -261,6 +261,9 @@ private final class WriteQueue: @unchecked Sendable {
     private var failed = false
     /// A commit will take what is queued: started by `append(startingCommit:)`, ended by `takeAll`.
     private var commitComing = false
+    /// That commit is due at the end of the commit interval (`markDue`): writes queued until then
+    /// go with it, so they are settled as they come, and their workers need not hand them over.
+    private var commitIsDue = false
 
     func mustHandOver(_ ticket: Int) -> Bool {
         lock.withLock { failed || ticket > settledThrough }
@@ -269,6 +272,15 @@ private final class WriteQueue: @unchecked Sendable {
     /// Every write up to `ticket` (by default, every one queued) is committed or due to be.
     func markSettled(through ticket: Int? = nil) {
         lock.withLock { settledThrough = max(settledThrough, ticket ?? lastTicket) }
+    }
+
+    /// Every write queued is due with the commit at the end of the interval, and so is every
+    /// write queued until it is taken.
+    func markDue() {
+        lock.withLock {
+            settledThrough = lastTicket
+            commitIsDue = true
+        }
     }
 
     func markFailed() {
@@ -282,6 +294,7 @@ private final class WriteQueue: @unchecked Sendable {
             writes += more
             if let record { reports.append(record) }
             lastTicket += 1
+            if commitIsDue { settledThrough = lastTicket }
             let starts = startingCommit && !commitComing
             if starts { commitComing = true }
             return (lastTicket, starts)
@@ -295,6 +308,7 @@ private final class WriteQueue: @unchecked Sendable {
                 writes = []
                 reports = []
                 commitComing = false
+                commitIsDue = false
             }
             return (writes, reports, lastTicket)
         }

@@ -125,14 +125,18 @@ import Testing
         _ = results.hand([Self.finish(1), Self.start(2)], reporting: Self.record(1))
         let third = results.hand([Self.finish(2)], reporting: Self.record(2))
         try await Self.until { !results.mustHandOver(third) }
+        // Once that commit is due, what is handed over is due with it as it comes: its worker
+        // need not hand it over again.
+        let fourth = results.hand([Self.start(3)], reporting: nil)
+        #expect(!results.mustHandOver(fourth))
         try await Task.sleep(for: .milliseconds(50))
         #expect(store.transactions.count == 1 && reported.withLock { $0 }.isEmpty, "reported before it is stored")
 
         await results.workerStopped()
-        #expect(store.transactions.map { $0.map(\.description) } == [["start 1"], ["finish 1", "start 2", "finish 2"]])
+        #expect(store.transactions.map { $0.map(\.description) } == [["start 1"], ["finish 1", "start 2", "finish 2", "start 3"]])
         #expect(reported.withLock { $0 } == [1, 2])
         #expect(reportedBeforeStored.withLock { $0 }.isEmpty)
-        try await results.committed(third)
+        try await results.committed(fourth)
     }
 
     @Test func handedWritesWithNoIntervalAreEachCommittedWhenNoneIsOnItsWay() async throws {
