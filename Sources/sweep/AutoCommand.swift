@@ -10,6 +10,8 @@ struct AutoCommand: AsyncParsableCommand {
         discussion: """
             sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
+            Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file.
+
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
 
@@ -110,11 +112,24 @@ struct AutoCommand: AsyncParsableCommand {
         let run = try RunCommand.parse(arguments)
         // --timeout counts from when the sweep starts training; the stop from the command's start,
         // before the data is read (twice) and the sweep set up, which on large data takes a while.
-        let summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)))
-        if summary.interrupted {
-            print(interruptedLine(remainingTrials: summary.remainingTrials, specPath: specPath))
-            throw ExitCode(130)
+        // Ctrl-C's handlers outlast the sweep when it is interrupted, so that a second one quits
+        // while the best model so far is written.
+        let stop = StopSignal()
+        let signals = installStopHandlers(stop)
+        let summary: SweepRunSummary
+        do {
+            summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop)
+        } catch {
+            signals.forEach { $0.cancel() }
+            throw error
         }
+        if summary.interrupted {
+            defer { signals.forEach { $0.cancel() } }
+            try exportInterrupted(summary, sweep: auto.name, specPath: specPath, modelPath: modelPath)
+        }
+        // As before, Ctrl-C is ignored once the sweep has ended by itself: the export ends at the
+        // budget's end.
+        signals.forEach { $0.cancel() }
         if summary.remainingTrials > 0 {
             print(stopLine(remainingTrials: summary.remainingTrials, stoppedTrials: summary.trialsStopped, specPath: specPath))
         }
@@ -172,11 +187,54 @@ struct AutoCommand: AsyncParsableCommand {
         return "stopped by \(budgetName) with \(remainingTrials) trials to go\(stopped): `\(continuingCommand(specPath: specPath))` continues the sweep"
     }
 
-    /// What Ctrl-C or SIGTERM left: the sweep's trials to go, continued as after the budget
-    /// (the spec has thousands of trials, which a bare `sweep run SPEC` would all run), and no model.
-    func interruptedLine(remainingTrials: Int, specPath: String) -> String {
-        "interrupted with \(remainingTrials) trials to go, before the export (no model was written): `\(continuingCommand(specPath: specPath))` continues the sweep, and the same sweep auto command continues it and exports"
+    /// After Ctrl-C or SIGTERM stopped the sweep: writes the best complete trial's final model,
+    /// as `sweep export` does (the stored weights: nothing is trained again, since the user wants
+    /// to stop), or nothing when no trial completed; says so, and how to continue, and ends with
+    /// exit status 130, as an interrupted `sweep run` does. A second Ctrl-C quits at once
+    /// (`installStopHandlers`, still in place), leaving no model file rather than half of one.
+    private func exportInterrupted(_ summary: SweepRunSummary, sweep name: String, specPath: String, modelPath: String) throws -> Never {
+        let completed = summary.trials.filter { $0.status == .complete }.count
+        var metricName = ""
+        var written: String?
+        // Stopped before any trial completed, the database may not hold the sweep yet.
+        if completed > 0 {
+            let metric = try storedSpec(resolveSweep(name, in: store.openStore(mustExist: true, forReading: true))).metric
+            metricName = metric.name.rawValue
+            if let best = TrialRanking(metric: metric).best(of: summary.trials) {
+                Terminal.note("writing the best of the completed trials, trial \(best.number), to \(modelPath) (press Ctrl-C again to quit at once)")
+                // The sweep checked the database before it ran: checking it again would read the whole file.
+                try ExportCommand.parse([name, "--db", store.databasePath, "-o", modelPath, "--trial", String(best.number)])
+                    .run(until: nil, checkingIntegrity: false)
+                written = "trial \(best.number) (\(metricName) \(format(best.metrics[metricName])))"
+            }
+        }
+        Terminal.note(interruptedLine(
+            completedTrials: completed, written: written, metricName: metricName, modelPath: modelPath,
+            remainingTrials: summary.remainingTrials, specPath: specPath))
+        if written != nil { print("predict with: sweep predict \(modelPath) NEW.csv") }
+        throw ExitCode(130)
     }
+
+    /// What Ctrl-C or SIGTERM left: how many trials completed, the model written from the best
+    /// of them (`written`: its trial and metric) or none, and the commands that continue the
+    /// sweep, as after the budget (the spec has thousands of trials, which a bare `sweep run SPEC`
+    /// would all run).
+    func interruptedLine(
+        completedTrials: Int, written: String?, metricName: String, modelPath: String, remainingTrials: Int, specPath: String
+    ) -> String {
+        let what = if let written {
+            "interrupted after \(Self.trialCount(completedTrials)) completed: \(modelPath) holds the best of them, \(written), as a single model (its final fit), not the ensemble of fold models the export would have built"
+        } else {
+            completedTrials == 0
+                ? "interrupted before any trial completed, so no model was written"
+                : "interrupted after \(Self.trialCount(completedTrials)) completed, none with a finite \(metricName), so no model was written"
+        }
+        return what + ". `\(continuingCommand(specPath: specPath))` continues the sweep (\(remainingTrials) trials to go), "
+            + "and the same sweep auto command continues it and exports"
+    }
+
+    /// "1 trial", "39 trials".
+    private static func trialCount(_ count: Int) -> String { count == 1 ? "1 trial" : "\(count) trials" }
 
     /// The command that continues the sweep for a while: its spec, run with a time limit.
     private func continuingCommand(specPath: String) -> String {

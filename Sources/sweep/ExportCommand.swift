@@ -45,8 +45,10 @@ struct ExportCommand: ParsableCommand {
 
     /// Exports; fold models are trained again only until `deadline` (`sweep auto`'s budget):
     /// those of fewer trials when it comes first, or the best trial's final model alone when not
-    /// even its fold models were trained again by then, which it says.
-    func run(until deadline: Date?) throws {
+    /// even its fold models were trained again by then, which it says. `checkingIntegrity`: false
+    /// for a database this process has just checked and written (`sweep auto` interrupted, which
+    /// should stop soon), where SQLite's check would read the whole file again.
+    func run(until deadline: Date?, checkingIntegrity: Bool = true) throws {
         try requireUTF8Arguments()
         // The destination is checked before the database is read, so a bad path costs nothing.
         let destination: OutputFile
@@ -61,7 +63,7 @@ struct ExportCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try refuseReplacing(store.databaseFiles, at: destination)
-        let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: true)
+        let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: checkingIntegrity)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
         try refuseReplacing(dataFiles(of: spec), at: destination)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,8 @@ import Darwin
 /// - A regular file, or a path where nothing exists yet, is written to a temporary file beside it
 ///   and renamed over it, so that a reader never sees half a file and an interrupted write leaves
 ///   the old one; a replaced file keeps its permissions. Missing parent directories are created.
+///   A process about to exit at once (a second Ctrl-C) calls `abandonWrites` to take the
+///   temporary files with it.
 /// - A directory, a socket or a block device is refused with one message saying what it is.
 struct OutputFile {
     enum Destination: Equatable {
@@ -175,17 +178,29 @@ struct OutputFile {
         var existing = stat()
         let replacesFile = stat(path, &existing) == 0
         var temporary = ""
-        var descriptor: Int32 = -1
-        for _ in 0..<100 {
-            temporary = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-            // 0o666 less the umask for a new file, as the shell's `>` makes it.
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o666)
-            if descriptor >= 0 || errno != EEXIST { break }
+        // Created and renamed under the lock of the writes in progress, so that `abandonWrites`
+        // finds every temporary file there is, and none is renamed after it.
+        let (descriptor, openError) = Self.inProgress.withLock { writes -> (Int32, Int32) in
+            guard !writes.abandoned else { return (-1, EINTR) }
+            for _ in 0..<100 {
+                temporary = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+                // 0o666 less the umask for a new file, as the shell's `>` makes it.
+                let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o666)
+                if descriptor >= 0 {
+                    writes.temporaries.insert(temporary)
+                    return (descriptor, 0)
+                }
+                if errno != EEXIST { break }
+            }
+            return (-1, errno)
         }
-        guard descriptor >= 0 else { throw .unusable(path: requested, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw .unusable(path: requested, reason: String(cString: strerror(openError))) }
         var renamed = false
         defer {
-            if !renamed { unlink(temporary) }
+            if !renamed {
+                Self.inProgress.withLock { _ = $0.temporaries.remove(temporary) }
+                unlink(temporary)
+            }
         }
         do {
             defer { close(descriptor) }
@@ -193,8 +208,35 @@ struct OutputFile {
             try Self.writeAll(bytes, to: descriptor, path: requested)
             guard fsync(descriptor) == 0 else { throw OutputFileError.unusable(path: requested, reason: String(cString: strerror(errno))) }
         }
-        guard rename(temporary, path) == 0 else { throw .unusable(path: requested, reason: String(cString: strerror(errno))) }
+        let renameError = Self.inProgress.withLock { writes -> Int32 in
+            guard !writes.abandoned else { return EINTR }
+            guard rename(temporary, path) == 0 else { return errno }
+            writes.temporaries.remove(temporary)
+            return 0
+        }
+        guard renameError == 0 else { throw .unusable(path: requested, reason: String(cString: strerror(renameError))) }
         renamed = true
+    }
+
+    /// The temporary files being written beside their destinations, and whether the process is
+    /// quitting (`abandonWrites`).
+    private struct WritesInProgress {
+        var temporaries: Set<String> = []
+        var abandoned = false
+    }
+
+    private static let inProgress = Mutex(WritesInProgress())
+
+    /// For a process about to exit at once (a second Ctrl-C while `sweep auto` writes its model):
+    /// removes the temporary files of the writes in progress and refuses any rename from now on,
+    /// so that each destination is left as it was, or holds the whole of a write that ended
+    /// before. `exit` would leave the temporary files behind, half-written.
+    static func abandonWrites() {
+        inProgress.withLock { writes in
+            writes.abandoned = true
+            for temporary in writes.temporaries { unlink(temporary) }
+            writes.temporaries.removeAll()
+        }
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(OutputFileError) {

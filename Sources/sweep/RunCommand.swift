@@ -88,7 +88,13 @@ struct RunCommand: AsyncParsableCommand {
     /// to say, and an interruption's exit status 130 the caller's to end with: `sweep auto`
     /// passes its own budget as `--timeout` and `stopAt` (`SweepRunOptions`), and continues its
     /// sweep with a command of its own.
-    func runSweep(stopAt: Date? = nil) async throws -> SweepRunSummary {
+    ///
+    /// - Parameter stop: a stop signal whose handlers (`installStopHandlers`) the caller has
+    ///   installed and keeps after the sweep, for a second Ctrl-C to end what it does next
+    ///   (`sweep auto` writing the best model so far): a signal source made for SIGINT after an
+    ///   earlier one was cancelled did not fire here (Linux), so the caller keeps the first.
+    ///   Without it the run installs its own, for the sweep only.
+    func runSweep(stopAt: Date? = nil, stop given: StopSignal? = nil) async throws -> SweepRunSummary {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
@@ -113,8 +119,8 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { withExtendedLifetime(lock) {} }
-        let stop = StopSignal()
-        let signals = installStopHandlers(stop)
+        let stop = given ?? StopSignal()
+        let signals = given == nil ? installStopHandlers(stop) : []
         defer { signals.forEach { $0.cancel() } }
 
         let progress = SweepProgress(spec: parsed, interactive: Terminal.isInteractive && !quiet, quiet: quiet)
@@ -205,13 +211,17 @@ func parseDuration(_ text: String) -> Double? {
 }
 
 /// SIGINT and SIGTERM raise the stop signal; a second one ends the process at once (finished
-/// trials are stored already).
+/// trials are stored already), leaving each file being written as it was
+/// (`OutputFile.abandonWrites`: `sweep auto` writes the best model so far after the first).
 func installStopHandlers(_ stop: StopSignal) -> [any DispatchSourceSignal] {
     [SIGINT, SIGTERM].map { number in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler {
-            if stop.isRaised { exit(130) }
+            if stop.isRaised {
+                OutputFile.abandonWrites()
+                exit(130)
+            }
             stop.raise()
             Terminal.note("\nstopping: letting running trials end cleanly (press Ctrl-C again to quit at once)")
         }

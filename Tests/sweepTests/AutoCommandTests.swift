@@ -167,39 +167,6 @@ struct AutoCommandTests {
             == "stopped by the time budget (--budget 2m) with 12 trials to go: `sweep run s.json --db r.sqlite --timeout 10m` continues the sweep")
     }
 
-    /// Ctrl-C or SIGTERM stops auto's sweep as it stops any other, and what it prints continues
-    /// the search for a while, as the budget's end does: a bare `sweep run SPEC` would run every
-    /// one of the spec's thousands of trials.
-    @Test(arguments: [SIGINT, SIGTERM])
-    func anInterruptedAutoSaysHowToContinueTheSearchForAWhile(signal: Int32) async throws {
-        let directory = try ScratchDirectory()
-        let spec = directory.path("s.json"), model = directory.path("m.safetensors"), database = directory.path("r.sqlite")
-        let process = try SweepProcess(
-            ["auto", Self.data, "--budget", "10m", "--spec", spec, "-o", model, "--db", database, "--jobs", "2"], in: directory)
-        // The sweep announces its trials once its stop handlers are in place (and flushes the
-        // line at once, standard output being a file here).
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning, !process.standardOutputSoFar.contains(" to run\n"), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        process.send(signal)
-        let result = try await process.wait()
-        #expect(!result.endedBySignal && result.status == 130, "\(result)")
-        let said = result.standardOutput
-        #expect(said.contains("interrupted with "), "\(result)")
-        #expect(said.contains(
-            " trials to go, before the export (no model was written): `sweep run \(spec) --db \(database) --timeout 10m` continues the sweep, and the same sweep auto command continues it and exports"),
-            "\(result)")
-        #expect(!said.contains("rerun `sweep run"), "\(result)")
-        #expect(!FileManager.default.fileExists(atPath: model))
-    }
-
-    @Test func anInterruptedAutoOnTheDefaultDatabaseNamesNoDatabase() throws {
-        let command = try AutoCommand.parse(["data.csv"])
-        #expect(command.interruptedLine(remainingTrials: 9996, specPath: "sweeps/auto-data.json")
-            == "interrupted with 9996 trials to go, before the export (no model was written): `sweep run sweeps/auto-data.json --timeout 10m` continues the sweep, and the same sweep auto command continues it and exports")
-    }
-
     @Test func badInputToAutoIsRefusedWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let budget = try await sweep("auto", Self.data, "--budget", "soon", in: directory)

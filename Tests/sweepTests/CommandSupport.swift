@@ -97,6 +97,9 @@ final class SweepProcess: @unchecked Sendable {
     /// What the process has printed on standard output so far.
     var standardOutputSoFar: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
 
+    /// What the process has printed on standard error so far.
+    var standardErrorSoFar: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }

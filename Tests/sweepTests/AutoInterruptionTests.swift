@@ -1,0 +1,169 @@
+import Foundation
+import SweepKit
+import SweepStore
+import Testing
+@testable import sweep
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sweep auto` stopped by Ctrl-C or SIGTERM: the best completed trial's model is written at
+/// once, or none when no trial completed, and what it prints continues the sweep.
+@Suite("sweep auto interrupted")
+struct AutoInterruptionTests {
+    static let data = "builtin:phone-price?rows=200"
+    static let sweepName = "auto-builtin-phone-price-rows-200"
+
+    /// Starts `sweep auto` with a budget far longer than the test, waits on a thread of its own
+    /// (which a busy cooperative pool cannot delay) until `ready` says so, then sends `signal`;
+    /// `ready` is asked with the database (nil until the sweep has made it) and the process.
+    private func interrupt(
+        data: String = Self.data, sweep name: String = Self.sweepName, with signal: Int32, in directory: ScratchDirectory,
+        when ready: @escaping @Sendable (SQLiteResultStore?, SweepProcess) -> Bool
+    ) async throws -> (process: SweepProcess, signalled: Bool) {
+        let database = directory.path("r.sqlite")
+        let process = try SweepProcess(
+            ["auto", data, "--budget", "10m", "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
+             "--db", database, "--jobs", "2"], in: directory)
+        let signalled = Flag()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                var store: SQLiteResultStore?
+                let deadline = Date().addingTimeInterval(120)
+                while process.isRunning, Date() < deadline {
+                    // Opened once the sweep has made the file and switched it to WAL mode (its
+                    // -wal file exists): SQLite does not wait for a lock while it switches.
+                    if store == nil, FileManager.default.fileExists(atPath: database + "-wal") { store = try? SQLiteResultStore(path: database) }
+                    if ready(store, process) {
+                        process.send(signal)
+                        signalled.value = true
+                        break
+                    }
+                    usleep(2_000)
+                }
+                continuation.resume()
+            }.start()
+        }
+        return (process, signalled.value)
+    }
+
+    private final class Flag: @unchecked Sendable {
+        var value = false
+    }
+
+    /// The trial `sweep export` takes: the best complete one with a finite metric.
+    private func bestTrial(in database: String) throws -> (best: TrialRecord, complete: Int) {
+        let store = try SQLiteResultStore(path: database)
+        let record = try #require(try store.sweep(named: Self.sweepName))
+        let spec = try SweepSpec.parseStored(Data(record.specJSON.utf8), source: "stored spec")
+        let trials = try store.trials(sweep: Self.sweepName)
+        let best = try #require(TrialRanking(metric: spec.metric).best(of: trials), "no usable trial: \(trials.map(\.status))")
+        return (best, trials.filter { $0.status == .complete }.count)
+    }
+
+    /// The temporary files a write leaves when it is cut short (`.m.safetensors.N.tmp`).
+    private func temporaryFiles(in directory: ScratchDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasSuffix(".tmp") }
+    }
+
+    /// The commands that continue the sweep for a while.
+    private func expectContinuation(_ result: CommandResult, directory: ScratchDirectory, sourceLocation: SourceLocation = #_sourceLocation) {
+        let said = result.standardError
+        #expect(said.contains("`sweep run \(directory.path("s.json")) --db \(directory.path("r.sqlite")) --timeout 10m` continues the sweep ("),
+            "\(result)", sourceLocation: sourceLocation)
+        #expect(said.contains(" trials to go), and the same sweep auto command continues it and exports"), "\(result)", sourceLocation: sourceLocation)
+        // A bare `sweep run SPEC` would run every one of the spec's thousands of trials.
+        #expect(!result.standardOutput.contains("rerun `sweep run"), "\(result)", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptedAutoWritesTheBestCompletedTrialsModelAtOnce(signal: Int32) async throws {
+        let directory = try ScratchDirectory()
+        let model = directory.path("m.safetensors")
+        let (process, signalled) = try await interrupt(with: signal, in: directory) { store, _ in
+            (try? store?.trials(sweep: Self.sweepName).contains { $0.status == .complete }) == true
+        }
+        let result = try await process.wait(timeout: .seconds(120))
+        #expect(signalled, "no trial was seen complete: \(result)")
+        // Stopped by the signal, as an interrupted `sweep run` ends.
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+
+        let (best, complete) = try bestTrial(in: directory.path("r.sqlite"))
+        let count = complete == 1 ? "1 trial" : "\(complete) trials"
+        #expect(result.standardError.contains(
+            "interrupted after \(count) completed: \(model) holds the best of them, trial \(best.number) (validation_accuracy "), "\(result)")
+        #expect(result.standardError.contains(
+            "), as a single model (its final fit), not the ensemble of fold models the export would have built. "), "\(result)")
+        expectContinuation(result, directory: directory)
+
+        // The best trial's own final model, which predicts.
+        let file = try ModelFile.read(path: model)
+        #expect(!file.isEnsemble && file.trialNumber == best.number && file.sweepName == Self.sweepName)
+        let predict = try await sweep("predict", model, Self.data, in: directory)
+        #expect(predict.status == 0, "\(predict)")
+        #expect(predict.standardOutput.split(separator: "\n").count == 201, "\(predict)")
+        #expect(try temporaryFiles(in: directory).isEmpty)
+    }
+
+    /// Stopped before any trial could complete: the first trials on 2,000 rows train for a second
+    /// or more, and the signal comes as soon as the sweep has said how many trials it runs (once
+    /// its stop handlers are in place).
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anAutoInterruptedBeforeAnyTrialCompletedSaysSoAndWritesNoModel(signal: Int32) async throws {
+        let directory = try ScratchDirectory()
+        let (process, signalled) = try await interrupt(
+            data: "builtin:phone-price?rows=2000", sweep: "auto-builtin-phone-price-rows-2000", with: signal, in: directory
+        ) { _, process in
+            process.standardOutputSoFar.contains(" to run\n")
+        }
+        let result = try await process.wait(timeout: .seconds(120))
+        #expect(signalled, "\(result)")
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+        let trials = try SQLiteResultStore(path: directory.path("r.sqlite")).trials(sweep: "auto-builtin-phone-price-rows-2000")
+        try #require(!trials.contains { $0.status == .complete }, "a trial completed before the signal: the test proved nothing")
+        #expect(result.standardError.contains("interrupted before any trial completed, so no model was written. `sweep run "), "\(result)")
+        expectContinuation(result, directory: directory)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m.safetensors")))
+    }
+
+    /// A second Ctrl-C while the model is being written quits at once, with the status of
+    /// Ctrl-C: the model file is then whole (the write came first) or absent, never half of one,
+    /// and no temporary file is left beside it.
+    @Test func aSecondCtrlCWhileTheModelIsWrittenQuitsLeavingNoPartOfIt() async throws {
+        let directory = try ScratchDirectory()
+        let model = directory.path("m.safetensors")
+        let interrupted = Flag()
+        let (process, signalled) = try await interrupt(with: SIGINT, in: directory) { store, process in
+            if !interrupted.value, (try? store?.trials(sweep: Self.sweepName).contains { $0.status == .complete }) == true {
+                process.send(SIGINT)
+                interrupted.value = true
+            }
+            return interrupted.value && process.standardErrorSoFar.contains("writing the best of the completed trials, trial ")
+        }
+        let result = try await process.wait(timeout: .seconds(120))
+        #expect(signalled, "the model was never said to be written: \(result)")
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+        if FileManager.default.fileExists(atPath: model) {
+            #expect(throws: Never.self) { _ = try ModelFile.read(path: model) }
+        }
+        #expect(try temporaryFiles(in: directory).isEmpty)
+    }
+
+    @Test func theLineOfAnInterruptedAutoOnTheDefaultDatabaseNamesNoDatabase() throws {
+        let command = try AutoCommand.parse(["data.csv"])
+        #expect(command.interruptedLine(
+            completedTrials: 0, written: nil, metricName: "validation_accuracy", modelPath: "auto-data.safetensors",
+            remainingTrials: 9996, specPath: "sweeps/auto-data.json")
+            == "interrupted before any trial completed, so no model was written. `sweep run sweeps/auto-data.json --timeout 10m` continues the sweep (9996 trials to go), and the same sweep auto command continues it and exports")
+        #expect(command.interruptedLine(
+            completedTrials: 1, written: "trial 3 (validation_rmse 0.5000)", metricName: "validation_rmse", modelPath: "m.safetensors",
+            remainingTrials: 9990, specPath: "s.json")
+            == "interrupted after 1 trial completed: m.safetensors holds the best of them, trial 3 (validation_rmse 0.5000), as a single model (its final fit), not the ensemble of fold models the export would have built. `sweep run s.json --timeout 10m` continues the sweep (9990 trials to go), and the same sweep auto command continues it and exports")
+        // Trials that all completed without a usable metric leave no model either.
+        #expect(command.interruptedLine(
+            completedTrials: 2, written: nil, metricName: "validation_rmse", modelPath: "m.safetensors",
+            remainingTrials: 9990, specPath: "s.json").hasPrefix(
+            "interrupted after 2 trials completed, none with a finite validation_rmse, so no model was written. "))
+    }
+}
