@@ -10,7 +10,7 @@ struct AutoCommand: AsyncParsableCommand {
         discussion: """
             sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
-            Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file.
+            Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file. What it prints continues the sweep for what was left of the budget.
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -125,7 +125,9 @@ struct AutoCommand: AsyncParsableCommand {
         }
         if summary.interrupted {
             defer { signals.forEach { $0.cancel() } }
-            try exportInterrupted(summary, sweep: auto.name, specPath: specPath, modelPath: modelPath)
+            try exportInterrupted(
+                summary, sweep: auto.name, specPath: specPath, modelPath: modelPath,
+                secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         }
         // As before, Ctrl-C is ignored once the sweep has ended by itself: the export ends at the
         // budget's end.
@@ -192,7 +194,7 @@ struct AutoCommand: AsyncParsableCommand {
     /// to stop), or nothing when no trial completed; says so, and how to continue, and ends with
     /// exit status 130, as an interrupted `sweep run` does. A second Ctrl-C quits at once
     /// (`installStopHandlers`, still in place), leaving no model file rather than half of one.
-    private func exportInterrupted(_ summary: SweepRunSummary, sweep name: String, specPath: String, modelPath: String) throws -> Never {
+    private func exportInterrupted(_ summary: SweepRunSummary, sweep name: String, specPath: String, modelPath: String, secondsLeft: Double) throws -> Never {
         let completed = summary.trials.filter { $0.status == .complete }.count
         var metricName = ""
         var written: String?
@@ -210,18 +212,20 @@ struct AutoCommand: AsyncParsableCommand {
         }
         Terminal.note(interruptedLine(
             completedTrials: completed, written: written, metricName: metricName, modelPath: modelPath,
-            remainingTrials: summary.remainingTrials, specPath: specPath))
+            remainingTrials: summary.remainingTrials, secondsLeft: secondsLeft, specPath: specPath))
         if written != nil { print("predict with: sweep predict \(modelPath) NEW.csv") }
         throw ExitCode(130)
     }
 
     /// What Ctrl-C or SIGTERM left: how many trials completed, the model written from the best
     /// of them (`written`: its trial and metric) or none, and the commands that continue the
-    /// sweep, as after the budget (the spec has thousands of trials, which a bare `sweep run SPEC`
-    /// would all run).
+    /// sweep for what was left of the budget (the spec has thousands of trials, which a bare
+    /// `sweep run SPEC` would all run).
     func interruptedLine(
-        completedTrials: Int, written: String?, metricName: String, modelPath: String, remainingTrials: Int, specPath: String
+        completedTrials: Int, written: String?, metricName: String, modelPath: String, remainingTrials: Int, secondsLeft: Double,
+        specPath: String
     ) -> String {
+        let timeLeft = Self.continuingDuration(secondsLeft: secondsLeft)
         let what = if let written {
             "interrupted after \(Self.trialCount(completedTrials)) completed: \(modelPath) holds the best of them, \(written), as a single model (its final fit), not the ensemble of fold models the export would have built"
         } else {
@@ -229,17 +233,28 @@ struct AutoCommand: AsyncParsableCommand {
                 ? "interrupted before any trial completed, so no model was written"
                 : "interrupted after \(Self.trialCount(completedTrials)) completed, none with a finite \(metricName), so no model was written"
         }
-        return what + ". `\(continuingCommand(specPath: specPath))` continues the sweep (\(remainingTrials) trials to go), "
-            + "and the same sweep auto command continues it and exports"
+        return what + ". `\(continuingCommand(specPath: specPath, timeout: timeLeft))` continues the sweep for what was left of the budget (\(remainingTrials) trials to go), "
+            + "and sweep auto again with --budget \(timeLeft) continues it and exports"
     }
 
     /// "1 trial", "39 trials".
     private static func trialCount(_ count: Int) -> String { count == 1 ? "1 trial" : "\(count) trials" }
 
+    /// The shortest continuation suggested: a shorter search would hardly start a trial.
+    static let minimumContinuationSeconds = 10.0
+
+    /// What was left of the budget as a duration `--timeout` and `--budget` read: whole seconds
+    /// rounded up, whole minutes (rounded up) from two minutes, and at least
+    /// `minimumContinuationSeconds`.
+    static func continuingDuration(secondsLeft: Double) -> String {
+        let seconds = max(minimumContinuationSeconds, secondsLeft.isFinite ? secondsLeft.rounded(.up) : 0)
+        return seconds < 120 ? "\(Int(seconds))s" : "\(Int((seconds / 60).rounded(.up)))m"
+    }
+
     /// The command that continues the sweep for a while: its spec, run with a time limit.
-    private func continuingCommand(specPath: String) -> String {
+    private func continuingCommand(specPath: String, timeout: String = "10m") -> String {
         let databaseOption = store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
-        return "sweep run \(specPath)\(databaseOption) --timeout 10m"
+        return "sweep run \(specPath)\(databaseOption) --timeout \(timeout)"
     }
 
     /// How many of the best trials' fold models the export can train again within what is left

@@ -9,22 +9,24 @@ import Glibc
 #endif
 
 /// `sweep auto` stopped by Ctrl-C or SIGTERM: the best completed trial's model is written at
-/// once, or none when no trial completed, and what it prints continues the sweep.
+/// once, or none when no trial completed, and what it prints continues the sweep for what was
+/// left of the budget.
 @Suite("sweep auto interrupted")
 struct AutoInterruptionTests {
     static let data = "builtin:phone-price?rows=200"
     static let sweepName = "auto-builtin-phone-price-rows-200"
 
-    /// Starts `sweep auto` with a budget far longer than the test, waits on a thread of its own
-    /// (which a busy cooperative pool cannot delay) until `ready` says so, then sends `signal`;
-    /// `ready` is asked with the database (nil until the sweep has made it) and the process.
+    /// Starts `sweep auto` with a budget far longer than the test (7 minutes, which no fixed
+    /// continuation time is likely to match), waits on a thread of its own (which a busy
+    /// cooperative pool cannot delay) until `ready` says so, then sends `signal`; `ready` is
+    /// asked with the database (nil until the sweep has made it) and the process.
     private func interrupt(
-        data: String = Self.data, sweep name: String = Self.sweepName, with signal: Int32, in directory: ScratchDirectory,
+        data: String = Self.data, with signal: Int32, in directory: ScratchDirectory,
         when ready: @escaping @Sendable (SQLiteResultStore?, SweepProcess) -> Bool
     ) async throws -> (process: SweepProcess, signalled: Bool) {
         let database = directory.path("r.sqlite")
         let process = try SweepProcess(
-            ["auto", data, "--budget", "10m", "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
+            ["auto", data, "--budget", "7m", "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
              "--db", database, "--jobs", "2"], in: directory)
         let signalled = Flag()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -67,12 +69,19 @@ struct AutoInterruptionTests {
         try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasSuffix(".tmp") }
     }
 
-    /// The commands that continue the sweep for a while.
+    /// The `--timeout` the hint gives, which must be the `--budget` it suggests to sweep auto too.
     private func expectContinuation(_ result: CommandResult, directory: ScratchDirectory, sourceLocation: SourceLocation = #_sourceLocation) {
         let said = result.standardError
-        #expect(said.contains("`sweep run \(directory.path("s.json")) --db \(directory.path("r.sqlite")) --timeout 10m` continues the sweep ("),
-            "\(result)", sourceLocation: sourceLocation)
-        #expect(said.contains(" trials to go), and the same sweep auto command continues it and exports"), "\(result)", sourceLocation: sourceLocation)
+        let prefix = "`sweep run \(directory.path("s.json")) --db \(directory.path("r.sqlite")) --timeout "
+        guard let start = said.range(of: prefix), let end = said[start.upperBound...].firstIndex(of: "`") else {
+            Issue.record("no continuing command: \(result)", sourceLocation: sourceLocation)
+            return
+        }
+        let timeout = String(said[start.upperBound..<end])
+        // What was left of the 7-minute budget, whatever the time the test took.
+        #expect(parseDuration(timeout).map { $0 >= 10 && $0 <= 420 } == true, "\(timeout)", sourceLocation: sourceLocation)
+        #expect(said.contains("` continues the sweep for what was left of the budget ("), "\(result)", sourceLocation: sourceLocation)
+        #expect(said.contains(" trials to go), and sweep auto again with --budget \(timeout) continues it and exports"), "\(result)", sourceLocation: sourceLocation)
         // A bare `sweep run SPEC` would run every one of the spec's thousands of trials.
         #expect(!result.standardOutput.contains("rerun `sweep run"), "\(result)", sourceLocation: sourceLocation)
     }
@@ -113,7 +122,7 @@ struct AutoInterruptionTests {
     func anAutoInterruptedBeforeAnyTrialCompletedSaysSoAndWritesNoModel(signal: Int32) async throws {
         let directory = try ScratchDirectory()
         let (process, signalled) = try await interrupt(
-            data: "builtin:phone-price?rows=2000", sweep: "auto-builtin-phone-price-rows-2000", with: signal, in: directory
+            data: "builtin:phone-price?rows=2000", with: signal, in: directory
         ) { _, process in
             process.standardOutputSoFar.contains(" to run\n")
         }
@@ -154,16 +163,29 @@ struct AutoInterruptionTests {
         let command = try AutoCommand.parse(["data.csv"])
         #expect(command.interruptedLine(
             completedTrials: 0, written: nil, metricName: "validation_accuracy", modelPath: "auto-data.safetensors",
-            remainingTrials: 9996, specPath: "sweeps/auto-data.json")
-            == "interrupted before any trial completed, so no model was written. `sweep run sweeps/auto-data.json --timeout 10m` continues the sweep (9996 trials to go), and the same sweep auto command continues it and exports")
+            remainingTrials: 9996, secondsLeft: 291.3, specPath: "sweeps/auto-data.json")
+            == "interrupted before any trial completed, so no model was written. `sweep run sweeps/auto-data.json --timeout 5m` continues the sweep for what was left of the budget (9996 trials to go), and sweep auto again with --budget 5m continues it and exports")
         #expect(command.interruptedLine(
             completedTrials: 1, written: "trial 3 (validation_rmse 0.5000)", metricName: "validation_rmse", modelPath: "m.safetensors",
-            remainingTrials: 9990, specPath: "s.json")
-            == "interrupted after 1 trial completed: m.safetensors holds the best of them, trial 3 (validation_rmse 0.5000), as a single model (its final fit), not the ensemble of fold models the export would have built. `sweep run s.json --timeout 10m` continues the sweep (9990 trials to go), and the same sweep auto command continues it and exports")
+            remainingTrials: 9990, secondsLeft: 41.2, specPath: "s.json")
+            == "interrupted after 1 trial completed: m.safetensors holds the best of them, trial 3 (validation_rmse 0.5000), as a single model (its final fit), not the ensemble of fold models the export would have built. `sweep run s.json --timeout 42s` continues the sweep for what was left of the budget (9990 trials to go), and sweep auto again with --budget 42s continues it and exports")
         // Trials that all completed without a usable metric leave no model either.
         #expect(command.interruptedLine(
             completedTrials: 2, written: nil, metricName: "validation_rmse", modelPath: "m.safetensors",
-            remainingTrials: 9990, specPath: "s.json").hasPrefix(
+            remainingTrials: 9990, secondsLeft: 41.2, specPath: "s.json").hasPrefix(
             "interrupted after 2 trials completed, none with a finite validation_rmse, so no model was written. "))
+    }
+
+    @Test func theSweepContinuesForWhatWasLeftOfTheBudgetRoundedUp() {
+        // Whole seconds under two minutes, whole minutes from there, rounded up.
+        #expect(AutoCommand.continuingDuration(secondsLeft: 45.2) == "46s")
+        #expect(AutoCommand.continuingDuration(secondsLeft: 119.5) == "2m")
+        #expect(AutoCommand.continuingDuration(secondsLeft: 534) == "9m")
+        #expect(AutoCommand.continuingDuration(secondsLeft: 591.2) == "10m")
+        // At least 10 s, also when the budget had run out (trials were being stopped).
+        #expect(AutoCommand.continuingDuration(secondsLeft: 3) == "10s")
+        #expect(AutoCommand.continuingDuration(secondsLeft: -2) == "10s")
+        // Each is a duration that --timeout and --budget read.
+        #expect(parseDuration(AutoCommand.continuingDuration(secondsLeft: 534)) == 540)
     }
 }
