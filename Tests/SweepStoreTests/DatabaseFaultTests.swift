@@ -72,7 +72,7 @@ struct DatabaseFaultTests {
     @Test func aReaderRefusesAFileWithoutTablesAndLeavesItAsItWas() throws {
         let directory = try TemporaryDirectory()
         let empty = directory.file("empty.sqlite")
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        #expect(FileManager.default.createFile(atPath: empty, contents: nil))
         #expect(throws: SQLiteResultStoreError.holdsNoSweeps(path: empty)) { try SQLiteResultStore.openForReading(path: empty) }
         #expect(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int == 0)
         let missing = directory.file("missing.sqlite")

@@ -111,7 +111,7 @@ import FoundationNetworking
     @Test func aDatabaseBeingCreatedOrBusyGetsAPageNotAnError() async throws {
         let directory = try ScratchDirectory()
         // An empty file: what a sweep has created before its tables.
-        FileManager.default.createFile(atPath: directory.path("new.sqlite"), contents: Data())
+        #expect(FileManager.default.createFile(atPath: directory.path("new.sqlite"), contents: Data()))
         let creating = try await Dashboard.start(["--db", "new.sqlite"], in: directory)
         let answer = try await creating.json("/api/sweeps")
         #expect(answer.status == 200)
