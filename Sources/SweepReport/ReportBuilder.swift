@@ -79,7 +79,6 @@ extension SweepReport {
             var valueText: String?
             if trial.status == .complete, value == nil { valueText = raw.map(Self.nonFiniteText) ?? "missing" }
             let entry = showsIntervals ? uncertaintyOf[trial.number] : nil
-            let fits = (epochCounts[trial.number] ?? [:]).filter { $0.key >= 1 }.sorted { $0.key < $1.key }.map(\.value)
             return ReportTrial(
                 number: trial.number, rank: rankOf[trial.number] ?? 0, status: trial.status.rawValue,
                 value: value.map(Self.rounded), valueText: valueText,
@@ -87,7 +86,7 @@ extension SweepReport {
                 parameters: axes.coordinates(of: trial),
                 interval: entry?.interval.flatMap { $0.lower.isFinite && $0.upper.isFinite ? [Self.rounded($0.lower), Self.rounded($0.upper)] : nil },
                 versusBest: entry.flatMap { $0.isBest ? "best" : $0.isNotSignificantlyWorseThanBest.map { $0 ? "yes" : "no" } },
-                epochs: trial.epochsRun, epochsText: Self.epochsText(trial, fits: fits, planned: plannedEpochs(trial), scoringFits: spec.scoringFits),
+                epochs: trial.epochsRun, epochsText: trial.epochsText(epochCounts: epochCounts[trial.number] ?? [:], planned: plannedEpochs(trial), scoringFits: spec.scoringFits),
                 seconds: trial.trainSeconds.flatMap { $0.isFinite ? (($0 * 1000).rounded() / 1000) : nil },
                 error: trial.errorMessage)
         }
@@ -211,17 +210,6 @@ extension SweepReport {
     }
 
     // MARK: Helpers
-
-    /// Epochs per fit as the leaderboard shows them: "40", "12–20" (early stopping), and for a
-    /// pruned trial how far it got: "7/40 in fit 2", or "2 of 4 fits".
-    static func epochsText(_ trial: TrialRecord, fits: [Int], planned: Int?, scoringFits: Int) -> String? {
-        guard let smallest = fits.min(), let largest = fits.max() else { return trial.epochsRun.map(String.init) }
-        if trial.status == .pruned {
-            if let planned, let last = fits.last, last < planned { return "\(last)/\(planned) in fit \(fits.count)" }
-            return "\(fits.count) of \(scoringFits) fits"
-        }
-        return smallest == largest ? String(smallest) : "\(smallest)–\(largest)"
-    }
 
     /// The epochs a trial was to train: its own `epochs` setting, the spec's fixed one, or the default.
     static func plannedEpochs(_ spec: SweepSpec) -> (TrialRecord) -> Int? {

@@ -101,7 +101,7 @@ public struct ReportTrial: Codable, Sendable {
     /// "best", "yes" (cannot be told from the best), "no", or nil when not compared.
     public var versusBest: String?
     public var epochs: Int?
-    /// Epochs per fit as the leaderboard shows them ("40", "7/40 in fit 2" for a pruned trial).
+    /// Epochs per fit as the leaderboard shows them ("40", "7/40 in fit 2" for a pruned or diverged trial).
     public var epochsText: String?
     public var seconds: Double?
     public var error: String?

@@ -124,18 +124,12 @@ struct LeaderboardTable {
         (epochCounts[trial.number] ?? [:]).filter { $0.key >= 1 }.sorted { $0.key < $1.key }.map(\.value)
     }
 
-    /// Epochs per fit, not added up: "40" when every fit ran 40, "12–20" when early stopping ended
-    /// them at different epochs, and for a pruned trial how far it got: "7/40 in fit 2" (stopped in
-    /// its 7th of 40 epochs) or "2 of 4 fits" (the pruner skipped the rest).
+    /// Epochs per fit, and how far a pruned or diverged trial got (`TrialRecord.epochsText`).
     func epochsText(_ trial: TrialRecord) -> String {
-        let epochs = fitEpochs(trial)
-        guard let smallest = epochs.min(), let largest = epochs.max() else { return trial.epochsRun.map(String.init) ?? "-" }
-        if trial.status == .pruned {
-            let planned = (try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8)))?.epochs
-            if let planned, let last = epochs.last, last < planned { return "\(last)/\(planned) in fit \(epochs.count)" }
-            return "\(epochs.count) of \(scoringFits) fits"
-        }
-        return smallest == largest ? String(smallest) : "\(smallest)–\(largest)"
+        trial.epochsText(
+            epochCounts: epochCounts[trial.number] ?? [:],
+            planned: (try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8)))?.epochs,
+            scoringFits: scoringFits) ?? "-"
     }
 
     /// The searched settings shown, but for `epochs`: the epochs column shows each trial's epochs
@@ -201,6 +195,7 @@ struct LeaderboardTable {
                 "metrics": .object(trial.metrics.mapValues(number)),
             ]
             if let message = trial.errorMessage { members["error"] = .string(message) }
+            if let epoch = trial.divergedEpoch { members["diverged_epoch"] = .number(Double(epoch)) }
             if let entry = uncertainty?.uncertainty(ofTrial: trial.number), showsIntervals {
                 if let interval = entry.interval {
                     members["interval_95"] = .object(["lower": number(interval.lower), "upper": number(interval.upper)])

@@ -137,6 +137,21 @@ import Testing
         #expect(report.trials.first { $0.number == 3 }?.epochsText == "1/50 in fit 1")
     }
 
+    @Test func aDivergedTrialsEpochsSayWhereItDiverged() throws {
+        var diverged = ReportFixtures.trial(2, sgd(0.09), accuracy: nil, status: .diverged)
+        diverged.divergedEpoch = 3
+        var first = ReportFixtures.trial(3, sgd(0.5), accuracy: nil, status: .diverged)
+        first.divergedEpoch = 1
+        let epochs: [Int: [EpochRecord]] = [
+            2: [ReportFixtures.epoch(fold: 1, 1, loss: 1, accuracy: 0.5), ReportFixtures.epoch(fold: 1, 2, loss: 0.9, accuracy: 0.6)],
+        ]
+        let report = try report(ReportFixtures.randomSpecText, [ReportFixtures.trial(1, sgd(0.01), accuracy: 0.8), diverged, first], epochs: epochs)
+        // The default of 50 epochs was planned; the loss became NaN in epoch 3 (two stored) and in
+        // epoch 1 (none stored).
+        #expect(report.trials.first { $0.number == 2 }?.epochsText == "3/50 in fit 1")
+        #expect(report.trials.first { $0.number == 3 }?.epochsText == "1/50 in fit 1")
+    }
+
     @Test func aSweepWithNoCompleteTrialStillMakesAReport() throws {
         let trials = [
             ReportFixtures.trial(1, sgd(0.01), accuracy: nil, status: .running),

@@ -10,12 +10,12 @@ import Testing
         return LeaderboardTable(board: board, testMetric: .testAccuracy, epochCounts: counts, scoringFits: scoringFits)
     }
 
-    private func trial(_ number: Int, _ status: TrialStatus, epochs: Int = 40) -> TrialRecord {
+    private func trial(_ number: Int, _ status: TrialStatus, epochs: Int = 40, divergedEpoch: Int? = nil, epochsRun: Int = 1) -> TrialRecord {
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         return TrialRecord(
             plan: TrialPlan(number: number, parameters: .object([:]), configurationJSON: configuration.canonicalJSON, seed: 0),
-            status: status, epochsRun: 1)
+            status: status, epochsRun: epochsRun, divergedEpoch: divergedEpoch)
     }
 
     @Test func aCrossValidatedTrialShowsTheEpochsOfEachFitNotTheirSum() {
@@ -35,6 +35,21 @@ import Testing
         #expect(table([1: [1: 40, 2: 7]]).epochsText(trial(1, .pruned)) == "7/40 in fit 2")
         // Two whole fits, then the rest skipped.
         #expect(table([1: [1: 40, 2: 40]]).epochsText(trial(1, .pruned)) == "2 of 4 fits")
+    }
+
+    @Test func aDivergedTrialShowsTheEpochAndFitItDivergedIn() {
+        // The loss became NaN in training in epoch 1: no epoch is stored, and 0 epochs ran whole.
+        #expect(table([:], scoringFits: 1).epochsText(trial(1, .diverged, divergedEpoch: 1, epochsRun: 0)) == "1/40 in fit 1")
+        // In epoch 7 of fit 1: epochs 1 to 6 are stored.
+        #expect(table([1: [1: 6]], scoringFits: 1).epochsText(trial(1, .diverged, divergedEpoch: 7, epochsRun: 6)) == "7/40 in fit 1")
+        // Its validation loss became infinite in epoch 7 of fit 2: that epoch is stored too.
+        #expect(table([1: [1: 40, 2: 7]]).epochsText(trial(1, .diverged, divergedEpoch: 7, epochsRun: 47)) == "7/40 in fit 2")
+        // In epoch 1 of fit 3, after two whole fits; in epoch 1 of the final fit, after all four.
+        #expect(table([1: [1: 40, 2: 40]]).epochsText(trial(1, .diverged, divergedEpoch: 1, epochsRun: 80)) == "1/40 in fit 3")
+        #expect(table([1: [1: 40, 2: 40, 3: 40, 4: 40]]).epochsText(trial(1, .diverged, divergedEpoch: 1)) == "1/40 in the final fit")
+        // Fits of one epoch: a stored epoch 1 may be fit 2's own (diverged when validated) or a
+        // whole fit 2 before fit 3 diverged, so the fit is not named.
+        #expect(table([1: [1: 1, 2: 1]]).epochsText(trial(1, .diverged, epochs: 1, divergedEpoch: 1)) == "1/1")
     }
 
     @Test func aTrialWithoutEpochRowsFallsBackToItsTotal() {

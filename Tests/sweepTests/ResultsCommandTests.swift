@@ -153,6 +153,8 @@ extension ResultsCommandTests {
         let rows = csvRows(board.standardOutput).dropFirst()
         #expect(rows.map { $0[2] } == ["complete", "complete", "diverged", "diverged"], "\(board)")
         #expect(Set(rows.prefix(2).map { $0[1] }) == ["2", "4"])
+        // Where each diverged, not the 0 whole epochs it ran.
+        #expect(rows.suffix(2).map { $0[$0.count - 2] } == ["1/2 in fit 1", "1/2 in fit 1"], "\(board)")
 
         let export = try await sweep("export", "diverging", "--db", database, "-o", directory.path("best.safetensors"), in: directory)
         #expect(export.status == 0, "\(export)")

@@ -56,3 +56,49 @@ public struct Leaderboard: Sendable {
         return .noneUsable(endings: Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))
     }
 }
+
+extension TrialRecord {
+    /// The epochs column of the leaderboard and the report: epochs per fit, not added up ("40",
+    /// or "12–20" when early stopping ended the fits at different epochs), and for a trial that
+    /// stopped early how far it got: "7/40 in fit 2" (pruned or diverged in its 7th of 40 epochs
+    /// in fit 2) or "2 of 4 fits" (the pruner skipped the rest). nil when nothing is known.
+    ///
+    /// `epochCounts`: the epochs stored per fit (`ResultStore.epochCounts`; 0 is the final fit);
+    /// `planned`: the trial's `epochs` setting; `scoringFits`: folds × repeats.
+    public func epochsText(epochCounts: [Int: Int], planned: @autoclosure () -> Int?, scoringFits: Int) -> String? {
+        let fits = epochCounts.filter { $0.key >= 1 }.sorted { $0.key < $1.key }.map(\.value)
+        if status == .diverged, let divergedEpoch {
+            let planned = planned()
+            let fit = divergedFit(epochCounts: epochCounts, planned: planned, scoringFits: scoringFits)
+            return "\(divergedEpoch)" + (planned.map { "/\($0)" } ?? "") + (fit.map { $0 == 0 ? " in the final fit" : " in fit \($0)" } ?? "")
+        }
+        guard let smallest = fits.min(), let largest = fits.max() else { return epochsRun.map(String.init) }
+        if status == .pruned {
+            if let planned = planned(), let last = fits.last, last < planned { return "\(last)/\(planned) in fit \(fits.count)" }
+            return "\(fits.count) of \(scoringFits) fits"
+        }
+        return smallest == largest ? String(smallest) : "\(smallest)–\(largest)"
+    }
+
+    /// The fit a diverged trial diverged in (0: the final fit), told from the epochs stored per
+    /// fit: the fits before it completed, and it stored the epochs before the one it diverged in
+    /// (a loss that became NaN in training) or that one too (a validation loss that did), so none
+    /// when it diverged in its first epoch. nil when that cannot be told apart from a complete
+    /// fit of one epoch.
+    func divergedFit(epochCounts: [Int: Int], planned: Int?, scoringFits: Int) -> Int? {
+        guard let divergedEpoch else { return nil }
+        let scoring = epochCounts.keys.filter { $0 >= 1 }.sorted()
+        if let final = epochCounts[0] {
+            return final == divergedEpoch || final == divergedEpoch - 1 ? 0 : nil
+        }
+        guard let last = scoring.last, let lastCount = epochCounts[last] else { return 1 }
+        if lastCount == divergedEpoch - 1 { return last }
+        if lastCount == divergedEpoch {
+            // Diverged in epoch 1 with one stored epoch: the last fit diverged when validated, or
+            // (when fits train one epoch) it completed and the next diverged in training.
+            return divergedEpoch == 1 && (planned ?? 1) == 1 ? nil : last
+        }
+        guard divergedEpoch == 1, lastCount > divergedEpoch else { return nil }
+        return last < scoringFits ? last + 1 : 0
+    }
+}
