@@ -29,6 +29,8 @@ public final class DashboardReader: @unchecked Sendable {
         shownDatabase = (try? ResultStoreLocation(parsing: databasePath).description) ?? databasePath
         var options = options
         options.evaluatesBestModel = false
+        // The commands its pages suggest name the database, as its other messages do.
+        if options.databaseOption.isEmpty { options.databaseOption = " --db \(shownDatabase)" }
         self.options = options
     }
 

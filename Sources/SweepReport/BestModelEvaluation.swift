@@ -13,7 +13,9 @@ enum BestModelEvaluation {
 
     static func section(trial number: Int?, model: TrainedModel?, spec: SweepSpec, storedFingerprint: String?) -> BestModelSection {
         guard let number else {
-            return BestModelSection(note: "no complete trial with a finite \(spec.metric.name.rawValue) yet")
+            // The page says why from the sweep's shortfall, which the dashboard updates with each
+            // revision where it keeps this section per best trial.
+            return BestModelSection(note: "no complete trial with a finite \(spec.metric.name.rawValue)")
         }
         guard let model else {
             return BestModelSection(trial: number, note: "trial \(number)'s weights are not stored (the sweep kept only some with --keep-weights)")

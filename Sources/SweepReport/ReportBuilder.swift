@@ -15,6 +15,9 @@ public struct ReportOptions: Sendable {
     public var importanceTrialLimit = 1_000
     /// Whether to run the best model on the test rows (the dashboard computes it once per best trial).
     public var evaluatesBestModel = true
+    /// " --db PATH" for the commands the report suggests, as the command line reads the database
+    /// ("" for the default one).
+    public var databaseOption = ""
 
     public init() {}
 }
@@ -101,6 +104,11 @@ extension SweepReport {
             epochMetric: classification == false ? "rmse" : "accuracy", trialCount: byNumber.count,
             statusCounts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             plannedTrials: max(spec.trialCount, byNumber.count), dataSource: spec.data.source, scoringFits: spec.scoringFits)
+        bestTrial = ranking.best(of: byNumber)?.number
+        if bestTrial == nil {
+            sweep.shortfall = Leaderboard(trials: byNumber, metric: spec.metric)
+                .shortfallMessage(sweep: record.name, databaseOption: options.databaseOption)
+        }
         parameters = axes.parameters
         self.trials = trials
         plotted = PlottedTrials(
@@ -109,7 +117,6 @@ extension SweepReport {
                 "\($0.count) of \(byNumber.count) trials drawn: the best, every new best, each status and an even spread by trial number"
             })
         bestSoFar = PlotSample.improvements(of: byNumber, ranking: ranking).map { BestStep(trial: $0.trial, value: Self.rounded($0.value)) }
-        bestTrial = ranking.best(of: byNumber)?.number
         effects = Self.effects(of: byNumber, spec: spec, options: options)
         curves = []
         bestModel = BestModelSection(note: "not evaluated")

@@ -58,11 +58,15 @@ public struct SweepSummary: Codable, Sendable {
     public var dataSource: String
     /// Folds × repeats: the fits that score each trial.
     public var scoringFits: Int
+    /// Why the sweep has no best trial, in the words of `sweep leaderboard` and `sweep export`
+    /// (`Leaderboard.shortfallMessage`): not that far yet, or how its trials all ended and what
+    /// helps. nil when it has one.
+    public var shortfall: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case name, status, created, method, task, metric, maximize, testMetric = "test_metric"
         case epochMetric = "epoch_metric", trialCount = "trial_count", statusCounts = "status_counts"
-        case plannedTrials = "planned_trials", dataSource = "data_source", scoringFits = "scoring_fits"
+        case plannedTrials = "planned_trials", dataSource = "data_source", scoringFits = "scoring_fits", shortfall
     }
 }
 

@@ -44,7 +44,9 @@ struct ReportCommand: ParsableCommand {
         let page: Data
         let report: SweepReport
         do {
-            report = try SweepReport(store: results, sweep: record)
+            var options = ReportOptions()
+            options.databaseOption = store.databaseOption
+            report = try SweepReport(store: results, sweep: record, options: options)
             page = try ReportPage.html(for: report)
         } catch {
             Terminal.error("cannot make the report of sweep '\(record.name)': \(error)")

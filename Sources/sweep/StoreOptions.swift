@@ -87,24 +87,10 @@ func resolveSweep(_ name: String?, in store: any ResultStore) throws -> SweepRec
     return latest
 }
 
-/// What to say when a sweep has no trial to export or average (`Leaderboard.best` is nil): that
-/// it has not got that far yet, or, when every trial ended, how they ended and what helps.
+/// What to say when a sweep has no trial to export or average (`Leaderboard.best` is nil), with
+/// this command's --db in the commands it suggests (`Leaderboard.shortfallMessage`).
 func noUsableTrialMessage(_ board: Leaderboard, sweep: String, store: StoreOptions) -> String {
-    switch board.shortfall {
-    case .noTrials?, nil:
-        return "sweep '\(sweep)' has no trials yet; run it with sweep run SPEC.json\(store.databaseOption)"
-    case .unfinished(let remaining, let total)?:
-        return "sweep '\(sweep)' has no complete trial yet (\(remaining) of its \(total) trials still to run or finish); run or resume it with sweep run SPEC.json\(store.databaseOption)"
-    case .noneUsable(let endings)?:
-        let metric = board.metric.name.rawValue
-        let total = endings.values.reduce(0, +)
-        let counted = TrialStatus.allCases.compactMap { status in
-            endings[status].map { "\($0) \(status == .complete ? "complete without a finite \(metric)" : status.rawValue)" }
-        }.joined(separator: ", ")
-        let advice = endings[.diverged] != nil ? "A lower learning rate (lr) usually keeps the loss from diverging; " : ""
-        return "all \(total) trials of sweep '\(sweep)' ended without a finite \(metric) (\(counted)), so none has a model to use. "
-            + advice + "sweep leaderboard \(sweep)\(store.databaseOption) shows each trial (with --format json, a failed trial's error)"
-    }
+    board.shortfallMessage(sweep: sweep, databaseOption: store.databaseOption)
 }
 
 /// The spec a stored sweep was run with (its metric and data settings).

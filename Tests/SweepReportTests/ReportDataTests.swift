@@ -135,6 +135,7 @@ import Testing
         // A loss that was not a number is a gap, not a point.
         #expect(report.curves[0].fits[0].trainLoss == [1, nil])
         #expect(report.trials.first { $0.number == 3 }?.epochsText == "1/50 in fit 1")
+        #expect(report.sweep.shortfall == nil)
     }
 
     @Test func aDivergedTrialsEpochsSayWhereItDiverged() throws {
@@ -150,6 +151,7 @@ import Testing
         // epoch 1 (none stored).
         #expect(report.trials.first { $0.number == 2 }?.epochsText == "3/50 in fit 1")
         #expect(report.trials.first { $0.number == 3 }?.epochsText == "1/50 in fit 1")
+        #expect(report.sweep.shortfall == nil)
     }
 
     @Test func aSweepWithNoCompleteTrialStillMakesAReport() throws {
@@ -162,6 +164,7 @@ import Testing
         #expect(report.bestSoFar.isEmpty)
         #expect(report.effects.kind == "none")
         #expect(report.sweep.statusCounts == ["running": 1, "diverged": 1])
+        #expect(report.sweep.shortfall?.contains("has no complete trial yet (1 of its 2 trials still to run or finish)") == true)
         let page = String(decoding: try ReportPage.html(for: report), as: UTF8.self)
         #expect(page.contains("\"best_trial\"") == false)
     }

@@ -92,4 +92,29 @@ import Testing
         #expect(garbage.isCleanFailure, "\(garbage)")
         #expect(garbage.standardError.contains("not a sweep results database"), "\(garbage)")
     }
+
+    /// A sweep whose every trial diverged has ended: the report says how, in the words export
+    /// and leaderboard use, not that there is no complete trial "yet".
+    @Test func aSweepWhoseTrialsAllDivergedGetsTheLeaderboardsReasonNotAYet() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("div.json", """
+            {"name": "div", "data": "builtin:phone-price?rows=40", "seed": 1,
+             "fixed": {"hidden_layers": [4], "epochs": 3, "batch_size": 8, "optimizer": "sgd"},
+             "parameters": {"lr": {"values": [1e30, 1e35]}}}
+            """)
+        let run = try await sweep("run", "div.json", "--db", "d.sqlite", "--quiet", in: directory)
+        try #require(run.status == 0 && run.standardOutput.contains("2 trials (2 diverged)"), "\(run)")
+        let report = try await sweep("report", "--db", "d.sqlite", "-o", "div.html", in: directory)
+        #expect(report.status == 0, "\(report)")
+        let data = try Self.embeddedData(try String(contentsOfFile: directory.path("div.html"), encoding: .utf8))
+        let shortfall = try #require((data["sweep"] as? [String: Any])?["shortfall"] as? String, "\(data["sweep"] ?? "")")
+        for part in ["all 2 trials of sweep 'div' ended without a finite validation_accuracy (2 diverged)", "A lower learning rate (lr)",
+                     "sweep leaderboard div --db d.sqlite shows each trial"] {
+            #expect(shortfall.contains(part), "\(shortfall)")
+        }
+        let export = try await sweep("export", "--db", "d.sqlite", "-o", "best.safetensors", in: directory)
+        #expect(export.standardError == "error: \(shortfall)\n", "\(export)")
+        let note = try #require((data["best_model"] as? [String: Any])?["note"] as? String)
+        #expect(!shortfall.contains("yet") && !note.contains("yet"), "\(note)")
+    }
 }

@@ -57,6 +57,30 @@ public struct Leaderboard: Sendable {
     }
 }
 
+extension Leaderboard {
+    /// What to say when the sweep has no `best` trial (`shortfall`): that it has not got that far
+    /// yet, or, when every trial ended, how they ended and what helps. The commands it suggests
+    /// carry `databaseOption` (" --db PATH", or "" for the default database). What `sweep export`,
+    /// `sweep leaderboard --ensembles`, `sweep auto` and the report say; ask only when `best` is nil.
+    public func shortfallMessage(sweep: String, databaseOption: String) -> String {
+        switch shortfall {
+        case .noTrials?, nil:
+            return "sweep '\(sweep)' has no trials yet; run it with sweep run SPEC.json\(databaseOption)"
+        case .unfinished(let remaining, let total)?:
+            return "sweep '\(sweep)' has no complete trial yet (\(remaining) of its \(total) trials still to run or finish); run or resume it with sweep run SPEC.json\(databaseOption)"
+        case .noneUsable(let endings)?:
+            let metric = self.metric.name.rawValue
+            let total = endings.values.reduce(0, +)
+            let counted = TrialStatus.allCases.compactMap { status in
+                endings[status].map { "\($0) \(status == .complete ? "complete without a finite \(metric)" : status.rawValue)" }
+            }.joined(separator: ", ")
+            let advice = endings[.diverged] != nil ? "A lower learning rate (lr) usually keeps the loss from diverging; " : ""
+            return "all \(total) trials of sweep '\(sweep)' ended without a finite \(metric) (\(counted)), so none has a model to use. "
+                + advice + "sweep leaderboard \(sweep)\(databaseOption) shows each trial (with --format json, a failed trial's error)"
+        }
+    }
+}
+
 extension TrialRecord {
     /// The epochs column of the leaderboard and the report: epochs per fit, not added up ("40",
     /// or "12–20" when early stopping ended the fits at different epochs), and for a trial that

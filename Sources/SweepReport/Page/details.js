@@ -86,7 +86,9 @@ function bestModelSection(data) {
     model.trial !== undefined
       ? 'Trial ' + model.trial + '\'s network run on the ' + (model.test_rows || 'held-out') + ' test rows of the split it was trained with (never seen in training or model choice).'
       : 'The best trial\'s network run on the held-out test rows.');
-  if (model.note) { node.append(empty(model.note.charAt(0).toUpperCase() + model.note.slice(1) + '.')); return node; }
+  // Without a best trial the sweep's shortfall says why, up to date where the dashboard keeps this section.
+  const note = model.trial === undefined && data.sweep.shortfall ? data.sweep.shortfall : model.note;
+  if (note) { node.append(empty(sentence(note))); return node; }
   if (model.classification) {
     const matrix = model.classification;
     const table = html('table', { class: 'confusion' });

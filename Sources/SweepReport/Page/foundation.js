@@ -137,6 +137,16 @@ function jitter(number) {
 
 // ---- Data helpers ---------------------------------------------------------------------
 
+// A note as a sentence: its first letter capitalised and a full stop.
+function sentence(text) { return text.charAt(0).toUpperCase() + text.slice(1) + '.'; }
+
+// What a plot without values says: 'yet' only while trials are still to run or finish (as
+// Leaderboard.shortfall counts them); the summary says why in full (sweep.shortfall).
+function noFiniteTrialText(data) {
+  const waiting = !data.sweep.trial_count || ['pending', 'running', 'interrupted'].some((status) => data.sweep.status_counts[status]);
+  return 'No complete trial with a finite ' + data.sweep.metric + (waiting ? ' yet.' : '.');
+}
+
 function trialsByNumber(data) {
   if (!data._byNumber) data._byNumber = new Map(data.trials.map((trial) => [trial.number, trial]));
   return data._byNumber;

@@ -37,7 +37,7 @@ function summarySection(data) {
         sweep.metric + ' ', html('b', { text: formatMetric(best.value) }),
         isNumber(best.test_value) ? ', ' + sweep.test_metric + ' ' + formatMetric(best.test_value) : '',
         ' — ' + data.parameters.map((parameter, index) => parameter.name + ' ' + parameterText(parameter, best.parameters[index])).join(', '))
-      : html('div', { class: 'headline', id: 'best-summary' }, 'No complete trial with a finite ' + sweep.metric + ' yet.'),
+      : html('div', { class: 'headline', id: 'best-summary' }, sweep.shortfall ? sentence(sweep.shortfall) : noFiniteTrialText(data)),
     html('nav', { class: 'toc' }, [['history', 'History'], ['parallel', 'Parallel coordinates'], ['effects', 'Parameter effects'],
       ['slices', 'Slices'], ['curves', 'Learning curves'], ['best-model', 'Best model'], ['trials', 'Trials'], ['spec', 'Spec']]
       .map(([id, label]) => html('a', { href: '#' + id, text: label }))));
@@ -85,7 +85,7 @@ function historySection(data) {
       root.append(svg('path', { class: 'best-line', d: path }, tooltip('best so far')));
     }
   } else {
-    root.append(svg('text', { x: (left + right) / 2, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-title', text: 'No complete trial with a finite ' + data.sweep.metric + ' yet' }));
+    root.append(svg('text', { x: (left + right) / 2, y: (top + bottom) / 2, 'text-anchor': 'middle', class: 'axis-title', text: noFiniteTrialText(data).slice(0, -1) }));
   }
   bottomAxis(root, x, bottom, left, right, (tick) => String(tick), integerTicks(x, 10));
   const hasBand = trials.some((trial) => !isNumber(trial.value));
@@ -144,7 +144,7 @@ function parallelSection(data) {
     'One axis per searched setting and one for the metric; one line per complete trial, coloured from the worst value (dark) to the best (yellow). The best trial is drawn thick.' + samplingNote(data));
   const trials = plottedTrials(data).filter((trial) => isNumber(trial.value));
   if (!data.parameters.length) { node.append(empty('The sweep searches no setting.')); return node; }
-  if (!trials.length) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); return node; }
+  if (!trials.length) { node.append(empty(noFiniteTrialText(data))); return node; }
   const width = 1200, height = 400, top = 40, bottom = height - 50, left = 70, right = width - 90;
   const missingY = bottom + 26;
   const count = data.parameters.length + 1;
@@ -219,7 +219,7 @@ function effectsSection(data) {
     const rows = effects.main_effects || [];
     const values = [];
     for (const row of rows) for (const level of row.levels) values.push(level.mean, level.lower, level.upper);
-    if (!values.some(isNumber)) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); return node; }
+    if (!values.some(isNumber)) { node.append(empty(noFiniteTrialText(data))); return node; }
     const domain = paddedDomain(values, 0.04);
     const grid = html('div', { class: 'two-columns' });
     const longest = Math.max(4, ...rows.map((row) => Math.max(...row.levels.map((level) => level.label.length))));
@@ -281,7 +281,7 @@ function slicesSection(data) {
     'The metric against each searched setting, one point per complete trial, coloured by trial number (early dark, late yellow): where the search went and what paid.' + samplingNote(data));
   const trials = plottedTrials(data).filter((trial) => isNumber(trial.value));
   if (!data.parameters.length) { node.append(empty('The sweep searches no setting.')); return node; }
-  if (!trials.length) { node.append(empty('No complete trial with a finite ' + data.sweep.metric + ' yet.')); return node; }
+  if (!trials.length) { node.append(empty(noFiniteTrialText(data))); return node; }
   const y = linearScale(paddedDomain(trials.map((trial) => trial.value)), [0, 0]);
   const lastNumber = Math.max(...data.trials.map((trial) => trial.number));
   const grid = html('div', { class: 'slices' });
