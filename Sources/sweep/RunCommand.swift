@@ -68,7 +68,12 @@ struct RunCommand: AsyncParsableCommand {
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
-        let summary = try await runSweep()
+        let (summary, parsed) = try await runSweepAndSpec()
+        if !resultsInMemory {
+            Terminal.doneDespiteOutput.withLock {
+                $0 = "the results of sweep '\(parsed.name)' are stored all the same, in the database '\(store.shownLocation)'; sweep leaderboard \(parsed.name)\(databaseOption) shows them"
+            }
+        }
         if summary.interrupted {
             print("interrupted: rerun `\(continuingCommand)` to resume the remaining trials")
             throw ExitCode(130)
@@ -95,6 +100,11 @@ struct RunCommand: AsyncParsableCommand {
     ///   earlier one was cancelled did not fire here (Linux), so the caller keeps the first.
     ///   Without it the run installs its own, for the sweep only.
     func runSweep(stopAt: Date? = nil, stop given: StopSignal? = nil) async throws -> SweepRunSummary {
+        try await runSweepAndSpec(stopAt: stopAt, stop: given).summary
+    }
+
+    /// `runSweep`, with the spec it ran.
+    private func runSweepAndSpec(stopAt: Date? = nil, stop given: StopSignal? = nil) async throws -> (summary: SweepRunSummary, spec: SweepSpec) {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
@@ -153,7 +163,7 @@ struct RunCommand: AsyncParsableCommand {
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
         report(summary, spec: parsed, results: results)
-        return summary
+        return (summary, parsed)
     }
 
     private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec, results: any ResultStore) {

@@ -23,14 +23,16 @@ struct SweepCommand: AsyncParsableCommand {
 
     /// The argument parser's own `main` (parse, run, report an error), then one check for every
     /// command that what it printed reached standard output: `print` drops failed writes, so a
-    /// table cut short by a full disk or a closed pipe would otherwise end with status 0.
+    /// table cut short by a full disk or a closed pipe would otherwise end with status 0. The
+    /// message adds what the command did all the same (`Terminal.doneDespiteOutput`).
     /// Commands that write a file's worth at once (predict, export, report) use `OutputFile`.
     static func main() async {
         await main(nil)
         do {
             try Terminal.flushStandardOutput()
         } catch {
-            Terminal.error(error.description)
+            let done = Terminal.doneDespiteOutput.withLock { $0 }
+            Terminal.error(error.description + (done.map { "; " + $0 } ?? ""))
             exit(withError: ExitCode(1))
         }
     }

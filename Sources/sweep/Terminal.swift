@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Output helpers: whether stdout is a terminal, a one-line progress display, and errors on stderr.
 enum Terminal {
@@ -46,6 +47,10 @@ enum Terminal {
         if code == EPIPE { throw .readerClosed(path: "standard output") }
         throw .unusable(path: "standard output", reason: String(cString: strerror(code)))
     }
+
+    /// What a command leaves done however its output ended, for the message of a standard
+    /// output that failed to say after the failure (`sweep run`: where its results are stored).
+    static let doneDespiteOutput = Mutex<String?>(nil)
 
     static func bar(fraction: Double, width: Int = 24) -> String {
         let filled = max(0, min(width, Int((fraction * Double(width)).rounded())))

@@ -23,6 +23,23 @@ struct WriteFailureTests {
         #expect(result.standardError == "error: the reader of standard output closed it before everything was written\n", "\(result)")
     }
 
+    /// `(trap '' PIPE; sweep run grid.json | true)`: the sweep trains and stores every trial
+    /// regardless, and its one message says so, with where and how to see them.
+    @Test func aRunWhoseStandardOutputFailsSaysItsResultsAreStoredAndHowToSeeThem() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("grid.json", SmallSpecs.grid(epochs: 1))
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let run = try await limitedSweep(
+            ["run", "grid.json", "--db", "results.sqlite"], in: directory, standardOutput: pipe.fileHandleForWriting, setup: "trap '' PIPE")
+        #expect(run.isCleanFailure, "\(run)")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.standardError == "error: the reader of standard output closed it before everything was written; the results of sweep 'cli-grid' are stored all the same, in the database 'results.sqlite'; sweep leaderboard cli-grid --db results.sqlite shows them\n", "\(run)")
+        let board = try await sweep("leaderboard", "cli-grid", "--db", "results.sqlite", "--format", "csv", in: directory)
+        let rows = csvRows(board.standardOutput).dropFirst()
+        #expect(rows.count == 8 && rows.allSatisfy { $0[2] == "complete" }, "\(board)")
+    }
+
     @Test func predictionsToAStandardOutputThatFillsUpEndWithOneMessage() async throws {
         let directory = try ScratchDirectory()
         try directory.write("model.safetensors", bytes: try ModelFixture.bytes())
