@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Start at most N trials in this run (the sweep continues when run again).")
     var trials: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start no trial after this long, e.g. 90s, 10m, 2h; running trials finish (the summary says how long after it).", valueName: "duration"))
     var timeout: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("With a PostgreSQL --db: seconds between this process's heartbeats; others take its trials after three missed ones.", valueName: "seconds"))
@@ -78,10 +78,21 @@ struct RunCommand: AsyncParsableCommand {
             print("interrupted: rerun `\(continuingCommand)` to resume the remaining trials")
             throw ExitCode(130)
         }
+        if let overrun = timeoutOverrun(summary) { print(overrun) }
         if summary.remainingTrials > 0 {
             let why = trials != nil && timeout != nil ? "--trials or --timeout" : (trials != nil ? "--trials" : "--timeout")
             print("stopped by \(why) with \(summary.remainingTrials) trials to go: rerun `\(continuingCommand)` to continue")
         }
+    }
+
+    /// How far past its --timeout a run ended, when it did: trials running at the timeout finish
+    /// (the timeout and the wall time both count from the sweep's start). nil before it.
+    private func timeoutOverrun(_ summary: SweepRunSummary) -> String? {
+        guard let timeout, let limit = parseDuration(timeout), summary.wallSeconds >= limit else { return nil }
+        let after = formatDuration(summary.wallSeconds - limit)
+        return summary.remainingTrials > 0
+            ? "no trial started after --timeout \(timeout); the running trials finished \(after) after it"
+            : "every trial started before --timeout \(timeout); the last finished \(after) after it"
     }
 
     /// The command that continues this run's sweep.

@@ -48,6 +48,20 @@ struct RunBudgetCommandTests {
         #expect(stored.count < 40 && stored.allSatisfy { $0.status == .complete })
     }
 
+    /// Trials running at the timeout finish, so a run ends after it: its summary says by how much
+    /// (how much depends on the machine, so only that it is a duration of zero or more).
+    @Test func aRunThatEndsPastItsTimeoutSaysByHowMuch() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("late.json", SmallSpecs.slowRandom(name: "late", epochs: 1, trials: 40))
+        let result = try await sweep("run", spec, "--db", "results.sqlite", "--timeout", "0.001", in: directory)
+        #expect(result.status == 0, "\(result)")
+        let sentence = try #require(
+            result.standardOutput.firstMatch(of: /no trial started after --timeout 0.001; the running trials finished (\d+m\d\ds|\d+h\d\dm|(\d+\.\d)s) after it\n/),
+            "\(result)")
+        if let seconds = sentence.output.2 { #expect(try #require(Double(seconds)) >= 0) }
+        #expect(result.standardOutput.contains("stopped by --timeout with"), "\(result)")
+    }
+
     @Test(arguments: [("5x", "--timeout must be a duration"), ("0", "--timeout must be a duration"), ("-1m", "--timeout must be a duration")])
     func aBadTimeoutIsRefused(value: String, message: String) async throws {
         let directory = try ScratchDirectory()
