@@ -95,9 +95,11 @@ struct RunCommand: AsyncParsableCommand {
             : "every trial started before --timeout \(timeout); the last finished \(after) after it"
     }
 
-    /// The command that continues this run's sweep.
+    /// The command that continues this run's sweep, within the same limits: a spec of thousands
+    /// of trials (`sweep auto`'s) run on by time would otherwise run them all.
     private var continuingCommand: String {
-        "sweep run \(spec)\(data.map { " --data \($0)" } ?? "")\(databaseOption)"
+        let limits = (trials.map { " --trials \($0)" } ?? "") + (timeout.map { " --timeout \($0)" } ?? "")
+        return "sweep run \(spec)\(data.map { " --data \($0)" } ?? "")\(databaseOption)\(limits)"
     }
 
     /// Runs the sweep and prints its summary. What stopped it with trials to go is the caller's

@@ -13,7 +13,7 @@ struct RunBudgetCommandTests {
 
         let first = try await sweep("run", spec, "--db", database, "--trials", "2", in: directory)
         #expect(first.status == 0, "\(first)")
-        #expect(first.standardOutput.contains("stopped by --trials with 4 trials to go"), "\(first)")
+        #expect(first.standardOutput.contains("stopped by --trials with 4 trials to go: rerun `sweep run \(spec) --db \(database) --trials 2` to continue"), "\(first)")
         let listing = try await sweep("list", "--db", database, in: directory)
         #expect(listing.standardOutput.contains("2 trials: 2 complete"), "\(listing)")
 
@@ -59,7 +59,8 @@ struct RunBudgetCommandTests {
             result.standardOutput.firstMatch(of: /no trial started after --timeout 0.001; the running trials finished (\d+m\d\ds|\d+h\d\dm|(\d+\.\d)s) after it\n/),
             "\(result)")
         if let seconds = sentence.output.2 { #expect(try #require(Double(seconds)) >= 0) }
-        #expect(result.standardOutput.contains("stopped by --timeout with"), "\(result)")
+        // The command that continues it keeps the limit: the sweep may have thousands of trials.
+        #expect(result.standardOutput.contains("to go: rerun `sweep run \(spec) --db results.sqlite --timeout 0.001` to continue"), "\(result)")
     }
 
     @Test(arguments: [("5x", "--timeout must be a duration"), ("0", "--timeout must be a duration"), ("-1m", "--timeout must be a duration")])
