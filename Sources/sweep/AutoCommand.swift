@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Synchronization
 import SweepKit
 
 struct AutoCommand: AsyncParsableCommand {
@@ -10,7 +11,7 @@ struct AutoCommand: AsyncParsableCommand {
         discussion: """
             sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (width, activation, batch norm, optimizer, learning rate and weight decay on log scales, dropout, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
-            Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file. What it prints continues the sweep for what was left of the budget.
+            Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file. What it prints continues the sweep for what was left of the budget. Once the search is over, Ctrl-C ends the export's training of fold models at once, as the budget's end would, writes what it has and ends with exit status 130.
 
             The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
             """)
@@ -112,26 +113,22 @@ struct AutoCommand: AsyncParsableCommand {
         let run = try RunCommand.parse(arguments)
         // --timeout counts from when the sweep starts training; the stop from the command's start,
         // before the data is read (twice) and the sweep set up, which on large data takes a while.
-        // Ctrl-C's handlers outlast the sweep when it is interrupted, so that a second one quits
-        // while the best model so far is written.
+        // Ctrl-C's handlers last until the command ends: a first one after the sweep ends the
+        // export's training at once, as the budget's end does, and a second one quits while the
+        // best model so far is written.
         let stop = StopSignal()
-        let signals = installStopHandlers(stop)
-        let summary: SweepRunSummary
-        do {
-            summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop)
-        } catch {
-            signals.forEach { $0.cancel() }
-            throw error
+        let exporting = Mutex(false)
+        let signals = installStopHandlers(stop) {
+            exporting.withLock { $0 } ? "exporting what is trained so far" : "letting running trials end cleanly"
         }
+        defer { signals.forEach { $0.cancel() } }
+        let summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop)
         if summary.interrupted {
-            defer { signals.forEach { $0.cancel() } }
             try exportInterrupted(
                 summary, sweep: auto.name, specPath: specPath, modelPath: modelPath,
                 secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         }
-        // As before, Ctrl-C is ignored once the sweep has ended by itself: the export ends at the
-        // budget's end.
-        signals.forEach { $0.cancel() }
+        exporting.withLock { $0 = true }
         if summary.remainingTrials > 0 {
             print(stopLine(remainingTrials: summary.remainingTrials, stoppedTrials: summary.trialsStopped, specPath: specPath))
         }
@@ -160,9 +157,14 @@ struct AutoCommand: AsyncParsableCommand {
         let export = try ExportCommand.parse(
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
         // The estimate above is only that: training again stops at the budget's end in any case.
-        try export.run(until: started.addingTimeInterval(budgetSeconds))
+        try export.run(until: started.addingTimeInterval(budgetSeconds), interrupted: { stop.isRaised })
         print(timeLine(seconds: Date().timeIntervalSince(started), budget: budgetSeconds))
         print("predict with: sweep predict \(modelPath) NEW.csv")
+        if stop.isRaised {
+            // The model is whole, from what was trained again by then; the status says it was cut short.
+            Terminal.note("interrupted during the export: \(modelPath) holds what was trained by then")
+            throw ExitCode(130)
+        }
     }
 
     /// How long the command took against its budget, and, past it, what ran after the budget's

@@ -47,8 +47,9 @@ struct ExportCommand: ParsableCommand {
     /// those of fewer trials when it comes first, or the best trial's final model alone when not
     /// even its fold models were trained again by then, which it says. `checkingIntegrity`: false
     /// for a database this process has just checked and written (`sweep auto` interrupted, which
-    /// should stop soon), where SQLite's check would read the whole file again.
-    func run(until deadline: Date?, checkingIntegrity: Bool = true) throws {
+    /// should stop soon), where SQLite's check would read the whole file again. `interrupted`:
+    /// true once Ctrl-C asks to stop (`sweep auto`), which ends the training as the deadline does.
+    func run(until deadline: Date?, checkingIntegrity: Bool = true, interrupted: @escaping @Sendable () -> Bool = { false }) throws {
         try requireUTF8Arguments()
         // The destination is checked before the database is read, so a bad path costs nothing.
         let destination: OutputFile
@@ -88,7 +89,8 @@ struct ExportCommand: ParsableCommand {
             chosen = best
         }
         if ensemble != nil || folds,
-            let file = try ensembleFile(chosen: chosen, trials: trials, spec: spec, record: record, results: results, until: deadline) {
+            let file = try ensembleFile(
+                chosen: chosen, trials: trials, spec: spec, record: record, results: results, until: deadline, interrupted: interrupted) {
             try write(file, to: destination) { report in
                 let members = file.ensemble.members
                 let trialNumbers = members.map(\.trial).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
@@ -141,28 +143,30 @@ struct ExportCommand: ParsableCommand {
     }
 
     /// The ensemble asked for: the best `--ensemble` trials, or `chosen`'s fold models, with the
-    /// averaged predictions' test metrics; nil when `deadline` came before any fold model was
-    /// trained again.
+    /// averaged predictions' test metrics; nil when `deadline` (or `interrupted`) came before any
+    /// fold model was trained again.
     private func ensembleFile(
         chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, results: any ResultStore,
-        until deadline: Date?
+        until deadline: Date?, interrupted: @escaping @Sendable () -> Bool
     ) throws -> ModelFile? {
         let sweep = record.name
         let threads = ProcessInfo.processInfo.activeProcessorCount
         // Asked before every batch: a clock read is a small part of one.
-        let pastDeadline: @Sendable () -> Bool = { deadline.map { Date() >= $0 } ?? false }
+        let pastDeadline: @Sendable () -> Bool = { interrupted() || deadline.map { Date() >= $0 } ?? false }
+        // What ended the training early, for the notes below.
+        func cause() -> String { interrupted() ? "interrupted" : "the time ran out" }
         let built: Ensemble
         do {
             if let ensemble, folds {
                 let data = try loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of each of the best \(ensemble) trials again")
                 guard let trained = try Ensemble.folds(ofBest: ensemble, of: trials, metric: spec.metric, data: data, threads: threads, until: pastDeadline) else {
-                    Terminal.note("the time ran out before the best trial's fold models were trained again: exporting its final model alone")
+                    Terminal.note("\(cause()) before the best trial's fold models were trained again: exporting its final model alone")
                     return nil
                 }
                 let trainedTrials = Set(trained.members.map(\.trial)).count
                 if trainedTrials < ensemble {
-                    Terminal.note("the time ran out while training the fold models again: the ensemble has those of the best \(trainedTrials) trials, not \(ensemble)")
+                    Terminal.note("\(cause()) while training the fold models again: the ensemble has those of the best \(trainedTrials) trials, not \(ensemble)")
                 }
                 built = trained
             } else if let ensemble {
@@ -173,7 +177,7 @@ struct ExportCommand: ParsableCommand {
                 do {
                     built = try Ensemble.folds(of: chosen, data: data, threads: threads, shouldStop: pastDeadline)
                 } catch TrainingError.fitDidNotComplete(_, .interrupted) where pastDeadline() {
-                    Terminal.note("the time ran out before trial \(chosen.number)'s fold models were trained again: exporting its final model alone")
+                    Terminal.note("\(cause()) before trial \(chosen.number)'s fold models were trained again: exporting its final model alone")
                     return nil
                 }
             }

@@ -176,6 +176,9 @@ struct RunCommand: AsyncParsableCommand {
             try? JSONSerialization.data(withJSONObject: stats).write(to: URL(fileURLWithPath: statsPath))
         }
         report(summary, spec: parsed, results: results)
+        // As the progress lines: a pipe or file gets the summary now, not once the caller is done
+        // (`sweep auto` exports for a while after it).
+        Terminal.flushStandardOutputNow()
         return (summary, parsed)
     }
 
@@ -236,7 +239,10 @@ func parseDuration(_ text: String) -> Double? {
 /// SIGINT and SIGTERM raise the stop signal; a second one ends the process at once (finished
 /// trials are stored already), leaving each file being written as it was
 /// (`OutputFile.abandonWrites`: `sweep auto` writes the best model so far after the first).
-func installStopHandlers(_ stop: StopSignal) -> [any DispatchSourceSignal] {
+/// `stopping` says what the first one does, at the moment it comes.
+func installStopHandlers(
+    _ stop: StopSignal, stopping: @escaping @Sendable () -> String = { "letting running trials end cleanly" }
+) -> [any DispatchSourceSignal] {
     [SIGINT, SIGTERM].map { number in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -246,7 +252,7 @@ func installStopHandlers(_ stop: StopSignal) -> [any DispatchSourceSignal] {
                 exit(130)
             }
             stop.raise()
-            Terminal.note("\nstopping: letting running trials end cleanly (press Ctrl-C again to quit at once)")
+            Terminal.note("\nstopping: \(stopping()) (press Ctrl-C again to quit at once)")
         }
         source.resume()
         return source
@@ -327,7 +333,7 @@ final class SweepProgress: Sendable {
             if interactive { Terminal.status(statusLine(state)) }
             // A pipe or file gets each line as it happens (stdout is block-buffered there),
             // so `| tee` shows progress and a killed run leaves its log behind.
-            else { fflush(nil) }
+            else { Terminal.flushStandardOutputNow() }
         }
     }
 

@@ -42,10 +42,25 @@ enum Terminal {
     /// say so too, but `stdout` is a C global that Swift 6 refuses to read; `fflush(nil)` flushes
     /// it without naming it, and the command has no other stdio stream.)
     static func flushStandardOutput() throws(OutputFileError) {
+        if let failed = earlierFlushFailure.withLock({ $0 }) { throw failed }
         guard fflush(nil) != 0 else { return }
-        let code = errno
-        if code == EPIPE { throw .readerClosed(path: "standard output") }
-        throw .unusable(path: "standard output", reason: String(cString: strerror(code)))
+        throw flushFailure(errno)
+    }
+
+    /// Writes out what `print` has buffered now, as a command goes (progress lines, a summary
+    /// before a long export), keeping a failure for `flushStandardOutput` to throw at the end:
+    /// a reader that has gone takes the bytes with it, so the last flush would find nothing
+    /// left to fail on.
+    static func flushStandardOutputNow() {
+        guard fflush(nil) != 0 else { return }
+        let failure = flushFailure(errno)
+        earlierFlushFailure.withLock { $0 = $0 ?? failure }
+    }
+
+    private static let earlierFlushFailure = Mutex<OutputFileError?>(nil)
+
+    private static func flushFailure(_ code: Int32) -> OutputFileError {
+        code == EPIPE ? .readerClosed(path: "standard output") : .unusable(path: "standard output", reason: String(cString: strerror(code)))
     }
 
     /// What a command leaves done however its output ended, for the message of a standard

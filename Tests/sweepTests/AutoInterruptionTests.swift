@@ -159,6 +159,48 @@ struct AutoInterruptionTests {
         #expect(try temporaryFiles(in: directory).isEmpty)
     }
 
+    /// Ctrl-C once the search is over: the export trains no fold model again (it would until the
+    /// budget's end), writes the best model it has at once and says so, and the command ends with
+    /// Ctrl-C's status. The process is paused when the sweep's summary appears, before the
+    /// export can end, and goes on with the signal waiting for it.
+    @Test func ctrlCDuringTheExportEndsItsTrainingAndWritesTheModelAtOnce() async throws {
+        let directory = try ScratchDirectory()
+        let model = directory.path("m.safetensors")
+        // 10 s: 8 s of search, for trials to complete even when many tests start at once.
+        let process = try SweepProcess(
+            ["auto", Self.data, "--budget", "10s", "--spec", directory.path("s.json"), "-o", model,
+             "--db", directory.path("r.sqlite"), "--jobs", "2"], in: directory)
+        let signalled = Flag()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                let deadline = Date().addingTimeInterval(120)
+                while process.isRunning, Date() < deadline {
+                    // The sweep's summary: the search is over and the export has not ended.
+                    if process.standardOutputSoFar.contains(" trained in this run, wall time ") {
+                        process.send(SIGSTOP)
+                        process.send(SIGINT)
+                        process.send(SIGCONT)
+                        signalled.value = true
+                        break
+                    }
+                    usleep(1_000)
+                }
+                continuation.resume()
+            }.start()
+        }
+        let result = try await process.wait(timeout: .seconds(120))
+        #expect(signalled.value, "the sweep's summary never appeared: \(result)")
+        #expect(!result.endedBySignal && result.status == 130, "\(result)")
+        #expect(result.standardError.contains("interrupted during the export: \(model) holds what was trained by then"), "\(result)")
+        // The export stopped for the signal, not for the budget's end.
+        #expect(!result.standardError.contains("the time ran out"), "\(result)")
+        let file = try ModelFile.read(path: model)
+        #expect(file.sweepName == Self.sweepName)
+        let predict = try await sweep("predict", model, Self.data, in: directory)
+        #expect(predict.status == 0, "\(predict)")
+        #expect(try temporaryFiles(in: directory).isEmpty)
+    }
+
     @Test func theLineOfAnInterruptedAutoOnTheDefaultDatabaseNamesNoDatabase() throws {
         let command = try AutoCommand.parse(["data.csv"])
         #expect(command.interruptedLine(

@@ -47,16 +47,18 @@ struct EnsembleCommandTests {
         #expect(foldPredict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(foldAccuracy) ("), "\(foldPredict)")
     }
 
-    /// `sweep auto`'s export trains fold models again only until the budget's end: from a
-    /// deadline already passed, none, and the best trial's final model goes alone.
-    @Test func foldModelsAreTrainedAgainOnlyUntilTheDeadline() async throws {
+    /// `sweep auto`'s export trains fold models again only until the budget's end, or until
+    /// Ctrl-C: from a deadline already passed, or a stop already asked for, none, and the best
+    /// trial's final model goes alone.
+    @Test func foldModelsAreTrainedAgainOnlyUntilTheDeadlineOrAStop() async throws {
         let directory = try ScratchDirectory()
         let database = directory.path("results.sqlite")
         let run = try await sweep("run", try directory.write("folds.json", Self.foldSpec(name: "due")), "--db", database, "--jobs", "2", in: directory)
         #expect(run.status == 0, "\(run)")
-        func exported(until deadline: Date) throws -> String {
+        func exported(until deadline: Date, stopped: Bool = false) throws -> String {
             let model = directory.path("m.safetensors")
-            try ExportCommand.parse(["due", "--db", database, "--ensemble", "3", "--folds", "-o", model]).run(until: deadline)
+            try ExportCommand.parse(["due", "--db", database, "--ensemble", "3", "--folds", "-o", model])
+                .run(until: deadline, interrupted: { stopped })
             // The file's JSON header names an ensemble's members, or a single model's trial.
             return String(decoding: try Data(contentsOf: URL(fileURLWithPath: model)).prefix(20_000), as: UTF8.self)
         }
@@ -64,6 +66,8 @@ struct EnsembleCommandTests {
         #expect(late.contains("sweep.ensemble") && !late.contains("\"sweep.trial\""))
         let due = try exported(until: Date())
         #expect(due.contains("\"sweep.trial\"") && !due.contains("sweep.ensemble"))
+        let stopped = try exported(until: .distantFuture, stopped: true)
+        #expect(stopped.contains("\"sweep.trial\"") && !stopped.contains("sweep.ensemble"))
     }
 
     /// Runs `foldSpec(name:)` into `database` and returns its leaderboard as CSV cells.
