@@ -16,17 +16,19 @@ struct AutoInterruptionTests {
     static let data = "builtin:phone-price?rows=200"
     static let sweepName = "auto-builtin-phone-price-rows-200"
 
-    /// Starts `sweep auto` with a budget far longer than the test (7 minutes, which no fixed
-    /// continuation time is likely to match), waits on a thread of its own (which a busy
-    /// cooperative pool cannot delay) until `ready` says so, then sends `signal`; `ready` is
-    /// asked with the database (nil until the sweep has made it) and the process.
+    /// Starts `sweep auto`, by default with a budget far longer than the test (7 minutes, which
+    /// no fixed continuation time is likely to match), waits on a thread of its own (which a busy
+    /// cooperative pool cannot delay) until `ready` says so, then sends `signals` in turn
+    /// (SIGSTOP, SIGINT, SIGCONT delivers SIGINT once the process goes on, wherever it was
+    /// paused); `ready` is asked with the database (nil until the sweep has made it) and the
+    /// process.
     private func interrupt(
-        data: String = Self.data, with signal: Int32, in directory: ScratchDirectory,
+        data: String = Self.data, budget: String = "7m", with signals: Int32..., in directory: ScratchDirectory,
         when ready: @escaping @Sendable (SQLiteResultStore?, SweepProcess) -> Bool
     ) async throws -> (process: SweepProcess, signalled: Bool) {
         let database = directory.path("r.sqlite")
         let process = try SweepProcess(
-            ["auto", data, "--budget", "7m", "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
+            ["auto", data, "--budget", budget, "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
              "--db", database, "--jobs", "2"], in: directory)
         let signalled = Flag()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -38,7 +40,7 @@ struct AutoInterruptionTests {
                     // -wal file exists): SQLite does not wait for a lock while it switches.
                     if store == nil, FileManager.default.fileExists(atPath: database + "-wal") { store = try? SQLiteResultStore(path: database) }
                     if ready(store, process) {
-                        process.send(signal)
+                        for signal in signals { process.send(signal) }
                         signalled.value = true
                         break
                     }
@@ -167,29 +169,12 @@ struct AutoInterruptionTests {
         let directory = try ScratchDirectory()
         let model = directory.path("m.safetensors")
         // 10 s: 8 s of search, for trials to complete even when many tests start at once.
-        let process = try SweepProcess(
-            ["auto", Self.data, "--budget", "10s", "--spec", directory.path("s.json"), "-o", model,
-             "--db", directory.path("r.sqlite"), "--jobs", "2"], in: directory)
-        let signalled = Flag()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                let deadline = Date().addingTimeInterval(120)
-                while process.isRunning, Date() < deadline {
-                    // The sweep's summary: the search is over and the export has not ended.
-                    if process.standardOutputSoFar.contains(" trained in this run, wall time ") {
-                        process.send(SIGSTOP)
-                        process.send(SIGINT)
-                        process.send(SIGCONT)
-                        signalled.value = true
-                        break
-                    }
-                    usleep(1_000)
-                }
-                continuation.resume()
-            }.start()
+        let (process, signalled) = try await interrupt(budget: "10s", with: SIGSTOP, SIGINT, SIGCONT, in: directory) { _, process in
+            // The sweep's summary: the search is over and the export has not ended.
+            process.standardOutputSoFar.contains(" trained in this run, wall time ")
         }
         let result = try await process.wait(timeout: .seconds(120))
-        #expect(signalled.value, "the sweep's summary never appeared: \(result)")
+        #expect(signalled, "the sweep's summary never appeared: \(result)")
         #expect(!result.endedBySignal && result.status == 130, "\(result)")
         #expect(result.standardError.contains("interrupted during the export: \(model) holds what was trained by then"), "\(result)")
         // The export stopped for the signal, not for the budget's end.

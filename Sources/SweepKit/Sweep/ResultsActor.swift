@@ -51,11 +51,10 @@ actor ResultsActor {
         shared = store as? any SharedTrialStore
     }
 
-    /// Queues writes after every write handed over before; returns their ticket for
-    /// `committed`. In a shared store a trial's claim stored its running mark already, so only
-    /// results are written.
-    nonisolated func submit(_ writes: [TrialWrite], reporting record: TrialRecord? = nil) -> Int {
-        queue.append(shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } }, reporting: record).ticket
+    /// Queues writes after every write handed over before, without starting a commit; returns
+    /// their ticket for `committed` or `handOver`, which commit them.
+    nonisolated func submit(_ writes: [TrialWrite]) -> Int {
+        queue.append(storable(writes), reporting: nil).ticket
     }
 
     /// Queues writes as `submit` does, and sees that they are committed without the caller
@@ -64,13 +63,17 @@ actor ResultsActor {
     /// trial's writes thus cost no task of their own, only every commit one. `record`, when
     /// given, is reported to `onStored` once the writes are committed.
     nonisolated func hand(_ writes: [TrialWrite], reporting record: TrialRecord?) -> Int {
-        let (ticket, startsCommit) = queue.append(
-            shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } }, reporting: record,
-            startingCommit: true)
+        let (ticket, startsCommit) = queue.append(storable(writes), reporting: record, startingCommit: true)
         if startsCommit {
             Task { [self] in try? await handOver(ticket) }
         }
         return ticket
+    }
+
+    /// The writes this store takes: in a shared store a trial's claim stored its running mark
+    /// already, so only results are written.
+    private nonisolated func storable(_ writes: [TrialWrite]) -> [TrialWrite] {
+        shared == nil ? writes : writes.filter { if case .finish = $0 { true } else { false } }
     }
 
     /// Returns once the writes of `ticket` are committed: at once when the last commit was
