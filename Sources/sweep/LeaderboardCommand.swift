@@ -104,12 +104,13 @@ struct LeaderboardTable {
 
     /// What the interval columns mean, under the table.
     var intervalNote: String? {
-        guard showsIntervals, let uncertainty else { return nil }
+        // With no trial to compare with (every one diverged or failed), there is nothing to explain.
+        guard showsIntervals, let uncertainty, let best = uncertainty.bestTrial else { return nil }
         let design = uncertainty.design.folds.map { "\($0)-fold cross-validation" + (uncertainty.design.repeats > 1 ? " × \(uncertainty.design.repeats) seeds" : "") }
             ?? "\(uncertainty.design.repeats) seeds"
         return "±95%: half-width of the interval of the mean over \(design)"
             + (uncertainty.design.folds != nil ? " (Nadeau–Bengio corrected t)" : " (t)")
-            + "; ≈best: not significantly worse than trial \(uncertainty.bestTrial.map(String.init) ?? "-") on the same fits (paired test, 5% level)."
+            + "; ≈best: not significantly worse than trial \(best) on the same fits (paired test, 5% level)."
     }
 
     /// "best", "yes" (not significantly worse than the best), "no", or "" when not compared.

@@ -17,6 +17,22 @@ struct LeaderboardStatisticsCommandTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// Every trial diverged: no interval and no best to compare with, so no note explaining them
+    /// (it said "not significantly worse than trial -").
+    @Test func aSweepWithNoUsableTrialHasNoIntervalNote() async throws {
+        let directory = try ScratchDirectory()
+        // SGD at these rates diverges in its first epoch (Adam's steps are bounded, and do not).
+        let spec = try directory.write("diverged.json", Self.grid().replacingOccurrences(
+            of: #""optimizer": {"values": ["sgd", "adam"]}, "lr": {"values": [0.01, 0.05]}"#,
+            with: #""optimizer": {"values": ["sgd"]}, "lr": {"values": [1e6, 1e7]}"#))
+        let database = directory.path("r.sqlite")
+        let run = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(run.status == 0 && run.standardOutput.contains("2 trials (2 diverged)"), "\(run)")
+        let table = try await sweep("leaderboard", "--db", database, in: directory)
+        #expect(table.status == 0 && table.standardOutput.contains("diverged"), "\(table)")
+        #expect(!table.standardOutput.contains("≈best: not significantly worse"), "\(table)")
+    }
+
     @Test func crossValidatedTrialsShowTheirIntervalAndWhetherTheyCanBeToldFromTheBest() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("grid.json", Self.grid())
