@@ -206,10 +206,13 @@ extension SweepReport {
             }
             var stop: StopPoint?
             if trial.status == .pruned || trial.status == .diverged {
-                // A trial that diverged in its first epoch has no epoch stored, only where it stopped.
+                // A trial that diverged in its first epoch has no epoch stored, only where it stopped,
+                // which may be the fit after the last one stored: the fit the leaderboard names.
                 let last = order.last
+                let divergedFit = trial.divergedFit(
+                    epochCounts: byFit.mapValues(\.count), planned: planned(trial), scoringFits: spec.scoringFits)
                 if let epoch = trial.divergedEpoch ?? last.flatMap({ byFit[$0]?.map(\.epoch).max() }) {
-                    stop = StopPoint(fit: last ?? 1, epoch: epoch, plannedEpochs: planned(trial))
+                    stop = StopPoint(fit: divergedFit ?? last ?? 1, epoch: epoch, plannedEpochs: planned(trial))
                 }
             }
             return LearningCurve(trial: trial.number, rank: rankOf[trial.number] ?? 0, status: trial.status.rawValue, stoppedAt: stop, fits: fits)

@@ -115,6 +115,22 @@ import Testing
         #expect(report.effects.note?.contains("fitted to") == true)
     }
 
+    @Test func aTrialThatDivergedInTheFirstEpochOfAFitIsMarkedInThatFitNotTheLastOneStored() throws {
+        let specText = """
+            {"name": "report-folds", "data": {"source": "builtin:phone-price?rows=200", "folds": 4}, "method": "random",
+             "trials": 10, "fixed": {"epochs": 3}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.0001, "max": 0.1}}}
+            """
+        var diverged = ReportFixtures.trial(1, ["lr": .number(0.09)], accuracy: nil, status: .diverged)
+        diverged.divergedEpoch = 1
+        // Folds 1 and 2 trained their 3 epochs; fold 3's first epoch diverged, so none of it is stored.
+        let epochs = (1...2).flatMap { fold in (1...3).map { ReportFixtures.epoch(fold: fold, $0, loss: 1, accuracy: 0.5) } }
+        let report = try report(specText, [diverged], epochs: [1: epochs])
+        #expect(report.curves.map(\.trial) == [1])
+        #expect(report.curves[0].stoppedAt == StopPoint(fit: 3, epoch: 1, plannedEpochs: 3))
+        // As the trials table (and the leaderboard) say it.
+        #expect(report.trials.first?.epochsText == "1/3 in fit 3")
+    }
+
     @Test func learningCurvesShowTheBestTrialsAndMarkWhereAPrunedTrialStopped() throws {
         let trials = [
             ReportFixtures.trial(1, sgd(0.01), accuracy: 0.8),

@@ -109,7 +109,7 @@ extension TrialRecord {
     /// (a loss that became NaN in training) or that one too (a validation loss that did), so none
     /// when it diverged in its first epoch. nil when that cannot be told apart from a complete
     /// fit of one epoch.
-    func divergedFit(epochCounts: [Int: Int], planned: Int?, scoringFits: Int) -> Int? {
+    public func divergedFit(epochCounts: [Int: Int], planned: Int?, scoringFits: Int) -> Int? {
         guard let divergedEpoch else { return nil }
         let scoring = epochCounts.keys.filter { $0 >= 1 }.sorted()
         if let final = epochCounts[0] {
