@@ -122,13 +122,15 @@ struct AutoCommand: AsyncParsableCommand {
             exporting.withLock { $0 } ? "exporting what is trained so far" : "letting running trials end cleanly"
         }
         defer { signals.forEach { $0.cancel() } }
-        let summary = try await run.runSweep(stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop)
+        // From the moment the trials have ended, before the summary, a Ctrl-C stops the export.
+        let summary = try await run.runSweep(
+            stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop,
+            searchEnded: { exporting.withLock { $0 = true } })
         if summary.interrupted {
             try exportInterrupted(
                 summary, sweep: auto.name, specPath: specPath, modelPath: modelPath,
                 secondsLeft: budgetSeconds - Date().timeIntervalSince(started))
         }
-        exporting.withLock { $0 = true }
         if summary.remainingTrials > 0 {
             print(stopLine(remainingTrials: summary.remainingTrials, stoppedTrials: summary.trialsStopped, specPath: specPath))
         }

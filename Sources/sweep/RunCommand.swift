@@ -112,12 +112,16 @@ struct RunCommand: AsyncParsableCommand {
     ///   (`sweep auto` writing the best model so far): a signal source made for SIGINT after an
     ///   earlier one was cancelled did not fire here (Linux), so the caller keeps the first.
     ///   Without it the run installs its own, for the sweep only.
-    func runSweep(stopAt: Date? = nil, stop given: StopSignal? = nil) async throws -> SweepRunSummary {
-        try await runSweepAndSpec(stopAt: stopAt, stop: given).summary
+    /// - Parameter searchEnded: called once the sweep's trials have ended, before its summary is
+    ///   printed, for what a Ctrl-C says it stops from then on.
+    func runSweep(stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}) async throws -> SweepRunSummary {
+        try await runSweepAndSpec(stopAt: stopAt, stop: given, searchEnded: searchEnded).summary
     }
 
     /// `runSweep`, with the spec it ran.
-    private func runSweepAndSpec(stopAt: Date? = nil, stop given: StopSignal? = nil) async throws -> (summary: SweepRunSummary, spec: SweepSpec) {
+    private func runSweepAndSpec(
+        stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}
+    ) async throws -> (summary: SweepRunSummary, spec: SweepSpec) {
         try requireUTF8Arguments()
         let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
         let results: any ResultStore
@@ -165,6 +169,7 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error(String(describing: error))
             throw ExitCode(1)
         }
+        searchEnded()
         progress.finish()
         if let statsPath {
             let stats: [String: Any] = [

@@ -177,6 +177,9 @@ struct AutoInterruptionTests {
         #expect(signalled, "the sweep's summary never appeared: \(result)")
         #expect(!result.endedBySignal && result.status == 130, "\(result)")
         #expect(result.standardError.contains("interrupted during the export: \(model) holds what was trained by then"), "\(result)")
+        // Its first words say so too: no trial runs any more once the summary is out.
+        #expect(result.standardError.contains("stopping: exporting what is trained so far"), "\(result)")
+        #expect(!result.standardError.contains("letting running trials end cleanly"), "\(result)")
         // The export stopped for the signal, not for the budget's end.
         #expect(!result.standardError.contains("the time ran out"), "\(result)")
         let file = try ModelFile.read(path: model)
