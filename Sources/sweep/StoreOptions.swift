@@ -11,7 +11,7 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .customLong("db"),
         help: ArgumentHelp(
-            "The results database: an SQLite file (created if missing) or postgresql://user:password@host:port/database.",
+            "The results database: an SQLite file (sweep run and sweep auto create it; the other commands only read it) or postgresql://user:password@host:port/database.",
             valueName: "path-or-url"))
     var databasePath = StoreOptions.defaultPath
 
