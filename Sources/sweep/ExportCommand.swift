@@ -116,8 +116,10 @@ struct ExportCommand: ParsableCommand {
             model: model, metrics: chosen.metrics, split: spec.data, sweepName: record.name, trialNumber: chosen.number,
             dataFingerprint: record.dataFingerprint)
         try write(file, to: destination) { report in
-            let testMetric = testMetricName(for: spec.metric.name)
-            report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(testMetric.rawValue) \(format(chosen.metrics[testMetric.rawValue]))")
+            let testMetric = testMetricName(for: spec.metric.name).rawValue
+            // Without test rows (test_fraction 0, as sweep auto's) there is no test figure to give.
+            let test = spec.data.testFraction == 0 ? "no test rows" : "\(testMetric) \(format(chosen.metrics[testMetric]))"
+            report("wrote \(destination.isStandardOutput ? "standard output" : output): sweep '\(record.name)' trial \(chosen.number), \(spec.metric.name.rawValue) \(format(chosen.metrics[spec.metric.name.rawValue])), \(test)")
         }
         printCheckHint(spec)
     }
@@ -139,7 +141,13 @@ struct ExportCommand: ParsableCommand {
 
     private func printCheckHint(_ spec: SweepSpec) {
         guard output != "-" else { return }
-        print("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(output) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
+        let check = "tools/.venv/bin/python tools/check_export.py \(output)"
+        guard spec.data.testFraction > 0 else {
+            // Every row trained it: the check compares with what sweep predict reports on other rows.
+            print("check it in PyTorch on rows it did not train on: sweep predict \(output) HOLDOUT.csv, then \(check) --all-rows --data HOLDOUT.csv --expect FIGURE --tolerance 5e-5, with the accuracy (classes) or RMSE (regression) predict printed")
+            return
+        }
+        print("check it in PyTorch: \(check) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")
     }
 
     /// The ensemble asked for: the best `--ensemble` trials, or `chosen`'s fold models, with the

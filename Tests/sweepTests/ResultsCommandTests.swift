@@ -68,6 +68,33 @@ struct ResultsCommandTests {
         #expect(predict.standardError.contains("accuracy on '\(SmallSpecs.data)': \(testAccuracy) ("), "\(predict)")
     }
 
+    /// A sweep that keeps no test rows (as sweep auto's): the export says so rather than
+    /// "test_accuracy -", and its PyTorch check is the one that works without them, on other rows.
+    @Test func exportOfAModelWithoutTestRowsSaysSoAndHowToCheckItOnOtherRows() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("every-row.json", """
+            {"name": "every-row", "data": {"source": "\(SmallSpecs.data)", "test_fraction": 0, "folds": 2}, "seed": 4,
+             "fixed": {"hidden_layers": [8], "epochs": 2, "batch_size": 16}, "parameters": {"lr": {"values": [0.01, 0.05]}}}
+            """)
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        let model = directory.path("m.safetensors")
+        let export = try await sweep("export", "every-row", "--db", database, "-o", model, in: directory)
+        #expect(export.status == 0, "\(export)")
+        let said = export.standardOutput
+        #expect(said.contains(", no test rows\n"), "\(said)")
+        #expect(!said.contains("test_accuracy -"), "\(said)")
+        #expect(said.contains("check it in PyTorch on rows it did not train on: sweep predict \(model) HOLDOUT.csv, then tools/.venv/bin/python tools/check_export.py \(model) --all-rows --data HOLDOUT.csv --expect FIGURE"), "\(said)")
+
+        // With test rows, the test figure and the plain check, as before.
+        let withTest = try directory.write("grid.json", SmallSpecs.grid(name: "with-test"))
+        #expect(try await sweep("run", withTest, "--db", database, in: directory).status == 0)
+        let tested = try await sweep("export", "with-test", "--db", database, "-o", model, in: directory)
+        #expect(tested.standardOutput.contains(", test_accuracy 0."), "\(tested)")
+        #expect(tested.standardOutput.contains("check it in PyTorch: tools/.venv/bin/python tools/check_export.py \(model) --data <the CSV>"), "\(tested)")
+    }
+
     /// `sweep bench` times the same sweep with its results in memory, to tell storing from the
     /// rest: it must train the same trials and leave nothing on disk.
     @Test func resultsInMemoryRankTheSameTrialsAndWriteNothing() async throws {
