@@ -66,7 +66,7 @@ extension SweepReport {
     init(sweep record: SweepRecord, spec: SweepSpec, trials records: [TrialRecord], epochCounts: [Int: [Int: Int]], options: ReportOptions, now: Date) {
         let ranking = spec.ranking
         let metricName = spec.metric.name.rawValue
-        let testMetric = Self.testMetric(for: spec.metric.name)
+        let testMetric = spec.data.testFraction == 0 ? nil : Self.testMetric(for: spec.metric.name)
         let byNumber = records.sorted { $0.number < $1.number }
         var rankOf: [Int: Int] = [:]
         for (offset, trial) in ranking.ranked(byNumber).enumerated() { rankOf[trial.number] = offset + 1 }
@@ -85,7 +85,7 @@ extension SweepReport {
             return ReportTrial(
                 number: trial.number, rank: rankOf[trial.number] ?? 0, status: trial.status.rawValue,
                 value: value.map(Self.rounded), valueText: valueText,
-                testValue: trial.status == .complete ? trial.metrics[testMetric].flatMap { $0.isFinite ? Self.rounded($0) : nil } : nil,
+                testValue: trial.status == .complete ? testMetric.flatMap { trial.metrics[$0] }.flatMap { $0.isFinite ? Self.rounded($0) : nil } : nil,
                 parameters: axes.coordinates(of: trial),
                 interval: entry?.interval.flatMap { $0.lower.isFinite && $0.upper.isFinite ? [Self.rounded($0.lower), Self.rounded($0.upper)] : nil },
                 versusBest: entry.flatMap { $0.isBest ? "best" : $0.isNotSignificantlyWorseThanBest.map { $0 ? "yes" : "no" } },

@@ -47,7 +47,8 @@ public struct SweepSummary: Codable, Sendable {
     public var metric: String
     public var maximize: Bool
     /// The test-part twin of the metric, shown beside it (test_accuracy for validation_accuracy).
-    public var testMetric: String
+    /// nil when the sweep keeps no test rows (test_fraction 0, as sweep auto's): no column for it.
+    public var testMetric: String?
     /// What the learning curves' "metric" is: accuracy for classification, RMSE for regression.
     public var epochMetric: String
     public var trialCount: Int

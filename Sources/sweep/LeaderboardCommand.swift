@@ -73,7 +73,7 @@ struct LeaderboardCommand: ParsableCommand {
             return
         }
         let table = LeaderboardTable(
-            board: board, testMetric: testMetricName(for: spec.metric.name), epochCounts: try results.epochCounts(sweep: record.name),
+            board: board, testMetric: testColumn(for: spec), epochCounts: try results.epochCounts(sweep: record.name),
             scoringFits: spec.scoringFits, uncertainty: SweepUncertainty(trials: board.entries.map(\.trial), spec: spec))
         switch format {
         case .table:
@@ -91,7 +91,8 @@ struct LeaderboardCommand: ParsableCommand {
 /// A leaderboard's rows as text, CSV or JSON.
 struct LeaderboardTable {
     let board: Leaderboard
-    let testMetric: MetricName
+    /// The test column's metric; nil for a sweep that keeps no test rows (`testColumn(for:)`).
+    let testMetric: MetricName?
     /// Epochs run per trial and fold (0: the final fit), from `ResultStore.epochCounts`.
     let epochCounts: [Int: [Int: Int]]
     /// Folds × repeats: the fits that score a trial.
@@ -139,7 +140,7 @@ struct LeaderboardTable {
 
     var header: [String] {
         ["rank", "trial", "status"] + parameterColumns + [board.metric.name.rawValue]
-            + (showsIntervals ? ["±95%", "≈best"] : []) + [testMetric.rawValue, "epochs", "train_seconds"]
+            + (showsIntervals ? ["±95%", "≈best"] : []) + [testMetric?.rawValue, "epochs", "train_seconds"].compactMap { $0 }
     }
 
     func cells(_ entry: Leaderboard.Entry) -> [String] {
@@ -151,7 +152,7 @@ struct LeaderboardTable {
             row.append(uncertainty?.uncertainty(ofTrial: trial.number)?.interval.map { format($0.halfWidth) } ?? "")
             row.append(comparisonText(trial))
         }
-        row.append(format(trial.metrics[testMetric.rawValue]))
+        if let testMetric { row.append(format(trial.metrics[testMetric.rawValue])) }
         row.append(epochsText(trial))
         row.append(trial.trainSeconds.map { String(format: "%.2f", $0) } ?? "-")
         return row

@@ -195,7 +195,7 @@ struct RunCommand: AsyncParsableCommand {
         print("sweep '\(parsed.name)': \(summary.trials.count) trials (\(countText)); \(summary.trialsRun) trained in this run, wall time \(formatDuration(summary.wallSeconds))")
         if parsed.pruner != nil { print("pruning: \(PruningSavings(trials: summary.trials, spec: parsed).summary)") }
         let table = LeaderboardTable(
-            board: board, testMetric: testMetricName(for: parsed.metric.name), epochCounts: epochCounts, scoringFits: parsed.scoringFits,
+            board: board, testMetric: testColumn(for: parsed), epochCounts: epochCounts, scoringFits: parsed.scoringFits,
             uncertainty: SweepUncertainty(trials: summary.trials, spec: parsed))
         print(table.text(top: 5))
         if let note = table.intervalNote { print(note) }
@@ -265,6 +265,12 @@ func installStopHandlers(
 }
 
 /// The test-part twin of a validation metric, shown beside it.
+/// The leaderboard's test column: the test counterpart of the sweep's metric, or none when the
+/// sweep keeps no test rows (test_fraction 0, as sweep auto's), where every cell would be "-".
+func testColumn(for spec: SweepSpec) -> MetricName? {
+    spec.data.testFraction == 0 ? nil : testMetricName(for: spec.metric.name)
+}
+
 func testMetricName(for metric: MetricName) -> MetricName {
     switch metric {
     case .validationAccuracy: .testAccuracy

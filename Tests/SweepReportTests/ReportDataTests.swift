@@ -115,6 +115,18 @@ import Testing
         #expect(report.effects.note?.contains("fitted to") == true)
     }
 
+    @Test func aSweepWithoutTestRowsHasNoTestMetricToShow() throws {
+        let specText = """
+            {"name": "every-row", "data": {"source": "builtin:phone-price?rows=200", "test_fraction": 0, "folds": 3},
+             "parameters": {"lr": {"values": [0.01, 0.1]}}}
+            """
+        let trial = ReportFixtures.trial(1, ["lr": .number(0.01)], accuracy: 0.8)
+        let everyRow = try report(specText, [trial])
+        #expect(everyRow.sweep.testMetric == nil)
+        #expect(everyRow.trials.allSatisfy { $0.testValue == nil })
+        #expect(try report(ReportFixtures.randomSpecText, [trial]).sweep.testMetric == "test_accuracy")
+    }
+
     @Test func aTrialThatDivergedInTheFirstEpochOfAFitIsMarkedInThatFitNotTheLastOneStored() throws {
         let specText = """
             {"name": "report-folds", "data": {"source": "builtin:phone-price?rows=200", "folds": 4}, "method": "random",

@@ -18,6 +18,24 @@ import Testing
             status: status, epochsRun: epochsRun, divergedEpoch: divergedEpoch)
     }
 
+    /// A sweep that keeps no test rows (test_fraction 0, as sweep auto's) has no test column, whose
+    /// every cell would be "-"; one with test rows has it after the metric.
+    @Test func theTestColumnIsThereOnlyWhenTheSweepKeepsTestRows() throws {
+        let spec = { (data: String) in
+            try SweepSpec.parse(Data(#"{"name": "t", "data": \#(data), "parameters": {"lr": {"values": [0.01, 0.1]}}}"#.utf8), source: "spec.json")
+        }
+        let everyRow = try spec(#"{"source": "builtin:phone-price?rows=200", "test_fraction": 0, "folds": 3}"#)
+        let tested = try spec(#""builtin:phone-price?rows=200""#)
+        #expect(testColumn(for: everyRow) == nil)
+        #expect(testColumn(for: tested) == .testAccuracy)
+        let board = Leaderboard(trials: [trial(1, .complete)], metric: SweepMetric(name: .validationAccuracy, maximize: true))
+        let without = LeaderboardTable(board: board, testMetric: nil, epochCounts: [:], scoringFits: 3)
+        #expect(without.header == ["rank", "trial", "status", "validation_accuracy", "epochs", "train_seconds"])
+        #expect(without.cells(try #require(board.entries.first)).count == without.header.count)
+        let with = LeaderboardTable(board: board, testMetric: .testAccuracy, epochCounts: [:], scoringFits: 1)
+        #expect(with.header == ["rank", "trial", "status", "validation_accuracy", "test_accuracy", "epochs", "train_seconds"])
+    }
+
     @Test func aCrossValidatedTrialShowsTheEpochsOfEachFitNotTheirSum() {
         // 4 folds and the final fit (fold 0), 40 epochs each: 200 in all, 40 per fit.
         let counts = [1: [0: 40, 1: 40, 2: 40, 3: 40, 4: 40]]

@@ -155,7 +155,8 @@ function tableColumns(data) {
     columns.push({ key: 'interval', label: '±95%', value: (t) => t.interval ? (t.interval[1] - t.interval[0]) / 2 : null, cell: (t) => t.interval ? formatNumber((t.interval[1] - t.interval[0]) / 2, 3) : '' });
     columns.push({ key: 'versus', label: '≈best', text: true, value: (t) => t.versus_best || null, cell: (t) => t.versus_best || '' });
   }
-  columns.push({ key: 'test', label: data.sweep.test_metric, value: (t) => isNumber(t.test_value) ? t.test_value : null, cell: (t) => isNumber(t.test_value) ? formatMetric(t.test_value) : '' });
+  // None for a sweep that keeps no test rows.
+  if (data.sweep.test_metric) columns.push({ key: 'test', label: data.sweep.test_metric, value: (t) => isNumber(t.test_value) ? t.test_value : null, cell: (t) => isNumber(t.test_value) ? formatMetric(t.test_value) : '' });
   columns.push({ key: 'epochs', label: 'epochs', value: (t) => t.epochs === undefined ? null : t.epochs, cell: (t) => t.epochs_text || (t.epochs === undefined ? '' : String(t.epochs)) });
   columns.push({ key: 'seconds', label: 'seconds', value: (t) => isNumber(t.seconds) ? t.seconds : null, cell: (t) => isNumber(t.seconds) ? t.seconds.toFixed(2) : '' });
   columns.push({ key: 'error', label: 'message', text: true, value: (t) => t.error || null, cell: (t) => t.error ? shortened(t.error, 80) : '' });
