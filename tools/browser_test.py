@@ -334,6 +334,41 @@ def check_regression_report(browser, sweep, folder, screenshots):
         browser.screenshot(os.path.join(screenshots, "report-regression.png"))
 
 
+# sweep auto's search space: twelve axes, some of them with long titles.
+WIDE_SPEC = {
+    "name": "browser-wide", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 6, "seed": 2,
+    "fixed": {"epochs": 2},
+    "parameters": {
+        "activation": {"values": ["relu", "tanh", "leaky_relu"]}, "batch_norm": {"values": [False, True]},
+        "batch_size": {"values": [32, 64]}, "dropout": {"distribution": "q_uniform", "min": 0, "max": 0.5, "q": 0.05},
+        "hidden_layers": {"depth": {"values": [1, 2]}, "width": {"distribution": "int_log_uniform", "min": 4, "max": 16}},
+        "loss": {"values": ["cross_entropy", "ordinal"]}, "lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1},
+        "momentum": {"values": [0.8, 0.9], "when": {"optimizer": ["sgd"]}}, "optimizer": {"values": ["adam", "sgd"]},
+        "weight_decay": {"distribution": "log_uniform", "min": 1e-6, "max": 0.03}},
+}
+
+
+def check_wide_parallel_coordinates(browser, sweep, folder):
+    print("-- parallel coordinates over sweep auto's twelve axes: no two titles overlap")
+    with open(os.path.join(folder, "wide.json"), "w") as file:
+        json.dump(WIDE_SPEC, file)
+    run(sweep, "run", "wide.json", "--db", "results.sqlite", "--quiet", folder=folder)
+    run(sweep, "report", "browser-wide", "--db", "results.sqlite", "-o", "wide.html", folder=folder)
+    browser.open("file://" + os.path.join(folder, "wide.html"))
+    browser.wait_for("document.querySelectorAll('#parallel .axis').length > 0", "the parallel coordinates")
+    check(browser.errors() == [], f"the report logs no error {browser.errors()}")
+    check(browser.count("#parallel .axis") == 12, "an axis per setting (hidden_layers: depth and width) and one for the metric")
+    overlaps = browser.evaluate("""(() => {
+      const boxes = [...document.querySelectorAll('#parallel .axis-title')].map((t) => t.getBoundingClientRect());
+      const found = [];
+      boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, k) => {
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) found.push([i, i + 1 + k]);
+      }));
+      return JSON.stringify(found);
+    })()""")
+    check(overlaps == "[]", f"no two axis titles overlap (overlapping pairs: {overlaps})")
+
+
 def check_one_trial_report(browser, sweep, folder):
     print("-- the report of a sweep of one trial")
     spec = {"name": "browser-one", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 1,
@@ -411,6 +446,7 @@ def main():
         check_classification_report(browser, sweep, folder, screenshots)
         check_regression_report(browser, sweep, folder, screenshots)
         check_one_trial_report(browser, sweep, folder)
+        check_wide_parallel_coordinates(browser, sweep, folder)
         check_dashboard(browser, sweep, folder, screenshots)
     except Failure as failure:
         print("BROWSER TEST FAILED:", failure, file=sys.stderr)

@@ -176,6 +176,12 @@ function parallelSection(data) {
     }, tooltip(trialSummary(data, trial))));
   }
   root.append(lines);
+  const titles = names.map((name, index) =>
+    shortened(name, 22) + (index < data.parameters.length && data.parameters[index].kind === 'log' ? ' (log)' : ''));
+  // Titles wider than the space between axes (about 6.3 units a character, 11px bold) alternate
+  // between two rows, so that neighbours do not run into each other.
+  const spacing = count === 1 ? width : (right - left) / (count - 1);
+  const staggered = titles.some((title, index) => index > 0 && (title.length + titles[index - 1].length) / 2 * 6.3 > spacing - 6);
   scales.forEach((scale, index) => {
     const x = xOf(index);
     const axis = svg('g', { class: 'axis', 'data-axis': names[index] });
@@ -189,8 +195,7 @@ function parallelSection(data) {
     if (index < data.parameters.length && data.parameters[index].conditional) {
       axis.append(svg('text', { x: x + 5, y: missingY + 3.5, text: 'n/a', 'paint-order': 'stroke', stroke: '#fff', 'stroke-width': 3 }));
     }
-    const scaleNote = index < data.parameters.length && data.parameters[index].kind === 'log' ? ' (log)' : '';
-    axis.append(svg('text', { class: 'axis-title', x, y: top - 16, 'text-anchor': 'middle', text: shortened(names[index], 22) + scaleNote }));
+    axis.append(svg('text', { class: 'axis-title', x, y: top - (staggered && index % 2 === 1 ? 30 : 16), 'text-anchor': 'middle', text: titles[index] }));
     root.append(axis);
   });
   node.append(root);
