@@ -305,6 +305,21 @@ final class SweepProgress: Sendable {
         self.quiet = quiet
     }
 
+    /// A finished trial's line when the output is not a terminal: "[k/N] trial n status metric
+    /// (time) parameters", without the metric for a trial that has none (an error instead, or
+    /// nothing: interrupted, pruned).
+    static func logLine(_ record: TrialRecord, position: Int, total: Int, metricName: String) -> String {
+        let parameters: String
+        if case .object(let members) = record.plan.parameters {
+            parameters = members.keys.sorted().map { "\($0)=\(members[$0]!.shortText)" }.joined(separator: " ")
+        } else {
+            parameters = ""
+        }
+        let metricText = record.status == .complete ? "\(metricName) \(format(record.metrics[metricName]))" : (record.errorMessage ?? "")
+        let words = ["trial \(record.number)", record.status.rawValue, metricText, "(\(formatDuration(record.trainSeconds ?? 0)))", parameters]
+        return "[\(position)/\(total)] " + words.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     func handle(_ event: SweepEvent) {
         guard !quiet else { return }
         let metricName = spec.metric.name.rawValue
@@ -329,16 +344,7 @@ final class SweepProgress: Sendable {
                     state.best = (record.number, value)
                 }
                 if !interactive {
-                    let parameters: String
-                    if case .object(let members) = record.plan.parameters {
-                        parameters = members.keys.sorted().map { "\($0)=\(members[$0]!.shortText)" }.joined(separator: " ")
-                    } else {
-                        parameters = ""
-                    }
-                    let metricText = record.status == .complete
-                        ? "\(metricName) \(format(record.metrics[metricName]))"
-                        : (record.errorMessage ?? "")
-                    print("[\(state.finishedBefore + state.done)/\(state.total)] trial \(record.number) \(record.status.rawValue) \(metricText) (\(formatDuration(record.trainSeconds ?? 0))) \(parameters)")
+                    print(Self.logLine(record, position: state.finishedBefore + state.done, total: state.total, metricName: metricName))
                 }
             }
             if interactive { Terminal.status(statusLine(state)) }

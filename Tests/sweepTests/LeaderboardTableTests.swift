@@ -36,6 +36,22 @@ import Testing
         #expect(with.header == ["rank", "trial", "status", "validation_accuracy", "test_accuracy", "epochs", "train_seconds"])
     }
 
+    /// The log line of a finished trial (output not a terminal): one space between its words, also
+    /// when it has no metric and no error to show.
+    @Test func aTrialsLogLineHasNoEmptyWord() {
+        var record = trial(3, .interrupted)
+        record.trainSeconds = 22.8
+        record.plan.parameters = .object(["lr": .number(0.01)])
+        #expect(SweepProgress.logLine(record, position: 4, total: 10, metricName: "validation_accuracy") == "[4/10] trial 3 interrupted (22.8s) lr=0.01")
+        record.status = .complete
+        record.metrics = ["validation_accuracy": 0.75]
+        #expect(SweepProgress.logLine(record, position: 5, total: 10, metricName: "validation_accuracy")
+            == "[5/10] trial 3 complete validation_accuracy 0.7500 (22.8s) lr=0.01")
+        record.status = .failed
+        record.errorMessage = "out of memory"
+        #expect(SweepProgress.logLine(record, position: 6, total: 10, metricName: "validation_accuracy").hasPrefix("[6/10] trial 3 failed out of memory (22.8s)"))
+    }
+
     @Test func aCrossValidatedTrialShowsTheEpochsOfEachFitNotTheirSum() {
         // 4 folds and the final fit (fold 0), 40 epochs each: 200 in all, 40 per fit.
         let counts = [1: [0: 40, 1: 40, 2: 40, 3: 40, 4: 40]]
