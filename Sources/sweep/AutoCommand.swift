@@ -81,7 +81,7 @@ struct AutoCommand: AsyncParsableCommand {
     func run() async throws {
         try requireUTF8Arguments()
         let started = Date()
-        let auto = try plan()
+        var (auto, dataset) = try plan()
         let specPath = spec ?? "sweeps/\(auto.name).json"
         let modelPath = output ?? "\(auto.name).safetensors"
         // Every destination is checked before the spec is written or a trial trained, so that
@@ -123,9 +123,11 @@ struct AutoCommand: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         // From the moment the trials have ended, before the summary, a Ctrl-C stops the export.
-        let summary = try await run.runSweep(
+        // The table read to write the spec is the sweep's data: prepared, not read again, and
+        // the export trains fold models again on what the trials trained on.
+        let (summary, trainedOn) = try await run.runSweep(
             stopAt: started.addingTimeInterval(Self.trialSeconds(budget: budgetSeconds)), stop: stop,
-            searchEnded: { exporting.withLock { $0 = true } })
+            searchEnded: { exporting.withLock { $0 = true } }, dataset: dataset.take())
         if summary.interrupted {
             try exportInterrupted(
                 summary, sweep: auto.name, specPath: specPath, modelPath: modelPath,
@@ -159,7 +161,7 @@ struct AutoCommand: AsyncParsableCommand {
         let export = try ExportCommand.parse(
             [auto.name, "--db", store.databasePath, "-o", modelPath] + (members > 0 ? ["--ensemble", String(members), "--folds"] : []))
         // The estimate above is only that: training again stops at the budget's end in any case.
-        try export.run(until: started.addingTimeInterval(budgetSeconds), interrupted: { stop.isRaised })
+        try export.run(until: started.addingTimeInterval(budgetSeconds), interrupted: { stop.isRaised }, trainedOn: trainedOn)
         print(timeLine(seconds: Date().timeIntervalSince(started), budget: budgetSeconds))
         print("predict with: sweep predict \(modelPath) NEW.csv")
         if stop.isRaised {
@@ -281,8 +283,10 @@ struct AutoCommand: AsyncParsableCommand {
         return count
     }
 
-    /// The data's shape and task, and the spec made from them.
-    private func plan() throws -> AutoSpec {
+    /// The data's shape and task, and the spec made from them; and the data as read, which the
+    /// sweep prepares rather than reading it again.
+    private func plan() throws -> (AutoSpec, Dataset?) {
+        try refuseStream(data)
         let dataset: Dataset
         let task: TaskKind
         do {
@@ -300,7 +304,25 @@ struct AutoCommand: AsyncParsableCommand {
             Terminal.error("'\(data)' has \(auto.rowCount) rows; sweep auto scores by \(auto.folds)-fold cross-validation and needs at least \(4 * auto.folds)")
             throw ExitCode(2)
         }
-        return auto
+        return (auto, dataset)
+    }
+
+    /// Refuses data that cannot be read a second time, a pipe such as `<(zcat data.csv.gz)` or a
+    /// device, before anything is written: the spec names its data, for `sweep run SPEC` (and
+    /// sweep auto again) to continue the sweep and `sweep export` to train fold models again.
+    private func refuseStream(_ path: String) throws {
+        var status = stat()
+        guard !path.hasPrefix("builtin:"), stat(path, &status) == 0 else { return }
+        let kind = switch status.st_mode & S_IFMT {
+        case S_IFIFO: "a pipe"
+        case S_IFCHR, S_IFBLK: "a device"
+        case S_IFSOCK: "a socket"
+        default: ""
+        }
+        guard !kind.isEmpty else { return }
+        Terminal.error(
+            "'\(path)' is \(kind), which can be read only once; the spec sweep auto writes names its data, for sweep run to continue the sweep and sweep export to train fold models again. Save it to a file first (e.g. zcat data.csv.gz > data.csv) and pass that")
+        throw ExitCode(2)
     }
 
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different

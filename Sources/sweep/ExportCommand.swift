@@ -49,7 +49,12 @@ struct ExportCommand: ParsableCommand {
     /// for a database this process has just checked and written (`sweep auto` interrupted, which
     /// should stop soon), where SQLite's check would read the whole file again. `interrupted`:
     /// true once Ctrl-C asks to stop (`sweep auto`), which ends the training as the deadline does.
-    func run(until deadline: Date?, checkingIntegrity: Bool = true, interrupted: @escaping @Sendable () -> Bool = { false }) throws {
+    /// - Parameter trainedOn: the data the sweep's trials trained on, prepared already (`sweep
+    ///   auto` has it from its sweep), for training fold models again without reading it again.
+    func run(
+        until deadline: Date?, checkingIntegrity: Bool = true, interrupted: @escaping @Sendable () -> Bool = { false },
+        trainedOn: PreparedData? = nil
+    ) throws {
         try requireUTF8Arguments()
         // The destination is checked before the database is read, so a bad path costs nothing.
         let destination: OutputFile
@@ -90,7 +95,8 @@ struct ExportCommand: ParsableCommand {
         }
         if ensemble != nil || folds,
             let file = try ensembleFile(
-                chosen: chosen, trials: trials, spec: spec, record: record, results: results, until: deadline, interrupted: interrupted) {
+                chosen: chosen, trials: trials, spec: spec, record: record, results: results, until: deadline, interrupted: interrupted,
+                trainedOn: trainedOn) {
             try write(file, to: destination) { report in
                 let members = file.ensemble.members
                 let trialNumbers = members.map(\.trial).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
@@ -155,7 +161,7 @@ struct ExportCommand: ParsableCommand {
     /// fold model was trained again.
     private func ensembleFile(
         chosen: TrialRecord, trials: [TrialRecord], spec: SweepSpec, record: SweepRecord, results: any ResultStore,
-        until deadline: Date?, interrupted: @escaping @Sendable () -> Bool
+        until deadline: Date?, interrupted: @escaping @Sendable () -> Bool, trainedOn: PreparedData?
     ) throws -> ModelFile? {
         let sweep = record.name
         let threads = ProcessInfo.processInfo.activeProcessorCount
@@ -166,7 +172,7 @@ struct ExportCommand: ParsableCommand {
         let built: Ensemble
         do {
             if let ensemble, folds {
-                let data = try loadDataForRetraining(spec, of: record)
+                let data = try trainedOn ?? loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of each of the best \(ensemble) trials again")
                 guard let trained = try Ensemble.folds(ofBest: ensemble, of: trials, metric: spec.metric, data: data, threads: threads, until: pastDeadline) else {
                     Terminal.note("\(cause()) before the best trial's fold models were trained again: exporting its final model alone")
@@ -180,7 +186,7 @@ struct ExportCommand: ParsableCommand {
             } else if let ensemble {
                 built = try Ensemble.bestTrials(ensemble, of: trials, metric: spec.metric) { try results.model(sweep: sweep, trial: $0) }
             } else {
-                let data = try loadDataForRetraining(spec, of: record)
+                let data = try trainedOn ?? loadDataForRetraining(spec, of: record)
                 Terminal.note("training the \(spec.scoringFits) fold models of trial \(chosen.number) again")
                 do {
                     built = try Ensemble.folds(of: chosen, data: data, threads: threads, shouldStop: pastDeadline)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Dispatch
 import Foundation
 import Synchronization
@@ -68,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
     private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func run() async throws {
-        let (summary, parsed) = try await runSweepAndSpec()
+        let (summary, parsed, _) = try await runSweepAndSpec()
         if !resultsInMemory {
             Terminal.doneDespiteOutput.withLock {
                 $0 = "the results of sweep '\(parsed.name)' are stored all the same, in the database '\(store.shownLocation)'; sweep leaderboard \(parsed.name)\(databaseOption) shows them"
@@ -114,16 +115,21 @@ struct RunCommand: AsyncParsableCommand {
     ///   Without it the run installs its own, for the sweep only.
     /// - Parameter searchEnded: called once the sweep's trials have ended, before its summary is
     ///   printed, for what a Ctrl-C says it stops from then on.
-    func runSweep(stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}) async throws -> SweepRunSummary {
-        try await runSweepAndSpec(stopAt: stopAt, stop: given, searchEnded: searchEnded).summary
+    /// - Parameter dataset: the spec's data, read already (`loadData(for:jobs:dataset:)`).
+    /// - Returns: the summary, and the data the trials trained on, for training fold models again.
+    func runSweep(
+        stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}, dataset: consuming Dataset? = nil
+    ) async throws -> (summary: SweepRunSummary, data: PreparedData) {
+        let run = try await runSweepAndSpec(stopAt: stopAt, stop: given, searchEnded: searchEnded, dataset: consume dataset)
+        return (run.summary, run.data)
     }
 
     /// `runSweep`, with the spec it ran.
     private func runSweepAndSpec(
-        stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}
-    ) async throws -> (summary: SweepRunSummary, spec: SweepSpec) {
+        stopAt: Date? = nil, stop given: StopSignal? = nil, searchEnded: () -> Void = {}, dataset: consuming Dataset? = nil
+    ) async throws -> (summary: SweepRunSummary, spec: SweepSpec, data: PreparedData) {
         try requireUTF8Arguments()
-        let (parsed, data) = try loadData(for: try loadSpec(spec, data: data), jobs: jobCount)
+        let (parsed, data) = try loadData(for: try loadSpec(spec, data: self.data), jobs: jobCount, dataset: consume dataset)
         let results: any ResultStore
         var lock: SweepRunLock?
         if resultsInMemory {
@@ -184,7 +190,7 @@ struct RunCommand: AsyncParsableCommand {
         // As the progress lines: a pipe or file gets the summary now, not once the caller is done
         // (`sweep auto` exports for a while after it).
         Terminal.flushStandardOutputNow()
-        return (summary, parsed)
+        return (summary, parsed, data)
     }
 
     private func report(_ summary: SweepRunSummary, spec parsed: SweepSpec, results: any ResultStore) {

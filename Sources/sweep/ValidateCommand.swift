@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import SweepKit
 
@@ -56,10 +57,21 @@ func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
 
 /// Loads and prepares the spec's data, sets the default metric for its task, and checks every
 /// trial's loss and the metric fit the task, and that `jobs` of its largest trials fit in memory.
-func loadData(for given: SweepSpec, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (SweepSpec, PreparedData) {
+///
+/// - Parameter dataset: the table of the spec's data source and target, read already (`sweep
+///   auto` reads it to write the spec), which is then prepared without reading the file again
+///   (read again if it came from another source or target). Consumed: the table is not kept
+///   beside the prepared folds.
+func loadData(
+    for given: SweepSpec, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, dataset: consuming Dataset? = nil
+) throws -> (SweepSpec, PreparedData) {
     let data: PreparedData
     do {
-        data = try PreparedData.load(given.data)
+        if let read = consume dataset, read.source == given.data.source, given.data.target.map({ $0 == read.targetName }) ?? true {
+            data = try PreparedData.prepare(read, given.data)
+        } else {
+            data = try PreparedData.load(given.data)
+        }
     } catch {
         Terminal.error("data: \(error.description)")
         throw ExitCode(2)

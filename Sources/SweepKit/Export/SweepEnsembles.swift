@@ -87,6 +87,8 @@ extension Ensemble {
     /// The averaged predictions' metrics on the test rows of `split` (`test_accuracy`, or
     /// `test_rmse` and `test_mae`); empty when the split has no test rows.
     public func testMetrics(split: DataConfiguration) throws -> [String: Double] {
+        // No test rows (test_fraction 0, as sweep auto's): nothing to read the data for.
+        guard split.testFraction > 0 else { return [:] }
         let (dataset, folds) = try Self.rawFolds(split: split, task: task)
         let rows = folds[0].test.rowIndices
         guard !rows.isEmpty else { return [:] }
