@@ -112,7 +112,7 @@ struct AutoCommand: AsyncParsableCommand {
         if quiet { arguments.append("--quiet") }
         let run = try RunCommand.parse(arguments)
         // --timeout counts from when the sweep starts training; the stop from the command's start,
-        // before the data is read (twice) and the sweep set up, which on large data takes a while.
+        // before the data is read and the sweep set up, which on large data takes a while.
         // Ctrl-C's handlers last until the command ends: a first one after the sweep ends the
         // export's training at once, as the budget's end does, and a second one quits while the
         // best model so far is written.
@@ -178,7 +178,7 @@ struct AutoCommand: AsyncParsableCommand {
         // Past it by less than the tenth of a second shown is within it.
         guard seconds - budget >= 0.05 else { return "took \(formatDuration(min(seconds, budget))) of the \(formatDuration(budget)) budget" }
         return "took \(formatDuration(seconds)), \(formatDuration(seconds - budget)) past the \(formatDuration(budget)) budget: "
-            + "storing the stopped trials, reading the data for the export and writing the model are not cut short at its end"
+            + "storing the stopped trials and writing the model are not cut short at its end"
     }
 
     /// What stopped the search with trials to go: the time budget, named as given or as the

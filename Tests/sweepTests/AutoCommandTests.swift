@@ -144,7 +144,7 @@ struct AutoCommandTests {
         // Past it by less than the tenth of a second shown.
         #expect(command.timeLine(seconds: 4.04, budget: 4) == "took 4.0s of the 4.0s budget")
         #expect(command.timeLine(seconds: 4.3, budget: 4)
-            == "took 4.3s, 0.3s past the 4.0s budget: storing the stopped trials, reading the data for the export and writing the model are not cut short at its end")
+            == "took 4.3s, 0.3s past the 4.0s budget: storing the stopped trials and writing the model are not cut short at its end")
         #expect(command.timeLine(seconds: 312, budget: 300).hasPrefix("took 5m12s, 12.0s past the 5m00s budget: "))
     }
 
