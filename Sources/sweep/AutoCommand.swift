@@ -81,7 +81,9 @@ struct AutoCommand: AsyncParsableCommand {
     func run() async throws {
         try requireUTF8Arguments()
         let started = Date()
-        var (auto, dataset) = try plan()
+        let auto: AutoSpec
+        var dataset: Dataset?  // handed to the sweep, which keeps only its prepared folds
+        (auto, dataset) = try plan()
         let specPath = spec ?? "sweeps/\(auto.name).json"
         let modelPath = output ?? "\(auto.name).safetensors"
         // Every destination is checked before the spec is written or a trial trained, so that
@@ -285,7 +287,7 @@ struct AutoCommand: AsyncParsableCommand {
 
     /// The data's shape and task, and the spec made from them; and the data as read, which the
     /// sweep prepares rather than reading it again.
-    private func plan() throws -> (AutoSpec, Dataset?) {
+    private func plan() throws -> (AutoSpec, Dataset) {
         try refuseStream(data)
         let dataset: Dataset
         let task: TaskKind
