@@ -136,6 +136,52 @@ struct BadDataCatalogueTests {
         #expect(dataset.targets == [0, 1])
     }
 
+    @Test func aFIFONothingWritesToIsRefusedAfterAWaitInsteadOfHanging() throws {
+        let directory = try TemporaryDirectory()
+        let path = (directory.path as NSString).appendingPathComponent("fifo.csv")
+        #expect(mkfifo(path, 0o600) == 0)
+        // Opening a FIFO for reading blocks until a writer comes, and none does: the load runs on
+        // a thread of its own so that a hang fails the test instead of stopping the suite.
+        let outcome = LoadOutcome()
+        let reader = Thread {
+            outcome.finish(datasetError { () throws(DatasetError) -> Dataset in try CSVLoader.load(path: path) })
+        }
+        reader.start()
+        let finished = outcome.done.wait(timeout: .now() + 20) == .success
+        if !finished {
+            // Let the reader go: a writer that opens and closes gives it an end of file.
+            let descriptor = open(path, O_WRONLY | O_NONBLOCK)
+            if descriptor >= 0 { close(descriptor) }
+        }
+        #expect(finished, "the load still waits for a writer after 20 s")
+        guard finished, case .unreadableFile(path, let reason)? = outcome.error else {
+            Issue.record("expected unreadableFile, got \(String(describing: outcome.error))")
+            return
+        }
+        #expect(reason.contains("named pipe (FIFO)") && reason.contains("nothing wrote to it"), "\(reason)")
+    }
+
+    @Test func aFIFOWhoseWriterComesLateIsReadWhenItComes() throws {
+        let directory = try TemporaryDirectory()
+        let path = (directory.path as NSString).appendingPathComponent("late.csv")
+        #expect(mkfifo(path, 0o600) == 0)
+        // The writer opens its end after the reader, then writes after a pause: both within
+        // the wait, so the reader takes the text rather than an empty file.
+        let writer = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            let descriptor = open(path, O_WRONLY)
+            guard descriptor >= 0 else { return }
+            Thread.sleep(forTimeInterval: 0.3)
+            let text = Array("x,y\n1,0\n".utf8)
+            _ = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+        }
+        writer.start()
+        let dataset = try CSVLoader.load(path: path)
+        #expect(dataset.features == [1])
+        #expect(dataset.targets == [0])
+    }
+
     @Test func aDirectoryIsRefusedAsADirectory() throws {
         let directory = try TemporaryDirectory()
         let error = datasetError { () throws(DatasetError) -> Dataset in try CSVLoader.load(path: directory.path) }
@@ -245,5 +291,16 @@ struct TargetAndSplitMessageTests {
         }
         let message = error?.description ?? ""
         #expect(!message.contains("between 2 and 1") && message.contains("Use more rows"), "\(message)")
+    }
+}
+
+/// What a load on another thread threw, and a signal for when it has finished.
+private final class LoadOutcome: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    private(set) var error: DatasetError?
+
+    func finish(_ error: DatasetError?) {
+        self.error = error
+        done.signal()
     }
 }
