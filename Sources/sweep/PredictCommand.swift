@@ -107,6 +107,9 @@ struct PredictCommand: ParsableCommand {
         if !destination.isStandardOutput { Terminal.note("wrote \(rows) predictions to \(destination.requested)") }
         if hasTarget, rows > 0 {
             if trained.task.isClassification {
+                if let warning = unseenLabelsWarning(targets: dataset.targets, targetName: dataset.targetName, labels: trained.classLabels) {
+                    Terminal.note(warning)
+                }
                 Terminal.note("accuracy on '\(data)': \(format(Double(correct) / Double(rows))) (\(correct)/\(rows) rows)")
             } else {
                 Terminal.note("on '\(data)': rmse \(format((squaredError / Double(rows)).squareRoot())) mae \(format(absoluteError / Double(rows)))")
@@ -201,6 +204,24 @@ struct PredictCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+    }
+
+    /// A warning when some rows' target is a class the model never learnt, nil when none is: the
+    /// model cannot predict it, so the accuracy counts those rows as wrong, and a target column
+    /// full of them is likely another column under the model's target's name.
+    private func unseenLabelsWarning(targets: [Float], targetName: String, labels: [String]) -> String? {
+        let known = Set(labels.compactMap { Float($0) })
+        var unseen: [Float] = []
+        var unseenRowCount = 0
+        for value in targets where !known.contains(value) {
+            unseenRowCount += 1
+            if unseen.count <= 5, !unseen.contains(value) { unseen.append(value) }
+        }
+        guard unseenRowCount > 0 else { return nil }
+        let values = ClassEncoding(classLabels: Array(unseen.prefix(5))).labelNames.joined(separator: ", ") + (unseen.count > 5 ? ", …" : "")
+        let knownList = labels.count == 2 ? "\(labels[0]) and \(labels[1])" : labels.joined(separator: ", ")
+        return "warning: \(unseenRowCount) of the \(targets.count) rows of '\(data)' have a \(shownList([targetName])) the model never learnt (\(values)): "
+            + "it predicts only \(knownList), so they count as wrong in the accuracy. Check that this column is the target the model was trained on"
     }
 
     /// Which of the model's feature columns the CSV lacks, or nil when none is missing. Long lists

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// `sweep predict` on new data: a file other than the one the model learnt from, whose target
+/// column, when it has one, need not hold what the model knows.
+@Suite("sweep predict on new data")
+struct PredictDataTests {
+    /// A binary model of features `a` and `b` with target `label` (classes 0 and 1), written to
+    /// `model.safetensors` in `directory`; returns its path.
+    func binaryModel(in directory: ScratchDirectory) throws -> String {
+        try directory.write("model.safetensors", bytes: try ModelFixture.wideBytes(featureNames: ["a", "b"], in: directory))
+    }
+
+    @Test func targetLabelsTheModelNeverLearntAreCountedAndNamedBesideTheAccuracy() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        // 6 rows, 2 of them of a class 5 that a model of classes 0 and 1 can never predict.
+        let data = try directory.write("new.csv", "b,a,label\n1,2,0\n3,4,1\n5,6,5\n7,8,0\n9,1,5\n2,3,1\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.standardOutput.split(separator: "\n").count == 7, "\(result)")
+        #expect(result.standardError.contains("2 of the 6 rows"), "\(result)")
+        #expect(result.standardError.contains("'label'") && result.standardError.contains("(5)"), "\(result)")
+        #expect(result.standardError.contains("0 and 1"), "\(result)")
+        #expect(result.standardError.contains("count as wrong"), "\(result)")
+    }
+
+    @Test func targetLabelsTheModelKnowsGiveNoWarning() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        let data = try directory.write("new.csv", "a,b,label\n1,2,0\n3,4,1\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.standardError.hasPrefix("accuracy on"), "\(result)")
+        #expect(!result.standardError.contains("warning"), "\(result)")
+    }
+}
