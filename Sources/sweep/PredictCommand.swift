@@ -200,10 +200,25 @@ struct PredictCommand: ParsableCommand {
                 }
                 throw ExitCode(2)
             }
+        } catch DatasetError.emptyCell(let path, let line, target) {
+            Terminal.error(unknownTargetMessage(path: path, line: line, target: target, cell: "the cell is empty"))
+            throw ExitCode(2)
+        } catch DatasetError.nonNumericCell(let path, let line, target, _) {
+            Terminal.error(unknownTargetMessage(path: path, line: line, target: target, cell: "the cell is not a number"))
+            throw ExitCode(2)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+    }
+
+    /// The refusal of a target column holding no number, as new rows to predict have: the loader's
+    /// own advice (fill in the value, or delete the row) would be wrong for a column predict does
+    /// not need.
+    private func unknownTargetMessage(path: String, line: Int, target: String, cell: String) -> String {
+        let column = shownList([target])
+        return "\(path), line \(line), column \(column): \(cell), and \(column) is the model's target, which predict does not need. "
+            + "Delete the column to predict rows whose target is unknown, or fill it in on every row to have the accuracy reported."
     }
 
     /// A warning when some rows' target is a class the model never learnt, nil when none is: the

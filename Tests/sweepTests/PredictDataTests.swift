@@ -36,4 +36,30 @@ struct PredictDataTests {
         #expect(result.standardError.hasPrefix("accuracy on"), "\(result)")
         #expect(!result.standardError.contains("warning"), "\(result)")
     }
+
+    @Test(arguments: ["", "NA", "?"])
+    func aTargetColumnLeftBlankForNewRowsIsNamedAsNotNeeded(unknown: String) async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        // New rows to predict, their target unknown: the advice is to drop the column, not the rows.
+        let data = try directory.write("new.csv", "a,b,label\n1,2,\(unknown)\n3,4,\(unknown)\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("line 2, column 'label'"), "\(result)")
+        #expect(result.standardError.contains("the model's target"), "\(result)")
+        #expect(result.standardError.contains("Delete the column"), "\(result)")
+        #expect(!result.standardError.contains("delete the row"), "\(result)")
+    }
+
+    @Test func anUnknownValueInAFeatureColumnKeepsTheUsualAdvice() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        let data = try directory.write("new.csv", "a,b,label\n1,,0\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("line 2, column 'b': the cell is empty"), "\(result)")
+        #expect(!result.standardError.contains("the model's target"), "\(result)")
+    }
 }
