@@ -142,3 +142,20 @@ public struct Dataset: Sendable, Equatable {
         )
     }
 }
+
+extension Dataset {
+    /// Refuses data whose every feature column holds one value in all rows: a network fed the
+    /// same input for every row can only predict the same output for each, so a sweep of it is
+    /// a search over models of nothing. One varying column is enough to pass, and so is a single
+    /// row, which the split refuses with a better reason.
+    ///
+    /// - Throws: `DatasetError.constantFeatures` naming the columns and their values.
+    public func checkFeaturesVary() throws(DatasetError) {
+        guard rowCount > 1, featureCount > 0 else { return }
+        let first = featureRow(0)
+        for row in 1..<rowCount where featureRow(row) != first {
+            return
+        }
+        throw .constantFeatures(source: source, rowCount: rowCount, columns: featureNames, values: Array(first))
+    }
+}

@@ -47,6 +47,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case singleClass(source: String, target: String, value: Float)
     /// No task was named and every row has the same target value: nothing to learn.
     case constantTarget(source: String, target: String, value: Float, rowCount: Int)
+    /// Every feature column has one value in all rows: nothing to learn from.
+    case constantFeatures(source: String, rowCount: Int, columns: [String], values: [Float])
     /// No task was named and the target is whole numbers with few values, as class labels are,
     /// except for a few rows; `line` and `value` are the first of those, `labels` the whole values.
     case nearlyClassLabels(source: String, target: String, line: Int, value: Float, labels: [Float], otherRowCount: Int, rowCount: Int)
@@ -150,6 +152,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source): classification needs at least two classes, but every row of '\(shown(target))' is \(labelText(value)). Use data with more than one class, or set the task to regression."
         case let .constantTarget(source, target, value, rowCount):
             return "\(source), column '\(shown(target))': all \(rowCount) row\(rowCount == 1 ? " has" : "s have") the value \(labelText(value)), so there is nothing to learn. Check that '\(shown(target))' is the column to predict (name another with data.target or --target) and that the file holds all of its rows."
+        case let .constantFeatures(source, rowCount, columns, values):
+            let shownColumns = zip(columns, values).prefix(5).map { "'\(shown($0))' is \(labelText($1))" }.joined(separator: ", ")
+            let more = columns.count > 5 ? " and \(columns.count - 5) more" : ""
+            return "\(source): every feature column has one value in all \(rowCount) rows (\(shownColumns)\(more)), so there is nothing to learn from: a model would predict the same for every row. Check that the file holds all of its columns and rows, and that the target (data.target or --target) is not the one column that varies."
         case let .nearlyClassLabels(source, target, line, value, labels, otherRowCount, rowCount):
             let listed = labels.prefix(TaskKind.maximumClassCount).map(labelText).joined(separator: ", ")
             let others = otherRowCount == 1 ? "one row is not" : "\(otherRowCount) rows are not"

@@ -295,6 +295,7 @@ struct AutoCommand: AsyncParsableCommand {
             dataset = try Dataset.load(source: data, target: target)
             task = try dataset.resolveTask(requested: nil)
             _ = try dataset.validateClassification(as: task)
+            try dataset.checkFeaturesVary()
         } catch {
             Terminal.error("\(error.description)")
             throw ExitCode(2)

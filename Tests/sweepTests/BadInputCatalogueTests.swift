@@ -132,6 +132,8 @@ extension BadInput {
         trainingOn("zero bytes", csv: "", ["data.csv", "empty"]),
         trainingOn("a header only", csv: "a,b,y\r\n", ["no data rows"]),
         trainingOn("one class in every row", csv: "a,y\n1,2\n2,2\n3,2\n4,2\n5,2\n", ["all 5 rows have the value 2", "nothing to learn"]),
+        trainingOn("every feature constant", csv: "a,b,y\n" + (0..<40).map { "5,-1.5,\($0 % 2)" }.joined(separator: "\n") + "\n",
+                   ["data.csv", "every feature column", "all 40 rows", "'a' is 5", "'b' is -1.5", "nothing to learn from"]),
         trainingOn("a fraction in a class column", csv: "a,y\n" + (0..<40).map { "\($0),\($0 % 4)" }.joined(separator: "\n") + "\n40,1.5\n", ["line 42", "1.5", "class labels", "regression"]),
         trainingOn("a NUL byte", csv: "a,y\n1\u{0},0\n", ["line 2", "\\0", "not a number"]),
         trainingOn("binary bytes", csv: "a,y\n\u{1}\u{2}\u{3}\u{7F},0\n", ["line 2", "not a number"]),

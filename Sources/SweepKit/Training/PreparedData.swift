@@ -75,6 +75,7 @@ public struct PreparedData: Sendable {
             }
         }
         let task = try dataset.resolveTask(requested: configuration.task)
+        try dataset.checkFeaturesVary()
         let encoding = try dataset.validateClassification(as: task)
         let targets: [Float]
         if task.isClassification {
