@@ -158,4 +158,15 @@ extension Dataset {
         }
         throw .constantFeatures(source: source, rowCount: rowCount, columns: featureNames, values: Array(first))
     }
+
+    /// The feature columns equal to the target in every row: the target under another name, or
+    /// computed from it. A model copies such a column and scores perfectly, saying nothing of how
+    /// well the other columns predict, so the commands warn of it; they do not refuse, since a
+    /// copy can be deliberate (a check that training works).
+    public func featuresEqualToTarget() -> [String] {
+        guard rowCount > 0 else { return [] }
+        return featureNames.indices.filter { column in
+            (0..<rowCount).allSatisfy { features[$0 * featureCount + column] == targets[$0] }
+        }.map { featureNames[$0] }
+    }
 }

@@ -167,6 +167,21 @@ struct AutoCommandTests {
             == "stopped by the time budget (--budget 2m) with 12 trials to go: `sweep run s.json --db r.sqlite --timeout 10m` continues the sweep")
     }
 
+    @Test func aFeatureThatCopiesTheTargetIsNamedInAWarningBeforeTheSearch() async throws {
+        let directory = try ScratchDirectory()
+        // 'grade' is 'label' under another name: every model can copy it and score perfectly.
+        let rows = (0..<40).map { row in "\(row % 7),\(row % 3),\(Double(row) / 10),\(row % 3)" }
+        let data = try directory.write("leak.csv", (["a,grade,b,label"] + rows).joined(separator: "\n") + "\n")
+        let auto = try await sweep(
+            "auto", data, "--budget", "3s", "--spec", directory.path("leak.json"), "-o", directory.path("leak.safetensors"),
+            "--db", directory.path("r.sqlite"), "--quiet", in: directory)
+        // The warning comes before the search; whether a trial completes in 3 s on a loaded
+        // machine (else the command ends with status 1, saying so) is not what this checks.
+        #expect(!auto.endedBySignal && auto.status <= 1, "\(auto)")
+        #expect(auto.standardError.contains("warning: the feature 'grade' equals the target 'label' in every row"), "\(auto)")
+        #expect(!auto.standardError.contains("'a' equals") && !auto.standardError.contains("'b' equals"), "\(auto)")
+    }
+
     @Test func badInputToAutoIsRefusedWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let budget = try await sweep("auto", Self.data, "--budget", "soon", in: directory)
