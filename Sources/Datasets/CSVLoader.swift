@@ -39,8 +39,15 @@ public enum CSVLoader {
     ///   - path: the file to read, quoted as given in error messages.
     ///   - target: the name of the target column; `nil` picks the last column.
     ///   - limits: the largest file and header accepted.
-    public static func load(path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
-        try parse(bytes: readBytes(at: path, limit: limits.maximumByteCount), path: path, target: target, limits: limits)
+    ///   - requiringFeatures: whether a file of one column, the target alone, is refused, as
+    ///     training needs it to be; predicting from a one-feature model reads its one column as
+    ///     the target of a table without features.
+    public static func load(
+        path: String, target: String? = nil, limits: CSVLimits = .standard, requiringFeatures: Bool = true
+    ) throws(DatasetError) -> Dataset {
+        try parse(
+            bytes: readBytes(at: path, limit: limits.maximumByteCount), path: path, target: target, limits: limits,
+            requiringFeatures: requiringFeatures)
     }
 
     /// Parses CSV text already in memory; `path` is only used in error messages and as `source`.
@@ -50,7 +57,9 @@ public enum CSVLoader {
 
     /// Parses raw bytes: checks the size and the encoding, steps over a byte-order mark, then
     /// reads the table.
-    public static func parse(bytes: [UInt8], path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
+    public static func parse(
+        bytes: [UInt8], path: String, target: String? = nil, limits: CSVLimits = .standard, requiringFeatures: Bool = true
+    ) throws(DatasetError) -> Dataset {
         guard bytes.count <= limits.maximumByteCount else {
             throw .fileTooLarge(path: path, byteCount: bytes.count, limit: limits.maximumByteCount)
         }
@@ -59,7 +68,7 @@ public enum CSVLoader {
         }
         let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
         var reader = CSVRecordReader(bytes: bytes, start: bytes.starts(with: byteOrderMark) ? 3 : 0)
-        return try readTable(from: &reader, path: path, target: target, limits: limits)
+        return try readTable(from: &reader, path: path, target: target, limits: limits, requiringFeatures: requiringFeatures)
     }
 
     /// The file's bytes, mapping `readFileBytes`'s problems to the loader's errors.
@@ -80,7 +89,8 @@ public enum CSVLoader {
         from reader: inout CSVRecordReader,
         path: String,
         target: String?,
-        limits: CSVLimits
+        limits: CSVLimits,
+        requiringFeatures: Bool
     ) throws(DatasetError) -> Dataset {
         // The header: without column names there is no way to name anything else. Its cells are
         // kept only up to the column limit, so a line of a billion commas is counted, not stored.
@@ -114,7 +124,7 @@ public enum CSVLoader {
         guard let targetIndex = firstPosition[targetName] else {
             throw .unknownTargetColumn(path: path, requested: targetName, available: columnNames)
         }
-        guard columnNames.count >= 2 else {
+        guard columnNames.count >= 2 || !requiringFeatures else {
             throw .noFeatureColumns(path: path, columns: columnNames)
         }
 
@@ -240,7 +250,10 @@ extension Dataset {
     /// - Parameters:
     ///   - path: the file to read.
     ///   - target: the target column's name; `nil` picks the last column.
-    public static func load(csvAt path: String, target: String? = nil, limits: CSVLimits = .standard) throws(DatasetError) -> Dataset {
-        try CSVLoader.load(path: path, target: target, limits: limits)
+    ///   - requiringFeatures: whether a file of the target alone is refused.
+    public static func load(
+        csvAt path: String, target: String? = nil, limits: CSVLimits = .standard, requiringFeatures: Bool = true
+    ) throws(DatasetError) -> Dataset {
+        try CSVLoader.load(path: path, target: target, limits: limits, requiringFeatures: requiringFeatures)
     }
 }

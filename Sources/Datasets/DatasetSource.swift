@@ -15,10 +15,12 @@ extension Dataset {
     /// - Throws: the `CSVLoader` errors for a file; `DatasetError.unknownBuiltin`,
     ///   `.unknownBuiltinParameter`, `.invalidBuiltinParameter` or the generator's error for a
     ///   built-in; `.unknownTargetColumn` for a target the data does not have.
-    public static func load(source: String, target: String? = nil) throws(DatasetError) -> Dataset {
+    ///   - requiringFeatures: whether a file of one column, the target alone, is refused; see
+    ///     `CSVLoader.load`.
+    public static func load(source: String, target: String? = nil, requiringFeatures: Bool = true) throws(DatasetError) -> Dataset {
         let prefix = "builtin:"
         guard source.hasPrefix(prefix) else {
-            return try load(csvAt: source, target: target)
+            return try load(csvAt: source, target: target, requiringFeatures: requiringFeatures)
         }
         let reference = source.dropFirst(prefix.count)
         let parts = reference.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)

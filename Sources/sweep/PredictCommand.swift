@@ -48,7 +48,7 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let trained = file.model
-        let loaded = try loadColumns(target: trained.targetName, features: trained.featureNames)
+        let loaded = try loadColumns(target: trained.targetName)
         if let message = missingColumns(needed: trained.featureNames, present: loaded.featureNames + [loaded.targetName]) {
             Terminal.error(message)
             throw ExitCode(2)
@@ -185,19 +185,16 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// Every column of the CSV: with the model's target as target when present, else the last.
-    private func loadColumns(target: String, features: [String]) throws -> Dataset {
+    /// A file of one column is read as well, as the one feature of a one-feature model; which of
+    /// the model's columns a file lacks is checked after.
+    private func loadColumns(target: String) throws -> Dataset {
         do {
-            return try Dataset.load(source: data, target: target)
+            return try Dataset.load(source: data, target: target, requiringFeatures: false)
         } catch DatasetError.unknownTargetColumn {
             do {
-                return try Dataset.load(source: data, target: nil)
+                return try Dataset.load(source: data, target: nil, requiringFeatures: false)
             } catch {
-                // One column and no target: which of the model's columns it lacks says more.
-                if case .noFeatureColumns(_, let columns) = error, let message = missingColumns(needed: features, present: columns) {
-                    Terminal.error(message)
-                } else {
-                    Terminal.error(error.description)
-                }
+                Terminal.error(error.description)
                 throw ExitCode(2)
             }
         } catch DatasetError.emptyCell(let path, let line, target) {

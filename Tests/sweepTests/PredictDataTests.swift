@@ -62,4 +62,36 @@ struct PredictDataTests {
         #expect(result.standardError.contains("line 2, column 'b': the cell is empty"), "\(result)")
         #expect(!result.standardError.contains("the model's target"), "\(result)")
     }
+
+    @Test func aFileOfTheOneFeatureOfAOneFeatureModelIsPredicted() async throws {
+        let directory = try ScratchDirectory()
+        let model = try directory.write("model.safetensors", bytes: try ModelFixture.wideBytes(featureNames: ["a"], in: directory))
+        // The model's one column and nothing else: no target, so no column left over for one.
+        let data = try directory.write("new.csv", "a\n1\n2\n3\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.count == 4 && lines.first == "row,prediction,probability_0,probability_1", "\(result)")
+    }
+
+    @Test func aOneColumnFileWithoutTheModelsFeatureNamesWhatItLacks() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        let data = try directory.write("new.csv", "a\n1\n2\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("lacks 1 of the model's 2 feature columns: 'b'"), "\(result)")
+    }
+
+    @Test func aFileOfTheTargetAloneNamesTheFeaturesItLacks() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        let data = try directory.write("new.csv", "label\n1\n0\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("lacks all of the model's 2 feature columns: 'a', 'b'"), "\(result)")
+    }
 }
