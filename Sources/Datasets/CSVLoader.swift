@@ -120,6 +120,13 @@ public enum CSVLoader {
             firstPosition[name] = position
         }
 
+        // A file without a header line would give its first row as the column names and lose it
+        // as a row. Names that are all numbers give that away, except the column numbers that
+        // pandas writes for a table without names (0, 1, 2, …).
+        if columnNames.allSatisfy(isNumber), !isColumnNumbering(columnNames) {
+            throw .headerOfNumbers(path: path, line: header.line, names: columnNames)
+        }
+
         let targetName = target ?? columnNames.last ?? ""
         guard let targetIndex = firstPosition[targetName] else {
             throw .unknownTargetColumn(path: path, requested: targetName, available: columnNames)
@@ -188,6 +195,19 @@ public enum CSVLoader {
         }
         return value
     }
+}
+
+/// Whether a column name reads as a number, as a cell of data would.
+private func isNumber(_ name: String) -> Bool {
+    name.utf8.allSatisfy(isDecimalNotation) && Float(name) != nil
+}
+
+/// Whether names count the columns, from 0 or from 1 and in any order, as
+/// `pandas.DataFrame(array).to_csv()` and other tools name columns that have no names of their
+/// own (reordered, as a table to predict may have them).
+private func isColumnNumbering(_ names: [String]) -> Bool {
+    let given = Set(names)
+    return given == Set(names.indices.map(String.init)) || given == Set(names.indices.map { String($0 + 1) })
 }
 
 /// Whether a byte can appear in plain decimal or scientific notation: digits, sign, point, e/E.

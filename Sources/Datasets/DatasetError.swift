@@ -28,6 +28,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateColumnName(path: String, line: Int, name: String, firstPosition: Int, secondPosition: Int)
     /// The header has a target column but nothing to learn from.
     case noFeatureColumns(path: String, columns: [String])
+    /// Every name of the header is a number: most likely the file has no header line, and its
+    /// first row of data stands in for the names.
+    case headerOfNumbers(path: String, line: Int, names: [String])
     /// The requested target column is not in the header.
     case unknownTargetColumn(path: String, requested: String, available: [String])
     /// A data row has a different number of cells from the header.
@@ -123,6 +126,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path), line \(line): column \(position) of the header has no name. Give it a name or delete the column: a comma at the end of the header line adds an unnamed last column, and a row index written by pandas has no name (re-export with index=False)."
         case let .duplicateColumnName(path, line, name, first, second):
             return "\(path), line \(line): the column name '\(shown(name))' appears twice (columns \(first) and \(second)). Rename one of them so that every column name is unique."
+        case let .headerOfNumbers(path, line, names):
+            let shownNames = names.prefix(5).map { shown($0) }.joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+            return "\(path), line \(line): the header holds only numbers (\(shownNames)), so the file most likely has no header line: its first row would be taken for the column names and lost as a row. Add a header line naming the columns (such as x1,x2,…,target) at the top of the file; if these numbers are the names, rename one (the target, say) with a word."
         case let .noFeatureColumns(path, columns):
             let listed = shownList(columns)
             return "\(path), line 1: the header has only the column \(listed), so no feature is left besides the target. If the file separates cells with ';' or tabs, convert it to commas."

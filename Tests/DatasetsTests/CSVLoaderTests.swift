@@ -58,6 +58,14 @@ import Testing
         #expect(dataset.targets == [2, 4])
     }
 
+    @Test(arguments: ["0,1,2", "1,2,3", " 0 , 1 ,2", "2,0,1"])
+    func aHeaderNumberingTheColumnsAsPandasWritesAnUnnamedTableIsAccepted(header: String) throws {
+        // pandas.DataFrame(array).to_csv(index=False) names the columns 0, 1, 2, …: a header, not data.
+        let dataset = try CSVLoader.parse(text: header + "\n5,6,1\n7,8,0\n", path: "numbered.csv")
+        #expect(dataset.rowCount == 2)
+        #expect(dataset.featureNames.count == 2)
+    }
+
     @Test func aByteOrderMarkDoesNotBecomePartOfTheFirstColumnName() throws {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("ram,y\n1,0\n".utf8)
         let dataset = try CSVLoader.parse(bytes: bytes, path: "bom.csv")
