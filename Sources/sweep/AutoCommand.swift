@@ -312,6 +312,9 @@ struct AutoCommand: AsyncParsableCommand {
             Terminal.error("'\(data)' has \(auto.rowCount) rows; sweep auto scores by \(auto.folds)-fold cross-validation and needs at least \(4 * auto.folds)")
             throw ExitCode(2)
         }
+        if task.isClassification, let warning = rareClassesWarning(dataset, folds: auto.folds) {
+            Terminal.note(warning)
+        }
         return (auto, dataset)
     }
 
@@ -331,6 +334,22 @@ struct AutoCommand: AsyncParsableCommand {
         Terminal.error(
             "'\(path)' is \(kind), which can be read only once; the spec sweep auto writes names its data, for sweep run to continue the sweep and sweep export to train fold models again. Save it to a file first (e.g. zcat data.csv.gz > data.csv) and pass that")
         throw ExitCode(2)
+    }
+
+    /// A warning naming the classes with fewer rows than folds, nil when there is none. Such a
+    /// class is missing from the training rows of a fold that validates it, and a class of one
+    /// row is often a typo (as scikit-learn's StratifiedKFold warns).
+    private func rareClassesWarning(_ dataset: Dataset, folds: Int) -> String? {
+        var rowsOfClass: [Float: [Int]] = [:]
+        for (row, value) in dataset.targets.enumerated() { rowsOfClass[value, default: []].append(row) }
+        let rare = rowsOfClass.filter { $0.value.count < folds }.sorted { $0.key < $1.key }
+        guard !rare.isEmpty else { return nil }
+        let listed = rare.prefix(5).map { label, rows in
+            let lines = rows.map { String(dataset.lineNumbers[$0]) }.joined(separator: ", ")
+            return "\(ClassEncoding(classLabels: [label]).labelNames[0]) (\(rows.count) row\(rows.count == 1 ? ", line" : "s, lines") \(lines))"
+        }.joined(separator: ", ") + (rare.count > 5 ? " and \(rare.count - 5) more" : "")
+        return "warning: \(shownList([dataset.targetName])) has \(rare.count == 1 ? "a class" : "classes") with fewer rows than the \(folds) folds: \(listed). "
+            + "A fold that validates such a row trains on too few of its class, or none; if it is a typo, fix it, else more rows of it would help"
     }
 
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different

@@ -182,6 +182,21 @@ struct AutoCommandTests {
         #expect(!auto.standardError.contains("'a' equals") && !auto.standardError.contains("'b' equals"), "\(auto)")
     }
 
+    @Test func aClassWithFewerRowsThanFoldsIsNamedInAWarningBeforeTheSearch() async throws {
+        let directory = try ScratchDirectory()
+        // Classes 0 and 1 with 20 rows each, and a class 7 of one row (line 9): a typo, most likely.
+        var rows = (0..<40).map { row in "\(row % 7),\(Double(row) / 10),\(row % 2)" }
+        rows[7] = "3,0.7,7"
+        let data = try directory.write("rare.csv", (["a,b,label"] + rows).joined(separator: "\n") + "\n")
+        let auto = try await sweep(
+            "auto", data, "--budget", "3s", "--spec", directory.path("rare.json"), "-o", directory.path("rare.safetensors"),
+            "--db", directory.path("r.sqlite"), "--quiet", in: directory)
+        // As above: the warning comes before the search, whatever the search then does.
+        #expect(!auto.endedBySignal && auto.status <= 1, "\(auto)")
+        #expect(auto.standardError.contains("warning: 'label' has a class with fewer rows than the 5 folds: 7 (1 row, line 9)"), "\(auto)")
+        #expect(!auto.standardError.contains("0 (") && !auto.standardError.contains("1 (2"), "\(auto)")
+    }
+
     @Test func badInputToAutoIsRefusedWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let budget = try await sweep("auto", Self.data, "--budget", "soon", in: directory)
