@@ -148,7 +148,19 @@ public enum CSVLoader {
                 throw .raggedRow(path: path, line: record.line, expected: columnNames.count, found: record.cellCount)
             }
             for (column, cell) in record.cells.enumerated() {
-                let value = try number(in: cell, path: path, line: record.line, column: columnNames[column])
+                let value: Float
+                do {
+                    value = try number(in: cell, path: path, line: record.line, column: columnNames[column])
+                } catch {
+                    // Files joined with cat repeat the header, each with its byte-order mark if
+                    // it had one: say so rather than blame a cell.
+                    var names = record.cells.map { String(decoding: $0.trimmedBytes, as: UTF8.self) }
+                    if names[0].hasPrefix("\u{FEFF}") { names[0].removeFirst() }
+                    if names == columnNames {
+                        throw .repeatedHeader(path: path, line: record.line, headerLine: header.line)
+                    }
+                    throw error
+                }
                 if column == targetIndex {
                     targets.append(value)
                 } else {

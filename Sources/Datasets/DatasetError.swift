@@ -33,6 +33,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case headerOfNumbers(path: String, line: Int, names: [String])
     /// The requested target column is not in the header.
     case unknownTargetColumn(path: String, requested: String, available: [String])
+    /// A data row is the header again, as files joined with `cat` have.
+    case repeatedHeader(path: String, line: Int, headerLine: Int)
     /// A data row has a different number of cells from the header.
     case raggedRow(path: String, line: Int, expected: Int, found: Int)
     /// A cell is blank: missing values are not supported.
@@ -126,6 +128,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path), line \(line): column \(position) of the header has no name. Give it a name or delete the column: a comma at the end of the header line adds an unnamed last column, and a row index written by pandas has no name (re-export with index=False)."
         case let .duplicateColumnName(path, line, name, first, second):
             return "\(path), line \(line): the column name '\(shown(name))' appears twice (columns \(first) and \(second)). Rename one of them so that every column name is unique."
+        case let .repeatedHeader(path, line, headerLine):
+            return "\(path), line \(line): the line repeats the header (line \(headerLine)), as CSV files joined together do. Delete the repeated header lines, or join the files keeping one header (tail -n +2 on every file but the first)."
         case let .headerOfNumbers(path, line, names):
             let shownNames = names.prefix(5).map { shown($0) }.joined(separator: ", ") + (names.count > 5 ? ", …" : "")
             return "\(path), line \(line): the header holds only numbers (\(shownNames)), so the file most likely has no header line: its first row would be taken for the column names and lost as a row. Add a header line naming the columns (such as x1,x2,…,target) at the top of the file; if these numbers are the names, rename one (the target, say) with a word."

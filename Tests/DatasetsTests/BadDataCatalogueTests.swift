@@ -48,6 +48,8 @@ struct BadCSV: Sendable, CustomTestStringConvertible {
         BadCSV("no header line", "17,72,9.5,0\n8,32,15,1\n", ["line 1", "only numbers", "17, 72, 9.5, 0", "no header", "Add a header line"]),
         BadCSV("no header line, wide", (0..<40).map { "\($0 * 3)" }.joined(separator: ",") + "\n" + (0..<40).map { "\($0)" }.joined(separator: ",") + "\n",
                ["line 1", "only numbers", "0, 3, 6, 9, 12, …"]),
+        BadCSV("a header repeated by joining files", "x,y\r\n1,0\r\n2,1\r\n\"x\", y\r\n3,0\r\n", ["line 4", "repeats the header", "joined", "tail -n +2"]),
+        BadCSV("a header repeated by joining files with byte-order marks", "\u{FEFF}x,y\n1,0\n\u{FEFF}x,y\n2,1\n", ["line 3", "repeats the header"]),
         BadCSV("a short row", "a,b,y\n1,2,0\n1,2\n", ["line 3", "expected 3", "found 2"]),
         BadCSV("a row of a hundred thousand commas", "a,y\n" + String(repeating: "1,", count: 100_000) + "1\n", ["line 2", "expected 2", "found 100001"]),
         BadCSV("a quote left open", "x,y\n1,0\n2,\"1\n3,0\n", ["line 3", "never ends"]),
