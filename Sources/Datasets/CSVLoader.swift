@@ -63,8 +63,15 @@ public enum CSVLoader {
         guard bytes.count <= limits.maximumByteCount else {
             throw .fileTooLarge(path: path, byteCount: bytes.count, limit: limits.maximumByteCount)
         }
+        if bytes.starts(with: [0x1F, 0x8B]) {
+            throw .compressedFile(path: path, format: "gzip")
+        }
+        if bytes.starts(with: Array("PK".utf8) + [0x03, 0x04]) {
+            throw .compressedFile(path: path, format: "ZIP")
+        }
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw .notUTF8Text(path: path)
+            let offset = firstInvalidUTF8Offset(in: bytes)
+            throw .notUTF8Text(path: path, line: lineNumber(ofOffset: offset, in: bytes), byte: bytes[offset])
         }
         let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
         var reader = CSVRecordReader(bytes: bytes, start: bytes.starts(with: byteOrderMark) ? 3 : 0)
@@ -207,6 +214,34 @@ public enum CSVLoader {
         }
         return value
     }
+}
+
+/// The offset of the first byte that does not belong to a valid UTF-8 sequence, for text
+/// already known not to be UTF-8.
+private func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int {
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid(let encoded): offset += encoded.count
+        case .emptyInput: return max(bytes.count - 1, 0)
+        case .error: return offset
+        }
+    }
+}
+
+/// The 1-based line of a byte, counting line breaks as the record reader does: `\n`, `\r\n` and
+/// a lone `\r`, inside quotes or not.
+private func lineNumber(ofOffset offset: Int, in bytes: [UInt8]) -> Int {
+    var line = 1
+    for index in 0..<offset {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r") && (index + 1 >= bytes.count || bytes[index + 1] != UInt8(ascii: "\n"))) {
+            line += 1
+        }
+    }
+    return line
 }
 
 /// Whether a column name reads as a number, as a cell of data would.

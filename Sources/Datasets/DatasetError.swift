@@ -11,8 +11,11 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileNotFound(path: String)
     /// The file exists but could not be read (permissions, a directory, an I/O error).
     case unreadableFile(path: String, reason: String)
-    /// The bytes are not UTF-8 text (a spreadsheet saved in its native format, for example).
-    case notUTF8Text(path: String)
+    /// The bytes are not UTF-8 text (a file saved as Latin-1 or UTF-16, for example); `line` and
+    /// `byte` are where the first byte that is not UTF-8 is, and its value.
+    case notUTF8Text(path: String, line: Int, byte: UInt8)
+    /// The file is compressed (gzip) or an archive (ZIP, as an .xlsx workbook is): `format` names it.
+    case compressedFile(path: String, format: String)
     /// The file is larger than `CSVLimits.maximumByteCount`; `byteCount` is its size, or the
     /// number of bytes read before giving up on a stream that does not end.
     case fileTooLarge(path: String, byteCount: Int, limit: Int)
@@ -114,8 +117,15 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): no such file. Check the path (relative paths start from the current directory), or use builtin:phone-price for the built-in data."
         case let .unreadableFile(path, reason):
             return "\(path): the file could not be read (\(reason)). Check that it is a regular file you are allowed to read."
-        case let .notUTF8Text(path):
-            return "\(path): the file is not UTF-8 text. Export it from your spreadsheet as CSV (comma-separated, UTF-8)."
+        case let .notUTF8Text(path, line, byte):
+            let hex = "0x" + String(byte, radix: 16, uppercase: true)
+            // A byte-order mark of 0xFF 0xFE or 0xFE 0xFF opens a UTF-16 file.
+            let conversion = line == 1 && byte >= 0xFE ? "it looks like UTF-16: iconv -f UTF-16 -t UTF-8" : "from Latin-1 or Windows-1252, iconv -f WINDOWS-1252 -t UTF-8"
+            return "\(path), line \(line): byte \(hex) is not UTF-8 text, so the file was saved in another encoding. Export it from your spreadsheet as CSV (comma-separated, UTF-8), or convert it (\(conversion) FILE > new.csv)."
+        case let .compressedFile(path, format) where format == "gzip":
+            return "\(path): the file is gzip-compressed, not CSV text. Decompress it first (gunzip), or read it through a pipe: <(zcat \(path)) in place of the path."
+        case let .compressedFile(path, format):
+            return "\(path): the file is a \(format) archive (an Excel .xlsx workbook is one), not CSV text. Save the sheet as CSV (comma-separated, UTF-8), or extract the CSV from the archive."
         case let .fileTooLarge(path, byteCount, limit):
             return "\(path): the file holds \(byteCount > limit ? "more than \(byteSize(limit))" : byteSize(byteCount)), above the \(byteSize(limit)) a CSV may have: its numbers are held in memory, and copied once per fold of the split, so a larger file would need many gigabytes before training starts. Train on a sample of the rows (e.g. head -n 1000000), or drop columns you do not need."
         case let .tooManyColumns(path, line, count, limit):

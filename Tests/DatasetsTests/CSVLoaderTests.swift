@@ -294,7 +294,7 @@ import Testing
     @Test func bytesThatAreNotUTF8AreReportedAsNotText() {
         // 0xFF never occurs in UTF-8; a UTF-16 file starts with it.
         let bytes: [UInt8] = [0xFF, 0xFE] + Array("x,y\n1,0\n".utf8)
-        expectError(.notUTF8Text(path: "utf16.csv"), mentioning: ["utf16.csv", "UTF-8"]) {
+        expectError(.notUTF8Text(path: "utf16.csv", line: 1, byte: 0xFF), mentioning: ["utf16.csv", "UTF-8", "UTF-16"]) {
             try CSVLoader.parse(bytes: bytes, path: "utf16.csv")
         }
     }
