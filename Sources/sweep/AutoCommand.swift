@@ -300,11 +300,6 @@ struct AutoCommand: AsyncParsableCommand {
             Terminal.error("\(error.description)")
             throw ExitCode(2)
         }
-        for copy in dataset.featuresEqualToTarget() {
-            Terminal.note(
-                "warning: the feature \(shownList([copy])) equals the target \(shownList([dataset.targetName])) in every row, so every model can copy it and its scores say nothing of the other columns. "
-                    + "If it is the target under another name, or computed from it, delete the column (or name the real target with --target)")
-        }
         let auto = AutoSpec(
             name: AutoSpec.name(forSource: data), source: data, target: dataset.targetName, task: task,
             rowCount: dataset.rowCount, featureCount: dataset.featureCount)

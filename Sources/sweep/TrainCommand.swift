@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
             var seeded = configuration
             seeded.seed = configuration.seed + UInt64(offset)
             if !quiet { print("== seed \(seeded.seed)") }
-            if let test = try train(seeded, printing: !quiet) {
+            if let test = try train(seeded, printing: !quiet, warnsOfData: offset == 0) {
                 tests.append(test)
                 if quiet { print("seed \(seeded.seed): test \(metricLine(test))") }
             }
@@ -185,8 +185,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Trains one configuration, printing as it goes; returns the test evaluation if it completed.
+    /// `warnsOfData`: whether to warn of the data (once for several seeds, which share it).
     @discardableResult
-    private func train(_ configuration: TrainingConfiguration, printing: Bool = true) throws -> Evaluation? {
+    private func train(_ configuration: TrainingConfiguration, printing: Bool = true, warnsOfData: Bool = true) throws -> Evaluation? {
         let quiet = self.quiet || !printing
         let prepared: PreparedData
         let trainer: Trainer
@@ -206,6 +207,7 @@ struct TrainCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+        if warnsOfData { warnOfTargetCopies(in: prepared) }
         let fold = prepared.folds[0]
         if !quiet {
             print("data: \(prepared.source) — \(prepared.task.rawValue), target '\(prepared.targetName)', "

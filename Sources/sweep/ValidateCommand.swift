@@ -55,6 +55,17 @@ func loadSpec(_ path: String, data: String? = nil) throws -> SweepSpec {
     }
 }
 
+/// Warns of each feature column equal to the target in every row: the target under another name,
+/// or computed from it. Every model copies it and scores perfectly, saying nothing of the other
+/// columns; a warning rather than a refusal, since a copy can be deliberate.
+func warnOfTargetCopies(in data: PreparedData) {
+    for copy in data.featuresEqualToTarget {
+        Terminal.note(
+            "warning: the feature \(shownList([copy])) equals the target \(shownList([data.targetName])) in every row, so every model can copy it and its scores say nothing of the other columns. "
+                + "If it is the target under another name, or computed from it, delete the column (or name the real target with data.target or --target)")
+    }
+}
+
 /// Loads and prepares the spec's data, sets the default metric for its task, and checks every
 /// trial's loss and the metric fit the task, and that `jobs` of its largest trials fit in memory.
 ///
@@ -76,6 +87,7 @@ func loadData(
         Terminal.error("data: \(error.description)")
         throw ExitCode(2)
     }
+    warnOfTargetCopies(in: data)
     let spec: SweepSpec
     do {
         spec = try given.resolvingDefaultMetric(for: data.task)

@@ -82,6 +82,22 @@ struct SpecValidationCommandTests {
         #expect(result.standardError.isEmpty)
     }
 
+    @Test func aFeatureThatCopiesTheTargetIsNamedInAWarningByValidateRunAndTrain() async throws {
+        let directory = try ScratchDirectory()
+        // 'grade' is 'label' under another name.
+        let rows = (0..<40).map { row in "\(row % 7),\(row % 3),\(Double(row) / 10),\(row % 3)" }
+        try directory.write("leak.csv", (["a,grade,b,label"] + rows).joined(separator: "\n") + "\n")
+        let file = try directory.write("leak.json", #"{"name": "leak", "data": "leak.csv", "fixed": {"hidden_layers": [4], "epochs": 1}}"#)
+        let warning = "warning: the feature 'grade' equals the target 'label' in every row"
+
+        let validate = try await sweep("validate", file, in: directory)
+        #expect(validate.status == 0 && validate.standardError.contains(warning), "\(validate)")
+        let run = try await sweep("run", file, "--db", directory.path("r.sqlite"), in: directory)
+        #expect(run.status == 0 && run.standardError.contains(warning), "\(run)")
+        let train = try await sweep("train", "--data", directory.path("leak.csv"), "--epochs", "1", "--hidden", "4", in: directory)
+        #expect(train.status == 0 && train.standardError.contains(warning), "\(train)")
+    }
+
     @Test func validateReportsRandomSearchDraws() async throws {
         let directory = try ScratchDirectory()
         let file = try directory.write("random.json", SmallSpecs.slowRandom(name: "draws", trials: 12))

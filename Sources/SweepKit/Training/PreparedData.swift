@@ -43,6 +43,9 @@ public struct PreparedData: Sendable {
     /// is tested and exported after cross-validation has scored the configuration.
     public let finalFit: DataFold?
     public let configuration: DataConfiguration
+    /// The feature columns equal to the target in every row, which a command warns of: see
+    /// `Dataset.featuresEqualToTarget()`.
+    public let featuresEqualToTarget: [String]
 
     public var outputWidth: Int {
         task == .multiclass ? classLabels.count : 1
@@ -105,7 +108,7 @@ public struct PreparedData: Sendable {
         return PreparedData(
             source: dataset.source, task: task, featureNames: dataset.featureNames, targetName: dataset.targetName,
             classLabels: task.isClassification ? encoding.labelNames : [], folds: folds, finalFit: finalFit,
-            configuration: configuration)
+            configuration: configuration, featuresEqualToTarget: dataset.featuresEqualToTarget())
     }
 
     private static func makeFold(
