@@ -238,8 +238,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Text from a file or a command line as a message shows it: control characters escaped (a NUL
-/// or an escape sequence would garble the terminal) and at most `limit` characters, so that a
-/// cell of a million characters does not become a message of a million characters.
+/// or an escape sequence would garble the terminal), and so are invisible ones (a byte-order
+/// mark, a zero-width space, a right-to-left override, a line separator), which would make a
+/// cell or a name read as another; at most `limit` characters, so that a cell of a million
+/// characters does not become a message of a million characters.
 func shown(_ text: String, limit: Int = 60) -> String {
     var result = ""
     var count = 0
@@ -248,7 +250,7 @@ func shown(_ text: String, limit: Int = 60) -> String {
             result += "…"
             break
         }
-        if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+        if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) || isInvisible(scalar) {
             result += scalar.escaped(asASCII: true)
         } else {
             result.unicodeScalars.append(scalar)
@@ -256,6 +258,15 @@ func shown(_ text: String, limit: Int = 60) -> String {
         count += 1
     }
     return result
+}
+
+/// Format characters (Unicode category Cf: U+FEFF, U+200B…U+200F, U+202A…U+202E, …) and the line
+/// and paragraph separators: characters a terminal shows as nothing, or as a line break.
+private func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.properties.generalCategory {
+    case .format, .lineSeparator, .paragraphSeparator: return true
+    default: return false
+    }
 }
 
 /// Column names for a message: quoted, and of a list longer than thirty the first twenty with a
