@@ -48,7 +48,7 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let trained = file.model
-        let loaded = try loadColumns(target: trained.targetName)
+        let loaded = try loadColumns(target: trained.targetName, features: trained.featureNames)
         if let message = missingColumns(needed: trained.featureNames, present: loaded.featureNames + [loaded.targetName]) {
             Terminal.error(message)
             throw ExitCode(2)
@@ -187,35 +187,37 @@ struct PredictCommand: ParsableCommand {
     /// Every column of the CSV: with the model's target as target when present, else the last.
     /// A file of one column is read as well, as the one feature of a one-feature model; which of
     /// the model's columns a file lacks is checked after.
-    private func loadColumns(target: String) throws -> Dataset {
+    private func loadColumns(target: String, features: [String]) throws -> Dataset {
         do {
-            return try Dataset.load(source: data, target: target, requiringFeatures: false)
-        } catch DatasetError.unknownTargetColumn {
             do {
+                return try Dataset.load(source: data, target: target, requiringFeatures: false)
+            } catch .unknownTargetColumn {
                 return try Dataset.load(source: data, target: nil, requiringFeatures: false)
-            } catch {
-                Terminal.error(error.description)
-                throw ExitCode(2)
             }
-        } catch DatasetError.emptyCell(let path, let line, target) {
-            Terminal.error(unknownTargetMessage(path: path, line: line, target: target, cell: "the cell is empty"))
-            throw ExitCode(2)
-        } catch DatasetError.nonNumericCell(let path, let line, target, _) {
-            Terminal.error(unknownTargetMessage(path: path, line: line, target: target, cell: "the cell is not a number"))
-            throw ExitCode(2)
         } catch {
-            Terminal.error(error.description)
+            Terminal.error(loadingMessage(error, target: target, features: features))
             throw ExitCode(2)
         }
     }
 
-    /// The refusal of a target column holding no number, as new rows to predict have: the loader's
-    /// own advice (fill in the value, or delete the row) would be wrong for a column predict does
-    /// not need.
-    private func unknownTargetMessage(path: String, line: Int, target: String, cell: String) -> String {
-        let column = shownList([target])
-        return "\(path), line \(line), column \(column): \(cell), and \(column) is the model's target, which predict does not need. "
-            + "Delete the column to predict rows whose target is unknown, or fill it in on every row to have the accuracy reported."
+    /// The loader's message, but for a cell holding no number in a column the model does not take:
+    /// the loader's advice (fill in the value, or delete the row) is wrong for a column that
+    /// predict does not need, the target of rows to predict or an identifier.
+    private func loadingMessage(_ error: DatasetError, target: String, features: [String]) -> String {
+        let (path, line, name, cell): (String, Int, String, String)
+        switch error {
+        case let .emptyCell(errorPath, errorLine, column): (path, line, name, cell) = (errorPath, errorLine, column, "the cell is empty")
+        case let .nonNumericCell(errorPath, errorLine, column, _): (path, line, name, cell) = (errorPath, errorLine, column, "the cell is not a number")
+        default: return error.description
+        }
+        guard !features.contains(name) else { return error.description }
+        let column = shownList([name])
+        if name == target {
+            return "\(path), line \(line), column \(column): \(cell), and \(column) is the model's target, which predict does not need. "
+                + "Delete the column to predict rows whose target is unknown, or fill it in on every row to have the accuracy reported."
+        }
+        return "\(path), line \(line), column \(column): \(cell), and \(column) is not one of the model's features: predict ignores it, but reads every cell of the file as a number. "
+            + "Delete the column (an identifier or a label of the rows), keeping the model's \(features.count) feature columns."
     }
 
     /// A warning when some rows' target is a class the model never learnt, nil when none is: the

@@ -94,4 +94,18 @@ struct PredictDataTests {
         #expect(result.isCleanFailure, "\(result)")
         #expect(result.standardError.contains("lacks all of the model's 2 feature columns: 'a', 'b'"), "\(result)")
     }
+
+    @Test func aTextColumnTheModelDoesNotUseIsNamedAsOneToDelete() async throws {
+        let directory = try ScratchDirectory()
+        let model = try binaryModel(in: directory)
+        // An identifier column of text: predicting needs only 'a' and 'b', so the advice is to drop it.
+        let data = try directory.write("new.csv", "id,a,b\nphone-1,1,2\nphone-2,3,4\n")
+
+        let result = try await sweep("predict", model, data, in: directory)
+        #expect(result.isCleanFailure, "\(result)")
+        #expect(result.standardError.contains("line 2, column 'id'"), "\(result)")
+        #expect(result.standardError.contains("not one of the model's features"), "\(result)")
+        #expect(result.standardError.contains("Delete the column"), "\(result)")
+        #expect(!result.standardError.contains("delete the row"), "\(result)")
+    }
 }
