@@ -8,11 +8,30 @@ enum Terminal {
     // A message standard error cannot take has nowhere else to go; the exit status still says
     // how the command ended. The non-throwing `FileHandle.write` would crash instead.
     static func error(_ message: String) {
-        try? FileHandle.standardError.write(contentsOf: Data(("error: " + message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("error: " + readable(message) + "\n").utf8))
     }
 
     static func note(_ message: String) {
-        try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((readable(message) + "\n").utf8))
+    }
+
+    /// A message with the control characters and invisible ones (a byte-order mark, a
+    /// right-to-left override) of the paths and names it quotes escaped, `\u{1B}` for an escape:
+    /// a file named with an escape sequence would otherwise clear or recolour the terminal. Line
+    /// breaks and tabs stay, since messages lay out lists with them.
+    static func readable(_ message: String) -> String {
+        var result = ""
+        for scalar in message.unicodeScalars {
+            let isLayout = scalar == "\n" || scalar == "\t"
+            let isControl = scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+            let isInvisible = [.format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+            if (isControl && !isLayout) || isInvisible {
+                result += scalar.escaped(asASCII: true)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     /// Rewrites the current terminal line (no newline).

@@ -103,6 +103,7 @@ extension BadInput {
         training("an unknown activation", ["--activation", "relu6"], ["--activation", "relu6"]),
         training("an empty data source", ["--data", ""], ["data source is empty"]),
         training("a missing CSV", ["--data", "absent.csv"], ["absent.csv", "no such file"]),
+        training("a data path with an escape sequence", ["--data", "a\u{1B}[2Jb.csv"], ["a\\u{1B}[2Jb.csv", "no such file"]),
         BadInput(name: "train: a directory as data", arguments: ["train", "--data", "folder"], prepare: { try $0.directory("folder") }, phrases: ["folder", "is a directory"]),
         BadInput(name: "train: a 2 GiB CSV", arguments: ["train", "--data", "huge.csv"], prepare: { try $0.sparse("huge.csv", size: 2 << 30) }, phrases: ["huge.csv", "above the 1 GiB a CSV may have"]),
         training("a trillion built-in rows", ["--data", "builtin:phone-price?rows=1000000000000"], ["at most 1,000,000 rows"]),
