@@ -114,6 +114,12 @@ public enum CSVLoader {
             throw .tooManyColumns(path: path, line: header.line, count: header.cellCount, limit: limits.maximumColumnCount)
         }
         let columnNames = header.cells.map { String(decoding: $0.trimmedBytes, as: UTF8.self) }
+        // Excel reads and writes a first line "sep=," naming the separator; the header follows it.
+        if let first = header.cells.first.map({ String(decoding: $0.bytes, as: UTF8.self) }), first.hasPrefix("sep="),
+           first.count <= 5, header.cellCount <= 2, columnNames.dropFirst().allSatisfy(\.isEmpty) {
+            // "sep=," splits at its comma, leaving "sep=" and an empty cell.
+            throw .separatorLine(path: path, line: header.line, separator: first.dropFirst(4).first.map(String.init) ?? ",")
+        }
         var firstPosition: [String: Int] = [:]
         for (position, name) in columnNames.enumerated() {
             if name.isEmpty {

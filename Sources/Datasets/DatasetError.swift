@@ -31,6 +31,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateColumnName(path: String, line: Int, name: String, firstPosition: Int, secondPosition: Int)
     /// The header has a target column but nothing to learn from.
     case noFeatureColumns(path: String, columns: [String])
+    /// The first line is Excel's separator line (`sep=,`) rather than the header.
+    case separatorLine(path: String, line: Int, separator: String)
     /// Every name of the header is a number: most likely the file has no header line, and its
     /// first row of data stands in for the names.
     case headerOfNumbers(path: String, line: Int, names: [String])
@@ -140,6 +142,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path), line \(line): the column name '\(shown(name))' appears twice (columns \(first) and \(second)). Rename one of them so that every column name is unique."
         case let .repeatedHeader(path, line, headerLine):
             return "\(path), line \(line): the line repeats the header (line \(headerLine)), as CSV files joined together do. Delete the repeated header lines, or join the files keeping one header (tail -n +2 on every file but the first)."
+        case let .separatorLine(path, line, separator):
+            let convert = separator == "," ? "" : ", and convert the file to commas"
+            return "\(path), line \(line): '\(shown("sep=" + separator))' is the separator line Excel writes, not a header. Delete the line, so that the header naming the columns comes first\(convert)."
         case let .headerOfNumbers(path, line, names):
             let shownNames = names.prefix(5).map { shown($0) }.joined(separator: ", ") + (names.count > 5 ? ", …" : "")
             return "\(path), line \(line): the header holds only numbers (\(shownNames)), so the file most likely has no header line: its first row would be taken for the column names and lost as a row. Add a header line naming the columns (such as x1,x2,…,target) at the top of the file; if these numbers are the names, rename one (the target, say) with a word."

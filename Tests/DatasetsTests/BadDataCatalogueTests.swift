@@ -52,6 +52,7 @@ struct BadCSV: Sendable, CustomTestStringConvertible {
         BadCSV("a duplicate column name", "ram,fc,ram,y\n1,2,3,0\n", ["'ram'", "columns 1 and 3"]),
         BadCSV("a duplicate name hidden by spaces", "ram, ram ,y\n1,2,0\n", ["'ram'", "twice"]),
         BadCSV("a trailing comma on the header", "ram,y,\n1,0,\n", ["column 3", "no name"]),
+        BadCSV("Excel's separator line", "sep=,\nram,y\n1,0\n", ["line 1", "'sep=,'", "Delete the line"]),
         BadCSV("a semicolon-separated file", "ram;y\n1;0\n", ["';'"]),
         BadCSV("no header line", "17,72,9.5,0\n8,32,15,1\n", ["line 1", "only numbers", "17, 72, 9.5, 0", "no header", "Add a header line"]),
         BadCSV("no header line, wide", (0..<40).map { "\($0 * 3)" }.joined(separator: ",") + "\n" + (0..<40).map { "\($0)" }.joined(separator: ",") + "\n",
