@@ -138,6 +138,20 @@ struct SpecValidationCommandTests {
         #expect(valid.status == 0 && valid.standardOutput.contains("100000 trials (random search)"), "\(valid)")
     }
 
+    @Test func aLongListOfValuesIsCheckedWithoutComparingEachTrialWithEveryValue() async throws {
+        let directory = try ScratchDirectory()
+        // A grid of 50,000 values is within the 100,000 combinations a grid may have; finding
+        // each trial's value in the list by comparing it with every value took 50,000² / 2
+        // comparisons (over two minutes in a debug build).
+        let values = (1...50_000).map { "\(Double($0) / 1e6)" }.joined(separator: ", ")
+        let file = try directory.write("long.json", #"""
+            {"name": "long", "data": "builtin:phone-price?rows=40", "fixed": {"epochs": 1, "hidden_layers": [4]},
+             "parameters": {"lr": {"values": [\#(values)]}}}
+            """#)
+        let result = try await sweep("validate", file, in: directory, timeout: .seconds(40))
+        #expect(result.status == 0 && result.standardOutput.contains("50000 trials (grid)"), "\(result.standardError)")
+    }
+
     @Test func validateRefusesAMissingSpecFile() async throws {
         let directory = try ScratchDirectory()
         let result = try await sweep("validate", directory.path("absent.json"), in: directory)

@@ -12,11 +12,36 @@ public struct SearchDimension: Sendable, Hashable {
     /// The dimension applies only when every condition holds: it is Optuna's conditional
     /// parameter, asked for only on some branches of the objective.
     public let conditions: [Condition]
+    /// Each listed value's first index: a trial's point is read back from its parameters with one
+    /// lookup, not a scan of the list (a grid of 50,000 values compared every trial with every value).
+    private let listedIndexes: [JSONValue: Int]
 
     public init(name: String, parameter: SearchParameter, conditions: [Condition] = []) {
         self.name = name
         self.parameter = parameter
         self.conditions = conditions
+        if case .values(let values) = parameter {
+            listedIndexes = Dictionary(zip(values, values.indices), uniquingKeysWith: { first, _ in first })
+        } else {
+            listedIndexes = [:]
+        }
+    }
+
+    /// `parameter.coordinate(of:)`, with a listed value found by its hash.
+    public func coordinate(of value: JSONValue) -> Double? {
+        guard case .values = parameter else { return parameter.coordinate(of: value) }
+        return listedIndexes[value].map(Double.init)
+    }
+
+    // The index follows from the parameter, so it takes no part in comparing dimensions.
+    public static func == (left: SearchDimension, right: SearchDimension) -> Bool {
+        left.name == right.name && left.parameter == right.parameter && left.conditions == right.conditions
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(parameter)
+        hasher.combine(conditions)
     }
 }
 
@@ -108,14 +133,14 @@ public struct SearchSpace: Sendable, Hashable {
         for dimension in dimensions where isActive(dimension, in: point) {
             if let list = layerLists.first(where: { $0.value.depth.name == dimension.name })?.value {
                 guard case .array(let widths)? = members[String(dimension.name.prefix { $0 != "." })],
-                    let depth = dimension.parameter.coordinate(of: .number(Double(widths.count)))
+                    let depth = dimension.coordinate(of: .number(Double(widths.count)))
                 else { continue }
                 point[dimension.name] = depth
                 for (width, value) in zip(list.widths, widths) {
-                    if let coordinate = width.parameter.coordinate(of: value) { point[width.name] = coordinate }
+                    if let coordinate = width.coordinate(of: value) { point[width.name] = coordinate }
                 }
             } else if !dimension.name.contains("."), let value = members[dimension.name],
-                let coordinate = dimension.parameter.coordinate(of: value) {
+                let coordinate = dimension.coordinate(of: value) {
                 point[dimension.name] = coordinate
             }
         }
