@@ -256,7 +256,8 @@ struct AutoCommand: AsyncParsableCommand {
     /// `minimumContinuationSeconds`.
     static func continuingDuration(secondsLeft: Double) -> String {
         let seconds = max(minimumContinuationSeconds, secondsLeft.isFinite ? secondsLeft.rounded(.up) : 0)
-        return seconds < 120 ? "\(Int(seconds))s" : "\(Int((seconds / 60).rounded(.up)))m"
+        // Printed from the Double: what is left of a --budget 1e300 is beyond Int.
+        return seconds < 120 ? String(format: "%.0fs", seconds) : String(format: "%.0fm", (seconds / 60).rounded(.up))
     }
 
     /// The command that continues the sweep for a while: its spec, run with a time limit.

@@ -102,9 +102,11 @@ func format(_ value: Double?, digits: Int = 4) -> String {
 func formatDuration(_ seconds: Double) -> String {
     if !seconds.isFinite || seconds < 0 { return "?" }
     if seconds < 60 { return String(format: "%.1fs", seconds) }
-    let minutes = Int(seconds) / 60
-    if minutes < 60 { return "\(minutes)m\(String(format: "%02d", Int(seconds) % 60))s" }
-    return "\(minutes / 60)h\(String(format: "%02d", minutes % 60))m"
+    // Whole minutes and hours as Doubles: a duration beyond Int.max seconds (--budget 1e300)
+    // is written out rather than trapped on.
+    let minutes = (seconds / 60).rounded(.down)
+    if minutes < 60 { return String(format: "%.0fm%02.0fs", minutes, (seconds - minutes * 60).rounded(.down)) }
+    return String(format: "%.0fh%02.0fm", (minutes / 60).rounded(.down), minutes.truncatingRemainder(dividingBy: 60))
 }
 
 /// Rows padded to aligned columns, two spaces apart.

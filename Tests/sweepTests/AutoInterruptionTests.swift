@@ -217,5 +217,8 @@ struct AutoInterruptionTests {
         #expect(AutoCommand.continuingDuration(secondsLeft: -2) == "10s")
         // Each is a duration that --timeout and --budget read.
         #expect(parseDuration(AutoCommand.continuingDuration(secondsLeft: 534)) == 540)
+        // Ctrl-C in a --budget 1e300 went through Int(minutes), which traps above Int.max.
+        let forever = AutoCommand.continuingDuration(secondsLeft: 1e300)
+        #expect(forever.hasSuffix("m") && parseDuration(forever) != nil, "\(forever)")
     }
 }

@@ -79,6 +79,15 @@ struct RunBudgetCommandTests {
         #expect(parseDuration("2.5") == 2.5)
         #expect(parseDuration("m") == nil)
     }
+
+    @Test func aDurationBeyondEveryClockIsWrittenOutNotTrappedOn() {
+        // sweep auto --budget 1e300 printed its budget through Int(seconds), which traps above Int.max.
+        #expect(formatDuration(125.7) == "2m05s")
+        #expect(formatDuration(5400) == "1h30m")
+        #expect(formatDuration(1e18) == "277777777777777h46m")
+        let forever = formatDuration(1e300)
+        #expect(forever.count > 290 && forever.hasSuffix("m"), "\(forever)")
+    }
 }
 
 /// A spec that names neither task nor metric takes the metric the data's inferred task calls for.
