@@ -22,6 +22,7 @@ struct CopyCommand: ParsableCommand {
 
     func validate() throws {
         for (option, value) in [("--from", from), ("--to", to)] {
+            try StoreOptions.refuseEmpty(value, option: option)
             do {
                 _ = try ResultStoreLocation(parsing: value)
             } catch let error as PostgresResultStoreError {

@@ -18,6 +18,7 @@ struct DashboardCommand: AsyncParsableCommand {
     var port = 8080
 
     func validate() throws {
+        try StoreOptions.refuseEmpty(databasePath, option: "--db")
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
     }
 

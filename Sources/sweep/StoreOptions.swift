@@ -16,11 +16,19 @@ struct StoreOptions: ParsableArguments {
     var databasePath = StoreOptions.defaultPath
 
     func validate() throws {
+        try Self.refuseEmpty(databasePath, option: "--db")
         do {
             _ = try ResultStoreLocation(parsing: databasePath)
         } catch let error as PostgresResultStoreError {
             throw ValidationError(error.description)
         }
+    }
+
+    /// Refuses an empty database option (an unset shell variable in `--db "$DB"`): SQLite reads
+    /// '' as a temporary database of its own, gone when the command ends.
+    static func refuseEmpty(_ value: String, option: String) throws {
+        guard value.isEmpty else { return }
+        throw ValidationError("\(option) needs a database file or a postgresql:// URL, e.g. \(option) \(defaultPath)")
     }
 
     /// Where `--db` points (checked by `validate`).

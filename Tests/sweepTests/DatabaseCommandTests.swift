@@ -17,6 +17,22 @@ struct DatabaseCommandTests {
         #expect(result.standardError.contains("is a directory; --db takes the database file"), "\(result)")
     }
 
+    /// An empty --db (an unset shell variable, `--db "$DB"`): SQLite took '' for a temporary
+    /// database, so run failed on "could not activate WAL Mode" and dashboard served nothing.
+    @Test(arguments: ["list", "leaderboard", "report", "dashboard", "run", "copy"])
+    func anEmptyDatabasePathIsRefusedSayingWhatToPass(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let arguments = switch command {
+        case "run": [command, spec, "--db", ""]
+        case "copy": [command, "--from", directory.path("a.sqlite"), "--to", ""]
+        default: [command, "--db", ""]
+        }
+        let option = command == "copy" ? "--to" : "--db"
+        let result = try await SweepProcess(arguments, in: directory).wait(timeout: .seconds(20))
+        expectCleanRefusal(result, mentioning: ["\(option) needs a database file or a postgresql:// URL", "\(option) results/sweeps.sqlite"])
+    }
+
     /// A FIFO given as the database (a device such as /dev/null is refused the same way): one
     /// message that the database must be a regular file, where SQLite reported a disk I/O error.
     @Test(arguments: ["list", "leaderboard", "run"])
