@@ -96,6 +96,7 @@ extension BadInput {
         training("ten million epochs", ["--epochs", "10000000"], ["--epochs", "from 1 to 1,000,000"]),
         training("a batch of zero rows", ["--batch-size", "0"], ["--batch-size", "at least 1"]),
         training("dropout of one", ["--dropout", "1"], ["--dropout", "[0, 1)"]),
+        training("dropout that is one in 32-bit floats", ["--dropout", "0.9999999999"], ["--dropout", "[0, 1)", "0.99999994"]),
         training("batch norm on batches of one row", ["--batch-size", "1", "--batch-norm", "--epochs", "1", "--data", model],
                  ["batch_norm needs at least 2 rows in each training batch", "set batch_size to 2 or more, or batch_norm to false"]),
         training("a negative seed", ["--seed", "-1"], ["--seed", "zero or positive"]),

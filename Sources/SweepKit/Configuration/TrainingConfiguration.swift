@@ -145,7 +145,12 @@ public struct TrainingConfiguration: Codable, Sendable, Hashable {
             configuration.initializer = decoded
         }
         if let p = reader.number("dropout", problems: &problems, where: { $0 >= 0 && $0 < 1 }, rule: "dropout p must be in [0, 1)") {
-            configuration.dropout = Float(p)
+            // The engine computes in Float, which rounds 0.9999999999 up to 1.
+            if Float(p) < 1 {
+                configuration.dropout = Float(p)
+            } else {
+                problems.append(.init(path: reader.childPath("dropout"), message: "dropout p must be in [0, 1), got \(p.compactDescription), which is 1 as a 32-bit float (the largest below 1 is 0.99999994)"))
+            }
         }
         if let flag = reader.bool("batch_norm", problems: &problems) { configuration.batchNorm = flag }
         if let name = reader.string("loss", problems: &problems) {

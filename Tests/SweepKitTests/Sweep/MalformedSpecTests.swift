@@ -107,6 +107,9 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
                       [("$.parameters.lr.min", "lr must be a positive number")]),
         MalformedSpec("a fixed dropout of 1", spec(#""fixed": {"dropout": 1}"#),
                       [("$.fixed.dropout", "dropout p must be in [0, 1)")]),
+        // Below 1 as a Double, 1 as the engine's Float: every trial failed when its network was built.
+        MalformedSpec("a fixed dropout that is 1 in 32-bit floats", spec(#""fixed": {"dropout": 0.9999999999}"#),
+                      [("$.fixed.dropout", "got 0.9999999999")]),
         MalformedSpec("a hidden layer of width 0 among the values", spec(#""parameters": {"hidden_layers": {"values": [[8], [16, 0]]}}"#),
                       [("$.parameters.hidden_layers.values[1][1]", "positive whole number, got 0")]),
         MalformedSpec("an unknown optimizer among the values", spec(#""parameters": {"optimizer": {"values": ["adam", "adamm"]}}"#),
