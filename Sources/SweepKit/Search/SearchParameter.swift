@@ -181,11 +181,15 @@ public enum SearchParameter: Sendable, Hashable {
             return nil
         }
         func wholeBounds() -> (Int, Int)? {
-            guard minimum == minimum.rounded(), maximum == maximum.rounded(), abs(minimum) < 1e15, abs(maximum) < 1e15 else {
+            guard minimum == minimum.rounded(), maximum == maximum.rounded() else {
                 problems.append(.init(path: path, message: "\(name) needs whole-number min and max"))
                 return nil
             }
-            return (Int(minimum), Int(maximum))
+            let large = [("min", minimum), ("max", maximum)].filter { abs($0.1) >= 1e15 }
+            for (key, bound) in large {
+                problems.append(.init(path: reader.childPath(key), message: "\(name) bounds must be below 10^15 in size, got \(bound.compactDescription)"))
+            }
+            return large.isEmpty ? (Int(minimum), Int(maximum)) : nil
         }
         switch name {
         case "uniform":

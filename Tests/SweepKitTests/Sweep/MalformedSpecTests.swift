@@ -94,6 +94,10 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
         MalformedSpec("int_uniform with fractional bounds",
                       spec(#""method": "random", "trials": 4, "parameters": {"batch_size": {"distribution": "int_uniform", "min": 8.5, "max": 64}}"#),
                       [("$.parameters.batch_size", "whole-number min and max")]),
+        // Whole numbers, but beyond what a draw keeps exactly: the message said they were not whole.
+        MalformedSpec("int_uniform with a bound of 10^16",
+                      spec(#""method": "random", "trials": 4, "parameters": {"batch_size": {"distribution": "int_uniform", "min": 1, "max": 1e16}}"#),
+                      [("$.parameters.batch_size.max", "must be below 10^15 in size, got 1e+16")]),
         MalformedSpec("q_uniform without q",
                       spec(#""method": "random", "trials": 4, "parameters": {"dropout": {"distribution": "q_uniform", "min": 0, "max": 0.4}}"#),
                       [("$.parameters.dropout.q", "is required for q_uniform")]),
