@@ -36,6 +36,8 @@ public enum JSONValue: Sendable, Hashable {
     /// the text is parsed again by JSONSerialization, whose error gives the byte offset.
     static func syntaxProblem(in data: Data) -> String? {
         if data.isEmpty { return "the file is empty" }
+        // JSON's own white space: a file saved with nothing in it but a line break or two.
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return "the file holds only white space" }
         let detail: String
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])

@@ -152,6 +152,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         (#"{"epochs": 3}"# + "\n\n  x", "line 3, column 3: unexpected text in `x`"),
         (#"{"epochs": 3"#, "the text ends inside a value; check for an unclosed {, [ or \""),
         ("", "the file is empty"),
+        // It said the text ended inside a value, and to look for an unclosed bracket.
+        (" \n\t\r\n", "the file holds only white space"),
     ])
     func invalidJSONSaysWhereItBreaks(json: String, expected: String) throws {
         do {
