@@ -145,6 +145,16 @@ public enum SearchParameter: Sendable, Hashable {
                 problems.append(.init(path: reader.childPath("values"), message: "is empty; list at least one value"))
                 return nil
             }
+            // A value listed twice is one point of the space: a grid took the second for the
+            // first and proposed it without end. The first repeat is enough to say so.
+            var firstIndexes: [JSONValue: Int] = [:]
+            for (index, value) in values.enumerated() {
+                if let first = firstIndexes[value] {
+                    problems.append(.init(path: reader.childPath("values") + "[\(index)]", message: "repeats values[\(first)] (\(value.shortText)); list each value once"))
+                    return nil
+                }
+                firstIndexes[value] = index
+            }
             return .values(values)
         }
         guard let name = reader.string("distribution", problems: &problems) else {

@@ -75,6 +75,13 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
                       [("$.parameters.dropuot", "did you mean 'dropout'?")]),
         MalformedSpec("an empty values list", spec(#""parameters": {"lr": {"values": []}}"#),
                       [("$.parameters.lr.values", "is empty")]),
+        // Both were one point of the space: a grid took the second for the first, proposed it
+        // again and again, and ran trials without end.
+        MalformedSpec("a value listed twice", spec(#""parameters": {"lr": {"values": [0.1, 0.01, 0.10]}}"#),
+                      [("$.parameters.lr.values[2]", "repeats values[0] (0.1); list each value once")]),
+        MalformedSpec("a depth listed twice",
+                      spec(#""parameters": {"hidden_layers": {"depth": {"values": [1, 2, 1]}, "width": {"values": [8]}}}"#),
+                      [("$.parameters.hidden_layers.depth.values[2]", "repeats values[0] (1)")]),
         MalformedSpec("a parameter with neither values nor a distribution", spec(#""parameters": {"lr": {"min": 0.1}}"#),
                       [("$.parameters.lr", #"gives min but no "distribution""#)]),
         MalformedSpec("a parameter object with nothing in it", spec(#""parameters": {"lr": {}}"#),
