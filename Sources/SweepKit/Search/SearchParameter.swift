@@ -127,6 +127,10 @@ public enum SearchParameter: Sendable, Hashable {
         }
     }
 
+    /// The most values a list may hold: as many as the trials a sweep may run. Each is checked as
+    /// a configuration before the sweep starts, so a longer list only costs time and memory.
+    public static let maximumListedValues = 100_000
+
     /// The keys a parameter object may hold besides "values" or "distribution".
     static let optionKeys = ["min", "max", "q", "when"]
 
@@ -143,6 +147,10 @@ public enum SearchParameter: Sendable, Hashable {
             }
             guard !values.isEmpty else {
                 problems.append(.init(path: reader.childPath("values"), message: "is empty; list at least one value"))
+                return nil
+            }
+            guard values.count <= maximumListedValues else {
+                problems.append(.init(path: reader.childPath("values"), message: "holds \(values.count.formatted()) values; a list may hold at most \(maximumListedValues.formatted()), the most trials a sweep runs: use a distribution (\(distributionNames.joined(separator: ", "))) for a range"))
                 return nil
             }
             // A value listed twice is one point of the space: a grid took the second for the

@@ -82,6 +82,11 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
         MalformedSpec("a depth listed twice",
                       spec(#""parameters": {"hidden_layers": {"depth": {"values": [1, 2, 1]}, "width": {"values": [8]}}}"#),
                       [("$.parameters.hidden_layers.depth.values[2]", "repeats values[0] (1)")]),
+        // Every listed value is checked before the sweep runs, one configuration each: a list of
+        // a million (a 10 MB spec) took minutes and a gigabyte.
+        MalformedSpec("a list of 100,001 values",
+                      spec(#""method": "random", "trials": 10, "parameters": {"batch_size": {"values": [\#((1...100_001).map(String.init).joined(separator: ","))]}}"#),
+                      [("$.parameters.batch_size.values", "holds 100,001 values; a list may hold at most 100,000")]),
         MalformedSpec("a parameter with neither values nor a distribution", spec(#""parameters": {"lr": {"min": 0.1}}"#),
                       [("$.parameters.lr", #"gives min but no "distribution""#)]),
         MalformedSpec("a parameter object with nothing in it", spec(#""parameters": {"lr": {}}"#),
