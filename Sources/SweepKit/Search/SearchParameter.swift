@@ -114,9 +114,12 @@ public enum SearchParameter: Sendable, Hashable {
         }
     }
 
-    /// A short form for `sweep validate`: the values, or the distribution with its bounds.
+    /// A short form for `sweep validate` and messages: the values (the first ten and the last of
+    /// a longer list), or the distribution with its bounds.
     public var summary: String {
         switch self {
+        case .values(let values) where values.count > 12:
+            values.prefix(10).map(\.shortText).joined(separator: ", ") + ", …, \(values[values.count - 1].shortText) (\(values.count.formatted()) values)"
         case .values(let values): values.map(\.shortText).joined(separator: ", ")
         case .uniform(let minimum, let maximum): "uniform(\(minimum.compactDescription), \(maximum.compactDescription))"
         case .logUniform(let minimum, let maximum): "log_uniform(\(minimum.compactDescription), \(maximum.compactDescription))"

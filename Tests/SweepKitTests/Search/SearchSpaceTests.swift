@@ -180,6 +180,14 @@ import Testing
         #expect(atPath.contains { $0.message.contains(bad.phrase) }, "\(problems)")
     }
 
+    @Test func aValueALongListNeverTakesIsNamedWithoutTheWholeList() {
+        // The message listed all 5,000 values the parent takes: 29 KB on the terminal.
+        let sizes = (1...5_000).map(String.init).joined(separator: ",")
+        let problems = SweepFixtures.problems(Self.spec(#""batch_size": {"values": [\#(sizes)]}, "lr": {"values": [0.1], "when": {"batch_size": [0]}}"#))
+        let message = try? #require(problems.first { $0.path == "$.parameters.lr.when.batch_size[0]" }?.message)
+        #expect(message == "'batch_size' never takes 0; it takes 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …, 5000 (5,000 values)", "\(problems)")
+    }
+
     @Test func intLogUniformNeedsAPositiveWholeMinimum() {
         let problems = SweepFixtures.problems(Self.spec(#""batch_size": {"distribution": "int_log_uniform", "min": 0, "max": 64}"#))
         #expect(problems.contains { $0.path == "$.parameters.batch_size.min" && $0.message.contains("min ≥ 1") }, "\(problems)")
