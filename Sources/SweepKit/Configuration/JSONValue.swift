@@ -41,7 +41,10 @@ public enum JSONValue: Sendable, Hashable {
         let detail: String
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return nil
+            // JSONSerialization reads 1e-400 as 0, which JSONDecoder refuses.
+            guard let (offset, number) = firstUnrepresentableNumber(in: [UInt8](data), nearZero: true) else { return nil }
+            let place = textPosition(offset, in: [UInt8](data))
+            return "line \(place.line), column \(place.column): the number \(number) is too close to zero to hold (about ±4.9e-324 is the nearest to zero a JSON number here may be); write 0 or a larger number"
         } catch {
             guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
             detail = text
@@ -105,8 +108,9 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The offset and text of the first number outside a string that a Double cannot hold.
-    private static func firstUnrepresentableNumber(in bytes: [UInt8]) -> (offset: Int, text: String)? {
+    /// The offset and text of the first number outside a string that a Double cannot hold:
+    /// beyond ±1.8e308, or (`nearZero`) a number other than zero that rounds to it.
+    private static func firstUnrepresentableNumber(in bytes: [UInt8], nearZero: Bool = false) -> (offset: Int, text: String)? {
         var index = 0
         var inString = false
         while index < bytes.count {
@@ -129,7 +133,8 @@ public enum JSONValue: Sendable, Hashable {
             let start = index
             while index < bytes.count, "+-.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
-            if let value = Double(text), !value.isFinite {
+            let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+            if let value = Double(text), nearZero ? value == 0 && mantissa.contains(where: { ("1"..."9").contains($0) }) : !value.isFinite {
                 return (start, text.count > 40 ? String(text.prefix(37)) + "..." : text)
             }
         }

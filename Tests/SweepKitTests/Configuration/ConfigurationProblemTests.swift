@@ -154,6 +154,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         ("", "the file is empty"),
         // It said the text ended inside a value, and to look for an unclosed bracket.
         (" \n\t\r\n", "the file holds only white space"),
+        // JSONSerialization reads it as 0 and JSONDecoder refuses it: the message was a DecodingError.
+        (#"{"lr": 1e-400}"#, "line 1, column 8: the number 1e-400 is too close to zero to hold"),
     ])
     func invalidJSONSaysWhereItBreaks(json: String, expected: String) throws {
         do {
