@@ -49,6 +49,10 @@ public enum JSONValue: Sendable, Hashable {
             guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
             detail = text
         }
+        if detail.contains("surrogate") || detail.contains("hex"), let (offset, escape) = firstBadUnicodeEscape(in: [UInt8](data)) {
+            let place = textPosition(offset, in: [UInt8](data))
+            return "line \(place.line), column \(place.column): the escape \(escape) is not a character (\\u takes four hex digits, and \\ud800-\\udfff only as the two halves of a UTF-16 pair); write the character itself"
+        }
         if detail.hasPrefix("Unexpected end of file") {
             return "the text ends inside a value; check for an unclosed {, [ or \""
         }
@@ -106,6 +110,52 @@ public enum JSONValue: Sendable, Hashable {
             case .error: return offset
             }
         }
+    }
+
+    /// The offset and text of the first `\u` escape that is no character: fewer than four hex
+    /// digits, or half of a UTF-16 surrogate pair without the other half.
+    private static func firstBadUnicodeEscape(in bytes: [UInt8]) -> (offset: Int, text: String)? {
+        let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\""), u = UInt8(ascii: "u")
+        func isHexDigit(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+        }
+        func hexDigits(at start: Int) -> Int { bytes[min(start, bytes.count)...].prefix(4).prefix(while: isHexDigit).count }
+        func unit(at start: Int) -> Int? {
+            hexDigits(at: start) == 4 ? Int(String(decoding: bytes[start..<start + 4], as: UTF8.self), radix: 16) : nil
+        }
+        var index = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard inString else {
+                inString = byte == quote
+                index += 1
+                continue
+            }
+            if byte == quote { inString = false }
+            guard byte == backslash, index + 1 < bytes.count else {
+                index += 1
+                continue
+            }
+            guard bytes[index + 1] == u else {
+                index += 2
+                continue
+            }
+            let text = "\\u" + String(decoding: bytes[(index + 2)..<(index + 2 + hexDigits(at: index + 2))], as: UTF8.self)
+            guard let first = unit(at: index + 2) else { return (index, text) }
+            switch first {
+            case 0xD800...0xDBFF:
+                guard index + 7 < bytes.count, bytes[index + 6] == backslash, bytes[index + 7] == u,
+                    let second = unit(at: index + 8), (0xDC00...0xDFFF).contains(second)
+                else { return (index, text) }
+                index += 12
+            case 0xDC00...0xDFFF:
+                return (index, text)
+            default:
+                index += 6
+            }
+        }
+        return nil
     }
 
     /// The offset and text of the first number outside a string that a Double cannot hold:

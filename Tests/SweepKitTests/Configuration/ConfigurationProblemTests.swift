@@ -156,6 +156,11 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         (" \n\t\r\n", "the file holds only white space"),
         // JSONSerialization reads it as 0 and JSONDecoder refuses it: the message was a DecodingError.
         (#"{"lr": 1e-400}"#, "line 1, column 8: the number 1e-400 is too close to zero to hold"),
+        // Half a UTF-16 pair, or too few hex digits: the messages said the text ended inside a
+        // value, or gave the parser's words with no place.
+        (#"{"description": "\ud800"}"#, #"line 1, column 18: the escape \ud800 is not a character"#),
+        (#"{"description": "a\udc00"}"#, #"line 1, column 19: the escape \udc00 is not a character"#),
+        (#"{"description": "\u12"}"#, #"line 1, column 18: the escape \u12 is not a character"#),
     ])
     func invalidJSONSaysWhereItBreaks(json: String, expected: String) throws {
         do {
