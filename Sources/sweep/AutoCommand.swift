@@ -75,7 +75,7 @@ struct AutoCommand: AsyncParsableCommand {
         guard ensemble >= 1, ensemble <= Self.maximumEnsembleSize else {
             throw ValidationError("--ensemble must be between 1 and \(Self.maximumEnsembleSize), got \(ensemble)")
         }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        try RunCommand.checkJobs(jobs)
     }
 
     func run() async throws {

@@ -55,12 +55,24 @@ struct RunCommand: AsyncParsableCommand {
     var resultsInMemory = false
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        try Self.checkJobs(jobs)
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
         if !(heartbeat > 0 && heartbeat <= 3600) { throw ValidationError("--heartbeat must be more than 0 and at most 3600 seconds, got \(heartbeat)") }
         if let timeout, parseDuration(timeout) == nil {
             throw ValidationError("--timeout must be a duration such as 90s, 10m or 2h, got '\(timeout)'")
+        }
+    }
+
+    /// The most `--jobs`: each is a thread with a network and buffers of its own, and jobs beyond
+    /// the cores only wait their turn.
+    static let maximumJobs = 1_024
+
+    static func checkJobs(_ jobs: Int?) throws {
+        guard let jobs else { return }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if jobs > maximumJobs {
+            throw ValidationError("--jobs must be at most \(maximumJobs.formatted()) (each job trains on a thread of its own, and this machine has \(ProcessInfo.processInfo.activeProcessorCount) cores), got \(jobs)")
         }
     }
 

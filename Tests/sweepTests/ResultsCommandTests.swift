@@ -379,6 +379,18 @@ struct BadInputCommandTests {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
+    /// Each job is a thread of its own: --jobs 100000 started one per trial and fit to run, until
+    /// the process ran out of memory or threads.
+    @Test(arguments: ["run", "auto"])
+    func moreJobsThanThreadsCanServeAreRefusedBeforeAnythingRuns(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let input = command == "run" ? try directory.write("grid.json", SmallSpecs.grid()) : SmallSpecs.data
+        let database = directory.path("results.sqlite")
+        let result = try await sweep(command, input, "--db", database, "--jobs", "100000", in: directory)
+        expectCleanRefusal(result, mentioning: ["--jobs must be at most 1,024", "got 100000"])
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
+
     /// A negative number after a numeric option is its value, refused by the option's range check,
     /// not read as an unknown flag and reported as a missing value.
     @Test(arguments: [
