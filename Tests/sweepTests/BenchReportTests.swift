@@ -63,4 +63,14 @@ import Testing
         report.adamStepSeconds = 4.6e-6
         #expect(report.pytorchTargetBound(needed: 0.133, trial: trial).isEmpty)
     }
+
+    /// The paragraph on time outside training says over 3% only of the runs that were: a median
+    /// run under 3% with a worse run is said as such, not as a median over 3%.
+    @Test func theOutsideTrainingParagraphSaysWhichRunsWereOver3Percent() {
+        let report = BenchReport(quick: false)
+        #expect(report.outsideHeading(median: 0.0308, worst: 0.047) == "Why time outside training is over 3% at --jobs 2 (median run):")
+        #expect(report.outsideHeading(median: 0.0253, worst: 0.0362)
+            == "Why time outside training is over 3% in some runs at --jobs 2 (2.5% in the median run, 3.6% in the worst): in the median run,")
+        #expect(report.outsideHeading(median: 0.021, worst: 0.028) == "Where time outside training goes at --jobs 2 (median run):")
+    }
 }
