@@ -319,6 +319,13 @@ struct BenchReport {
             """
     }
 
+    /// A ratio against its target, to 3 decimals, or 4 when 3 would round a miss onto the target
+    /// (0.6704 against 0.67 reads 0.6704, not 0.670 beside "not met").
+    func ratioText(_ ratio: Double?, target: Double) -> String {
+        guard let ratio else { return fixed(nil, 3) }
+        return ratio > target && fixed(ratio, 3) == fixed(target, 3) ? fixed(ratio, 4) : fixed(ratio, 3)
+    }
+
     /// The opening of the paragraph on time outside training at --jobs 2: why it is over 3% in
     /// the median run, or in some runs only, or (when the speed-up is what missed) where it goes.
     func outsideHeading(median: Double, worst: Double) -> String {
@@ -372,8 +379,8 @@ struct BenchReport {
 
             | target | measured | |
             | --- | --- | --- |
-            | reference trial ≤ 0.1 × PyTorch eager | \(fixed(pytorchRatio, 3)) | \(mark(pytorchRatio.map { $0 <= 0.1 })) |
-            | reference trial ≤ 0.67 × JAX | \(fixed(jaxRatio, 3)) | \(mark(jaxRatio.map { $0 <= 0.67 })) |
+            | reference trial ≤ 0.1 × PyTorch eager | \(ratioText(pytorchRatio, target: 0.1)) | \(mark(pytorchRatio.map { $0 <= 0.1 })) |
+            | reference trial ≤ 0.67 × JAX | \(ratioText(jaxRatio, target: 0.67)) | \(mark(jaxRatio.map { $0 <= 0.67 })) |
             | the 128 → 256 layer's three products ≥ 60% of the AVX-512 peak | \(productShares.isEmpty ? (avx512Peak == nil ? "no AVX-512 here" : "-") : productShares.map { percent($0) }.joined(separator: ", ")) | \(productShares.isEmpty ? "not measured" : mark(productShares.allSatisfy { $0 >= 0.6 })) |
             | no shape in the scaling tables slower than JAX | slowest: \(slowest.map { "\($0.row.label), \(fixed($0.ratio, 3))" } ?? "-") | \(mark(slowest.map { $0.ratio <= 1 })) |
             | --jobs 2 ≥ 1.9× the throughput of --jobs 1 | \(fixed(speedUp, 3))× | \(mark(speedUp.map { $0 >= 1.9 })) |
@@ -444,7 +451,14 @@ struct BenchReport {
                     about \(fixed(max(0, two.outsideShare - memory.outsideShare) * 100, 1)) points of the median run's share; the rest is there with nothing written to disk.
 
                     """
-                if memory.outsideShare >= 0.03 {
+                if memory.outsideShare >= two.outsideShare {
+                    // Runs of a sweep this short vary by more than storing costs.
+                    text += """
+                        In this run the sweep with nothing written spent as much or more outside training than the
+                        one writing to SQLite: storing's share is smaller than the spread between runs here.
+
+                        """
+                } else if memory.outsideShare >= 0.03 {
                     text += """
                         So on this machine no cheaper way of storing would bring the share under 3%: the same
                         sweep with nothing written to disk is over it already.

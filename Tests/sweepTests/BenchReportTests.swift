@@ -73,4 +73,33 @@ import Testing
             == "Why time outside training is over 3% in some runs at --jobs 2 (2.5% in the median run, 3.6% in the worst): in the median run,")
         #expect(report.outsideHeading(median: 0.021, worst: 0.028) == "Where time outside training goes at --jobs 2 (median run):")
     }
+
+    @Test func aRatioThatMissesItsTargetByLessThanTheLastDigitShownGetsAnotherDigit() {
+        let report = BenchReport(quick: false)
+        #expect(report.ratioText(0.6704, target: 0.67) == "0.6704")
+        #expect(report.ratioText(0.6696, target: 0.67) == "0.670")
+        #expect(report.ratioText(0.704, target: 0.67) == "0.704")
+        #expect(report.ratioText(nil, target: 0.67) == "-")
+    }
+
+    /// A run where the sweep with nothing written spent more outside training than the one
+    /// writing to SQLite says storing's share is within the spread, not that no cheaper storing
+    /// could meet the target.
+    @Test func aMemoryRunOverTheStoredOneIsSaidToBeWithinTheSpread() {
+        func sweep(jobs: Int, memory: Bool = false, outside: Double, worst: Double) -> SweepTiming {
+            let wall = 1.12 / Double(jobs)
+            let training = 1.12 * (1 - outside)
+            return SweepTiming(
+                jobs: jobs, resultsInMemory: memory, trials: 40, wallSeconds: wall, trainingSeconds: training + 0.005,
+                trainingCPUSeconds: training, workerSeconds: training + 0.01, workerWindowSeconds: wall - 0.002, sharedFits: 0,
+                peakMegabytes: 55, stolenSeconds: nil, outsideShareRange: outside...worst)
+        }
+        var report = BenchReport(quick: false)
+        report.sweeps = [sweep(jobs: 1, outside: 0.009, worst: 0.011), sweep(jobs: 2, outside: 0.028, worst: 0.041),
+                         sweep(jobs: 2, memory: true, outside: 0.035, worst: 0.051)]
+        let text = report.markdown()
+        #expect(text.contains("storing's share is smaller than the spread between runs here"))
+        #expect(!text.contains("no cheaper way of storing would bring the share under 3%"))
+        #expect(text.contains("Why time outside training is over 3% in some runs at --jobs 2 (2.8% in the median run, 4.1% in the worst)"))
+    }
 }
