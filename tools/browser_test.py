@@ -334,6 +334,17 @@ def check_regression_report(browser, sweep, folder, screenshots):
         browser.screenshot(os.path.join(screenshots, "report-regression.png"))
 
 
+def open_report_of(browser, sweep, folder, spec, selector, what):
+    """Runs `spec` into results.sqlite, writes its report and opens it once `selector` has drawn."""
+    name = spec["name"]
+    with open(os.path.join(folder, name + ".json"), "w") as file:
+        json.dump(spec, file)
+    run(sweep, "run", name + ".json", "--db", "results.sqlite", "--quiet", folder=folder)
+    run(sweep, "report", name, "--db", "results.sqlite", "-o", name + ".html", folder=folder)
+    browser.open("file://" + os.path.join(folder, name + ".html"))
+    browser.wait_for(f"document.querySelectorAll('{selector}').length > 0", what)
+
+
 # sweep auto's search space: twelve axes, some of them with long titles.
 WIDE_SPEC = {
     "name": "browser-wide", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 6, "seed": 2,
@@ -350,12 +361,7 @@ WIDE_SPEC = {
 
 def check_wide_parallel_coordinates(browser, sweep, folder):
     print("-- parallel coordinates over sweep auto's twelve axes: no two titles overlap")
-    with open(os.path.join(folder, "wide.json"), "w") as file:
-        json.dump(WIDE_SPEC, file)
-    run(sweep, "run", "wide.json", "--db", "results.sqlite", "--quiet", folder=folder)
-    run(sweep, "report", "browser-wide", "--db", "results.sqlite", "-o", "wide.html", folder=folder)
-    browser.open("file://" + os.path.join(folder, "wide.html"))
-    browser.wait_for("document.querySelectorAll('#parallel .axis').length > 0", "the parallel coordinates")
+    open_report_of(browser, sweep, folder, WIDE_SPEC, "#parallel .axis", "the parallel coordinates")
     check(browser.errors() == [], f"the report logs no error {browser.errors()}")
     check(browser.count("#parallel .axis") == 12, "an axis per setting (hidden_layers: depth and width) and one for the metric")
     overlaps = browser.evaluate("""(() => {
@@ -373,12 +379,7 @@ def check_one_trial_report(browser, sweep, folder):
     print("-- the report of a sweep of one trial")
     spec = {"name": "browser-one", "data": "builtin:phone-price?rows=200", "method": "random", "trials": 1,
             "fixed": {"hidden_layers": [8], "epochs": 3}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.01}}}
-    with open(os.path.join(folder, "one.json"), "w") as file:
-        json.dump(spec, file)
-    run(sweep, "run", "one.json", "--db", "results.sqlite", "--quiet", folder=folder)
-    run(sweep, "report", "browser-one", "--db", "results.sqlite", "-o", "one.html", folder=folder)
-    browser.open("file://" + os.path.join(folder, "one.html"))
-    browser.wait_for("document.querySelectorAll('#trials tbody tr').length > 0", "the trials table")
+    open_report_of(browser, sweep, folder, spec, "#trials tbody tr", "the trials table")
     check(browser.errors() == [], f"the report logs no error {browser.errors()}")
     check(browser.count("#history .mark.point") == 1 and browser.count("#parallel path.line") == 1, "one point and one line")
     check(browser.count("#slices svg[data-setting=lr] .mark") == 1, "one point in the slice")

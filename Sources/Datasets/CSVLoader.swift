@@ -223,8 +223,8 @@ public enum CSVLoader {
 }
 
 /// The offset of the first byte that does not belong to a valid UTF-8 sequence, for text
-/// already known not to be UTF-8.
-private func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int {
+/// already known not to be UTF-8 (a CSV here; a spec or configuration in SweepKit).
+public func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int {
     var parser = Unicode.UTF8.ForwardParser()
     var iterator = bytes.makeIterator()
     var offset = 0

@@ -167,32 +167,32 @@ struct AutoCommandTests {
             == "stopped by the time budget (--budget 2m) with 12 trials to go: `sweep run s.json --db r.sqlite --timeout 10m` continues the sweep")
     }
 
-    @Test func aFeatureThatCopiesTheTargetIsNamedInAWarningBeforeTheSearch() async throws {
+    /// sweep auto on a CSV of `header` and `rows`, with a 3 s budget, for the warnings it gives
+    /// before the search: whether a trial completes in 3 s on a loaded machine (else the command
+    /// ends with status 1, saying so) is not what its callers check.
+    private func autoWarnings(_ name: String, header: String, rows: [String]) async throws -> CommandResult {
         let directory = try ScratchDirectory()
+        let data = try directory.write("\(name).csv", ([header] + rows).joined(separator: "\n") + "\n")
+        let auto = try await sweep(
+            "auto", data, "--budget", "3s", "--spec", directory.path("\(name).json"), "-o", directory.path("\(name).safetensors"),
+            "--db", directory.path("r.sqlite"), "--quiet", in: directory)
+        #expect(!auto.endedBySignal && auto.status <= 1, "\(auto)")
+        return auto
+    }
+
+    @Test func aFeatureThatCopiesTheTargetIsNamedInAWarningBeforeTheSearch() async throws {
         // 'grade' is 'label' under another name: every model can copy it and score perfectly.
         let rows = (0..<40).map { row in "\(row % 7),\(row % 3),\(Double(row) / 10),\(row % 3)" }
-        let data = try directory.write("leak.csv", (["a,grade,b,label"] + rows).joined(separator: "\n") + "\n")
-        let auto = try await sweep(
-            "auto", data, "--budget", "3s", "--spec", directory.path("leak.json"), "-o", directory.path("leak.safetensors"),
-            "--db", directory.path("r.sqlite"), "--quiet", in: directory)
-        // The warning comes before the search; whether a trial completes in 3 s on a loaded
-        // machine (else the command ends with status 1, saying so) is not what this checks.
-        #expect(!auto.endedBySignal && auto.status <= 1, "\(auto)")
+        let auto = try await autoWarnings("leak", header: "a,grade,b,label", rows: rows)
         #expect(auto.standardError.contains("warning: the feature 'grade' equals the target 'label' in every row"), "\(auto)")
         #expect(!auto.standardError.contains("'a' equals") && !auto.standardError.contains("'b' equals"), "\(auto)")
     }
 
     @Test func aClassWithFewerRowsThanFoldsIsNamedInAWarningBeforeTheSearch() async throws {
-        let directory = try ScratchDirectory()
         // Classes 0 and 1 with 20 rows each, and a class 7 of one row (line 9): a typo, most likely.
         var rows = (0..<40).map { row in "\(row % 7),\(Double(row) / 10),\(row % 2)" }
         rows[7] = "3,0.7,7"
-        let data = try directory.write("rare.csv", (["a,b,label"] + rows).joined(separator: "\n") + "\n")
-        let auto = try await sweep(
-            "auto", data, "--budget", "3s", "--spec", directory.path("rare.json"), "-o", directory.path("rare.safetensors"),
-            "--db", directory.path("r.sqlite"), "--quiet", in: directory)
-        // As above: the warning comes before the search, whatever the search then does.
-        #expect(!auto.endedBySignal && auto.status <= 1, "\(auto)")
+        let auto = try await autoWarnings("rare", header: "a,b,label", rows: rows)
         #expect(auto.standardError.contains("warning: 'label' has a class with fewer rows than the 5 folds: 7 (1 row, line 9)"), "\(auto)")
         #expect(!auto.standardError.contains("0 (") && !auto.standardError.contains("1 (2"), "\(auto)")
     }

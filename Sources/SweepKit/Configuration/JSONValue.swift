@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// Any JSON value. Specs are read into this first so that every problem can be reported with
@@ -96,20 +97,6 @@ public enum JSONValue: Sendable, Hashable {
             String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 .unicodeScalars.flatMap { $0.value < 0x20 || $0.value == 0x7F ? Array($0.escaped(asASCII: true).unicodeScalars) : [$0] }))
         return (line, column, lineText)
-    }
-
-    /// The offset of the first byte that does not belong to a valid UTF-8 sequence.
-    private static func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded): offset += encoded.count
-            case .emptyInput: return max(bytes.count - 1, 0)
-            case .error: return offset
-            }
-        }
     }
 
     /// The offset and text of the first `\u` escape that is no character: fewer than four hex
