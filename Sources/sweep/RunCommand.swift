@@ -282,13 +282,13 @@ func installStopHandlers(
     }
 }
 
-/// The test-part twin of a validation metric, shown beside it.
 /// The leaderboard's test column: the test counterpart of the sweep's metric, or none when the
 /// sweep keeps no test rows (test_fraction 0, as sweep auto's), where every cell would be "-".
 func testColumn(for spec: SweepSpec) -> MetricName? {
     spec.data.testFraction == 0 ? nil : testMetricName(for: spec.metric.name)
 }
 
+/// The test-part twin of a validation metric, shown beside it.
 func testMetricName(for metric: MetricName) -> MetricName {
     switch metric {
     case .validationAccuracy: .testAccuracy

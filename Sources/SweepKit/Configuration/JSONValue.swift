@@ -39,25 +39,25 @@ public enum JSONValue: Sendable, Hashable {
         if data.isEmpty { return "the file is empty" }
         // JSON's own white space: a file saved with nothing in it but a line break or two.
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return "the file holds only white space" }
+        let bytes = [UInt8](data)
         let detail: String
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             // JSONSerialization reads 1e-400 as 0, which JSONDecoder refuses.
-            guard let (offset, number) = firstUnrepresentableNumber(in: [UInt8](data), nearZero: true) else { return nil }
-            let place = textPosition(offset, in: [UInt8](data))
+            guard let (offset, number) = firstUnrepresentableNumber(in: bytes, nearZero: true) else { return nil }
+            let place = textPosition(offset, in: bytes)
             return "line \(place.line), column \(place.column): the number \(number) is too close to zero to hold (about ±4.9e-324 is the nearest to zero a JSON number here may be); write 0 or a larger number"
         } catch {
             guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
             detail = text
         }
-        if detail.contains("surrogate") || detail.contains("hex"), let (offset, escape) = firstBadUnicodeEscape(in: [UInt8](data)) {
-            let place = textPosition(offset, in: [UInt8](data))
+        if detail.contains("surrogate") || detail.contains("hex"), let (offset, escape) = firstBadUnicodeEscape(in: bytes) {
+            let place = textPosition(offset, in: bytes)
             return "line \(place.line), column \(place.column): the escape \(escape) is not a character (\\u takes four hex digits, and \\ud800-\\udfff only as the two halves of a UTF-16 pair); write the character itself"
         }
         if detail.hasPrefix("Unexpected end of file") {
             return "the text ends inside a value; check for an unclosed {, [ or \""
         }
-        let bytes = [UInt8](data)
         if String(validating: bytes, as: UTF8.self) == nil {
             let offset = firstInvalidUTF8Offset(in: bytes)
             let place = textPosition(offset, in: bytes)
