@@ -211,6 +211,22 @@ public final class Network {
         }
     }
 
+    /// `backward`, then `optimizer.step()`, with the same values. An optimizer that can update a
+    /// weight in the pass that computes its gradient (`WeightUpdateDuringBackward`: Adam) does
+    /// so, overlapping its work with the product's.
+    public func backward(_ input: Matrix, throughOutputActivation: Bool = true, thenStep optimizer: any Optimizer) {
+        guard let updating = optimizer as? any WeightUpdateDuringBackward else {
+            backward(input, throughOutputActivation: throughOutputActivation)
+            optimizer.step()
+            return
+        }
+        updating.beginStep()
+        context.weightUpdate = updating
+        backward(input, throughOutputActivation: throughOutputActivation)
+        context.weightUpdate = nil
+        updating.finishStep()
+    }
+
     /// Tensors named as an equivalent PyTorch `nn.Sequential`'s state_dict: "0.weight",
     /// "1.running_mean", ... The output activation is not part of that Sequential.
     public func namedTensors() -> [NamedTensor] {

@@ -94,6 +94,7 @@ struct BenchCommand: AsyncParsableCommand {
         report.reference = try measure(reference, data: split, repeats: quick ? 1 : 3)
         report.layerProducts = measureLayerProducts(path: report.kernelPath)
         report.adamStepSeconds = try measureAdamStep(path: report.kernelPath)
+        report.weightUpdate = measureWeightUpdate(path: report.kernelPath)
         report.productRepeats = productRepeats
         let havePython = !quick && FileManager.default.isExecutableFile(atPath: python)
         if havePython {
@@ -251,6 +252,31 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let adam = Adam(parameters: network.parameters(), learningRate: 1e-3, kernelPath: path)
         return fastest(repeats: productRepeats) { adam.step() }
+    }
+
+    /// The 128 → 256 layer's ∂W and Adam's step on its 32,768 weights in one pass, as the trial
+    /// runs them (`Adam.updateWeight`), and Adam's step on those weights alone, each timed as the
+    /// products are.
+    private func measureWeightUpdate(path: KernelPath) -> WeightUpdateTiming {
+        let rows = 32, inputs = 128, outputs = 256
+        var generator = SplitMix64(seed: 10)
+        func random(_ rows: Int, _ columns: Int, scale: Float = 1) -> Matrix {
+            let matrix = Matrix(rows: rows, columns: columns)
+            for index in 0..<matrix.count { matrix.pointer[index] = Float(generator.nextUnitDouble() * 2 - 1) * scale }
+            return matrix
+        }
+        let weight = Parameter(name: "weight", shape: [outputs, inputs])
+        for index in 0..<weight.count { weight.value.pointer[index] = Float(generator.nextUnitDouble() * 2 - 1) * 0.1 }
+        // ∂z of the size training sees, so that the moments stay clear of subnormals.
+        let dz = random(rows, outputs, scale: 1e-2), x = random(rows, inputs)
+        let workspace = GemmWorkspace(kernelPath: path)
+        let adam = Adam(parameters: [weight], learningRate: 1e-3, kernelPath: path)
+        let fused = fastest(repeats: productRepeats) {
+            adam.beginStep()
+            _ = adam.updateWeight(weight, outputGradient: dz, input: x, workspace: workspace)
+            adam.finishStep()
+        }
+        return WeightUpdateTiming(fusedSeconds: fused, adamAloneSeconds: fastest(repeats: productRepeats) { adam.step() })
     }
 
     /// Runs of 20 calls that `measureLayerProducts` and `measureAdamStep` keep the fastest of.
@@ -535,6 +561,12 @@ struct ProductTiming {
     var seconds: Double
 
     var gigaflops: Double { flops / seconds / 1e9 }
+}
+
+/// The reference layer's ∂W and Adam's step on its weights in one pass, and that step alone.
+struct WeightUpdateTiming {
+    var fusedSeconds: Double
+    var adamAloneSeconds: Double
 }
 
 struct BenchShape {

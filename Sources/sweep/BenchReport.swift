@@ -18,6 +18,9 @@ struct BenchReport {
     var layerProducts: [ProductTiming] = []
     /// One Adam step over the reference network's parameters, timed on its own.
     var adamStepSeconds: Double?
+    /// The 128 → 256 layer's ∂W with Adam's step on its weights in one pass, as the trial runs
+    /// them, and that step on its own.
+    var weightUpdate: WeightUpdateTiming?
     /// The runs of 20 calls the products and Adam's step are the fastest of.
     var productRepeats = 0
     var pytorch: Timing?
@@ -88,6 +91,9 @@ struct BenchReport {
             lines.append("  128→256 \(product.name): \(fixed(product.seconds * 1e6, 2)) µs, \(fixed(product.gigaflops, 1)) GFLOP/s, \(percent(shareOfWidestPeak(product.gigaflops))) of the \(widestPeak?.path.name ?? "") peak")
         }
         if let adamStepSeconds { lines.append("  Adam step over 36,740 parameters: \(fixed(adamStepSeconds * 1e6, 2)) µs") }
+        if let weightUpdate {
+            lines.append("  128→256 ∂W with Adam's step on its 32,768 weights, one pass: \(fixed(weightUpdate.fusedSeconds * 1e6, 2)) µs (Adam's step on them alone: \(fixed(weightUpdate.adamAloneSeconds * 1e6, 2)) µs)")
+        }
         if !(widthRows + batchRows).isEmpty {
             lines.append("scaling (step time µs, GFLOP/s; ratios project/PyTorch, project/JAX):")
         }
@@ -133,6 +139,8 @@ struct BenchReport {
                 ["name": product.name, "shape": product.shape, "microseconds": product.seconds * 1e6, "gflops": product.gigaflops] as [String: Any]
             },
             "adam_step_microseconds": adamStepSeconds.map { $0 * 1e6 } ?? NSNull(),
+            "weight_gradient_with_adam_microseconds": weightUpdate.map { $0.fusedSeconds * 1e6 } ?? NSNull(),
+            "adam_step_on_that_weight_microseconds": weightUpdate.map { $0.adamAloneSeconds * 1e6 } ?? NSNull(),
             "build": buildMode, "quick": quick, "data": dataSource,
             "reference": timing(reference), "pytorch": timing(pytorch), "jax": timing(jax),
             "ratio_pytorch": ratio(reference, pytorch) ?? NSNull(), "ratio_jax": ratio(reference, jax) ?? NSNull(),
@@ -237,18 +245,12 @@ struct BenchReport {
             if let adamStepSeconds {
                 text += "| Adam's step, 36,740 parameters | 588 KB of weights, gradients, moments | \(fixed(adamStepSeconds * 1e6, 2)) | | |\(both ? " |" : "")\n"
             }
+            if let weightUpdate {
+                text += "| Adam's step on the layer's 32,768 weights | 512 KB | \(fixed(weightUpdate.adamAloneSeconds * 1e6, 2)) | | |\(both ? " |" : "")\n"
+                text += "| ∂W and that step in one pass, as the trial runs them | (32×256)ᵀ · 32×128 | \(fixed(weightUpdate.fusedSeconds * 1e6, 2)) | | |\(both ? " |" : "")\n"
+            }
             if let reference {
-                let step = reference.seconds / Double(reference.steps) * 1e6
-                let products = layerProducts.reduce(0) { $0 + $1.seconds } * 1e6
-                let adam = (adamStepSeconds ?? 0) * 1e6
-                text += """
-
-                    A step of the reference trial took \(fixed(step, 1)) µs: the three products account for \(fixed(products, 1)) µs
-                    of it when timed on their own, Adam for \(fixed(adam, 1)) µs, and \(fixed(step - products - adam, 1)) µs is the rest:
-                    the 20 → 128 and 256 → 4 layers' products, the bias gradients, the loss, gathering the batch and
-                    the loop, and whatever the products lose in the trial to operands that are no longer in cache.
-
-                    """
+                text += "\n" + stepAccount(reference)
             }
         }
         text += """
@@ -336,18 +338,65 @@ struct BenchReport {
         return "Where time outside training goes at --jobs 2 (median run):"
     }
 
+    /// Seconds a step's work takes, each part timed on its own as the trial runs it: the three
+    /// products and Adam's step, or, when measured, ∂W with its weights' update in one pass in
+    /// place of ∂W and the part of Adam's step on those weights.
+    var stepWorkSeconds: Double? {
+        guard let adamStepSeconds, layerProducts.count == 3 else { return nil }
+        let products = layerProducts.reduce(0) { $0 + $1.seconds }
+        guard let weightUpdate else { return products + adamStepSeconds }
+        return products - layerProducts[1].seconds + weightUpdate.fusedSeconds + adamStepSeconds - weightUpdate.adamAloneSeconds
+    }
+
+    /// What a step of the reference trial spends its time on, from the parts timed on their own.
+    func stepAccount(_ reference: Timing) -> String {
+        let step = reference.seconds / Double(reference.steps) * 1e6
+        let rest = """
+            the 20 → 128 and 256 → 4 layers' products, the bias gradients, the loss, gathering the batch and
+            the loop, and whatever the products lose in the trial to operands that are no longer in cache.
+
+            """
+        let products = layerProducts.reduce(0) { $0 + $1.seconds } * 1e6
+        let adam = (adamStepSeconds ?? 0) * 1e6
+        guard let weightUpdate, layerProducts.count == 3 else {
+            return """
+                A step of the reference trial took \(fixed(step, 1)) µs: the three products account for \(fixed(products, 1)) µs
+                of it when timed on their own, Adam for \(fixed(adam, 1)) µs, and \(fixed(step - products - adam, 1)) µs is the rest:
+                \(rest)
+                """
+        }
+        let fused = weightUpdate.fusedSeconds * 1e6, alone = weightUpdate.adamAloneSeconds * 1e6
+        let separate = layerProducts[1].seconds * 1e6 + alone
+        let others = products - layerProducts[1].seconds * 1e6
+        let otherAdam = adam - alone
+        let howFused = kernelPath == .avx512
+            ? "each tile's update runs while the next tile's products do, the divider's work beside the FMAs'"
+            : "on the \(kernelPath.name) kernels the two run one after the other; the avx512 kernels interleave them"
+        return """
+            The trial computes ∂W and Adam's step on its weights in one pass (\(howFused)):
+            \(fixed(fused, 1)) µs against \(fixed(separate, 1)) µs for ∂W and that step each on its own.
+            A step of the reference trial took \(fixed(step, 1)) µs: the forward and ∂x products account for \(fixed(others, 1)) µs
+            of it when timed on their own, ∂W with its weights' update \(fixed(fused, 1)) µs, Adam's step on the other 3,972
+            parameters \(fixed(otherAdam, 1)) µs, and \(fixed(step - others - fused - otherAdam, 1)) µs is the rest:
+            \(rest)
+            """
+    }
+
     /// Why faster kernels alone cannot meet the PyTorch target, when the measurements show it: the
     /// share of the peak the whole trial would need, and what the products and Adam, each timed on
     /// its own, already take of the time allowed. Empty when they leave room.
     func pytorchTargetBound(needed: Double, trial: Timing) -> String {
-        guard let (widest, peak) = widestPeak, let adamStepSeconds, layerProducts.count == 3 else { return "" }
+        guard let (widest, peak) = widestPeak, let work = stepWorkSeconds else { return "" }
         let neededShare = trial.flops / needed / peak
-        let floor = (layerProducts.map(\.seconds).reduce(0, +) + adamStepSeconds) * Double(trial.steps)
+        let floor = work * Double(trial.steps)
+        let parts = weightUpdate == nil
+            ? "The three\nproducts and Adam's step, each timed on its own,"
+            : "The three\nproducts and Adam's step, timed on their own as the trial runs them (∂W with its weights' update),"
         guard floor >= 0.9 * needed || neededShare >= 0.85 else { return "" }
         return """
             At the \(widest.name) peak measured above, the trial's \(fixed(trial.flops / 1e9, 1)) GFLOP would take \(fixed(trial.flops / peak, 3)) s,
-            so the target asks for \(percent(neededShare)) of the peak over the whole trial, optimizer and all. The three
-            products and Adam's step, each timed on its own, already take \(fixed(floor, 3)) s over its \(trial.steps) steps,
+            so the target asks for \(percent(neededShare)) of the peak over the whole trial, optimizer and all. \(parts)
+            already take \(fixed(floor, 3)) s over its \(trial.steps) steps,
             \(percent(floor / needed)) of the time the target allows, before anything else a step does: on this
             machine no faster kernel meets it.
 

@@ -64,6 +64,32 @@ import Testing
         #expect(report.pytorchTargetBound(needed: 0.133, trial: trial).isEmpty)
     }
 
+    /// With ∂W and its weights' update timed as the one pass the trial runs (26.0 µs, against
+    /// 19.3 + 9.1 apart), a step's timed work is 19.3 · 2 + 26.0 + (10.6 − 9.1) = 66.1 µs:
+    /// 0.132 s over 2000 steps, 99% of the 0.133 s a PyTorch time of 1.33 s allows. A step of
+    /// 0.162 s / 2000 = 81.0 µs leaves 81.0 − 38.6 − 26.0 − 1.5 = 14.9 µs of rest.
+    @Test func theFusedWeightUpdateIsCountedInPlaceOfTheWeightGradientAndItsPartOfAdam() {
+        var report = BenchReport(quick: false)
+        report.peaks = [(.avx2, 111e9), (.avx512, 116e9)]
+        report.kernelPath = .avx512
+        report.layerProducts = (0..<3).map { ProductTiming(name: "product \($0)", shape: "", flops: 2.1e6, seconds: 19.3e-6) }
+        report.adamStepSeconds = 10.6e-6
+        report.weightUpdate = WeightUpdateTiming(fusedSeconds: 26.0e-6, adamAloneSeconds: 9.1e-6)
+        let trial = Timing(seconds: 0.162, steps: 2000, samples: 64000, flops: 2000 * 7e6)
+        report.reference = trial
+        let bound = report.pytorchTargetBound(needed: 0.133, trial: trial)
+        #expect(bound.contains("as the trial runs them (∂W with its weights' update)"))
+        #expect(bound.contains("already take 0.132 s over its 2000 steps"))
+        #expect(bound.contains("99% of the time the target allows"))
+        let account = report.stepAccount(trial)
+        #expect(account.contains("26.0 µs against 28.4 µs for ∂W and that step each on its own"))
+        #expect(account.contains("A step of the reference trial took 81.0 µs: the forward and ∂x products account for 38.6 µs"))
+        #expect(account.contains("∂W with its weights' update 26.0 µs, Adam's step on the other 3,972\nparameters 1.5 µs, and 14.9 µs is the rest"))
+        #expect(account.contains("each tile's update runs while the next tile's products do"))
+        report.kernelPath = .avx2
+        #expect(report.stepAccount(trial).contains("on the avx2-fma kernels the two run one after the other"))
+    }
+
     /// The paragraph on time outside training says over 3% only of the runs that were: a median
     /// run under 3% with a worse run is said as such, not as a median over 3%.
     @Test func theOutsideTrainingParagraphSaysWhichRunsWereOver3Percent() {

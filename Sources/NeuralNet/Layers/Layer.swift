@@ -41,6 +41,9 @@ public final class ExecutionContext {
     public var mode: Mode
     public var generator: SplitMix64
     public let workspace: GemmWorkspace
+    /// The optimizer that updates each Linear weight as its gradient is computed, during a
+    /// backward pass that `Network.backward(_:thenStep:)` runs; nil otherwise.
+    var weightUpdate: (any WeightUpdateDuringBackward)?
 
     /// A context whose kernels run on `kernelPath`, which the processor must support.
     public init(mode: Mode = .training, seed: UInt64 = 0, kernelPath: KernelPath = .selected) {

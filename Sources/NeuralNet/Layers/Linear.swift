@@ -56,11 +56,11 @@ public final class Linear: Layer {
     }
 
     public func backward(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
-        parameterGradients(input, outputGradient: outputGradient, context: context)
         if computesInputGradient {
             // ∂x [rows, in] = ∂z [rows, out] · W [out, in]
             context.workspace.multiply(outputGradient, by: weight.value, into: inputGradient)
         }
+        parameterGradients(input, outputGradient: outputGradient, context: context)
     }
 
     /// `backward`, then `activation.backward` (a ReLU, slope 0, or a leaky ReLU with slope ≥ 0
@@ -72,16 +72,23 @@ public final class Linear: Layer {
         _ input: Matrix, outputGradient: Matrix, context: ExecutionContext,
         through activation: ElementwiseActivation, slope: Float
     ) {
-        parameterGradients(input, outputGradient: outputGradient, context: context)
         // The activation's output is positive exactly where its input is (slope ≥ 0).
         context.workspace.multiply(
             outputGradient, by: weight.value, into: activation.inputGradient,
             throughLeakyReLUWhere: activation.output, slope: slope)
+        parameterGradients(input, outputGradient: outputGradient, context: context)
     }
 
-    /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z.
+    /// ∂W [out, in] = ∂zᵀ [out, rows] · x [rows, in] and ∂b = Σ_rows ∂z. After ∂x, which needs
+    /// the weight as it was: an optimizer updating weights during the backward pass
+    /// (`ExecutionContext.weightUpdate`) updates this one as it computes ∂W.
     private func parameterGradients(_ input: Matrix, outputGradient: Matrix, context: ExecutionContext) {
-        context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
         sweep_column_sums(context.kernel, outputGradient.pointer, bias.gradient.pointer, input.rows, outputWidth)
+        if let optimizer = context.weightUpdate,
+            optimizer.updateWeight(weight, outputGradient: outputGradient, input: input, workspace: context.workspace)
+        {
+            return
+        }
+        context.workspace.multiply(outputGradient, transposingFirst: true, by: input, into: weight.gradient)
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// Defaults β = (0.9, 0.999), ε = 1e-8; AdamW's λ defaults to 0.01.
 /// Kingma & Ba, "Adam", ICLR 2015; Loshchilov & Hutter, "Decoupled Weight Decay
 /// Regularization", ICLR 2019.
-public final class Adam: Optimizer {
+public final class Adam: WeightUpdateDuringBackward {
     public var learningRate: Float
     public let beta1: Float
     public let beta2: Float
@@ -38,20 +38,60 @@ public final class Adam: Optimizer {
         self.decoupled = decoupled
         firstMoments = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
         secondMoments = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
+        updated = parameters.map { _ in false }
     }
 
     public func step() {
+        beginStep()
+        finishStep()
+    }
+
+    /// This step's scalars, set by `beginStep`.
+    private var stepSize: Float = 0
+    private var inverseRootCorrection2: Float = 0
+    private var l2: Float = 0
+    private var shrink: Float = 1
+    /// Which parameters `updateWeight` has updated this step.
+    private var updated: [Bool]
+
+    public func beginStep() {
         stepCount += 1
         // Bias corrections in double precision, as PyTorch computes them in Python floats.
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(stepCount))
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(stepCount))
-        let stepSize = Float(Double(learningRate) / correction1)
-        let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
-        let l2 = decoupled ? 0 : weightDecay
-        let shrink = decoupled ? 1 - learningRate * weightDecay : 1
+        stepSize = Float(Double(learningRate) / correction1)
+        inverseRootCorrection2 = Float(1 / correction2.squareRoot())
+        l2 = decoupled ? 0 : weightDecay
+        shrink = decoupled ? 1 - learningRate * weightDecay : 1
+    }
+
+    public func updateWeight(_ weight: Parameter, outputGradient: Matrix, input: Matrix, workspace: GemmWorkspace) -> Bool {
+        guard workspace.kernelPath == kernelPath else { return false }
+        // Indices rather than firstIndex(where:), which may allocate unspecialised (see finishStep).
+        var found: Int?
+        for index in parameters.indices where parameters[index] === weight { found = index }
+        guard let index = found else { return false }
+        let value = weight.value
+        precondition(
+            outputGradient.columns == value.rows && input.columns == value.columns && outputGradient.rows == input.rows,
+            "the weight's gradient has the wrong shape")
+        sweep_weight_gradient_adam(
+            kernelPath.kernel, Int32(value.rows), Int32(value.columns), Int32(input.rows), outputGradient.pointer,
+            Int32(outputGradient.columns), input.pointer, Int32(input.columns), weight.gradient.pointer, value.pointer,
+            firstMoments[index].pointer, secondMoments[index].pointer, beta1, beta2, stepSize, inverseRootCorrection2,
+            epsilon, l2, shrink, workspace.pointer)
+        updated[index] = true
+        return true
+    }
+
+    public func finishStep() {
         // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
         // coroutine frame per element, and a training step must allocate nothing.
         for index in parameters.indices {
+            if updated[index] {
+                updated[index] = false
+                continue
+            }
             let parameter = parameters[index]
             sweep_adam_step(
                 kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,

@@ -159,8 +159,7 @@ struct EpochLoop {
                 throw .engine(error)
             }
             guard batchLoss.isFinite else { return .diverged }
-            network.backward(batchFeatures, throughOutputActivation: probabilities)
-            optimizer.step()
+            network.backward(batchFeatures, throughOutputActivation: probabilities, thenStep: optimizer)
             observe(.batch(fold: number, epoch: epoch, batch: batchIndex + 1, batchCount: ranges.count))
         }
         return .trained(metrics.evaluation)
