@@ -217,4 +217,40 @@ struct StoredSpecCommandTests {
         #expect(refused.isCleanFailure, "\(refused)")
         #expect(refused.standardError.contains("adam takes no option 'momentum'"), "\(refused)")
     }
+
+    /// A value listed twice in a grid's list was refused after sweeps had been stored with one
+    /// (such a grid took the repeat for a new combination and ran trials without end): the
+    /// commands that read the sweep still read it, while run refuses the spec at the repeat, and
+    /// runs it again once the repeat is removed, keeping its trials.
+    @Test func aSweepStoredWithAValueListedTwiceStaysReadableAndRunSaysWhatToRemove() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "older"))
+        let run = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        let repeated = "[0.01,0.05,0.01]"
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(sql: "UPDATE sweeps SET spec_json = replace(spec_json, '[0.01,0.05]', ?)", arguments: [repeated])
+            #expect(try String.fetchOne(db, sql: "SELECT spec_json FROM sweeps")?.contains(repeated) == true)
+        }
+        for arguments in [
+            ["leaderboard", "older", "--db", database], ["leaderboard", "older", "--effects", "--db", database],
+            ["list", "--db", database], ["export", "older", "--db", database, "-o", directory.path("best.safetensors")],
+            ["report", "older", "--db", database, "-o", directory.path("report.html")],
+        ] {
+            let result = try await SweepProcess(arguments, in: directory).wait()
+            #expect(result.status == 0 && result.standardError.isEmpty, "\(arguments[0]): \(result)")
+        }
+        // Read as it ran: each value once, as one level of its main effects.
+        let effects = try await sweep("leaderboard", "older", "--effects", "--db", database, in: directory)
+        #expect(effects.standardOutput.components(separatedBy: "\n0.01 ").count == 2, "\(effects)")
+        let refused = try await sweep(
+            "run", try directory.write("repeated.json", SmallSpecs.grid(name: "older").replacingOccurrences(of: "[0.01, 0.05]", with: "[0.01, 0.05, 0.01]")),
+            "--db", database, in: directory)
+        #expect(refused.isCleanFailure, "\(refused)")
+        #expect(refused.standardError.contains("$.parameters.lr.values[2]: repeats values[0] (0.01); list each value once"), "\(refused)")
+        let resumed = try await sweep("run", spec, "--db", database, in: directory)
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.standardOutput.contains("resuming: 8 already finished"), "\(resumed)")
+    }
 }

@@ -134,6 +134,27 @@ public enum SearchParameter: Sendable, Hashable {
     /// a configuration before the sweep starts, so a longer list only costs time and memory.
     public static let maximumListedValues = 100_000
 
+    /// What a new spec may not list at `path` (`…values`): more than `maximumListedValues`
+    /// values, or a value twice; nil for a good list.
+    ///
+    /// Both rules came after sweeps were stored with such lists, so `SweepSpec.parseStored` does
+    /// not apply them: a stored sweep is read with the list it ran with (each value once).
+    static func listProblem(of values: [JSONValue], path: String) -> ConfigurationProblem? {
+        guard values.count <= maximumListedValues else {
+            return .init(path: path, message: "holds \(values.count.formatted()) values; a list may hold at most \(maximumListedValues.formatted()), the most trials a sweep runs: use a distribution (\(distributionNames.joined(separator: ", "))) for a range")
+        }
+        // A value listed twice is one point of the space: a grid took the second for the first
+        // and proposed it without end. The first repeat is enough to say so.
+        var firstIndexes: [JSONValue: Int] = [:]
+        for (index, value) in values.enumerated() {
+            if let first = firstIndexes[value] {
+                return .init(path: path + "[\(index)]", message: "repeats values[\(first)] (\(value.shortText)); list each value once")
+            }
+            firstIndexes[value] = index
+        }
+        return nil
+    }
+
     /// The keys a parameter object may hold besides "values" or "distribution".
     static let optionKeys = ["min", "max", "q", "when"]
 
@@ -152,21 +173,11 @@ public enum SearchParameter: Sendable, Hashable {
                 problems.append(.init(path: reader.childPath("values"), message: "is empty; list at least one value"))
                 return nil
             }
-            guard values.count <= maximumListedValues else {
-                problems.append(.init(path: reader.childPath("values"), message: "holds \(values.count.formatted()) values; a list may hold at most \(maximumListedValues.formatted()), the most trials a sweep runs: use a distribution (\(distributionNames.joined(separator: ", "))) for a range"))
-                return nil
-            }
-            // A value listed twice is one point of the space: a grid took the second for the
-            // first and proposed it without end. The first repeat is enough to say so.
-            var firstIndexes: [JSONValue: Int] = [:]
-            for (index, value) in values.enumerated() {
-                if let first = firstIndexes[value] {
-                    problems.append(.init(path: reader.childPath("values") + "[\(index)]", message: "repeats values[\(first)] (\(value.shortText)); list each value once"))
-                    return nil
-                }
-                firstIndexes[value] = index
-            }
-            return .values(values)
+            // How long the list is and whether a value repeats are rules for a new spec
+            // (`listProblem(of:path:)`), not for reading one: a sweep stored before them keeps
+            // its list, each value once, since a repeat is the same point of the space.
+            var seen = Set<JSONValue>()
+            return .values(values.filter { seen.insert($0).inserted })
         }
         guard let name = reader.string("distribution", problems: &problems) else {
             if !reader.has("distribution") {

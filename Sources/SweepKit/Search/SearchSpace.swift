@@ -252,6 +252,30 @@ extension SearchSpace {
         return SearchSpace(dimensions: ordered, layerLists: layerLists)
     }
 
+    /// The lists a new spec may not hold (`SearchParameter.listProblem(of:path:)`) in its
+    /// `parameters` object, by the spec path of their parameter (`$.parameters.lr`,
+    /// `$.parameters.hidden_layers.depth`). Read from the JSON, for the space keeps each listed
+    /// value once.
+    static func listProblems(in parameters: JSONValue?) -> [String: ConfigurationProblem] {
+        guard case .object(let members)? = parameters else { return [:] }
+        var found: [String: ConfigurationProblem] = [:]
+        func check(_ parameter: JSONValue?, path: String) {
+            guard case .array(let values)? = parameter?["values"],
+                let problem = SearchParameter.listProblem(of: values, path: path + ".values")
+            else { return }
+            found[path] = problem
+        }
+        for (key, member) in members {
+            if key == "hidden_layers", member["depth"] != nil {
+                check(member["depth"], path: "$.parameters.\(key).depth")
+                check(member["width"], path: "$.parameters.\(key).width")
+            } else {
+                check(member, path: "$.parameters.\(key)")
+            }
+        }
+        return found
+    }
+
     static func unsearchableMessage(_ key: String, settings: [String]) -> String {
         if key == "seed" {
             return "'seed' is not searched: every trial's seed derives from the sweep's seed; to train each configuration with several seeds, set \"repeats\" at the top level of the spec"

@@ -100,22 +100,23 @@ public struct SweepSpec: Sendable {
 
     /// Parses and validates spec text; the error lists every problem with its JSON path.
     public static func parse(_ text: Data, source: String) throws(ConfigurationError) -> SweepSpec {
-        try parse(text, source: source, checkingConfigurations: true)
+        try parse(text, source: source, checkingRules: true)
     }
 
     /// The spec a stored sweep ran with, read to show or export its results: as `parse`, but
-    /// without checking again the training configurations it makes (its fixed settings, each
-    /// value, enqueued configurations, every combination). Each trial is stored with the
-    /// configuration it trained with, and a check made stricter since the sweep ran (an
-    /// optimizer option now refused) would otherwise lock its results away.
+    /// without the rules a spec must pass to run: the training configurations it makes (its
+    /// fixed settings, each value, enqueued configurations, every combination) and its lists
+    /// (no value twice, at most `SearchParameter.maximumListedValues`). Each trial is stored
+    /// with the configuration it trained with, and a rule made stricter since the sweep ran (an
+    /// optimizer option now refused, a value listed twice) would otherwise lock its results away.
     public static func parseStored(_ text: Data, source: String) throws(ConfigurationError) -> SweepSpec {
-        try parse(text, source: source, checkingConfigurations: false)
+        try parse(text, source: source, checkingRules: false)
     }
 
-    private static func parse(_ text: Data, source: String, checkingConfigurations: Bool) throws(ConfigurationError) -> SweepSpec {
+    private static func parse(_ text: Data, source: String, checkingRules: Bool) throws(ConfigurationError) -> SweepSpec {
         let json = try JSONValue.parse(text, source: source)
         var problems: [ConfigurationProblem] = []
-        guard let spec = read(json, checkingConfigurations: checkingConfigurations, problems: &problems), problems.isEmpty else {
+        guard let spec = read(json, checkingRules: checkingRules, problems: &problems), problems.isEmpty else {
             throw ConfigurationError(source: source, problems: problems)
         }
         return spec
@@ -271,7 +272,7 @@ public struct SweepSpec: Sendable {
 
     // MARK: Reading
 
-    static func read(_ json: JSONValue, checkingConfigurations: Bool = true, problems: inout [ConfigurationProblem]) -> SweepSpec? {
+    static func read(_ json: JSONValue, checkingRules: Bool = true, problems: inout [ConfigurationProblem]) -> SweepSpec? {
         guard var reader = ObjectReader(json, path: "$", problems: &problems) else { return nil }
         let name = reader.string("name", problems: &problems)
         if let name, let problem = nameProblem(name) {
@@ -340,13 +341,17 @@ public struct SweepSpec: Sendable {
         let space = SearchSpace.read(
             reader.value("parameters"), enumerable: method == .grid, settings: searchableSettings, fixed: fixed, problems: &problems)
         let enqueued = readEnqueued(
-            reader.value("enqueue"), space: space, fixed: fixed, checkingConfigurations: checkingConfigurations, problems: &problems)
+            reader.value("enqueue"), space: space, fixed: fixed, checkingRules: checkingRules, problems: &problems)
         let pruner = reader.value("pruner").flatMap {
             PrunerList.read($0, path: "$.pruner", folds: data.folds, repeats: repeats, problems: &problems)
         }
         reader.reportUnknownKeys(known: keys, problems: &problems)
 
-        if checkingConfigurations { checkSettings(fixed: fixed, space: space, problems: &problems) }
+        if checkingRules {
+            let listProblems = SearchSpace.listProblems(in: json["parameters"])
+            problems += listProblems.values.sorted { $0.path < $1.path }
+            checkSettings(fixed: fixed, space: space, skipping: Set(listProblems.keys), problems: &problems)
+        }
         guard problems.isEmpty, let name, let method else { return nil }
 
         let sampler: any Sampler
@@ -370,7 +375,7 @@ public struct SweepSpec: Sendable {
         if let trials, enqueued.count > trials {
             problems.append(.init(path: "$.enqueue", message: "lists \(enqueued.count) configurations, more than the \(trials) trials of the sweep; raise trials"))
         }
-        if checkingConfigurations { spec.checkCombinations(problems: &problems) }
+        if checkingRules { spec.checkCombinations(problems: &problems) }
         return problems.isEmpty ? spec : nil
     }
 
@@ -445,7 +450,7 @@ public struct SweepSpec: Sendable {
 
     /// `[{"setting": value, ...}, ...]`: each a searched setting with a value it may take.
     private static func readEnqueued(
-        _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], checkingConfigurations: Bool,
+        _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], checkingRules: Bool,
         problems: inout [ConfigurationProblem]
     ) -> [[String: JSONValue]] {
         guard let value else { return [] }
@@ -477,7 +482,7 @@ public struct SweepSpec: Sendable {
                 accepted[key] = members[key]
             }
             enqueued.append(accepted)
-            guard checkingConfigurations else { continue }
+            guard checkingRules else { continue }
             var settings = fixed.merging(accepted) { _, new in new }
             settings["data"] = nil
             var found: [ConfigurationProblem] = []
@@ -488,8 +493,11 @@ public struct SweepSpec: Sendable {
     }
 
     /// Checks the fixed settings alone, then each parameter value over them, attributing every
-    /// problem to the place in the spec that caused it.
-    private static func checkSettings(fixed: [String: JSONValue], space: SearchSpace, problems: inout [ConfigurationProblem]) {
+    /// problem to the place in the spec that caused it. `skipping`: the spec paths of lists
+    /// refused already (`SearchSpace.listProblems(in:)`), whose values are not checked one by one.
+    private static func checkSettings(
+        fixed: [String: JSONValue], space: SearchSpace, skipping refused: Set<String>, problems: inout [ConfigurationProblem]
+    ) {
         var fixedProblems: [ConfigurationProblem] = []
         _ = TrainingConfiguration.read(.object(fixed), path: "$.fixed", problems: &fixedProblems)
         problems += fixedProblems
@@ -497,7 +505,7 @@ public struct SweepSpec: Sendable {
             let owner = String(dimension.name.prefix { $0 != "." })
             let isLayerWidth = dimension.name.contains(".width_")
             guard !dimension.name.contains(".") || isLayerWidth else { continue }
-            guard !isLayerWidth || dimension.name.hasSuffix(".width_1") else { continue }
+            guard !isLayerWidth || dimension.name.hasSuffix(".width_1"), !refused.contains(specPath(of: dimension.name)) else { continue }
             for (index, value) in dimension.parameter.representativeValues.enumerated() {
                 var settings = fixed
                 settings[owner] = isLayerWidth ? .array([value]) : value

@@ -205,6 +205,21 @@ struct MalformedSpecTests {
         #expect(error.problems.map(\.path).sorted() == ["$.parameters.lr", "$.parameters.lr.step"], "\(error.problems)")
     }
 
+    /// The list rules came after sweeps were stored with such lists: the spec a sweep was
+    /// stored with is read with its list as it ran, each value once (a repeat is the same point
+    /// of the space), while a new spec is refused at the list.
+    @Test(arguments: [
+        ("a value listed twice", "lr", 2), ("a depth listed twice", "hidden_layers.depth", 2),
+        ("a list of 100,001 values", "batch_size", 100_001),
+    ])
+    func aListANewSpecMayNotHoldIsReadFromAStoredSweep(title: String, dimension: String, count: Int) throws {
+        let malformed = try #require(MalformedSpec.catalogue.first { $0.title == title })
+        #expect(throws: ConfigurationError.self) { try SweepSpec.parse(Data(malformed.json.utf8), source: "spec.json") }
+        let stored = try SweepSpec.parseStored(Data(malformed.json.utf8), source: "stored spec")
+        // 0.1, 0.01, 0.10 are 0.1 and 0.01; depths 1, 2, 1 are 1 and 2; batch sizes 1 … 100,001.
+        #expect(stored.space.dimension(named: dimension)?.parameter.choiceCount == count)
+    }
+
     @Test func validSpecParsesWithoutProblems() {
         #expect(SweepFixtures.problems(SweepFixtures.smallGrid).isEmpty)
     }
