@@ -81,12 +81,13 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case fractionsTooLarge(testFraction: Double, validationFraction: Double)
     /// After rounding, a part of the split that was asked for holds no row; `largestGroup` is
     /// the row count of the largest class (all rows for regression), which sets the smallest
-    /// fraction that gives the part a row.
-    case emptySplitPart(part: String, rowCount: Int, fraction: Double, largestGroup: Int)
-    /// The fold count is outside what the data allows.
-    case invalidFoldCount(k: Int, limit: Int, rowCount: Int, stratified: Bool)
+    /// fraction that gives the part a row. `source`: the data split, once known (`Splits` works
+    /// on row groups alone; `Dataset.split` names it, `naming(source:)`).
+    case emptySplitPart(source: String? = nil, part: String, rowCount: Int, fraction: Double, largestGroup: Int)
+    /// The fold count is outside what the data allows; `source` as for `emptySplitPart`.
+    case invalidFoldCount(source: String? = nil, k: Int, limit: Int, rowCount: Int, stratified: Bool)
     /// One copy of the rows per fold would not fit in memory; the sizes are as people read them.
-    case foldCopiesTooLarge(folds: Int, rowCount: Int, neededBytes: String, usableBytes: String)
+    case foldCopiesTooLarge(source: String, folds: Int, rowCount: Int, neededBytes: String, usableBytes: String)
 
     // MARK: Standardising
 
@@ -200,24 +201,26 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "The \(name) fraction \(value) is outside [0, 1). Use a value such as 0.2 (20% of the rows)."
         case let .fractionsTooLarge(test, validation):
             return "The test fraction \(test) and validation fraction \(validation) add up to \(test + validation), leaving no rows for training. Make them sum to less than 1, e.g. 0.2 and 0.1."
-        case let .emptySplitPart(part, rowCount, fraction, largestGroup):
+        case let .emptySplitPart(source, part, rowCount, fraction, largestGroup):
             if part == "training" {
-                return "With \(rowCount) row\(rowCount == 1 ? "" : "s"), the split leaves the training part empty. Lower the test and validation fractions or use more rows."
+                return located("With \(rowCount) row\(rowCount == 1 ? "" : "s"), the split leaves the training part empty. Lower the test and validation fractions or use more rows.", in: source)
             }
             let rows = "With \(rowCount) row\(rowCount == 1 ? "" : "s")" + (largestGroup < rowCount ? " (\(largestGroup) in the largest class)" : "")
             let raise = "Raise the \(part) fraction to at least \(smallestFraction(givingOneRowOf: largestGroup))"
             let alternative = part == "validation" ? ", cross-validate with folds instead" : ""
-            return "\(rows), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. \(raise)\(alternative), or use more rows."
-        case let .invalidFoldCount(k, limit, rowCount, stratified):
+            return located("\(rows), a \(part) fraction of \(fraction) rounds to no row in the \(part) part. \(raise)\(alternative), or use more rows.", in: source)
+        case let .invalidFoldCount(source, k, limit, rowCount, stratified):
             let reason = stratified
                 ? "the largest class has \(limit) rows and stratified folds deal each class round-robin, so a fold would be empty"
                 : "there are \(rowCount) rows"
             guard limit >= 2 else {
-                return "Cross-validation with k = \(k) folds is not possible: every fold needs a row of the largest class, and \(reason). Use more rows, or no folds (a validation fraction instead)."
+                return located("Cross-validation with k = \(k) folds is not possible: every fold needs a row of the largest class, and \(reason). Use more rows, or no folds (a validation fraction instead).", in: source)
             }
-            return "Cross-validation with k = \(k) folds is not possible: k must be at least 2 and at most \(limit) because \(reason). Choose k between 2 and \(limit)."
-        case let .foldCopiesTooLarge(folds, rowCount, needed, usable):
-            return "Cross-validation with \(folds) folds keeps a copy of the \(rowCount) rows for each fold and the final fit: about \(needed) of memory, more than the \(usable) a run may use on this machine. Use fewer folds (5 or 10 are usual) or fewer rows."
+            let range = limit == 2 ? "k must be 2" : "k must be at least 2 and at most \(limit)"
+            let choose = limit == 2 ? "Use 2 folds" : "Choose k between 2 and \(limit)"
+            return located("Cross-validation with k = \(k) folds is not possible: \(range) because \(reason). \(choose), or use more rows.", in: source)
+        case let .foldCopiesTooLarge(source, folds, rowCount, needed, usable):
+            return located("Cross-validation with \(folds) folds keeps a copy of the \(rowCount) rows for each fold and the final fit: about \(needed) of memory, more than the \(usable) a run may use on this machine. Use fewer folds (5 or 10 are usual) or fewer rows.", in: source)
         case let .featureCountMismatch(expected, found, source):
             return "\(source): the standardiser was fitted on rows of \(expected) features but was given \(found), which is not whole rows of that width. Use data with the same feature columns as the training data."
         case let .damagedStandardizer(reason):
@@ -240,6 +243,28 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(shown(source)): the parameter '\(shown(parameter))' is given twice. Give it once, e.g. builtin:phone-price?rows=2000&seed=7."
         }
     }
+}
+
+extension DatasetError {
+    /// This error naming the data it is about: the split errors `Splits` throws know only row
+    /// groups, and the file they are about is named where the rows were read.
+    public func naming(source: String) -> DatasetError {
+        switch self {
+        case let .emptySplitPart(nil, part, rowCount, fraction, largestGroup):
+            .emptySplitPart(source: source, part: part, rowCount: rowCount, fraction: fraction, largestGroup: largestGroup)
+        case let .invalidFoldCount(nil, k, limit, rowCount, stratified):
+            .invalidFoldCount(source: source, k: k, limit: limit, rowCount: rowCount, stratified: stratified)
+        default:
+            self
+        }
+    }
+}
+
+/// A sentence of a message, after the data source it is about when known: "phone.csv: with 5
+/// rows, …" (its first letter then lower case), else the sentence as it is.
+private func located(_ sentence: String, in source: String?) -> String {
+    guard let source else { return sentence }
+    return "\(source): " + sentence.prefix(1).lowercased() + sentence.dropFirst()
 }
 
 /// Text from a file or a command line as a message shows it: control characters escaped (a NUL

@@ -187,15 +187,22 @@ extension Dataset {
         validationFraction: Double = 0,
         seed: UInt64
     ) throws(DatasetError) -> DatasetSplit {
-        try Splits.trainValidationTest(
-            stratification(for: task),
-            testFraction: testFraction,
-            validationFraction: validationFraction,
-            seed: seed)
+        let stratification = try stratification(for: task)
+        do {
+            return try Splits.trainValidationTest(
+                stratification, testFraction: testFraction, validationFraction: validationFraction, seed: seed)
+        } catch {
+            throw error.naming(source: source)
+        }
     }
 
     /// k-fold cross-validation folds of these rows; see `Splits.kFold`.
     public func kFold(k: Int, seed: UInt64, task: TaskKind) throws(DatasetError) -> [CrossValidationFold] {
-        try Splits.kFold(stratification(for: task), k: k, seed: seed)
+        let stratification = try stratification(for: task)
+        do {
+            return try Splits.kFold(stratification, k: k, seed: seed)
+        } catch {
+            throw error.naming(source: source)
+        }
     }
 }

@@ -277,7 +277,7 @@ struct TargetAndSplitMessageTests {
         let error = datasetError { () throws(DatasetError) -> DatasetSplit in
             try dataset.split(task: .multiclass, testFraction: 0.05, seed: 88)
         }
-        #expect(error == .emptySplitPart(part: "test", rowCount: 8, fraction: 0.05, largestGroup: 2))
+        #expect(error == .emptySplitPart(source: "builtin:phone-price?rows=8", part: "test", rowCount: 8, fraction: 0.05, largestGroup: 2))
         let message = error?.description ?? ""
         #expect(message.contains("at least 0.25") && !message.contains("set it to 0"), "\(message)")
         #expect(try dataset.split(task: .multiclass, testFraction: 0.25, seed: 88).test.count == 4)

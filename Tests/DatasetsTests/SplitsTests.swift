@@ -112,7 +112,7 @@ import Testing
         let error = datasetError { () throws(DatasetError) -> DatasetSplit in
             try dataset.split(task: .binary, testFraction: 0.5, seed: 1)
         }
-        #expect(error == .emptySplitPart(part: "training", rowCount: 2, fraction: 0.5, largestGroup: 1))
+        #expect(error == .emptySplitPart(source: "memory", part: "training", rowCount: 2, fraction: 0.5, largestGroup: 1))
         #expect(error?.description.contains("training part empty") == true)
     }
 
@@ -194,6 +194,26 @@ import Testing
         let error = datasetError { () throws(DatasetError) -> [CrossValidationFold] in
             try dataset.kFold(k: 4, seed: 1, task: .binary)
         }
-        #expect(error == .invalidFoldCount(k: 4, limit: 3, rowCount: 5, stratified: true))
+        #expect(error == .invalidFoldCount(source: "memory", k: 4, limit: 3, rowCount: 5, stratified: true))
+    }
+
+    /// `Splits` knows only groups of rows; a dataset's split names the file in its message, so
+    /// that a sweep over several files (or a command given one) says which cannot be split.
+    @Test func aDatasetThatCannotBeSplitIsNamedInTheMessage() throws {
+        // Classes 0, 1, 0, 1, 0: 3 rows in the largest. ⌊3 · 0.05 + 0.5⌋ = 0 test rows.
+        let dataset = try CSVLoader.parse(text: "a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n", path: "few.csv")
+        let split = datasetError { () throws(DatasetError) -> DatasetSplit in
+            try dataset.split(task: .binary, testFraction: 0.05, seed: 1)
+        }
+        #expect(split?.description.hasPrefix("few.csv: with 5 rows (3 in the largest class), a test fraction of 0.05 rounds to no row") == true, "\(String(describing: split))")
+        let folds = datasetError { () throws(DatasetError) -> [CrossValidationFold] in
+            try dataset.kFold(k: 4, seed: 1, task: .binary)
+        }
+        #expect(folds?.description.hasPrefix("few.csv: cross-validation with k = 4 folds is not possible: k must be at least 2 and at most 3") == true, "\(String(describing: folds))")
+        // Without a file the sentence stands alone, as before.
+        let unnamed = datasetError { () throws(DatasetError) -> [CrossValidationFold] in
+            try Splits.kFold(.none(rowCount: 2), k: 3, seed: 1)
+        }
+        #expect(unnamed?.description.hasPrefix("Cross-validation with k = 3 folds is not possible: k must be 2 because there are 2 rows. Use 2 folds") == true, "\(String(describing: unnamed))")
     }
 }

@@ -98,6 +98,26 @@ struct SpecValidationCommandTests {
         #expect(train.status == 0 && train.standardError.contains(warning), "\(train)")
     }
 
+    /// Data that cannot be split is refused naming the file: the message said only "With 5
+    /// rows, …" or "Cross-validation with k = 4 folds is not possible", whichever file it was.
+    @Test(arguments: ["validate", "run", "train", "auto"])
+    func dataThatCannotBeSplitIsRefusedNamingItsFile(command: String) async throws {
+        let directory = try ScratchDirectory()
+        // For auto, 20 rows of 10 classes: 2 rows in the largest, too few for its 5 folds. Else 5
+        // rows of 2 classes: too few for the spec's 4 folds, and for train's validation fraction.
+        let rows = command == "auto" ? (0..<20).map { "\($0),\($0 * 7 % 5),\($0 % 10)" } : (0..<5).map { "\($0),\($0 * 7 % 5),\($0 % 2)" }
+        try directory.write("few.csv", (["a,b,y"] + rows).joined(separator: "\n") + "\n")
+        let spec = try directory.write("few.json", #"{"name": "few", "data": {"source": "few.csv", "folds": 4}, "fixed": {"hidden_layers": [4], "epochs": 1}}"#)
+        let (arguments, phrase) = switch command {
+        case "train": (["train", "--data", "few.csv", "--epochs", "1"], "few.csv: with 5 rows (3 in the largest class), a validation fraction of 0.1 rounds to no row")
+        case "auto": (["auto", "few.csv", "--spec", "auto.json", "--db", "auto.sqlite", "-o", "model.safetensors"], "few.csv: cross-validation with k = 5 folds is not possible")
+        case "run": (["run", spec, "--db", "r.sqlite"], "few.csv: cross-validation with k = 4 folds is not possible")
+        default: ([command, spec], "few.csv: cross-validation with k = 4 folds is not possible")
+        }
+        let result = try await SweepProcess(arguments, in: directory).wait()
+        #expect(result.isCleanFailure && result.standardError.contains(phrase), "\(result)")
+    }
+
     @Test func validateReportsRandomSearchDraws() async throws {
         let directory = try ScratchDirectory()
         let file = try directory.write("random.json", SmallSpecs.slowRandom(name: "draws", trials: 12))

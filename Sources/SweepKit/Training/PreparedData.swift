@@ -74,7 +74,7 @@ public struct PreparedData: Sendable {
             let usable = MemoryEstimate.usableBytes(physicalBytes: physicalBytes)
             if needed > usable {
                 throw .foldCopiesTooLarge(
-                    folds: k, rowCount: dataset.rowCount, neededBytes: memoryText(needed), usableBytes: memoryText(usable))
+                    source: dataset.source, folds: k, rowCount: dataset.rowCount, neededBytes: memoryText(needed), usableBytes: memoryText(usable))
             }
         }
         let task = try dataset.resolveTask(requested: configuration.task)

@@ -119,7 +119,7 @@ import Testing
         } catch let thrown {
             error = thrown
         }
-        #expect(error == .foldCopiesTooLarge(folds: 4, rowCount: 400, neededBytes: "221 KB", usableBytes: "180 KB"))
+        #expect(error == .foldCopiesTooLarge(source: "builtin:phone-price?rows=400", folds: 4, rowCount: 400, neededBytes: "221 KB", usableBytes: "180 KB"))
         #expect(error?.description.contains("Use fewer folds") == true)
         #expect(try PreparedData.prepare(dataset, data, physicalBytes: 300_000).folds.count == 4)
     }
