@@ -72,6 +72,11 @@ struct ExportCommand: ParsableCommand {
         let results = try store.openStore(mustExist: true, forReading: true, checkingIntegrity: checkingIntegrity)
         let record = try resolveSweep(sweep, in: results)
         let spec = try storedSpec(record)
+        if folds {
+            try requireFoldModels(
+                of: spec, sweep: record.name, for: "--folds",
+                instead: "Export the best trial's model without --folds, or the best K trials' models with --ensemble K alone.")
+        }
         try refuseReplacing(dataFiles(of: spec), at: destination)
         let trials = try results.trials(sweep: record.name)
         let chosen: TrialRecord

@@ -53,6 +53,9 @@ struct LeaderboardCommand: ParsableCommand {
             return
         }
         if let ensembles {
+            try requireFoldModels(
+                of: spec, sweep: record.name, for: "--ensembles",
+                instead: "Rank its trials without --ensembles; sweep export --ensemble K averages the best K trials' models.")
             guard board.best != nil else {
                 Terminal.error(noUsableTrialMessage(board, sweep: record.name, store: store))
                 throw ExitCode(2)

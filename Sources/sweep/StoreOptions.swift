@@ -117,6 +117,15 @@ func dataFiles(of spec: SweepSpec) -> [(path: String, role: String)] {
     spec.data.source.hasPrefix("builtin:") ? [] : [(spec.data.source, "the sweep's data")]
 }
 
+/// Refuses fold ensembles (`option`: --folds, --ensembles) of a sweep whose trials were each
+/// scored by one fit, before anything is printed, loaded or trained: it has no fold models to
+/// train again. `instead` says what the sweep offers.
+func requireFoldModels(of spec: SweepSpec, sweep: String, for option: String, instead: String) throws {
+    guard spec.scoringFits < 2 else { return }
+    Terminal.error("sweep '\(sweep)' has no fold models: each trial was scored by one fit (its spec sets no data.folds or repeats), and \(option) needs a sweep with folds (or repeats). \(instead)")
+    throw ExitCode(2)
+}
+
 /// The sweep's data, loaded to train some of its fits again (fold ensembles): refused when it is
 /// not the data the trials trained on, whose fingerprint the sweep stored, since the fits would
 /// then silently differ from the sweep's.

@@ -153,8 +153,11 @@ struct EnsembleCommandTests {
         let database = directory.path("results.sqlite")
         let run = try await sweep("run", try directory.write("grid.json", SmallSpecs.grid(name: "plain")), "--db", database, in: directory)
         #expect(run.status == 0, "\(run)")
+        // The refusal alone: no note of fold models being trained again before it.
         let noFolds = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "3", in: directory)
-        #expect(noFolds.isCleanFailure && noFolds.standardError.contains("needs a sweep with folds (or repeats)"), "\(noFolds)")
+        #expect(noFolds.isCleanFailure && noFolds.standardOutput.isEmpty, "\(noFolds)")
+        #expect(noFolds.standardError.hasPrefix("error: sweep 'plain' has no fold models: each trial was scored by one fit"), "\(noFolds)")
+        #expect(noFolds.standardError.split(separator: "\n").count == 1 && noFolds.standardError.contains("--ensembles needs a sweep with folds (or repeats)"), "\(noFolds)")
         let zero = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "0", in: directory)
         #expect(zero.isCleanFailure && zero.standardError.contains("--ensembles must be from 1 to 20, got 0"), "\(zero)")
         let json = try await sweep("leaderboard", "plain", "--db", database, "--ensembles", "2", "--format", "json", in: directory)
@@ -202,8 +205,13 @@ struct EnsembleCommandTests {
         #expect(both.isCleanFailure && both.standardError.contains("--trial chooses one"), "\(both)")
         let many = try await sweep("export", "plain", "--db", database, "--ensemble", "9", "-o", output, in: directory)
         #expect(many.isCleanFailure && many.standardError.contains("the sweep has 8 complete trials"), "\(many)")
-        let folds = try await sweep("export", "plain", "--db", database, "--folds", "-o", output, in: directory)
-        #expect(folds.isCleanFailure && folds.standardError.contains("was scored by one fit; a fold ensemble needs a sweep with folds"), "\(folds)")
+        // The refusal alone: no note of fold models being trained again before it.
+        for ensemble in [[], ["--ensemble", "2"]] {
+            let folds = try await SweepProcess(["export", "plain", "--db", database, "--folds", "-o", output] + ensemble, in: directory).wait()
+            #expect(folds.isCleanFailure && folds.standardOutput.isEmpty, "\(folds)")
+            #expect(folds.standardError.hasPrefix("error: sweep 'plain' has no fold models: each trial was scored by one fit"), "\(folds)")
+            #expect(folds.standardError.split(separator: "\n").count == 1 && folds.standardError.contains("--folds needs a sweep with folds (or repeats)"), "\(folds)")
+        }
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 }
