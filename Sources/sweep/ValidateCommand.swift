@@ -68,6 +68,8 @@ func warnOfTargetCopies(in data: PreparedData) {
 
 /// Loads and prepares the spec's data, sets the default metric for its task, and checks every
 /// trial's loss and the metric fit the task, and that `jobs` of its largest trials fit in memory.
+/// Warns of feature columns that copy the target, and of learning curves that may fill more
+/// than a gigabyte of the results database (`EpochHistoryEstimate`).
 ///
 /// - Parameter dataset: the table of the spec's data source and target, read already (`sweep
 ///   auto` reads it to write the spec), which is then prepared without reading the file again
@@ -88,6 +90,7 @@ func loadData(
         throw ExitCode(2)
     }
     warnOfTargetCopies(in: data)
+    if let warning = EpochHistoryEstimate(spec: given).warning(for: given) { Terminal.note("warning: " + warning) }
     let spec: SweepSpec
     do {
         spec = try given.resolvingDefaultMetric(for: data.task)

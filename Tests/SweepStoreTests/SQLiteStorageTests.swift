@@ -48,6 +48,11 @@ struct SQLiteStorageTests {
         #expect(read[0].fold == 0 && read[0].epoch == 3 && read[0].learningRate == 0.5 && read[0].seconds == 1)
     }
 
+    /// `sweep validate` and `run` bound a sweep's epoch history with this figure.
+    @Test func anEpochTakesTheBytesTheSpecsEstimateCounts() {
+        #expect(EpochHistory.blob(of: Sample.nonFiniteEpochs).count == Sample.nonFiniteEpochs.count * EpochHistoryEstimate.bytesPerEpoch)
+    }
+
     @Test func aDamagedHistoryIsCorrupt() throws {
         let blob = EpochHistory.blob(of: Sample.nonFiniteEpochs)
         #expect(throws: SQLiteResultStoreError.self) { try EpochHistory.epochs(from: blob.dropLast(3)) }

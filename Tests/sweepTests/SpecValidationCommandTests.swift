@@ -118,6 +118,26 @@ struct SpecValidationCommandTests {
         #expect(result.isCleanFailure && result.standardError.contains(phrase), "\(result)")
     }
 
+    /// A spec whose learning curves may take gigabytes of the results database is warned of,
+    /// not refused, by validate and by run before its first trial.
+    @Test func learningCurvesThatMayTakeGigabytesAreWarnedOfByValidateAndRun() async throws {
+        let directory = try ScratchDirectory()
+        // Trial 1 trains 1 epoch a fit; the grid's bound is 2 × 3 × 5 fits × 10^6 epochs × 64 bytes.
+        let spec = try directory.write("curves.json", """
+            {"name": "curves", "data": {"source": "\(SmallSpecs.data)", "folds": 4}, "fixed": {"hidden_layers": [4]},
+             "parameters": {"epochs": {"values": [1, 1000000]}, "lr": {"values": [0.01, 0.02, 0.03]}}}
+            """)
+        let warning = "warning: the sweep's epoch history (its learning curves) may take up to 1.9 GB of the results database"
+        let validate = try await sweep("validate", spec, in: directory)
+        #expect(validate.status == 0 && validate.standardError.contains(warning), "\(validate)")
+        #expect(validate.standardError.contains("6 trials (every combination of the grid) × 5 fits each (data.folds 4 and the final fit) × up to 1,000,000 epochs a fit (parameters.epochs)"), "\(validate)")
+        let run = try await sweep("run", spec, "--db", directory.path("r.sqlite"), "--trials", "1", in: directory)
+        #expect(run.status == 0 && run.standardError.contains(warning), "\(run)")
+        // A sweep well under the bound says nothing of it.
+        let small = try await sweep("validate", try directory.write("grid.json", SmallSpecs.grid()), in: directory)
+        #expect(small.status == 0 && small.standardError.isEmpty, "\(small)")
+    }
+
     @Test func validateReportsRandomSearchDraws() async throws {
         let directory = try ScratchDirectory()
         let file = try directory.write("random.json", SmallSpecs.slowRandom(name: "draws", trials: 12))

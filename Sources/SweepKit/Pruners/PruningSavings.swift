@@ -23,8 +23,7 @@ public struct PruningSavings: Sendable, Hashable {
             prunedTrials += 1
             let configuration = trial.plan.configuration
                 ?? (try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(trial.plan.configurationJSON.utf8)))
-            let fits = spec.data.folds.map { $0 * spec.repeats + 1 } ?? spec.repeats
-            unpruned += max(run, fits * (configuration?.epochs ?? 0))
+            unpruned += max(run, spec.fitsPerTrial * (configuration?.epochs ?? 0))
         }
     }
 

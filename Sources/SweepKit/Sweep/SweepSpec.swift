@@ -85,6 +85,10 @@ public struct SweepSpec: Sendable {
     /// The fits that score each trial: its folds (one without k-fold) times its repeats.
     public var scoringFits: Int { (data.folds ?? 1) * repeats }
 
+    /// Every fit a trial trains: its scoring fits, and with k-fold the final fit on all non-test
+    /// rows (`Trainer.fitCount`).
+    public var fitsPerTrial: Int { scoringFits + (data.folds == nil ? 0 : 1) }
+
     /// Whether trial n must wait for trials 1 … n − lag − 1 to end before it starts: when its
     /// proposal or its pruning depends on their results.
     public var followsLag: Bool { sampler.learnsFromResults || pruner != nil }
