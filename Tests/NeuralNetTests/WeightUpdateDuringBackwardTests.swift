@@ -13,10 +13,13 @@ import Testing
     }
 
     /// Fused on AVX-512: the reference layer; one tile; fewer rows than a tile's 16 update
-    /// vectors; 256 rows, the most in one block. Left to the two calls: 257 rows (two blocks of
-    /// k), 12 outputs (not whole tiles of 8), 40 inputs (not whole tiles of 32), 3 rows (a small
-    /// product).
-    static let shapes = [(256, 128, 32), (8, 32, 1), (16, 64, 5), (64, 96, 256), (16, 32, 257), (12, 32, 8), (24, 40, 9), (32, 64, 3)]
+    /// vectors; 256 rows, the most in one block; 512 inputs and 131,072 weights, the most. Left
+    /// to the two calls: 257 rows (two blocks of k), 12 outputs (not whole tiles of 8), 40 inputs
+    /// (not whole tiles of 32), 3 rows (a small product), 544 inputs, 131,328 weights.
+    static let shapes = [
+        (256, 128, 32), (8, 32, 1), (16, 64, 5), (64, 96, 256), (256, 512, 9), (16, 32, 257), (12, 32, 8), (24, 40, 9),
+        (32, 64, 3), (8, 544, 7), (4104, 32, 6),
+    ]
         .map { Shape(outputs: $0, inputs: $1, rows: $2) }
 
     enum Variant: String, CaseIterable, Sendable {
