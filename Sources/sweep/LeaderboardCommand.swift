@@ -241,8 +241,18 @@ struct ListCommand: ParsableCommand {
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
             var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep, in: results))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
-            if let spec = try? SweepSpec.parseStored(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name), spec.pruner != nil {
+            // A spec this build cannot read is said, not left out: leaderboard, report and export
+            // refuse that sweep, with every problem listed.
+            switch Result(catching: { () throws(ConfigurationError) in
+                try SweepSpec.parseStored(Data(overview.sweep.specJSON.utf8), source: overview.sweep.name)
+            }) {
+            case .success(let spec) where spec.pruner != nil:
                 line += "; pruning: " + PruningSavings(trials: try results.trials(sweep: overview.sweep.name), spec: spec).summary
+            case .failure(let error):
+                let first = error.problems.first.map { "\($0)" } ?? "no problem named"
+                line += "; its stored spec cannot be read (\(first)\(error.problems.count > 1 ? ", and \(error.problems.count - 1) more" : ""))"
+            default:
+                break
             }
             print(line)
         }

@@ -253,4 +253,22 @@ struct StoredSpecCommandTests {
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.standardOutput.contains("resuming: 8 already finished"), "\(resumed)")
     }
+
+    /// `list` names a sweep whose stored spec this build cannot read, and why, instead of listing
+    /// it as if nothing were amiss: leaderboard, report and export refuse it.
+    @Test func listSaysWhenASweepsStoredSpecCannotBeRead() async throws {
+        let directory = try ScratchDirectory()
+        let database = directory.path("results.sqlite")
+        let run = try await sweep("run", try directory.write("grid.json", SmallSpecs.grid(name: "older")), "--db", database, in: directory)
+        #expect(run.status == 0, "\(run)")
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(sql: "UPDATE sweeps SET spec_json = json_set(spec_json, '$.parameters', 5)")
+        }
+        let list = try await sweep("list", "--db", database, in: directory)
+        #expect(list.status == 0, "\(list)")
+        #expect(list.standardOutput.contains("older"), "\(list)")
+        #expect(list.standardOutput.contains("its stored spec cannot be read ($.parameters"), "\(list)")
+        let leaderboard = try await sweep("leaderboard", "older", "--db", database, in: directory)
+        #expect(leaderboard.isCleanFailure, "\(leaderboard)")
+    }
 }
