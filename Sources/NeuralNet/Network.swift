@@ -212,7 +212,7 @@ public final class Network {
     }
 
     /// `backward`, then `optimizer.step()`, with the same values. An optimizer that can update a
-    /// weight in the pass that computes its gradient (`WeightUpdateDuringBackward`: Adam) does
+    /// weight in the pass that computes its gradient (`WeightUpdateDuringBackward`: Adam, RMSprop, Adagrad) does
     /// so, overlapping its work with the product's.
     public func backward(_ input: Matrix, throughOutputActivation: Bool = true, thenStep optimizer: any Optimizer) {
         guard let updating = optimizer as? any WeightUpdateDuringBackward else {

@@ -42,15 +42,24 @@ void sweep_linear_leaky_relu_forward(sweep_kernel kernel, int m, int n, int k, c
 void sweep_sgemm_leaky_relu_backward(sweep_kernel kernel, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                                      float *c, int ldc, const float *z, int ldz, float slope, float *workspace);
 
-/// A Linear layer's weight gradient and Adam's step on that weight: gradient = ∂zᵀ·x (∂z k×m with
-/// row stride `lddz`, x k×n with stride `ldx`, the gradient m×n contiguous), then the update of w,
-/// first_moment and second_moment (m×n contiguous) as `sweep_adam_step` makes it. The same values
-/// as `sweep_sgemm` followed by `sweep_adam_step`; on the AVX-512 path, for whole tiles of 8 × 32,
-/// the update of each tile runs during the product of the next (weight_gradient_adam.c).
+/// A Linear layer's weight gradient and an optimizer's step on that weight: gradient = ∂zᵀ·x (∂z
+/// k×m with row stride `lddz`, x k×n with stride `ldx`, the gradient m×n contiguous), then the
+/// update of w and the optimizer's state (m×n contiguous) as its own step makes it:
+/// `sweep_adam_step`, `sweep_rmsprop_step` (velocity NULL without momentum), `sweep_adagrad_step`.
+/// The same values as `sweep_sgemm` followed by that step; on the AVX-512 path, for whole tiles
+/// of 8 × 32, the update of each tile runs during the product of the next
+/// (weight_gradient_update.c).
 void sweep_weight_gradient_adam(sweep_kernel kernel, int m, int n, int k, const float *dz, int lddz, const float *x,
                                 int ldx, float *gradient, float *w, float *first_moment, float *second_moment,
                                 float beta1, float beta2, float step_size, float inverse_root_correction2,
                                 float epsilon, float l2, float shrink, float *workspace);
+void sweep_weight_gradient_rmsprop(sweep_kernel kernel, int m, int n, int k, const float *dz, int lddz,
+                                   const float *x, int ldx, float *gradient, float *w, float *square_average,
+                                   float *velocity, float rate, float decay, float alpha, float epsilon,
+                                   float momentum, float *workspace);
+void sweep_weight_gradient_adagrad(sweep_kernel kernel, int m, int n, int k, const float *dz, int lddz,
+                                   const float *x, int ldx, float *gradient, float *w, float *sums, float rate,
+                                   float decay, float epsilon, float *workspace);
 
 /// Floating-point operations per second one core reaches with `kernel`'s multiply-add: `iterations`
 /// rounds of independent chains, enough to cover the instruction's latency (AVX-512: 24 chains of

@@ -38,7 +38,7 @@ public final class Adam: WeightUpdateDuringBackward {
         self.decoupled = decoupled
         firstMoments = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
         secondMoments = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
-        updated = parameters.map { _ in false }
+        updated = UpdatedDuringBackward(count: parameters.count)
     }
 
     public func step() {
@@ -52,7 +52,7 @@ public final class Adam: WeightUpdateDuringBackward {
     private var l2: Float = 0
     private var shrink: Float = 1
     /// Which parameters `updateWeight` has updated this step.
-    private var updated: [Bool]
+    private var updated: UpdatedDuringBackward
 
     public func beginStep() {
         stepCount += 1
@@ -66,21 +66,16 @@ public final class Adam: WeightUpdateDuringBackward {
     }
 
     public func updateWeight(_ weight: Parameter, outputGradient: Matrix, input: Matrix, workspace: GemmWorkspace) -> Bool {
-        guard workspace.kernelPath == kernelPath else { return false }
-        // Indices rather than firstIndex(where:), which may allocate unspecialised (see finishStep).
-        var found: Int?
-        for index in parameters.indices where parameters[index] === weight { found = index }
-        guard let index = found else { return false }
+        guard let index = UpdatedDuringBackward.index(of: weight, in: parameters, kernelPath: kernelPath, workspace: workspace)
+        else { return false }
+        UpdatedDuringBackward.checkShapes(weight, outputGradient: outputGradient, input: input)
         let value = weight.value
-        precondition(
-            outputGradient.columns == value.rows && input.columns == value.columns && outputGradient.rows == input.rows,
-            "the weight's gradient has the wrong shape")
         sweep_weight_gradient_adam(
             kernelPath.kernel, Int32(value.rows), Int32(value.columns), Int32(input.rows), outputGradient.pointer,
             Int32(outputGradient.columns), input.pointer, Int32(input.columns), weight.gradient.pointer, value.pointer,
             firstMoments[index].pointer, secondMoments[index].pointer, beta1, beta2, stepSize, inverseRootCorrection2,
             epsilon, l2, shrink, workspace.pointer)
-        updated[index] = true
+        updated.mark(index)
         return true
     }
 
@@ -88,10 +83,7 @@ public final class Adam: WeightUpdateDuringBackward {
         // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
         // coroutine frame per element, and a training step must allocate nothing.
         for index in parameters.indices {
-            if updated[index] {
-                updated[index] = false
-                continue
-            }
+            if updated.take(index) { continue }
             let parameter = parameters[index]
             sweep_adam_step(
                 kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, firstMoments[index].pointer,

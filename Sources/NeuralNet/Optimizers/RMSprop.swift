@@ -5,7 +5,7 @@ import CKernels
 /// g = ∇ + λw; v ← αv + (1−α)g²; without momentum w ← w − η·g/(√v + ε); with momentum μ:
 /// b ← μb + g/(√v + ε), w ← w − ηb. Defaults α = 0.99, ε = 1e-8.
 /// Tieleman & Hinton, Lecture 6.5, COURSERA: Neural Networks for Machine Learning, 2012.
-public final class RMSprop: Optimizer {
+public final class RMSprop: WeightUpdateDuringBackward {
     public var learningRate: Float
     public let alpha: Float
     public let epsilon: Float
@@ -30,12 +30,39 @@ public final class RMSprop: Optimizer {
         self.weightDecay = weightDecay
         squareAverages = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
         velocities = momentum > 0 ? parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) } : []
+        updated = UpdatedDuringBackward(count: parameters.count)
     }
 
+    /// Which parameters `updateWeight` has updated this step.
+    private var updated: UpdatedDuringBackward
+
     public func step() {
+        beginStep()
+        finishStep()
+    }
+
+    /// RMSprop's step has no scalars of its own to fix: the rate is set once per epoch.
+    public func beginStep() {}
+
+    public func updateWeight(_ weight: Parameter, outputGradient: Matrix, input: Matrix, workspace: GemmWorkspace) -> Bool {
+        guard let index = UpdatedDuringBackward.index(of: weight, in: parameters, kernelPath: kernelPath, workspace: workspace)
+        else { return false }
+        UpdatedDuringBackward.checkShapes(weight, outputGradient: outputGradient, input: input)
+        let value = weight.value
+        sweep_weight_gradient_rmsprop(
+            kernelPath.kernel, Int32(value.rows), Int32(value.columns), Int32(input.rows), outputGradient.pointer,
+            Int32(outputGradient.columns), input.pointer, Int32(input.columns), weight.gradient.pointer, value.pointer,
+            squareAverages[index].pointer, momentum > 0 ? velocities[index].pointer : nil, learningRate, weightDecay,
+            alpha, epsilon, momentum, workspace.pointer)
+        updated.mark(index)
+        return true
+    }
+
+    public func finishStep() {
         // Indices rather than enumerated(): unspecialised (debug) generic iteration allocates a
         // coroutine frame per element, and a training step must allocate nothing.
         for index in parameters.indices {
+            if updated.take(index) { continue }
             let parameter = parameters[index]
             sweep_rmsprop_step(
                 kernelPath.kernel, parameter.value.pointer, parameter.gradient.pointer, squareAverages[index].pointer,
