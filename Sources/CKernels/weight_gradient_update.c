@@ -128,14 +128,15 @@ static inline void tile_and_update(const int kind, int k, const float *a, long a
     }
 }
 
-// Whole tiles only, one block of k (sgemm.c adds blocks of KC = 256 steps one onto the other,
+// Whether the fused pass runs for this call, else the product and then the optimizer's step: on
+// the AVX-512 path, for whole tiles only, one block of k (sgemm.c adds blocks of KC = 256 steps one onto the other,
 // which rounds differently), and not a shape that sgemm.c gives to small_products.c. Then only
 // where it pays, measured on Zen 4 at a batch of 32 (fused / apart): rows of at most 2 KiB, for
 // rows 4 KiB apart fall on the same L1 sets (64 × 1024: 1.15); and at most 131,072 weights, so
 // that weights, gradient and moments stay near the core (256 × 512: 0.96, 512 × 256: 1.00,
 // 512 × 512: 1.02, 1024 × 1024: 1.58; 128 × 128: 0.90, 64 × 64: 0.85).
-static int fused_applies(int m, int n, int k) {
-    return m >= FUSED_ROWS && m % FUSED_ROWS == 0 && n >= FUSED_COLUMNS && n % FUSED_COLUMNS == 0 &&
+static int fuses(sweep_kernel kernel, int m, int n, int k) {
+    return kernel == SWEEP_KERNEL_AVX512 && m >= FUSED_ROWS && m % FUSED_ROWS == 0 && n >= FUSED_COLUMNS && n % FUSED_COLUMNS == 0 &&
            n <= FUSED_MAX_COLUMNS && (long)m * n <= FUSED_MAX_WEIGHTS && k >= 1 && k <= FUSED_MAX_K &&
            !small_product_applies(1, 0, m, n, k);
 }
@@ -168,16 +169,6 @@ UPDATE_PASS(rmsprop_pass, UPDATE_RMSPROP)
 UPDATE_PASS(rmsprop_momentum_pass, UPDATE_RMSPROP_MOMENTUM)
 UPDATE_PASS(adagrad_pass, UPDATE_ADAGRAD)
 #endif
-
-// Whether the fused pass runs for this call (else the product, then the optimizer's step).
-static int fuses(sweep_kernel kernel, int m, int n, int k) {
-#ifdef SWEEP_X86
-    return kernel == SWEEP_KERNEL_AVX512 && fused_applies(m, n, k);
-#else
-    (void)kernel, (void)m, (void)n, (void)k;
-    return 0;
-#endif
-}
 
 void sweep_weight_gradient_adam(sweep_kernel kernel, int m, int n, int k, const float *dz, int lddz, const float *x,
                                 int ldx, float *gradient, float *w, float *first_moment, float *second_moment,

@@ -38,15 +38,14 @@ public final class AdaGrad: WeightUpdateDuringBackward {
     public func beginStep() {}
 
     public func updateWeight(_ weight: Parameter, outputGradient: Matrix, input: Matrix, workspace: GemmWorkspace) -> Bool {
-        guard let index = UpdatedDuringBackward.index(of: weight, in: parameters, kernelPath: kernelPath, workspace: workspace)
+        guard let index = updated.claim(
+            weight, in: parameters, kernelPath: kernelPath, workspace: workspace, outputGradient: outputGradient, input: input)
         else { return false }
-        UpdatedDuringBackward.checkShapes(weight, outputGradient: outputGradient, input: input)
         let value = weight.value
         sweep_weight_gradient_adagrad(
             kernelPath.kernel, Int32(value.rows), Int32(value.columns), Int32(input.rows), outputGradient.pointer,
             Int32(outputGradient.columns), input.pointer, Int32(input.columns), weight.gradient.pointer, value.pointer,
             sums[index].pointer, learningRate, weightDecay, epsilon, workspace.pointer)
-        updated.mark(index)
         return true
     }
 

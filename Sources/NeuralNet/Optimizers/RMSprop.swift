@@ -45,16 +45,15 @@ public final class RMSprop: WeightUpdateDuringBackward {
     public func beginStep() {}
 
     public func updateWeight(_ weight: Parameter, outputGradient: Matrix, input: Matrix, workspace: GemmWorkspace) -> Bool {
-        guard let index = UpdatedDuringBackward.index(of: weight, in: parameters, kernelPath: kernelPath, workspace: workspace)
+        guard let index = updated.claim(
+            weight, in: parameters, kernelPath: kernelPath, workspace: workspace, outputGradient: outputGradient, input: input)
         else { return false }
-        UpdatedDuringBackward.checkShapes(weight, outputGradient: outputGradient, input: input)
         let value = weight.value
         sweep_weight_gradient_rmsprop(
             kernelPath.kernel, Int32(value.rows), Int32(value.columns), Int32(input.rows), outputGradient.pointer,
             Int32(outputGradient.columns), input.pointer, Int32(input.columns), weight.gradient.pointer, value.pointer,
             squareAverages[index].pointer, momentum > 0 ? velocities[index].pointer : nil, learningRate, weightDecay,
             alpha, epsilon, momentum, workspace.pointer)
-        updated.mark(index)
         return true
     }
 

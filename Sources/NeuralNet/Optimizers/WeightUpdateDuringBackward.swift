@@ -27,25 +27,26 @@ struct UpdatedDuringBackward {
         updated = Array(repeating: false, count: count)
     }
 
-    /// The index of `weight` among `parameters`, when the update can run on `workspace`: the
-    /// optimizer holds the weight and runs on the workspace's kernel path.
-    static func index(of weight: Parameter, in parameters: [Parameter], kernelPath: KernelPath, workspace: GemmWorkspace) -> Int? {
+    /// The index of `weight` among `parameters`, marked as updated this step, when the update can
+    /// run on `workspace`: the optimizer holds the weight and runs on the workspace's kernel path.
+    /// The gradient's operands must fit the weight.
+    mutating func claim(
+        _ weight: Parameter, in parameters: [Parameter], kernelPath: KernelPath, workspace: GemmWorkspace,
+        outputGradient: Matrix, input: Matrix
+    ) -> Int? {
         guard workspace.kernelPath == kernelPath else { return nil }
-        // Indices rather than firstIndex(where:), which may allocate unspecialised (debug builds),
-        // and a training step must allocate nothing.
-        for index in parameters.indices where parameters[index] === weight { return index }
-        return nil
-    }
-
-    /// Checks the shapes of a weight's gradient product before the update runs.
-    static func checkShapes(_ weight: Parameter, outputGradient: Matrix, input: Matrix) {
         precondition(
             outputGradient.columns == weight.value.rows && input.columns == weight.value.columns
                 && outputGradient.rows == input.rows,
             "the weight's gradient has the wrong shape")
+        // Indices rather than firstIndex(where:), which may allocate unspecialised (debug builds),
+        // and a training step must allocate nothing.
+        for index in parameters.indices where parameters[index] === weight {
+            updated[index] = true
+            return index
+        }
+        return nil
     }
-
-    mutating func mark(_ index: Int) { updated[index] = true }
 
     /// Whether the parameter at `index` was updated this step, clearing the mark for the next.
     mutating func take(_ index: Int) -> Bool {
