@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(name: "NeuralNet", dependencies: ["CKernels"], swiftSettings: exclusivityUnchecked),
         .target(name: "Datasets", dependencies: ["NeuralNet"]),
-        .target(name: "SweepKit", dependencies: ["NeuralNet", "Datasets"], swiftSettings: exclusivityUnchecked),
+        .target(name: "SweepKit", dependencies: ["CKernels", "NeuralNet", "Datasets"], swiftSettings: exclusivityUnchecked),
         .target(
             name: "SweepStore",
             dependencies: [

@@ -5,6 +5,7 @@
 
 #include "KernelPath.h"
 #include "Elementwise.h"
+#include "ThreadPlacement.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -174,7 +174,7 @@ public actor SweepScheduler {
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), spec: spec, jobs: workerCount, source: source, data: data,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), cpu: number - 1, spec: spec, jobs: workerCount, source: source, data: data,
                     results: results,
                     stop: stop, storageFailed: storageFailed, stopAt: options.stopAt, onEvent: onEvent)
                 group.addTask { try await worker.run() }
@@ -242,6 +242,8 @@ actor TrialWorker {
     }
 
     private let executor: ThreadExecutor
+    /// Which of the CPUs the process may use this worker's thread starts on (`CPUPlacement`).
+    private let cpu: Int
     private let spec: SweepSpec
     /// Workers training at once.
     private let jobs: Int
@@ -263,10 +265,11 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
+        executor: ThreadExecutor, cpu: Int, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
         stop: StopSignal, storageFailed: StopSignal, stopAt: Date? = nil, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
+        self.cpu = cpu
         self.spec = spec
         self.jobs = jobs
         self.source = source
@@ -282,6 +285,7 @@ actor TrialWorker {
     /// has come or the task is cancelled (another worker failed).
     func run() async throws -> Totals {
         defer { executor.shutdown() }
+        CPUPlacement.start(onAllowedCPU: cpu)
         totals = Totals(start: Date())
         // Asked before every batch: a clock read is a small part of one.
         let stopping: @Sendable () -> Bool = { [stop, storageFailed, stopAt] in

@@ -252,7 +252,7 @@ public struct SweepSpec: Sendable {
             number += 1
         }
         guard method != .grid, let first = proposals.first else { return proposals }
-        for dimension in space.dimensions where !dimension.name.contains(".") {
+        for dimension in space.dimensions where dimension.isTopLevel {
             for value in dimension.parameter.representativeValues where first.parameters[dimension.name] != value {
                 var substituted = first.parameters
                 substituted[dimension.name] = value
@@ -508,7 +508,7 @@ public struct SweepSpec: Sendable {
         for dimension in space.dimensions {
             let owner = String(dimension.name.prefix { $0 != "." })
             let isLayerWidth = dimension.name.contains(".width_")
-            guard !dimension.name.contains(".") || isLayerWidth else { continue }
+            guard dimension.isTopLevel || isLayerWidth else { continue }
             guard !isLayerWidth || dimension.name.hasSuffix(".width_1"), !refused.contains(specPath(of: dimension.name)) else { continue }
             for (index, value) in dimension.parameter.representativeValues.enumerated() {
                 var settings = fixed

@@ -1,0 +1,23 @@
+#ifndef SWEEP_THREAD_PLACEMENT_H
+#define SWEEP_THREAD_PLACEMENT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The CPUs the calling thread may run on, in increasing order: writes at most `capacity` of
+/// them to `cpus` and returns how many there are (more than `capacity` when they did not all
+/// fit), or -1 where they cannot be read (not Linux).
+int sweep_allowed_cpus(int *cpus, int capacity);
+
+/// Moves the calling thread onto `cpu`, then lets it run on every CPU it could before: the
+/// scheduler is free to move it again, nothing stays pinned. Returns the CPU the thread ran on
+/// while it was held to `cpu` (so `cpu`), or -1 when `cpu` is not one it may run on or the
+/// affinity cannot be set (not Linux).
+int sweep_move_thread_to_cpu(int cpu);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
