@@ -174,7 +174,7 @@ public actor SweepScheduler {
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), cpu: number - 1, spec: spec, jobs: workerCount, source: source, data: data,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), cpu: workerCount > 1 ? number - 1 : nil, spec: spec, jobs: workerCount, source: source, data: data,
                     results: results,
                     stop: stop, storageFailed: storageFailed, stopAt: options.stopAt, onEvent: onEvent)
                 group.addTask { try await worker.run() }
@@ -242,8 +242,10 @@ actor TrialWorker {
     }
 
     private let executor: ThreadExecutor
-    /// Which of the CPUs the process may use this worker's thread starts on (`CPUPlacement`).
-    private let cpu: Int
+    /// Which of the CPUs the process may use this worker's thread starts on (`CPUPlacement`);
+    /// nil for a sweep's only worker, which has no other to share a core with: processes
+    /// sharing a sweep, `--jobs 1` each, would all start on the first CPU.
+    private let cpu: Int?
     private let spec: SweepSpec
     /// Workers training at once.
     private let jobs: Int
@@ -265,7 +267,7 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, cpu: Int, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
+        executor: ThreadExecutor, cpu: Int?, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
         stop: StopSignal, storageFailed: StopSignal, stopAt: Date? = nil, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
@@ -285,7 +287,7 @@ actor TrialWorker {
     /// has come or the task is cancelled (another worker failed).
     func run() async throws -> Totals {
         defer { executor.shutdown() }
-        CPUPlacement.start(onAllowedCPU: cpu)
+        if let cpu { CPUPlacement.start(onAllowedCPU: cpu) }
         totals = Totals(start: Date())
         // Asked before every batch: a clock read is a small part of one.
         let stopping: @Sendable () -> Bool = { [stop, storageFailed, stopAt] in
