@@ -5,6 +5,7 @@
 
 #ifdef __linux__
 #include <sched.h>
+#include <sys/resource.h>
 
 int sweep_allowed_cpus(int *cpus, int capacity) {
     cpu_set_t allowed;
@@ -32,7 +33,17 @@ int sweep_move_thread_to_cpu(int cpu) {
     return ran;
 }
 
+long sweep_thread_waits(void) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_THREAD, &usage) != 0) return -1;
+    return usage.ru_nvcsw;
+}
+
 #else
+
+long sweep_thread_waits(void) {
+    return -1;
+}
 
 int sweep_allowed_cpus(int *cpus, int capacity) {
     (void)cpus;

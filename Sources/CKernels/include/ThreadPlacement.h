@@ -16,6 +16,10 @@ int sweep_allowed_cpus(int *cpus, int capacity);
 /// affinity cannot be set (not Linux).
 int sweep_move_thread_to_cpu(int cpu);
 
+/// How many times the calling thread has given up its CPU to wait (for a lock, a condition, I/O):
+/// its voluntary context switches. -1 where they cannot be read (not Linux).
+long sweep_thread_waits(void);
+
 #ifdef __cplusplus
 }
 #endif

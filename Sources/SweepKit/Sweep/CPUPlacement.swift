@@ -28,4 +28,10 @@ enum CPUPlacement {
         let cpu = cpus[index % cpus.count]
         return sweep_move_thread_to_cpu(Int32(cpu)) == cpu ? cpu : nil
     }
+
+    /// How many times the calling thread has waited (`sweep_thread_waits`); nil where unknown.
+    static func waits() -> Int? {
+        let waits = sweep_thread_waits()
+        return waits < 0 ? nil : waits
+    }
 }

@@ -246,6 +246,8 @@ actor TrialWorker {
     /// nil for a sweep's only worker, which has no other to share a core with: processes
     /// sharing a sweep, `--jobs 1` each, would all start on the first CPU.
     private let cpu: Int?
+    /// The thread's waits when its last fit began (`placeBeforeFit`).
+    private var waitsAtLastFit = -1
     private let spec: SweepSpec
     /// Workers training at once.
     private let jobs: Int
@@ -287,7 +289,6 @@ actor TrialWorker {
     /// has come or the task is cancelled (another worker failed).
     func run() async throws -> Totals {
         defer { executor.shutdown() }
-        if let cpu { CPUPlacement.start(onAllowedCPU: cpu) }
         totals = Totals(start: Date())
         // Asked before every batch: a clock read is a small part of one.
         let stopping: @Sendable () -> Bool = { [stop, storageFailed, stopAt] in
@@ -336,11 +337,21 @@ actor TrialWorker {
     /// the trial if that was its last fit.
     private func train(_ trial: TrialWork, _ index: Int, shouldStop: @escaping @Sendable () -> Bool) async throws {
         guard let trainer = trial.trainer else { return }
+        placeBeforeFit()
         let result = await TrialActor(trainer: trainer, executor: executor)
             .train(index, monitor: trial.monitor(for: index), finalEpochs: trial.finalEpochs(for: index), shouldStop: shouldStop)
         totals.trainingSeconds += result.seconds
         totals.trainingCPUSeconds += result.cpuSeconds
         if trial.deliver(index, result) { try await store(trial) }
+    }
+
+    /// Moves the thread back to its CPU if it has waited since the last fit (a lock another
+    /// thread held, a hand-over): Linux wakes a thread on its waker's CPU, often the other
+    /// worker's. A thread that never waited stays where the scheduler keeps it.
+    private func placeBeforeFit() {
+        guard let cpu, let waits = CPUPlacement.waits() else { return }
+        if waits != waitsAtLastFit { CPUPlacement.start(onAllowedCPU: cpu) }
+        waitsAtLastFit = CPUPlacement.waits() ?? waits
     }
 
     /// Starts a trial taken from the source: stores it as running (with the trial this worker

@@ -57,4 +57,24 @@ import Testing
         #expect(negative == -1)
         #expect(allowedAfter == allowed)
     }
+
+    /// The thread's voluntary context switches, as the kernel counts them in
+    /// /proc/thread-self/status.
+    private static func kernelsVoluntarySwitches() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") })
+        return try #require(Int(line.dropFirst("voluntary_ctxt_switches:".count).trimmingCharacters(in: .whitespaces)))
+    }
+
+    @Test func countsTheThreadsWaits() async throws {
+        let (before, kernels, after, afterSleeping) = try await Self.onOwnThread {
+            let before = try #require(CPUPlacement.waits())
+            let kernels = try Self.kernelsVoluntarySwitches()
+            let after = try #require(CPUPlacement.waits())
+            usleep(2_000)
+            return (before, kernels, after, try #require(CPUPlacement.waits()))
+        }
+        #expect(before <= kernels && kernels <= after, "the kernel's count lies between two of ours")
+        #expect(afterSleeping > after, "sleeping is a wait")
+    }
 }
