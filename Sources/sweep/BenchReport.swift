@@ -279,8 +279,8 @@ struct BenchReport {
             training threads ran inside fits. It has four parts: time within fits when a training thread was
             ready but another thread had its core ("displaced": storing results runs on Swift's shared threads,
             and with one core per job it takes its CPU from training; each worker moves its thread to a core of
-            its own as it starts, since Linux would wake both on one core and take tens of milliseconds to
-            part them), workers between fits (handing out
+            its own before its first fit and after its thread waited, since Linux would wake both on one core
+            and take tens of milliseconds to part them), workers between fits (handing out
             plans, handing results over, progress), workers idle at the end while the last fits finish, and
             setting the sweep up and wrapping it up. The wall time starts once the data is read and the spec
             checked; checking a random sweep's spec plans its trials (each one's configuration read and

@@ -3,9 +3,10 @@ import CKernels
 /// Where a worker's thread trains. Linux wakes a thread that waited (for its first job, a lock
 /// another worker held) on the CPU of the thread that woke it, and its load balancer can take
 /// tens of milliseconds to move it off again: traced with `perf sched`, a two-job sweep's workers
-/// shared one core for up to 33 ms of its 0.6 s while the other core idled. So each worker moves
-/// its thread to a CPU of its own as it starts, and then leaves it free: nothing is pinned, and
-/// the scheduler still moves it when another program needs that core.
+/// shared one core for up to 33 ms of its 0.6 s while the other core idled. So a worker moves its
+/// thread to a CPU of its own before its first fit and before any fit its thread waited before
+/// (`waits()`), and leaves it free in between: nothing is pinned, and the scheduler still moves
+/// it when another program needs that core.
 enum CPUPlacement {
     /// The CPUs this thread may run on (its affinity, a container's CPU set), in order; empty
     /// where they cannot be read.
