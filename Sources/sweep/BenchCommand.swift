@@ -142,11 +142,20 @@ struct BenchCommand: AsyncParsableCommand {
         }
         for configurationRuns in runs {
             var median = configurationRuns.sorted { $0.wallSeconds < $1.wallSeconds }[configurationRuns.count / 2]
-            let shares = configurationRuns.map(\.outsideShare)
+            // The range is of the runs that had the machine to themselves, when any did
+            // (BenchReport.busyMachineNote).
+            let quiet = configurationRuns.filter { ($0.othersShare ?? 0) < BenchReport.busyMachineShare }
+            let shares = (quiet.isEmpty ? configurationRuns : quiet).map(\.outsideShare)
             median.outsideShareRange = shares.min()!...shares.max()!
+            median.mostOthersShare = configurationRuns.compactMap(\.othersShare).max()
+            median.busyRuns = configurationRuns.count - quiet.count
             report.sweeps.append(median)
         }
 
+        let busyRuns = report.sweeps.map(\.busyRuns).reduce(0, +)
+        if busyRuns > 0 {
+            Terminal.note("note: other programs took \(Int(BenchReport.busyMachineShare * 100))% or more of the CPU during \(busyRuns) sweep run\(busyRuns == 1 ? "" : "s"); rerun on a quiet machine for figures of the sweep's own")
+        }
         let markdown = report.markdown()
         print(report.table())
         let jsonText = report.json()
@@ -433,11 +442,17 @@ struct BenchCommand: AsyncParsableCommand {
         try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let stealBefore = stolenSeconds()
+        let busyBefore = MachineCPU.busySeconds()
+        let started = DispatchTime.now().uptimeNanoseconds
         let result = try runProcess(executable, [
             "run", specPath, "--db", directory.appendingPathComponent("bench.sqlite").path,
             "--jobs", String(jobs), "--quiet", "--stats-json", statsPath,
         ] + (resultsInMemory ? ["--results-in-memory"] : []))
+        let processSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let steal = stealBefore.flatMap { before in stolenSeconds().map { max(0, $0 - before) } }
+        let others = busyBefore.flatMap { before in
+            MachineCPU.busySeconds().map { MachineCPU.othersShare(busy: $0 - before, child: result.cpuSeconds, seconds: processSeconds) }
+        }
         guard result.status == 0, let stats = FileManager.default.contents(atPath: statsPath),
             let object = try? JSONSerialization.jsonObject(with: stats) as? [String: Any],
             let wall = object["wall_seconds"] as? Double, let training = object["training_seconds"] as? Double,
@@ -451,7 +466,7 @@ struct BenchCommand: AsyncParsableCommand {
         return SweepTiming(
             jobs: jobs, resultsInMemory: resultsInMemory, trials: trials, wallSeconds: wall, trainingSeconds: training, trainingCPUSeconds: trainingCPU,
             workerSeconds: workers, workerWindowSeconds: window, sharedFits: sharedFits,
-            peakMegabytes: Double(result.peakKilobytes) / 1024, stolenSeconds: steal)
+            peakMegabytes: Double(result.peakKilobytes) / 1024, stolenSeconds: steal, othersShare: others)
     }
 }
 
@@ -467,11 +482,36 @@ func stolenSeconds() -> Double? {
     return ticks / 100
 }
 
-/// Runs a program, capturing its output, and reports its peak resident memory. `environment`
-/// adds to (or replaces in) this process's environment.
+/// The machine's CPU time as /proc/stat counts it, to tell what other programs took while a
+/// benchmark ran: a sweep on 2 cores measured while a compiler ran beside it spent half its
+/// capacity "outside training".
+enum MachineCPU {
+    /// Seconds the machine's CPUs have been busy since boot, summed over them: the user, nice,
+    /// system, irq and softirq columns of /proc/stat (not idle, I/O wait or the hypervisor's
+    /// steal), in ticks of 1/100 s. Nil where there is no such file.
+    static func busySeconds() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 7 else { return nil }
+        return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) / 100
+    }
+
+    /// The share of the machine's CPU capacity over `seconds` that was busy with something other
+    /// than a child that ran `child` CPU seconds in that time, given `busy` seconds of the
+    /// machine's: other programs, and the kernel's own threads (never below 0).
+    static func othersShare(busy: Double, child: Double, seconds: Double) -> Double {
+        let capacity = seconds * Double(ProcessInfo.processInfo.activeProcessorCount)
+        return capacity > 0 ? max(0, busy - child) / capacity : 0
+    }
+}
+
+/// Runs a program, capturing its output, and reports its peak resident memory and the CPU time
+/// it used (user and system). `environment` adds to (or replaces in) this process's environment.
 func runProcess(
     _ path: String, _ arguments: [String], environment: [String: String] = [:]
-) throws -> (status: Int32, output: String, peakKilobytes: Int) {
+) throws -> (status: Int32, output: String, peakKilobytes: Int, cpuSeconds: Double) {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-output-\(getpid())").path
     defer { unlink(outputPath) }
     var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
@@ -495,7 +535,8 @@ func runProcess(
     while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return (exitStatus, output, Int(usage.ru_maxrss))
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return (exitStatus, output, Int(usage.ru_maxrss), seconds(usage.ru_utime) + seconds(usage.ru_stime))
 }
 
 /// The processor as /proc/cpuinfo names it, and the instruction sets the kernels care about.
@@ -626,8 +667,15 @@ struct SweepTiming {
     /// Seconds the hypervisor took from the machine's CPUs during the run (all of them, to
     /// 1/100 s), or nil where unknown.
     var stolenSeconds: Double?
+    /// The share of the machine's CPU that other programs (and the kernel) took while the sweep
+    /// ran (`MachineCPU.othersShare`), to 1/100 s; nil where unknown.
+    var othersShare: Double?
     /// The lowest and highest `outsideShare` of the runs this one is the median of.
     var outsideShareRange: ClosedRange<Double>?
+    /// Of the runs this one is the median of: how many shared the machine with other programs
+    /// (`BenchReport.busyMachineShare` of its CPU or more), and the most any run's took.
+    var busyRuns = 0
+    var mostOthersShare: Double?
 
     var trialsPerMinute: Double { Double(trials) / wallSeconds * 60 }
     /// The capacity of the run: every worker for the whole wall time.

@@ -152,6 +152,7 @@ struct BenchReport {
                     "trials_per_minute": sweep.trialsPerMinute, "outside_training_share": sweep.outsideShare,
                     "displaced_share": sweep.displacedShare, "between_fits_share": sweep.betweenFitsShare,
                     "stolen_seconds": sweep.stolenSeconds ?? NSNull(),
+                    "others_share": sweep.othersShare ?? NSNull(), "busy_runs": sweep.busyRuns,
                     "outside_training_share_range": sweep.outsideShareRange.map { [$0.lowerBound, $0.upperBound] } ?? NSNull(),
                     "idle_at_end_share": sweep.idleAtEndShare, "set_up_share": sweep.setUpShare,
                     "shared_fits": sweep.sharedFits, "peak_megabytes": sweep.peakMegabytes,
@@ -301,10 +302,39 @@ struct BenchReport {
         if let speedUp { text += "\nSpeed-up of --jobs 2 over --jobs 1: \(fixed(speedUp, 3))×.\n" }
         for sweep in sweeps {
             guard let range = sweep.outsideShareRange else { continue }
-            text += "Outside training with --jobs \(sweep.jobs)\(sweep.resultsInMemory ? " and results in memory" : "") ranged from \(fixed(range.lowerBound * 100, 1))% to \(fixed(range.upperBound * 100, 1))% over the runs.\n"
+            let left = sweep.busyRuns == 0 ? "" : sweep.busyRuns >= roundsPerSweep ? " (every one on a busy machine)"
+                : " (\(sweep.busyRuns) run\(sweep.busyRuns == 1 ? "" : "s") on a busy machine left out)"
+            text += "Outside training with --jobs \(sweep.jobs)\(sweep.resultsInMemory ? " and results in memory" : "") ranged from \(fixed(range.lowerBound * 100, 1))% to \(fixed(range.upperBound * 100, 1))% over the runs\(left).\n"
         }
+        text += busyMachineNote
         text += targetsSection()
         return text
+    }
+
+    /// Runs that shared the machine: another program's CPU counts as the sweep's time outside
+    /// training, so a sweep run beside a compiler spent half its capacity "outside training".
+    static let busyMachineShare = 0.10
+
+    /// Runs of each sweep configuration (`sweep bench` runs them in eleven rounds, one when quick).
+    private var roundsPerSweep: Int { quick ? 1 : 11 }
+
+    /// What other programs took during the sweeps, and a warning when they took enough to
+    /// distort them; empty where /proc/stat could not be read.
+    var busyMachineNote: String {
+        let most = sweeps.compactMap(\.mostOthersShare).max()
+        guard let most else { return "" }
+        let runs = sweeps.count * roundsPerSweep
+        let busy = sweeps.map(\.busyRuns).reduce(0, +)
+        guard busy > 0 else {
+            return "Other programs and the kernel took at most \(fixed(most * 100, 1))% of the machine's CPU during any sweep run (from /proc/stat).\n"
+        }
+        return """
+            **\(busy) of the \(runs) sweep runs shared the machine with other programs**, which took \(percent(Self.busyMachineShare)) or more of
+            its CPU (up to \(fixed(most * 100, 1))%, from /proc/stat): a sweep's time outside training then counts theirs. The ranges
+            above leave those runs out where others were quiet; the medians are by wall time over all runs. Rerun the bench on a
+            quiet machine.
+
+            """
     }
 
     /// Said under the peaks when the processor's AVX-512 is no wider than its AVX2 (Zen 4 runs each

@@ -128,4 +128,36 @@ import Testing
         #expect(!text.contains("no cheaper way of storing would bring the share under 3%"))
         #expect(text.contains("Why time outside training is over 3% in some runs at --jobs 2 (2.8% in the median run, 4.1% in the worst)"))
     }
+
+    /// Sweep runs that shared the machine with other programs are named, and left out of the
+    /// ranges; a quiet machine's report says how little others took.
+    @Test func sweepRunsOnABusyMachineAreFlagged() {
+        func sweep(jobs: Int, memory: Bool = false, busyRuns: Int, most: Double) -> SweepTiming {
+            SweepTiming(
+                jobs: jobs, resultsInMemory: memory, trials: 40, wallSeconds: 1.12 / Double(jobs), trainingSeconds: 1.09,
+                trainingCPUSeconds: 1.08, workerSeconds: 1.1, workerWindowSeconds: 1.11 / Double(jobs), sharedFits: 0,
+                peakMegabytes: 55, stolenSeconds: nil, othersShare: 0.004, outsideShareRange: 0.02...0.03,
+                busyRuns: busyRuns, mostOthersShare: most)
+        }
+        var busy = BenchReport(quick: false)
+        busy.sweeps = [sweep(jobs: 1, busyRuns: 0, most: 0.01), sweep(jobs: 2, busyRuns: 2, most: 0.523),
+                       sweep(jobs: 2, memory: true, busyRuns: 1, most: 0.49)]
+        let text = busy.markdown()
+        #expect(text.contains("**3 of the 33 sweep runs shared the machine with other programs**, which took 10% or more of"))
+        #expect(text.contains("(up to 52.3%, from /proc/stat)"))
+        #expect(text.contains("Outside training with --jobs 2 ranged from 2.0% to 3.0% over the runs (2 runs on a busy machine left out)."))
+        #expect(text.contains("Outside training with --jobs 2 and results in memory ranged from 2.0% to 3.0% over the runs (1 run on a busy machine left out)."))
+        #expect(text.contains("Outside training with --jobs 1 ranged from 2.0% to 3.0% over the runs.\n"))
+
+        var allBusy = busy
+        allBusy.sweeps[1].busyRuns = 11
+        #expect(allBusy.markdown().contains("Outside training with --jobs 2 ranged from 2.0% to 3.0% over the runs (every one on a busy machine)."))
+
+        var quiet = busy
+        quiet.sweeps = [sweep(jobs: 1, busyRuns: 0, most: 0.01), sweep(jobs: 2, busyRuns: 0, most: 0.034),
+                        sweep(jobs: 2, memory: true, busyRuns: 0, most: 0.02)]
+        let quietText = quiet.markdown()
+        #expect(quietText.contains("Other programs and the kernel took at most 3.4% of the machine's CPU during any sweep run"))
+        #expect(!quietText.contains("shared the machine"))
+    }
 }
