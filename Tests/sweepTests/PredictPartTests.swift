@@ -56,6 +56,33 @@ struct PredictPartTests {
         #expect(test.standardOutput.isEmpty, "\(test)")
     }
 
+    /// A model whose recorded split has fractions no spec can hold (a damaged or edited file) is
+    /// refused naming the model file: the split-level message named the data and said to change a
+    /// fraction the user cannot set ("cannot reproduce the model's split on 'data.csv': The test
+    /// fraction 1.5 is outside [0, 1). Use a value such as 0.2").
+    @Test func aModelWhoseSplitFractionsNoSpecCanHoldIsRefusedNamingTheModelFile() async throws {
+        let directory = try ScratchDirectory()
+        let model = try await exportedModel(name: "fractions", testFraction: 0.2, folds: nil, in: directory)
+        let (header, payload) = try ModelFixture.parts(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: model))))
+        let cases: [(fractions: [String: Double], phrase: String)] = [
+            (["test_fraction": 1.5], "metadata 'sweep.split' has test_fraction 1.5, outside the [0, 1)"),
+            (["test_fraction": 0.6, "validation_fraction": 0.4], "metadata 'sweep.split' has test_fraction 0.6 and validation_fraction 0.4, which leave no rows to train on"),
+        ]
+        for (index, (fractions, phrase)) in cases.enumerated() {
+            var edited = header
+            ModelFixture.editMetadata(&edited, "sweep.split") { split in
+                var fields = split as? [String: Any] ?? [:]
+                fields.merge(fractions) { _, new in new }
+                split = fields
+            }
+            let damaged = try directory.write("damaged-\(index).safetensors", bytes: try ModelFixture.assemble(header: edited, payload: payload))
+            let result = try await sweep("predict", damaged, SmallSpecs.data, "--part", "test", in: directory)
+            #expect(result.isCleanFailure && result.standardOutput.isEmpty, "\(result)")
+            #expect(result.standardError.contains("'\(damaged)' is not a valid safetensors file: \(phrase)"), "\(result)")
+            #expect(result.standardError.contains("export the model again with sweep export"), "\(result)")
+        }
+    }
+
     /// 80 rows of two features and a class, as CSV lines without the header.
     static let rows = (0..<80).map { row in "\(row % 7),\(Double(row) / 10),\(row % 2)" }
 

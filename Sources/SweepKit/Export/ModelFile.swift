@@ -182,6 +182,16 @@ public struct ModelFile: Sendable {
         split.source = metadata["sweep.data"] ?? split.source
         split.target = metadata["sweep.target"]
         split.splitSeed = splitMetadata.seed
+        // The split is reproduced from these (sweep predict --part), and a spec's fractions are
+        // checked when it is read: fractions no spec can hold are a damaged file, not a split
+        // that fails on the data.
+        for (key, fraction) in [("test_fraction", splitMetadata.testFraction), ("validation_fraction", splitMetadata.validationFraction)]
+        where !(fraction >= 0 && fraction < 1) {
+            throw .malformed(path: path, reason: "metadata 'sweep.split' has \(key) \(fraction.compactDescription), outside the [0, 1) of any sweep's split; the file was damaged or edited, so export the model again with sweep export")
+        }
+        guard splitMetadata.testFraction + splitMetadata.validationFraction < 1 else {
+            throw .malformed(path: path, reason: "metadata 'sweep.split' has test_fraction \(splitMetadata.testFraction.compactDescription) and validation_fraction \(splitMetadata.validationFraction.compactDescription), which leave no rows to train on; the file was damaged or edited, so export the model again with sweep export")
+        }
         split.testFraction = splitMetadata.testFraction
         split.validationFraction = splitMetadata.validationFraction
         if let folds = splitMetadata.folds {

@@ -32,12 +32,32 @@ import Testing
 
     @Test func aFingerprintThatCannotBeCheckedIsADamagedFile() throws {
         let valid = try file(split: DataConfiguration(), dataFingerprint: "0123456789abcdef").encoded()
-        let (tensors, metadata) = try SafeTensors.decode(valid, path: "memory")
         let cases: [(edit: (inout [String: String]) -> Void, phrase: String)] = [
             ({ $0["sweep.data_fingerprint"] = "not hexadecimal!" }, "metadata 'sweep.data_fingerprint' is not 16 hexadecimal digits"),
             ({ $0["sweep.split"] = #"{"seed": 88, "test_fraction": 0.2, "validation_fraction": 0.1}"# }, "lacks 'standardize'"),
             ({ $0["sweep.split"] = #"{"seed": 88, "test_fraction": 0.2, "validation_fraction": 0, "folds": 1, "standardize": true}"# }, "has 1 folds"),
         ]
+        try expectDamaged(valid, cases)
+    }
+
+    /// `sweep predict --part` splits the data with these fractions; no spec can hold them.
+    @Test func splitFractionsNoSpecCanHoldAreADamagedFile() throws {
+        let valid = try file(split: DataConfiguration(), dataFingerprint: nil).encoded()
+        let split = { (test: String, validation: String) in
+            { (metadata: inout [String: String]) in
+                metadata["sweep.split"] = #"{"seed": 88, "test_fraction": \#(test), "validation_fraction": \#(validation), "standardize": true}"#
+            }
+        }
+        try expectDamaged(valid, [
+            (split("1.5", "0.1"), "metadata 'sweep.split' has test_fraction 1.5, outside the [0, 1)"),
+            (split("0.2", "-0.1"), "metadata 'sweep.split' has validation_fraction -0.1, outside the [0, 1)"),
+            (split("0.6", "0.4"), "metadata 'sweep.split' has test_fraction 0.6 and validation_fraction 0.4, which leave no rows to train on"),
+        ])
+    }
+
+    /// The file `valid` with each edit made to its metadata is refused, with the phrase in the message.
+    private func expectDamaged(_ valid: Data, _ cases: [(edit: (inout [String: String]) -> Void, phrase: String)]) throws {
+        let (tensors, metadata) = try SafeTensors.decode(valid, path: "memory")
         for (edit, phrase) in cases {
             var changed = metadata
             edit(&changed)
