@@ -148,9 +148,17 @@ public enum CSVLoader {
             throw .noFeatureColumns(path: path, columns: columnNames)
         }
 
+        // Each column's room is taken once, from a bound on the rows left: grown by doubling, an
+        // array is copied into one twice its size and both are held at once, which made a narrow
+        // file (a few short cells a row) peak at 5.5 times its size while read, 4.2 times without.
+        // Room reserved and never written takes no memory.
+        let rowBound = reader.recordCountBound(cellsPerRecord: columnNames.count)
         var features: [Float] = []
+        features.reserveCapacity(rowBound * (columnNames.count - 1))
         var targets: [Float] = []
+        targets.reserveCapacity(rowBound)
         var lineNumbers: [Int] = []
+        lineNumbers.reserveCapacity(rowBound)
         while let next = reader.nextRecord(keepingAtMost: columnNames.count) {
             let record: CSVRecord
             switch next {

@@ -105,6 +105,25 @@ struct CSVRecordReader {
         return nil
     }
 
+    /// At most how many valid records are left to read, each of `cellsPerRecord` cells that are
+    /// not empty, counted without reading them: one per line that ends right after something
+    /// other than a line break (a blank line holds none), plus the last line; and no more than
+    /// the bytes left can hold, at a byte per cell, a comma between cells and a line break.
+    /// A quoted cell over several lines makes the count larger, never smaller. Lines of fewer
+    /// bytes than that are refused when read, so a file of them (a wide header over millions of
+    /// short lines) is not counted by its lines.
+    func recordCountBound(cellsPerRecord: Int) -> Int {
+        var lineCount = 0
+        var previous = Self.lineFeed
+        for index in position..<bytes.count {
+            let byte = bytes[index]
+            let isLineBreak = byte == Self.lineFeed || byte == Self.carriageReturn
+            if isLineBreak, previous != Self.lineFeed, previous != Self.carriageReturn { lineCount += 1 }
+            previous = byte
+        }
+        return min(lineCount + 1, (bytes.count - position) / (2 * max(cellsPerRecord, 1)) + 1)
+    }
+
     private mutating func readCell(cellPosition: Int) -> Result<CSVCell, CSVSyntaxIssue> {
         // Spaces before an opening quote are allowed, so look past them before deciding.
         var lookahead = position
