@@ -75,14 +75,15 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     // MARK: Splitting
 
-    /// A split fraction is negative, not below 1, or not a number.
-    case invalidFraction(name: String, value: Double)
-    /// The test and validation fractions together leave nothing for training.
-    case fractionsTooLarge(testFraction: Double, validationFraction: Double)
+    /// A split fraction is negative, not below 1, or not a number. `source`: the data split,
+    /// once known (`Splits` works on row groups alone; `Dataset.split` names it, `naming(source:)`).
+    case invalidFraction(source: String? = nil, name: String, value: Double)
+    /// The test and validation fractions together leave nothing for training; `source` as for
+    /// `invalidFraction`.
+    case fractionsTooLarge(source: String? = nil, testFraction: Double, validationFraction: Double)
     /// After rounding, a part of the split that was asked for holds no row; `largestGroup` is
     /// the row count of the largest class (all rows for regression), which sets the smallest
-    /// fraction that gives the part a row. `source`: the data split, once known (`Splits` works
-    /// on row groups alone; `Dataset.split` names it, `naming(source:)`).
+    /// fraction that gives the part a row; `source` as for `invalidFraction`.
     case emptySplitPart(source: String? = nil, part: String, rowCount: Int, fraction: Double, largestGroup: Int)
     /// The fold count is outside what the data allows; `source` as for `emptySplitPart`.
     case invalidFoldCount(source: String? = nil, k: Int, limit: Int, rowCount: Int, stratified: Bool)
@@ -197,10 +198,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unseenClassLabel(source, target, line, value, knownLabels):
             let known = knownLabels.map(labelText).joined(separator: ", ")
             return "\(source), line \(line), column '\(target)': the class \(labelText(value)) was not among the classes the model was trained on (\(known)). Remove the row or retrain on data that contains this class."
-        case let .invalidFraction(name, value):
-            return "The \(name) fraction \(value) is outside [0, 1). Use a value such as 0.2 (20% of the rows)."
-        case let .fractionsTooLarge(test, validation):
-            return "The test fraction \(test) and validation fraction \(validation) add up to \(test + validation), leaving no rows for training. Make them sum to less than 1, e.g. 0.2 and 0.1."
+        case let .invalidFraction(source, name, value):
+            return located("The \(name) fraction \(value) is outside [0, 1). Use a value such as 0.2 (20% of the rows).", in: source)
+        case let .fractionsTooLarge(source, test, validation):
+            return located("The test fraction \(test) and validation fraction \(validation) add up to \(test + validation), leaving no rows for training. Make them sum to less than 1, e.g. 0.2 and 0.1.", in: source)
         case let .emptySplitPart(source, part, rowCount, fraction, largestGroup):
             if part == "training" {
                 return located("With \(rowCount) row\(rowCount == 1 ? "" : "s"), the split leaves the training part empty. Lower the test and validation fractions or use more rows.", in: source)
@@ -250,6 +251,10 @@ extension DatasetError {
     /// groups, and the file they are about is named where the rows were read.
     public func naming(source: String) -> DatasetError {
         switch self {
+        case let .invalidFraction(nil, name, value):
+            .invalidFraction(source: source, name: name, value: value)
+        case let .fractionsTooLarge(nil, test, validation):
+            .fractionsTooLarge(source: source, testFraction: test, validationFraction: validation)
         case let .emptySplitPart(nil, part, rowCount, fraction, largestGroup):
             .emptySplitPart(source: source, part: part, rowCount: rowCount, fraction: fraction, largestGroup: largestGroup)
         case let .invalidFoldCount(nil, k, limit, rowCount, stratified):

@@ -82,7 +82,7 @@ import Testing
         let error = datasetError { () throws(DatasetError) -> DatasetSplit in
             try Splits.trainValidationTest(.none(rowCount: 10), testFraction: fraction, validationFraction: 0, seed: 1)
         }
-        guard case let .invalidFraction(name, value)? = error else {
+        guard case let .invalidFraction(_, name, value)? = error else {
             Issue.record("expected invalidFraction, got \(String(describing: error))")
             return
         }
@@ -215,5 +215,21 @@ import Testing
             try Splits.kFold(.none(rowCount: 2), k: 3, seed: 1)
         }
         #expect(unnamed?.description.hasPrefix("Cross-validation with k = 3 folds is not possible: k must be 2 because there are 2 rows. Use 2 folds") == true, "\(String(describing: unnamed))")
+    }
+
+    /// The fractions' errors name the file as the other split errors do. A spec's fractions
+    /// are refused when it is read, so these reach a person only through code that splits with
+    /// fractions of its own.
+    @Test func unusableFractionsAreNamedWithTheDataset() throws {
+        let dataset = try CSVLoader.parse(text: "a,y\n1,0\n2,1\n3,0\n4,1\n", path: "few.csv")
+        let outside = datasetError { () throws(DatasetError) -> DatasetSplit in
+            try dataset.split(task: .binary, testFraction: 1.5, seed: 1)
+        }
+        #expect(outside == .invalidFraction(source: "few.csv", name: "test", value: 1.5))
+        #expect(outside?.description == "few.csv: the test fraction 1.5 is outside [0, 1). Use a value such as 0.2 (20% of the rows).")
+        let tooLarge = datasetError { () throws(DatasetError) -> DatasetSplit in
+            try dataset.split(task: .binary, testFraction: 0.6, validationFraction: 0.5, seed: 1)
+        }
+        #expect(tooLarge?.description.hasPrefix("few.csv: the test fraction 0.6 and validation fraction 0.5 add up to 1.1") == true, "\(String(describing: tooLarge))")
     }
 }
