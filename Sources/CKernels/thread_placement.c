@@ -5,7 +5,11 @@
 
 #ifdef __linux__
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int sweep_allowed_cpus(int *cpus, int capacity) {
     cpu_set_t allowed;
@@ -33,6 +37,36 @@ int sweep_move_thread_to_cpu(int cpu) {
     return ran;
 }
 
+int sweep_current_cpu(void) {
+    return sched_getcpu();
+}
+
+int sweep_current_thread_id(void) {
+    return (int)syscall(SYS_gettid);
+}
+
+int sweep_thread_cpu(int thread_id) {
+    if (thread_id <= 0) return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", thread_id);
+    FILE *file = fopen(path, "r");
+    if (!file) return -1;
+    char line[1024];
+    size_t length = fread(line, 1, sizeof line - 1, file);
+    fclose(file);
+    line[length] = 0;
+    // "pid (comm) state ppid …": the name may hold spaces and parentheses, so count the fields
+    // after its last ')'. The CPU is field 39 of the line, the 37th after the name.
+    char *field = strrchr(line, ')');
+    if (!field) return -1;
+    for (int index = 0; index < 37; index++) {
+        field = strchr(field + 1, ' ');
+        if (!field) return -1;
+    }
+    int cpu = -1;
+    return sscanf(field + 1, "%d", &cpu) == 1 ? cpu : -1;
+}
+
 long sweep_thread_waits(void) {
     struct rusage usage;
     if (getrusage(RUSAGE_THREAD, &usage) != 0) return -1;
@@ -40,6 +74,19 @@ long sweep_thread_waits(void) {
 }
 
 #else
+
+int sweep_current_cpu(void) {
+    return -1;
+}
+
+int sweep_current_thread_id(void) {
+    return -1;
+}
+
+int sweep_thread_cpu(int thread_id) {
+    (void)thread_id;
+    return -1;
+}
 
 long sweep_thread_waits(void) {
     return -1;

@@ -279,9 +279,9 @@ struct BenchReport {
             the workers' capacity (jobs × wall time) not spent training, where training is the CPU time the
             training threads ran inside fits. It has four parts: time within fits when a training thread was
             ready but another thread had its core ("displaced": storing results runs on Swift's shared threads,
-            and with one core per job it takes its CPU from training; each worker moves its thread to a core of
-            its own before its first fit and after its thread waited, since Linux would wake both on one core
-            and take tens of milliseconds to part them), workers between fits (handing out
+            and with one core per job it takes its CPU from training; a worker that finds its thread on another
+            worker's core, before its first fit or after its thread waited, moves it to a free one, since Linux
+            would wake both on one core and take tens of milliseconds to part them), workers between fits (handing out
             plans, handing results over, progress), workers idle at the end while the last fits finish, and
             setting the sweep up and wrapping it up. The wall time starts once the data is read and the spec
             checked; checking a random sweep's spec plans its trials (each one's configuration read and

@@ -43,13 +43,15 @@ struct SharedSweepCommandTests {
 
         // The worker to kill starts first and is killed once it has finished a trial: it trains
         // its next one by then (a worker claims a trial as soon as it has trained one). The
-        // others start just before, so that the sweep is still far from its end.
+        // others start with it, so that the sweep is still far from its end. Started only once
+        // the victim had finished a trial, they took so long to start on a loaded machine that
+        // the victim trained all twelve trials before the signal came.
         let arguments = ["run", spec, "--db", database.url, "--jobs", "1", "--heartbeat", "0.5"]
         let victim = try SweepProcess(arguments, in: directory)
+        let workers = [try SweepProcess(arguments, in: directory), victim, try SweepProcess(arguments, in: directory)]
         while Self.finishedTrials(victim.standardOutputSoFar).isEmpty, victim.isRunning {
             try await Task.sleep(for: .milliseconds(5))
         }
-        let workers = [try SweepProcess(arguments, in: directory), victim, try SweepProcess(arguments, in: directory)]
         victim.send(SIGKILL)
         var results: [CommandResult] = []
         for worker in workers { results.append(try await worker.wait(timeout: .seconds(240))) }

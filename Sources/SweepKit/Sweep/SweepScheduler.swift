@@ -171,10 +171,11 @@ public actor SweepScheduler {
         var workerSeconds = 0.0
         var sharedFits = 0
         var firstStart = Date.distantFuture, lastEnd = Date.distantPast
+        let threads = WorkerThreads(count: workerCount)
         try await withThrowingTaskGroup(of: TrialWorker.Totals.self) { group in
             for number in 1...workerCount {
                 let worker = TrialWorker(
-                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), cpu: workerCount > 1 ? number - 1 : nil, spec: spec, jobs: workerCount, source: source, data: data,
+                    executor: ThreadExecutor(name: "sweep-trial-\(number)"), placement: (threads, number - 1), spec: spec, jobs: workerCount, source: source, data: data,
                     results: results,
                     stop: stop, storageFailed: storageFailed, stopAt: options.stopAt, onEvent: onEvent)
                 group.addTask { try await worker.run() }
@@ -242,10 +243,9 @@ actor TrialWorker {
     }
 
     private let executor: ThreadExecutor
-    /// Which of the CPUs the process may use this worker's thread starts on (`CPUPlacement`);
-    /// nil for a sweep's only worker, which has no other to share a core with: processes
-    /// sharing a sweep, `--jobs 1` each, would all start on the first CPU.
-    private let cpu: Int?
+    /// The sweep's worker threads and this worker's index among them, to keep its thread off
+    /// the others' CPUs (`CPUPlacement`).
+    private let placement: (threads: WorkerThreads, index: Int)
     /// The thread's waits when its last fit began (`placeBeforeFit`).
     private var waitsAtLastFit = -1
     private let spec: SweepSpec
@@ -269,11 +269,11 @@ actor TrialWorker {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(
-        executor: ThreadExecutor, cpu: Int?, spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
+        executor: ThreadExecutor, placement: (threads: WorkerThreads, index: Int), spec: SweepSpec, jobs: Int, source: TrialSource, data: PreparedData, results: ResultsActor,
         stop: StopSignal, storageFailed: StopSignal, stopAt: Date? = nil, onEvent: @escaping @Sendable (SweepEvent) -> Void
     ) {
         self.executor = executor
-        self.cpu = cpu
+        self.placement = placement
         self.spec = spec
         self.jobs = jobs
         self.source = source
@@ -289,6 +289,7 @@ actor TrialWorker {
     /// has come or the task is cancelled (another worker failed).
     func run() async throws -> Totals {
         defer { executor.shutdown() }
+        placement.threads.register(placement.index)
         totals = Totals(start: Date())
         // Asked before every batch: a clock read is a small part of one.
         let stopping: @Sendable () -> Bool = { [stop, storageFailed, stopAt] in
@@ -345,12 +346,12 @@ actor TrialWorker {
         if trial.deliver(index, result) { try await store(trial) }
     }
 
-    /// Moves the thread back to its CPU if it has waited since the last fit (a lock another
-    /// thread held, a hand-over): Linux wakes a thread on its waker's CPU, often the other
-    /// worker's. A thread that never waited stays where the scheduler keeps it.
+    /// Moves the thread off another worker's CPU if it has waited since the last fit (a lock
+    /// another thread held, a hand-over): Linux wakes a thread on its waker's CPU, often the
+    /// other worker's. A thread that never waited stays where the scheduler keeps it.
     private func placeBeforeFit() {
-        guard let cpu, let waits = CPUPlacement.waits() else { return }
-        if waits != waitsAtLastFit { CPUPlacement.start(onAllowedCPU: cpu) }
+        guard let waits = CPUPlacement.waits(), waits != waitsAtLastFit else { return }
+        placement.threads.separate(placement.index)
         waitsAtLastFit = CPUPlacement.waits() ?? waits
     }
 
