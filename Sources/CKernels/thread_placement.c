@@ -1,5 +1,5 @@
-// Where a sweep worker's thread starts (SweepKit's CPUPlacement). Linux only: elsewhere both
-// calls report that they cannot.
+// Which CPU a sweep worker's thread runs on, and moving it off another worker's (SweepKit's
+// CPUPlacement). Linux only: elsewhere every call reports that it cannot.
 #define _GNU_SOURCE
 #include "ThreadPlacement.h"
 

@@ -441,7 +441,7 @@ struct BenchCommand: AsyncParsableCommand {
         let statsPath = directory.appendingPathComponent("stats.json").path
         try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let stealBefore = stolenSeconds()
+        let stealBefore = MachineCPU.stolenSeconds()
         let busyBefore = MachineCPU.busySeconds()
         let started = DispatchTime.now().uptimeNanoseconds
         let result = try runProcess(executable, [
@@ -449,7 +449,7 @@ struct BenchCommand: AsyncParsableCommand {
             "--jobs", String(jobs), "--quiet", "--stats-json", statsPath,
         ] + (resultsInMemory ? ["--results-in-memory"] : []))
         let processSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let steal = stealBefore.flatMap { before in stolenSeconds().map { max(0, $0 - before) } }
+        let steal = stealBefore.flatMap { before in MachineCPU.stolenSeconds().map { max(0, $0 - before) } }
         let others = busyBefore.flatMap { before in
             MachineCPU.busySeconds().map { MachineCPU.othersShare(busy: $0 - before, child: result.cpuSeconds, seconds: processSeconds) }
         }
@@ -470,33 +470,28 @@ struct BenchCommand: AsyncParsableCommand {
     }
 }
 
-/// Seconds the hypervisor has taken from this machine's virtual CPUs since boot, summed over
-/// them (the "steal" column of /proc/stat); nil where there is no such file.
-func stolenSeconds() -> Double? {
-    guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
-    else { return nil }
-    // cpu user nice system idle iowait irq softirq steal …, in clock ticks of 1/100 s.
-    let fields = line.split(separator: " ")
-    guard fields.count > 8, let ticks = Double(fields[8]) else { return nil }
-    return ticks / 100
-}
-
 /// The machine's CPU time as /proc/stat counts it, to tell what other programs took while a
 /// benchmark ran: a sweep on 2 cores measured while a compiler ran beside it spent half its
 /// capacity "outside training".
 enum MachineCPU {
-    /// Seconds the machine's CPUs have been busy since boot, summed over them: the user, nice,
-    /// system, irq and softirq columns of /proc/stat (not idle, I/O wait or the hypervisor's
-    /// steal), in ticks of 1/100 s. Nil where there is no such file.
-    static func busySeconds() -> Double? {
+    /// The machine's line of /proc/stat, summed over its CPUs: user, nice, system, idle, iowait,
+    /// irq, softirq, steal, …, in ticks of 1/100 s. Nil where there is no such file.
+    private static func ticks() -> [Double]? {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
         else { return nil }
         let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard ticks.count >= 7 else { return nil }
-        return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) / 100
+        return ticks.count >= 8 ? ticks : nil
     }
+
+    /// Seconds the machine's CPUs have been busy since boot: the user, nice, system, irq and
+    /// softirq columns (not idle, I/O wait or the hypervisor's steal).
+    static func busySeconds() -> Double? {
+        ticks().map { ($0[0] + $0[1] + $0[2] + $0[5] + $0[6]) / 100 }
+    }
+
+    /// Seconds the hypervisor has taken from the machine's virtual CPUs since boot (steal).
+    static func stolenSeconds() -> Double? { ticks().map { $0[7] / 100 } }
 
     /// The share of the machine's CPU capacity over `seconds` that was busy with something other
     /// than a child that ran `child` CPU seconds in that time, given `busy` seconds of the

@@ -29,8 +29,7 @@ public struct SearchDimension: Sendable, Hashable {
 
     /// Whether a trial's parameters hold this dimension under its name: not a layer list's depth
     /// or one of its widths, whose names have a dot ("hidden_layers.width_2"). Compares bytes:
-    /// Foundation's `contains(_: String)` went through NSString, a fifth of a random trial's
-    /// proposal time.
+    /// Foundation's `contains(_: String)` went through NSString, half of a random trial's claim.
     public var isTopLevel: Bool { !name.utf8.contains(UInt8(ascii: ".")) }
 
     /// `parameter.coordinate(of:)`, with a listed value found by its hash.

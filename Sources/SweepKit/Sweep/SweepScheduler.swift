@@ -352,6 +352,7 @@ actor TrialWorker {
     private func placeBeforeFit() {
         guard let waits = CPUPlacement.waits(), waits != waitsAtLastFit else { return }
         placement.threads.separate(placement.index)
+        // Read again: a move is itself a wait.
         waitsAtLastFit = CPUPlacement.waits() ?? waits
     }
 

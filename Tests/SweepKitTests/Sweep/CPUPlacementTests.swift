@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import SweepKit
 
-/// A worker's thread moves to a CPU of its own as it starts and stays free to move after.
-/// The reference is the kernel's own account: `Cpus_allowed_list` in /proc/thread-self/status.
+/// A worker's thread moves off another worker's CPU and stays free to move after. The reference
+/// is the kernel's own account: /proc/thread-self/status and /proc/self/task/ID/stat.
 @Suite struct CPUPlacementTests {
     /// The calling thread's allowed CPUs as the kernel lists them ("0-3,6"), expanded.
     private static func kernelsAllowedList() throws -> [Int] {
