@@ -10,10 +10,10 @@ import Foundation
 ///   folds stopped at.
 /// - Search: TPE (Optuna's default sampler, the project's best search: BENCHMARKS.md) over depth
 ///   0–3 (depth 0 is a linear model: logistic or linear regression, `weight_decay` its L2
-///   penalty), each hidden layer's width on a log scale, activation, batch norm, optimizer
-///   (momentum for SGD only), learning rate and weight decay on log scales, dropout and batch
-///   size; for three or more classes, the loss too (`losses`: cross-entropy or ordinal). The
-///   configurations of `enqueued` run first.
+///   penalty), each hidden layer's width on a log scale, and for networks only (depth 1–3)
+///   activation, batch norm and dropout; optimizer (momentum for SGD only), learning rate and
+///   weight decay on log scales, and batch size; for three or more classes, the loss too
+///   (`losses`: cross-entropy or ordinal). The configurations of `enqueued` run first.
 /// - Trials: as many as the budget allows, up to `trialCount`.
 /// - Epochs: up to 200 with early stopping on the validation loss (patience 15), and trials
 ///   pruned by the median rule (after 10 epochs) and by the fold rule (their first folds clearly
@@ -70,8 +70,7 @@ public struct AutoSpec: Sendable {
     /// one tanh layer, and with ordered classes possible, a linear ordinal model.
     var enqueued: [[String: Any]] {
         var linear: [String: Any] = [
-            "hidden_layers": [], "activation": "relu", "batch_norm": false, "optimizer": "adam", "lr": 0.01,
-            "weight_decay": 0.0001, "dropout": 0, "batch_size": 32,
+            "hidden_layers": [], "optimizer": "adam", "lr": 0.01, "weight_decay": 0.0001, "batch_size": 32,
         ]
         var tanh: [String: Any] = [
             "hidden_layers": [32], "activation": "tanh", "batch_norm": false, "optimizer": "adam", "lr": 0.005,
@@ -85,6 +84,12 @@ public struct AutoSpec: Sendable {
         return [linear, tanh, ordinal]
     }
 
+    /// The condition of the settings that act on hidden layers only (activation, batch norm,
+    /// dropout): a linear model (depth 0) neither samples them nor shows them, so that TPE does
+    /// not learn from values that changed nothing, and two linear trials differing only there are
+    /// not the same model trained twice.
+    static var hasHiddenLayers: [String: Any] { ["hidden_layers.depth": [1, 2, 3]] }
+
     /// The spec as JSON text (keys sorted, indented), which `SweepSpec.parse` reads.
     public func json() -> String {
         var parameters: [String: Any] = [
@@ -92,13 +97,13 @@ public struct AutoSpec: Sendable {
                 "depth": ["values": [0, 1, 2, 3]],
                 "width": ["distribution": "int_log_uniform", "min": 16, "max": maximumWidth] as [String: Any],
             ],
-            "activation": ["values": ["relu", "tanh", "leaky_relu"]],
-            "batch_norm": ["values": [false, true]],
+            "activation": ["values": ["relu", "tanh", "leaky_relu"], "when": Self.hasHiddenLayers] as [String: Any],
+            "batch_norm": ["values": [false, true], "when": Self.hasHiddenLayers] as [String: Any],
             "optimizer": ["values": ["adam", "adamw", "sgd"]],
             "momentum": ["values": [0.8, 0.9, 0.95], "when": ["optimizer": ["sgd"]]] as [String: Any],
             "lr": ["distribution": "log_uniform", "min": 0.0003, "max": 0.1] as [String: Any],
             "weight_decay": ["distribution": "log_uniform", "min": 1e-6, "max": 0.03] as [String: Any],
-            "dropout": ["distribution": "q_uniform", "min": 0, "max": 0.5, "q": 0.05] as [String: Any],
+            "dropout": ["distribution": "q_uniform", "min": 0, "max": 0.5, "q": 0.05, "when": Self.hasHiddenLayers] as [String: Any],
             "batch_size": ["values": batchSizes],
         ]
         if let losses { parameters["loss"] = ["values": losses] }
@@ -127,7 +132,7 @@ public struct AutoSpec: Sendable {
         [
             "\(rowCount) rows, \(featureCount) features, target '\(target)': \(task.rawValue)",
             "scoring: \(folds)-fold cross-validation over every row; each trial's final model trains on all of them",
-            "search: TPE over linear models (depth 0) and 1-3 hidden layers of 16-\(maximumWidth) units, activation, batch norm, optimizer, learning rate and weight decay (log scale), dropout, batch size \(batchSizes.map(String.init).joined(separator: "/"))"
+            "search: TPE over linear models (depth 0) and 1-3 hidden layers of 16-\(maximumWidth) units (their activation, batch norm and dropout), optimizer, learning rate and weight decay (log scale), batch size \(batchSizes.map(String.init).joined(separator: "/"))"
                 + (losses == nil ? "" : ", and the loss: cross-entropy, or ordinal for classes in order"),
             "training: up to 200 epochs, early stopping (patience 15); median and fold pruning stop hopeless trials",
         ]

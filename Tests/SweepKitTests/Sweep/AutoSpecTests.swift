@@ -46,6 +46,28 @@ import Testing
         }
     }
 
+    /// Activation, batch norm and dropout act on hidden layers only: a linear model's trials
+    /// (the enqueued one and the sampler's) carry none of them, and every network's carries all
+    /// three, so TPE never learns from a value that changed nothing.
+    @Test func linearModelsDoNotSampleWhatActsOnHiddenLayersOnly() throws {
+        let (_, spec) = try Self.spec()
+        let layerSettings = ["activation", "batch_norm", "dropout"]
+        var depths = Set<Int>()
+        for number in 1...60 {
+            let parameters = try #require(spec.proposal(for: number, history: .empty))
+            guard case .array(let layers) = try #require(parameters["hidden_layers"]) else {
+                Issue.record("trial \(number): hidden_layers is not a list: \(parameters)")
+                continue
+            }
+            depths.insert(layers.count)
+            for name in layerSettings {
+                #expect((parameters[name] != nil) == !layers.isEmpty, "trial \(number), \(layers.count) layers: \(name) = \(String(describing: parameters[name]))")
+            }
+        }
+        #expect(depths == [0, 1, 2, 3])
+        #expect(spec.enqueued[0]["hidden_layers"] == .array([]) && spec.enqueued[0]["activation"] == nil)
+    }
+
     @Test func theSizeOfTheDataSetsTheFoldsWidthsAndBatches() throws {
         let small = AutoSpec(name: "a", source: "a.csv", target: "y", task: .binary, rowCount: 300, featureCount: 5)
         #expect(small.folds == 5 && small.maximumWidth == 256 && small.batchSizes == [16, 32, 64, 128])
