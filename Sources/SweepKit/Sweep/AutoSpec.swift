@@ -88,13 +88,16 @@ public struct AutoSpec: Sendable {
     /// dropout): a linear model (depth 0) neither samples them nor shows them, so that TPE does
     /// not learn from values that changed nothing, and two linear trials differing only there are
     /// not the same model trained twice.
-    static var hasHiddenLayers: [String: Any] { ["hidden_layers.depth": [1, 2, 3]] }
+    static var hasHiddenLayers: [String: Any] { ["hidden_layers.depth": depths.filter { $0 > 0 }] }
+
+    /// The depths searched: 0 (a linear model) to 3 hidden layers.
+    static let depths = [0, 1, 2, 3]
 
     /// The spec as JSON text (keys sorted, indented), which `SweepSpec.parse` reads.
     public func json() -> String {
         var parameters: [String: Any] = [
             "hidden_layers": [
-                "depth": ["values": [0, 1, 2, 3]],
+                "depth": ["values": Self.depths],
                 "width": ["distribution": "int_log_uniform", "min": 16, "max": maximumWidth] as [String: Any],
             ],
             "activation": ["values": ["relu", "tanh", "leaky_relu"], "when": Self.hasHiddenLayers] as [String: Any],
