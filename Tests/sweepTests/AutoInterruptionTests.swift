@@ -30,26 +30,21 @@ struct AutoInterruptionTests {
         let process = try SweepProcess(
             ["auto", data, "--budget", budget, "--spec", directory.path("s.json"), "-o", directory.path("m.safetensors"),
              "--db", database, "--jobs", "2"], in: directory)
-        let signalled = Flag()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                var store: SQLiteResultStore?
-                let deadline = Date().addingTimeInterval(120)
-                while process.isRunning, Date() < deadline {
-                    // Opened once the sweep has made the file and switched it to WAL mode (its
-                    // -wal file exists): SQLite does not wait for a lock while it switches.
-                    if store == nil, FileManager.default.fileExists(atPath: database + "-wal") { store = try? SQLiteResultStore(path: database) }
-                    if ready(store, process) {
-                        for signal in signals { process.send(signal) }
-                        signalled.value = true
-                        break
-                    }
-                    usleep(2_000)
-                }
-                continuation.resume()
-            }.start()
-        }
-        return (process, signalled.value)
+        let opened = OpenedStore()
+        let signalled = await process.send(signals, when: { process in
+            // Opened once the sweep has made the file and switched it to WAL mode (its -wal file
+            // exists): SQLite does not wait for a lock while it switches.
+            if opened.store == nil, FileManager.default.fileExists(atPath: database + "-wal") {
+                opened.store = try? SQLiteResultStore(path: database)
+            }
+            return ready(opened.store, process)
+        })
+        return (process, signalled)
+    }
+
+    /// The sweep's database, once the watcher could open it.
+    private final class OpenedStore: @unchecked Sendable {
+        var store: SQLiteResultStore?
     }
 
     private final class Flag: @unchecked Sendable {

@@ -104,6 +104,44 @@ final class SweepProcess: @unchecked Sendable {
         kill(process.processIdentifier, signal)
     }
 
+    /// Sends `signals`, in order and a millisecond apart, as soon as `ready` holds; true when they were sent, false when
+    /// the process ended first or `timeout` passed. It watches on a thread of its own: a task
+    /// watching from the cooperative pool, which tests training in the same process keep busy,
+    /// was delayed by seconds, and a sweep meant to be killed mid-run finished in the meantime.
+    func send(
+        _ signals: Int32..., when ready: @escaping @Sendable (SweepProcess) -> Bool, timeout: TimeInterval = 120
+    ) async -> Bool {
+        await send(signals, when: ready, timeout: timeout)
+    }
+
+    func send(
+        _ signals: [Int32], when ready: @escaping @Sendable (SweepProcess) -> Bool, timeout: TimeInterval = 120
+    ) async -> Bool {
+        let sent = SentFlag()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                let deadline = Date().addingTimeInterval(timeout)
+                while self.isRunning, Date() < deadline {
+                    if ready(self) {
+                        for (index, signal) in signals.enumerated() {
+                            if index > 0 { usleep(1_000) }
+                            self.send(signal)
+                        }
+                        sent.value = true
+                        break
+                    }
+                    usleep(2_000)
+                }
+                continuation.resume()
+            }.start()
+        }
+        return sent.value
+    }
+
+    private final class SentFlag: @unchecked Sendable {
+        var value = false
+    }
+
     /// Waits for the process to end; after `timeout` it is killed and the test fails, so a
     /// hang never blocks the suite.
     func wait(timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation) async throws -> CommandResult {

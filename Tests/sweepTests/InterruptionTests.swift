@@ -24,29 +24,13 @@ struct InterruptionTests {
     ) async throws -> (result: CommandResult, completeBefore: [TrialRecord]) {
         let process = try SweepProcess(["run", spec, "--db", database.path, "--jobs", String(jobs)], in: directory)
         let seen = Observed()
-        // The watcher polls on a thread of its own: tests that train on the shared pool must
-        // not delay the signal until the sweep has finished.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let watcher = Thread {
-                let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline {
-                    if let complete = try? database.get()?.trials(sweep: sweepName).filter({ $0.status == .complete }) {
-                        seen.complete = complete
-                        if complete.count >= completions {
-                            beforeSignals(process)
-                            for signal in signals {
-                                process.send(signal)
-                                usleep(1_000)
-                            }
-                            break
-                        }
-                    }
-                    usleep(2_000)
-                }
-                continuation.resume()
-            }
-            watcher.start()
-        }
+        _ = await process.send(signals, when: { process in
+            guard let complete = try? database.get()?.trials(sweep: sweepName).filter({ $0.status == .complete }) else { return false }
+            seen.complete = complete
+            guard complete.count >= completions else { return false }
+            beforeSignals(process)
+            return true
+        }, timeout: 60)
         return (try await process.wait(), seen.complete)
     }
 
@@ -332,21 +316,10 @@ struct InterruptionTests {
         // the database instead raced the lines: results are committed together, several trials
         // at a time, and each trial's line is written just after.)
         let seen = SeenLines()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline {
-                    let lines = process.standardOutputSoFar.split(separator: "\n").filter { $0.hasPrefix("[") }.count
-                    if lines >= 3 {
-                        seen.lines = lines
-                        process.send(SIGKILL)
-                        break
-                    }
-                    usleep(2_000)
-                }
-                continuation.resume()
-            }.start()
-        }
+        _ = await process.send(SIGKILL, when: { process in
+            seen.lines = process.standardOutputSoFar.split(separator: "\n").filter { $0.hasPrefix("[") }.count
+            return seen.lines >= 3
+        }, timeout: 60)
         let result = try await process.wait()
         // Killed mid-run, the process never flushes at exit: only lines written as they happened remain.
         #expect(result.endedBySignal && seen.lines < Self.trialCount, "\(seen.lines) progress lines seen before the kill: \(result)")

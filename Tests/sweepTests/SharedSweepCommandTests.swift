@@ -49,14 +49,11 @@ struct SharedSweepCommandTests {
         let arguments = ["run", spec, "--db", database.url, "--jobs", "1", "--heartbeat", "0.5"]
         let victim = try SweepProcess(arguments, in: directory)
         let workers = [try SweepProcess(arguments, in: directory), victim, try SweepProcess(arguments, in: directory)]
-        while Self.finishedTrials(victim.standardOutputSoFar).isEmpty, victim.isRunning {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        victim.send(SIGKILL)
+        let killed = await victim.send(SIGKILL, when: { !Self.finishedTrials($0.standardOutputSoFar).isEmpty })
         var results: [CommandResult] = []
         for worker in workers { results.append(try await worker.wait(timeout: .seconds(240))) }
 
-        #expect(results[1].endedBySignal)
+        #expect(killed && results[1].endedBySignal, "\(results[1])")
         for survivor in [results[0], results[2]] { #expect(survivor.status == 0, "\(survivor)") }
         let finished = results.flatMap { Self.finishedTrials($0.standardOutput) }
         #expect(finished.sorted() == Array(1...12), "every trial finished exactly once: \(finished.sorted())")
