@@ -6,31 +6,96 @@ import SweepKit
 /// metrics, epochs and model in one `finish` (a trial at a time, so memory holds one trial's
 /// weights). Numbers and dates are `Double`s both stores keep exactly, and weights are
 /// Float32 values, so the copy is the original bit for bit.
+///
+/// While it copies, the destination's sweep is `interrupted`; it takes the source's status only
+/// once its last trial is written. So a copy cut short (an error, Ctrl-C, a kill) never passes
+/// for a finished sweep (a `complete` sweep with a tenth of its trials would rank the wrong
+/// best), and the same copy run again continues it where it stopped.
 public enum ResultCopy {
     public struct Counts: Sendable, Hashable {
         public var trials = 0
         public var epochs = 0
         public var models = 0
+        /// Trials an earlier copy cut short had written already, which this one kept.
+        public var alreadyCopied = 0
+
+        public init(trials: Int = 0, epochs: Int = 0, models: Int = 0, alreadyCopied: Int = 0) {
+            self.trials = trials
+            self.epochs = epochs
+            self.models = models
+            self.alreadyCopied = alreadyCopied
+        }
     }
 
-    /// Copies `sweep` into `destination`, which must not hold a sweep of that name. A copy that
-    /// fails part-way is deleted from the destination.
-    public static func copy(sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore) throws -> Counts {
-        try destination.createSweep(sweep)
-        do {
-            var counts = Counts()
-            for trial in try source.trials(sweep: sweep.name) {
-                let epochs = try source.epochs(sweep: sweep.name, trial: trial.number)
-                let model = try source.model(sweep: sweep.name, trial: trial.number)
-                try destination.finish(sweep: sweep.name, record: trial, epochs: epochs, model: model)
-                counts.trials += 1
-                counts.epochs += epochs.count
-                counts.models += model == nil ? 0 : 1
+    public enum Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The destination holds a sweep of that name that is not an unfinished copy of it.
+        case alreadyHeld(String)
+
+        public var description: String {
+            switch self {
+            case .alreadyHeld(let name): "already holds a sweep named '\(name)'"
             }
-            return counts
-        } catch {
-            try? destination.deleteSweep(named: sweep.name)
-            throw error
         }
+    }
+
+    /// Whether `destination` can take `sweep`: it holds no sweep of that name, or a copy of it
+    /// that was cut short.
+    public static func canCopy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore) throws -> Bool {
+        guard let held = try destination.sweep(named: sweep.name) else { return true }
+        return try writtenTrials(of: sweep, try source.trials(sweep: sweep.name), in: destination, held: held) != nil
+    }
+
+    /// Copies `sweep` into `destination`, or continues a copy of it that was cut short; any
+    /// other sweep of that name in `destination` is refused (`Refusal.alreadyHeld`).
+    /// `progress(copied, total)` follows each trial written; what it throws stops the copy as
+    /// any failure does, leaving what was written to be continued.
+    public static func copy(
+        sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore,
+        progress: (_ copied: Int, _ total: Int) throws -> Void = { _, _ in }
+    ) throws -> Counts {
+        let trials = try source.trials(sweep: sweep.name)
+        var counts = Counts()
+        var written: Set<Int> = []
+        if let held = try destination.sweep(named: sweep.name) {
+            guard let done = try writtenTrials(of: sweep, trials, in: destination, held: held) else {
+                throw Refusal.alreadyHeld(sweep.name)
+            }
+            written = done
+            counts.alreadyCopied = done.count
+        } else {
+            var copying = sweep
+            copying.status = .interrupted
+            try destination.createSweep(copying)
+        }
+        for trial in trials where !written.contains(trial.number) {
+            let epochs = try source.epochs(sweep: sweep.name, trial: trial.number)
+            let model = try source.model(sweep: sweep.name, trial: trial.number)
+            try destination.finish(sweep: sweep.name, record: trial, epochs: epochs, model: model)
+            counts.trials += 1
+            counts.epochs += epochs.count
+            counts.models += model == nil ? 0 : 1
+            try progress(counts.alreadyCopied + counts.trials, trials.count)
+        }
+        try destination.setSweepStatus(sweep.name, sweep.status)
+        return counts
+    }
+
+    /// The trials a copy of `sweep` cut short wrote to `held`, its record in the destination, as
+    /// the source still has them (a trial the source has finished since is copied again); nil
+    /// when `held` is not such a copy: finished (its status is no longer `interrupted`), another
+    /// sweep of the same name (its spec, creation time or data differ), or one holding a trial
+    /// the source does not plan the same way.
+    private static func writtenTrials(
+        of sweep: SweepRecord, _ trials: [TrialRecord], in destination: any ResultStore, held: SweepRecord
+    ) throws -> Set<Int>? {
+        guard held.status == .interrupted, held.specJSON == sweep.specJSON, held.created == sweep.created,
+              held.dataFingerprint == sweep.dataFingerprint else { return nil }
+        let originals = Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0) })
+        var written: Set<Int> = []
+        for trial in try destination.trials(sweep: sweep.name) {
+            guard let original = originals[trial.number], original.plan == trial.plan else { return nil }
+            if original.status == trial.status, original.endedAt == trial.endedAt { written.insert(trial.number) }
+        }
+        return written
     }
 }

@@ -8,7 +8,7 @@ struct CopyCommand: ParsableCommand {
         commandName: "copy",
         abstract: "Copy sweeps between results databases (SQLite files and PostgreSQL), every trial, metric, epoch and weight unchanged.",
         discussion: """
-            sweep copy --from results/sweeps.sqlite --to postgresql://user:password@host/db moves a sweep begun on one machine to a shared database, where sweep run on several machines continues it; --from the URL --to a file brings it back. A sweep that the destination already holds is refused; name the sweeps to copy with --sweep.
+            sweep copy --from results/sweeps.sqlite --to postgresql://user:password@host/db moves a sweep begun on one machine to a shared database, where sweep run on several machines continues it; --from the URL --to a file brings it back. A sweep that the destination already holds is refused; name the sweeps to copy with --sweep. A copy cut short (Ctrl-C, a kill, a full disk) leaves the sweep marked interrupted in the destination, never complete, and the same command run again continues it.
             """)
 
     @Option(help: ArgumentHelp("The database to copy from: a file or a postgresql:// URL.", valueName: "path-or-url"))
@@ -49,14 +49,34 @@ struct CopyCommand: ParsableCommand {
             Terminal.error("\(try shown(from)) holds no sweeps to copy")
             throw ExitCode(2)
         }
-        if let clash = try chosen.first(where: { try destination.sweep(named: $0.name) != nil }) {
+        if let clash = try chosen.first(where: { try !ResultCopy.canCopy($0, from: source, to: destination) }) {
             Terminal.error("\(try shown(to)) already holds a sweep named '\(clash.name)'; copy the others with --sweep, or copy into another database")
             throw ExitCode(2)
         }
         for sweep in chosen {
-            let copied = try ResultCopy.copy(sweep: sweep, from: source, to: destination)
-            print("copied sweep '\(sweep.name)': \(copied.trials) trials, \(copied.epochs) epochs, \(copied.models) models")
+            try copy(sweep, from: source, to: destination)
         }
+    }
+
+    /// One sweep, with a progress line on a terminal. A copy cut short leaves the sweep
+    /// interrupted in the destination, and the same command continues it.
+    private func copy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore) throws {
+        var written = 0, total = 0
+        let copied: ResultCopy.Counts
+        do {
+            copied = try ResultCopy.copy(sweep: sweep, from: source, to: destination) { done, all in
+                (written, total) = (done, all)
+                if Terminal.isInteractive { Terminal.status("copying sweep '\(sweep.name)': \(done)/\(all) trials") }
+            }
+        } catch {
+            if Terminal.isInteractive { Terminal.endStatus() }
+            let reached = total > 0 ? " after \(written) of \(total) trials" : ""
+            Terminal.error("the copy of sweep '\(sweep.name)' stopped\(reached): \(error); run the same sweep copy again to continue it")
+            throw ExitCode(1)
+        }
+        if Terminal.isInteractive { Terminal.endStatus() }
+        let earlier = copied.alreadyCopied > 0 ? " (continued: \(copied.alreadyCopied) were copied before)" : ""
+        print("copied sweep '\(sweep.name)': \(copied.trials) trials\(earlier), \(copied.epochs) epochs, \(copied.models) models")
     }
 
     private func shown(_ text: String) throws -> String {
