@@ -107,11 +107,18 @@ public final class SQLiteResultStore: ResultStore {
         }
     }
 
-    /// The store for commands that only read (list, leaderboard, export): the file opened as
-    /// usual, or read-only when it cannot be written (a file or folder the user may only read, a
-    /// read-only mount). A read-only store sees what the last writer checkpointed: results a
-    /// sweep wrote moments ago may still be in its `-wal` file.
+    /// The store for commands that only read (list, leaderboard, export): a file of the current
+    /// schema through one read-only connection (`openLiveForReading`), which neither changes the
+    /// file nor waits for a sweep's write; the usual opening, which writes, only for a file an
+    /// older sweep wrote (upgraded here), one that is busy or that the usual opening explains.
+    /// The pool of the usual opening wrote to a file whose `-wal` file was missing or empty (a
+    /// table made and dropped, GRDB's way to set WAL mode up), so `sweep list` changed the file
+    /// and waited, then failed, while another program held a write transaction. A file that
+    /// cannot be written (a file or folder the user may only read, a read-only mount) is read as
+    /// the last writer checkpointed it: results a sweep wrote moments ago may still be in its
+    /// `-wal` file.
     public static func openForReading(path: String) throws -> SQLiteResultStore {
+        if inspect(path: path) == .current { return try openLiveForReading(path: path) }
         do {
             return try SQLiteResultStore(path: path, creatingTables: false)
         } catch SQLiteResultStoreError.cannotOpen(let path, let reason) {

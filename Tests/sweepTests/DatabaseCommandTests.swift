@@ -185,6 +185,36 @@ struct BusyDatabaseTests {
         #expect(listing.status == 0 && listing.standardOutput.contains("busy  complete"), "\(listing)")
         #expect(board.status == 0, "\(board)")
     }
+
+    /// Each command that only reads leaves the file byte for byte as it was, and does not wait
+    /// for another program's write transaction, even with the `-wal` file empty: they opened the
+    /// file as a writer does, and GRDB's pool then made and dropped a table to set WAL mode up,
+    /// which changed the file and waited (5 s, then "database is locked") for the write lock.
+    /// The other program here is a plain connection, which leaves the `-wal` file empty, as
+    /// `sqlite3` or Python would.
+    @Test func theReadingCommandsLeaveTheFileAsItWasAndWaitForNoWriter() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "kept"))
+        let database = directory.path("kept.sqlite")
+        #expect(try await sweep("run", spec, "--db", database, "--quiet", in: directory).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: database, configuration: configuration)
+        try other.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        defer { try? other.inDatabase { try $0.execute(sql: "ROLLBACK") } }
+        let commands = [
+            ["list"], ["leaderboard"], ["leaderboard", "--format", "json"], ["export", "-o", directory.path("best.safetensors")],
+            ["report", "-o", directory.path("report.html")], ["copy", "--from", database, "--to", directory.path("copied.sqlite")],
+        ]
+        for command in commands {
+            let arguments = command.first == "copy" ? command : command + ["--db", database]
+            let result = try await SweepProcess(arguments, in: directory).wait()
+            #expect(result.status == 0, "\(command): \(result)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+    }
 }
 
 /// A sweep stored before a check on configurations was made stricter keeps its results readable.
