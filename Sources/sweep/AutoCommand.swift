@@ -89,12 +89,18 @@ struct AutoCommand: AsyncParsableCommand {
         // Every destination is checked before the spec is written or a trial trained, so that
         // none replaces a file the user keeps, or another of them (by any spelling, even before
         // it exists).
+        let model: OutputFile
         do {
-            let model = try OutputFile(modelPath, example: "model.safetensors")
+            model = try OutputFile(modelPath, example: "model.safetensors")
             try model.refuseReplacing([(data, "the data"), (specPath, "the spec")] + store.databaseFiles, with: "the model")
             try model.refuseSharing([(specPath, "the spec")] + store.databaseFiles, with: "the model")
         } catch {
             Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        // Its progress, leaderboard and summary go there: the model's bytes would be mixed in.
+        if model.isStandardOutput {
+            Terminal.error("-o '\(modelPath)' is standard output, where sweep auto prints what it does; write the model to a file (-o model.safetensors), or send it there afterwards with sweep export \(auto.name) -o - --db \(store.databasePath)")
             throw ExitCode(2)
         }
         let specLocation = FileLocation(path: specPath)
@@ -349,28 +355,41 @@ struct AutoCommand: AsyncParsableCommand {
     }
 
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different
-    /// file at that path is refused rather than replaced.
+    /// file at that path is refused rather than replaced, however the path is spelt: `--spec
+    /// data.csv/` was not seen to exist, and the write, which drops the slash, replaced the data.
     private func writeSpec(_ text: String, to path: String) throws {
-        if FileManager.default.fileExists(atPath: path) {
-            // A database or a model is not text: refused as firmly as another spec.
-            guard let existing = try? String(contentsOfFile: path, encoding: .utf8) else {
-                Terminal.error("'\(path)' exists and is not a spec (it cannot be read as text); writing the spec there would replace it. Name a new file with --spec PATH")
-                throw ExitCode(2)
+        func refuse(_ message: String) throws -> Never {
+            Terminal.error(message)
+            throw ExitCode(2)
+        }
+        guard !path.isEmpty else { try refuse("--spec needs a file name, such as --spec sweeps/mine.json") }
+        var status = stat()
+        let exists = stat(path, &status) == 0
+        if path.hasSuffix("/") || (exists && status.st_mode & S_IFMT == S_IFDIR) {
+            try refuse("--spec '\(path)' names a folder, not a file; name the spec's file, such as --spec \((path as NSString).appendingPathComponent("spec.json"))")
+        }
+        if exists {
+            // A database or a model is not text, and a FIFO would never be read to its end:
+            // refused as firmly as another spec.
+            guard status.st_mode & S_IFMT == S_IFREG, let existing = try? String(contentsOfFile: path, encoding: .utf8) else {
+                try refuse("'\(path)' exists and is not a spec (it is not a text file); writing the spec there would replace it. Name a new file with --spec PATH")
             }
             if existing == text {
                 Terminal.note("\(path) exists with this spec: continuing its sweep")
                 return
             }
-            Terminal.error("'\(path)' exists and holds another spec; run it with sweep run \(path), or write this one elsewhere with --spec PATH")
-            throw ExitCode(2)
+            guard (try? JSONSerialization.jsonObject(with: Data(existing.utf8))) is [String: Any] else {
+                try refuse("'\(path)' exists and is not a spec; writing the spec there would replace it. Name a new file with --spec PATH")
+            }
+            try refuse("'\(path)' exists and holds another spec; run it with sweep run \(path), or write this one elsewhere with --spec PATH")
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            // Never over a file, should one appear at the path since it was looked at.
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
         } catch {
-            Terminal.error("cannot write the spec to '\(path)': \(error.localizedDescription)")
-            throw ExitCode(2)
+            try refuse("cannot write the spec to '\(path)': \(error.localizedDescription)")
         }
     }
 }

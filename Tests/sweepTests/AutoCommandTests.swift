@@ -234,11 +234,22 @@ struct AutoCommandTests {
             (["-o", "r.sqlite", "--db", "r.sqlite"], ["-o 'r.sqlite' is the results database being read"]),
             (["--spec", "r.sqlite"], ["'r.sqlite' exists and is not a spec", "--spec PATH"]),
             (["--spec", "m.safetensors"], ["'m.safetensors' exists and is not a spec", "--spec PATH"]),
+            // A trailing slash hid the file from the check, and the write, dropping the slash, replaced it.
+            (["--spec", "data.csv/"], ["--spec 'data.csv/' names a folder, not a file", "--spec data.csv/spec.json"]),
+            (["--spec", "r.sqlite/"], ["--spec 'r.sqlite/' names a folder, not a file"]),
+            (["--spec", ""], ["--spec needs a file name"]),
+            (["--spec", "notes.txt"], ["'notes.txt' exists and is not a spec", "--spec PATH"]),
+            (["--spec", "fifo"], ["'fifo' exists and is not a spec"]),
+            // Its own report goes to standard output; the model's bytes were written among it.
+            (["-o", "-"], ["-o '-' is standard output, where sweep auto prints what it does", "sweep export auto-data -o -"]),
         ]
+        try directory.write("notes.txt", "shopping: milk\n")
+        #expect(mkfifo(directory.path("fifo"), 0o644) == 0)
         for (arguments, phrases) in cases {
             let result = try await SweepProcess(["auto", "data.csv", "--budget", "5s", "--quiet"] + arguments, in: directory).wait()
             expectCleanRefusal(result, mentioning: phrases)
         }
+        #expect(try String(contentsOfFile: directory.path("notes.txt"), encoding: .utf8) == "shopping: milk\n")
         #expect(try String(contentsOfFile: data, encoding: .utf8).hasPrefix("a,b,label\n0,0.0,0\n"))
         #expect(try Data(contentsOf: directory.url.appendingPathComponent("r.sqlite")) == Data(binary))
         #expect(try Data(contentsOf: directory.url.appendingPathComponent("m.safetensors")).last == 0xFF)
