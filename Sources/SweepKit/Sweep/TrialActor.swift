@@ -183,6 +183,9 @@ final class TrialWork: @unchecked Sendable {
     /// Whether the trial has no fits at all to train (its configuration failed): it ends at once.
     var isEmpty: Bool { outcomes.isEmpty }
 
+    /// Whether every fit is settled (delivered or skipped): nothing is left to hand out.
+    var isSettled: Bool { lock.withLock { settled == outcomes.count } }
+
     /// The finished trial's record, epochs and model. Call once every fit is settled.
     func outcome() -> TrialOutcome {
         lock.withLock {
