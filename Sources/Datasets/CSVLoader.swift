@@ -78,8 +78,9 @@ public enum CSVLoader {
         return try readTable(from: &reader, path: path, target: target, limits: limits, requiringFeatures: requiringFeatures)
     }
 
-    /// The file's bytes, mapping `readFileBytes`'s problems to the loader's errors.
-    static func readBytes(at path: String, limit: Int) throws(DatasetError) -> [UInt8] {
+    /// The file's bytes, mapping `readFileBytes`'s problems to the loader's errors: for a reader
+    /// that parses them more than once (`parse(bytes:…)`), as a pipe can be read only once.
+    public static func readBytes(at path: String, limit: Int) throws(DatasetError) -> [UInt8] {
         do {
             return try readFileBytes(at: path, limit: limit)
         } catch {

@@ -187,12 +187,23 @@ struct PredictCommand: ParsableCommand {
     /// Every column of the CSV: with the model's target as target when present, else the last.
     /// A file of one column is read as well, as the one feature of a one-feature model; which of
     /// the model's columns a file lacks is checked after.
+    /// The file is read once and its bytes parsed again without the target: a pipe
+    /// (`<(zcat new.csv.gz)`, standard input) was read to its end by the first try, and the
+    /// second then found it empty.
     private func loadColumns(target: String, features: [String]) throws -> Dataset {
         do {
+            guard !data.hasPrefix("builtin:") else {
+                do {
+                    return try Dataset.load(source: data, target: target, requiringFeatures: false)
+                } catch .unknownTargetColumn {
+                    return try Dataset.load(source: data, target: nil, requiringFeatures: false)
+                }
+            }
+            let bytes = try CSVLoader.readBytes(at: data, limit: CSVLimits.standard.maximumByteCount)
             do {
-                return try Dataset.load(source: data, target: target, requiringFeatures: false)
+                return try CSVLoader.parse(bytes: bytes, path: data, target: target, requiringFeatures: false)
             } catch .unknownTargetColumn {
-                return try Dataset.load(source: data, target: nil, requiringFeatures: false)
+                return try CSVLoader.parse(bytes: bytes, path: data, target: nil, requiringFeatures: false)
             }
         } catch {
             Terminal.error(loadingMessage(error, target: target, features: features))

@@ -69,6 +69,32 @@ struct DataReadOnceTests {
         #expect(header.contains("sweep.ensemble"))
     }
 
+    /// New rows come without the target column. predict read the file with the model's target,
+    /// and on finding no such column read it again: a pipe was empty by then ("the file is empty").
+    @Test func predictReadsAPipeWithoutTheTargetColumnOnce() async throws {
+        let directory = try ScratchDirectory()
+        let features = ["a", "b", "c"]
+        try directory.write("model.safetensors", bytes: try ModelFixture.wideBytes(featureNames: features, in: directory))
+        let rows = (0..<12).map { row in features.indices.map { String((row * 5 + $0) % 9) }.joined(separator: ",") }
+        let csv = (features.joined(separator: ",") + "\n") + rows.joined(separator: "\n") + "\n"
+        try directory.write("new.csv", csv)
+        let fifo = directory.path("new.fifo")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            try? handle.write(contentsOf: Data(csv.utf8))
+            try? handle.close()
+        }
+        writer.start()
+
+        let piped = try await sweep("predict", "model.safetensors", fifo, in: directory)
+        let file = try await sweep("predict", "model.safetensors", "new.csv", in: directory)
+
+        #expect(file.status == 0 && file.standardOutput.split(separator: "\n").count == 13, "\(file)")
+        #expect(piped.status == 0, "\(piped)")
+        #expect(piped.standardOutput == file.standardOutput)
+    }
+
     @Test func aPipeIsRefusedBeforeAnythingIsWritten() async throws {
         let directory = try ScratchDirectory()
         let fifo = directory.path("data.csv")
