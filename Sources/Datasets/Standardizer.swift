@@ -81,9 +81,13 @@ public struct Standardizer: Codable, Sendable, Hashable {
             throw .featureCountMismatch(expected: featureCount, found: features.count, source: source)
         }
         // Dividing by σ is not quite multiplying by 1/σ in Float; divide, like StandardScaler.
+        // Where x − μ overflows a Float (values the loader accepts, near ±3.4e38, on both sides
+        // of the mean), in Double: the z-score itself is small, and training diverged on ±inf.
         for index in features.indices {
             let column = index % featureCount
-            features[index] = (features[index] - means[column]) / standardDeviations[column]
+            let value = (features[index] - means[column]) / standardDeviations[column]
+            features[index] = value.isFinite
+                ? value : Float((Double(features[index]) - Double(means[column])) / Double(standardDeviations[column]))
         }
     }
 

@@ -71,6 +71,9 @@ struct PredictCommand: ParsableCommand {
         let hasTarget = dataset.targetName == trained.targetName
         var lines: [String] = []
         var correct = 0, squaredError = 0.0, absoluteError = 0.0
+        // Rows whose output overflowed (values far beyond the training data's): their prediction
+        // is left empty, not the first class that a NaN probability would give.
+        var withoutPrediction: [Int] = []
         switch trained.task {
         case .multiclass, .binary:
             let labels = trained.classLabels
@@ -79,7 +82,11 @@ struct PredictCommand: ParsableCommand {
                 let output = Array(outputs[(row * width)..<((row + 1) * width)])
                 let probabilities: [Float] = trained.task == .binary ? [1 - output[0], output[0]] : output
                 let best = EnsemblePredictor.predictedClass(output, task: trained.task)
-                let label = best < labels.count ? labels[best] : String(best)
+                var label = best < labels.count ? labels[best] : String(best)
+                if !output.allSatisfy(\.isFinite) {
+                    label = ""
+                    withoutPrediction.append(rowNumbers[row])
+                }
                 lines.append(([String(rowNumbers[row]), label] + probabilities.map { String(format: "%.6f", $0) }).joined(separator: ","))
                 if hasTarget, Float(label) == dataset.targets[row] { correct += 1 }
             }
@@ -87,6 +94,11 @@ struct PredictCommand: ParsableCommand {
             lines.append("row,prediction")
             for row in 0..<rows {
                 let prediction = outputs[row]
+                guard prediction.isFinite else {
+                    lines.append("\(rowNumbers[row]),")
+                    withoutPrediction.append(rowNumbers[row])
+                    continue
+                }
                 lines.append("\(rowNumbers[row]),\(prediction)")
                 if hasTarget {
                     let error = Double(prediction - dataset.targets[row])
@@ -105,14 +117,20 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if !destination.isStandardOutput { Terminal.note("wrote \(rows) predictions to \(destination.requested)") }
+        if !withoutPrediction.isEmpty {
+            let shown = withoutPrediction.prefix(10).map(String.init).joined(separator: ", ") + (withoutPrediction.count > 10 ? " and \(withoutPrediction.count - 10) more" : "")
+            Terminal.note("warning: \(withoutPrediction.count) of \(rows) rows give no finite output (rows \(shown)), so their prediction is left empty: their values lie far beyond those the model was trained on")
+        }
         if hasTarget, rows > 0 {
             if trained.task.isClassification {
                 if let warning = unseenLabelsWarning(targets: dataset.targets, targetName: dataset.targetName, labels: trained.classLabels) {
                     Terminal.note(warning)
                 }
                 Terminal.note("accuracy on '\(data)': \(format(Double(correct) / Double(rows))) (\(correct)/\(rows) rows)")
-            } else {
-                Terminal.note("on '\(data)': rmse \(format((squaredError / Double(rows)).squareRoot())) mae \(format(absoluteError / Double(rows)))")
+            } else if rows > withoutPrediction.count {
+                let scored = rows - withoutPrediction.count
+                let which = withoutPrediction.isEmpty ? "" : " (the \(scored) rows with a prediction)"
+                Terminal.note("on '\(data)'\(which): rmse \(format((squaredError / Double(scored)).squareRoot())) mae \(format(absoluteError / Double(scored)))")
             }
         }
     }

@@ -98,6 +98,17 @@ import Testing
         #expect(buffer == [1, 2])
     }
 
+    /// Values the loader accepts (|x| up to 3.4e38) on both sides of the mean: x − μ overflowed
+    /// a Float, and training on the ±inf diverged. Values a, a, −a have z-scores 1/√2, 1/√2, −√2.
+    @Test func valuesNearTheLargestFloatOnBothSidesOfTheMeanGetTheirZScores() throws {
+        let a: Float = 3.3e38
+        var column: [Float] = [a, a, -a]
+        let standardizer = Standardizer(fittingFeatures: column, featureCount: 1, rows: [0, 1, 2])
+        try standardizer.apply(toFeatures: &column)
+        let expected: [Float] = [1 / Float(2).squareRoot(), 1 / Float(2).squareRoot(), -Float(2).squareRoot()]
+        #expect(zip(column, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(column)")
+    }
+
     @Test func theFittedStandardizerSurvivesAJSONRoundTrip() throws {
         let standardizer = Standardizer(fitting: table, rows: trainingRows)
         let decoded = try JSONDecoder().decode(Standardizer.self, from: JSONEncoder().encode(standardizer))

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Testing
 
@@ -24,6 +25,25 @@ struct PredictDataTests {
         #expect(result.standardError.contains("'label'") && result.standardError.contains("(5)"), "\(result)")
         #expect(result.standardError.contains("0 and 1"), "\(result)")
         #expect(result.standardError.contains("count as wrong"), "\(result)")
+    }
+
+    /// A row of values near the largest Float the loader accepts: the network's outputs
+    /// overflow, and a NaN probability made its prediction the first class, with status 0 and
+    /// no word of it. Its prediction is now left empty and the row named.
+    @Test func aRowWhoseOutputOverflowsIsLeftEmptyAndNamed() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("model.safetensors", bytes: try ModelFixture.bytes())
+        let phones = try Dataset.load(source: ModelFixture.data)
+        let ordinary = (0..<phones.featureCount).map { String(phones.features[$0]) }
+        let huge = Array(repeating: "3.3e38", count: phones.featureCount)
+        let data = try directory.write("new.csv", [phones.featureNames, ordinary, huge, ordinary].map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n")
+
+        let result = try await sweep("predict", "model.safetensors", data, in: directory)
+
+        #expect(result.status == 0, "\(result)")
+        let predictions = result.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[1] }
+        #expect(predictions.count == 3 && !predictions[0].isEmpty && predictions[1].isEmpty && predictions[2] == predictions[0], "\(result)")
+        #expect(result.standardError.contains("warning: 1 of 3 rows give no finite output (rows 2), so their prediction is left empty"), "\(result)")
     }
 
     @Test func targetLabelsTheModelKnowsGiveNoWarning() async throws {

@@ -31,8 +31,11 @@ public struct TargetScale: Codable, Sendable, Hashable {
         standardDeviation = deviation > 0 && deviation.isFinite ? deviation : 1
     }
 
-    /// t' = (t − μ) / σ.
-    @inlinable public func standardized(_ target: Float) -> Float { (target - mean) / standardDeviation }
+    /// t' = (t − μ) / σ; in `Double` where t − μ overflows a `Float` (targets near ±3.4e38).
+    @inlinable public func standardized(_ target: Float) -> Float {
+        let value = (target - mean) / standardDeviation
+        return value.isFinite ? value : Float((Double(target) - Double(mean)) / Double(standardDeviation))
+    }
 
     /// y = y' · σ + μ.
     @inlinable public func restored(_ output: Float) -> Float { output * standardDeviation + mean }

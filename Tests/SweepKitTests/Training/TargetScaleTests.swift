@@ -17,6 +17,14 @@ import Testing
         #expect(TargetScale(fitting: [5, 5], rows: [0, 1]).standardDeviation == 1)
     }
 
+    /// Targets a, a, −a near the largest Float: t − μ overflowed; their z-scores are 1/√2 and −√2.
+    @Test func targetsNearTheLargestFloatGetTheirZScores() {
+        let a: Float = 3.3e38
+        let scale = TargetScale(fitting: [a, a, -a], rows: [0, 1, 2])
+        #expect(abs(scale.standardized(a) - 1 / Float(2).squareRoot()) < 1e-5)
+        #expect(abs(scale.standardized(-a) + Float(2).squareRoot()) < 1e-5)
+    }
+
     /// y = 150 + 80·x1 − 40·x2 + noise: a target in the hundreds, like a progression score.
     static func table() -> Dataset {
         var features: [Float] = [], targets: [Float] = []
