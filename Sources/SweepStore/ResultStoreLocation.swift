@@ -60,7 +60,7 @@ public enum ResultStoreLocation: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .sqlite(let path):
             let store = forReading ? try SQLiteResultStore.openForReading(path: path) : try SQLiteResultStore(path: path)
-            if store.isReadOnly {
+            if store.readsLastSaved {
                 note("\(path) cannot be written; reading it as last saved (a sweep writing it now may have newer results)")
             }
             if checkingIntegrity { try store.checkIntegrity() }

@@ -68,9 +68,9 @@ extension SQLiteResultStore {
     /// last saved state.
     public static func openLiveForReading(path: String) throws -> SQLiteResultStore {
         do {
-            return try SQLiteResultStore(readOnlyPath: path, live: true)
+            return try SQLiteResultStore(readingPath: path, through: .readOnly)
         } catch SQLiteResultStoreError.cannotOpen {
-            return try SQLiteResultStore(readOnlyPath: path)
+            return try SQLiteResultStore(readingPath: path, through: .lastSaved)
         }
     }
 

@@ -25,6 +25,8 @@ public final class SQLiteResultStore: ResultStore {
     let database: any DatabaseWriter
     /// Opened read-only: every write fails.
     public let isReadOnly: Bool
+    /// Read as the file was last written in full, without what is still in its `-wal` file.
+    public let readsLastSaved: Bool
     /// The JSON of the model columns stored, and each planned trial's `parameters_json`
     /// (written when the sweep is planned and again when the trial finishes): its only state
     /// besides the database, caches of JSON it wrote.
@@ -65,6 +67,7 @@ public final class SQLiteResultStore: ResultStore {
         // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
         self.path = path
         isReadOnly = false
+        readsLastSaved = false
         do {
             database = try Self.openPool(path: path, configuration: configuration)
             try Schema.migrate(database, path: path)
@@ -73,22 +76,34 @@ public final class SQLiteResultStore: ResultStore {
         }
     }
 
-    /// Opens the file read-only, as it was last written in full (SQLite's `immutable`: a WAL
-    /// database needs its `-shm` file, which a reader who cannot write the folder cannot create),
-    /// or, `live`, through a read-only connection that also sees what a running sweep has
-    /// committed to the WAL (`openLiveForReading`).
-    init(readOnlyPath path: String, live: Bool = false) throws {
+    /// How a reader that never writes connects to a file of the current schema.
+    enum ReadingConnection {
+        /// An ordinary connection that reads the WAL as any reader does, creating the `-wal` and
+        /// `-shm` files when they are missing (which a read-only connection cannot always do),
+        /// and leaves the file itself as it was: no WAL set-up, no migration, no write.
+        case plain
+        /// A read-only connection: it also sees what a running sweep has committed to the WAL
+        /// (`openLiveForReading`).
+        case readOnly
+        /// Read-only, as the file was last written in full (SQLite's `immutable`): a WAL database
+        /// needs its `-shm` file, which a reader who cannot write the folder cannot create.
+        case lastSaved
+    }
+
+    /// Opens the file for reading alone, through `connection`.
+    init(readingPath path: String, through connection: ReadingConnection) throws {
         try Self.refuseUnlessRegularFile(path)
         var configuration = Configuration()
         configuration.label = "sweep results (read-only)"
-        configuration.readonly = true
+        configuration.readonly = connection != .plain
         // A live reader may meet a checkpoint's brief lock; it waits rather than failing.
-        if live { configuration.busyMode = .timeout(1) }
+        if connection != .lastSaved { configuration.busyMode = .timeout(1) }
         self.path = path
-        isReadOnly = true
+        isReadOnly = connection != .plain
+        readsLastSaved = connection == .lastSaved
         do {
-            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + (live ? "" : "?immutable=1")
-            database = try DatabaseQueue(path: live ? path : uri, configuration: configuration)
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            database = try DatabaseQueue(path: connection == .lastSaved ? uri : path, configuration: configuration)
             let stored: Int
             switch try database.read(Schema.contents) {
             case .empty: throw SQLiteResultStoreError.holdsNoSweeps(path: path)
@@ -108,9 +123,9 @@ public final class SQLiteResultStore: ResultStore {
     }
 
     /// The store for commands that only read (list, leaderboard, export): a file of the current
-    /// schema through one read-only connection (`openLiveForReading`), which neither changes the
-    /// file nor waits for a sweep's write; the usual opening, which writes, only for a file an
-    /// older sweep wrote (upgraded here), one that is busy or that the usual opening explains.
+    /// schema through one plain connection (`ReadingConnection.plain`), which neither changes
+    /// the file nor waits for a sweep's write; the usual opening, which writes, only for a file
+    /// an older sweep wrote (upgraded here), one that is busy or that the usual opening explains.
     /// The pool of the usual opening wrote to a file whose `-wal` file was missing or empty (a
     /// table made and dropped, GRDB's way to set WAL mode up), so `sweep list` changed the file
     /// and waited, then failed, while another program held a write transaction. A file that
@@ -118,12 +133,12 @@ public final class SQLiteResultStore: ResultStore {
     /// the last writer checkpointed it: results a sweep wrote moments ago may still be in its
     /// `-wal` file.
     public static func openForReading(path: String) throws -> SQLiteResultStore {
-        if inspect(path: path) == .current { return try openLiveForReading(path: path) }
         do {
+            if inspect(path: path) == .current { return try SQLiteResultStore(readingPath: path, through: .plain) }
             return try SQLiteResultStore(path: path, creatingTables: false)
         } catch SQLiteResultStoreError.cannotOpen(let path, let reason) {
             guard FileManager.default.isReadableFile(atPath: path) else { throw SQLiteResultStoreError.cannotOpen(path: path, reason: reason) }
-            return try SQLiteResultStore(readOnlyPath: path)
+            return try SQLiteResultStore(readingPath: path, through: .lastSaved)
         }
     }
 

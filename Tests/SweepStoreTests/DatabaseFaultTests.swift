@@ -31,7 +31,7 @@ struct DatabaseFaultTests {
             let refusal = SQLiteResultStoreError.notARegularFile(path: path, kind: "a FIFO (a named pipe)")
             #expect(throws: refusal) { try SQLiteResultStore(path: path) }
             #expect(throws: refusal) { try SQLiteResultStore.openForReading(path: path) }
-            #expect(throws: refusal) { try SQLiteResultStore(readOnlyPath: path) }
+            #expect(throws: refusal) { try SQLiteResultStore(readingPath: path, through: .lastSaved) }
             #expect(SQLiteResultStore.inspect(path: path) == .unusable(refusal.description))
             #expect(refusal.description.contains("the results database must be a regular file path"))
         }
@@ -58,7 +58,7 @@ struct DatabaseFaultTests {
         let refusal = SQLiteResultStoreError.notASweepDatabase(path: path, tables: ["notes", "tags"])
         #expect(throws: refusal) { try SQLiteResultStore(path: path) }
         #expect(throws: refusal) { try SQLiteResultStore.openForReading(path: path) }
-        #expect(throws: refusal) { try SQLiteResultStore(readOnlyPath: path) }
+        #expect(throws: refusal) { try SQLiteResultStore(readingPath: path, through: .lastSaved) }
         #expect(SQLiteResultStore.inspect(path: path) == .unusable(refusal.description))
         // Migrating it directly is refused too, inside the transaction that would create the tables.
         #expect(throws: refusal) { try Schema.migrate(DatabaseQueue(path: path), path: path) }
