@@ -48,7 +48,7 @@ public final class DashboardReader: @unchecked Sendable {
                 return problem.answer
             case .success(let store):
                 do {
-                    let overviews = try store.sweeps().sorted { $0.sweep.created < $1.sweep.created }
+                    let overviews = try store.sweeps().sorted { $0.sweep.created < $1.sweep.created }.map { shownLive($0, in: store) }
                     let sweeps: [[String: Any]] = overviews.map { overview in
                         [
                             "name": overview.sweep.name, "status": overview.sweep.status.rawValue,
@@ -78,7 +78,7 @@ public final class DashboardReader: @unchecked Sendable {
             case .success(let opened): store = opened
             }
             do {
-                guard let overview = try store.sweeps().first(where: { $0.sweep.name == name }) else {
+                guard let overview = try store.sweeps().first(where: { $0.sweep.name == name }).map({ shownLive($0, in: store) }) else {
                     return Problem(database: shownDatabase, state: "not_found", message: "There is no sweep named '\(name)' in `\(shownDatabase)`.", status: 404).answer
                 }
                 let revision = SweepReport.revision(of: overview.sweep, counts: overview.trialCounts)
@@ -118,6 +118,15 @@ public final class DashboardReader: @unchecked Sendable {
         var answer: Answer {
             Answer(status: status, json: DashboardReader.json(["state": state, "message": message, "database": database]))
         }
+    }
+
+    /// The sweep with the status a person should see: one stored as running whose process is
+    /// gone is interrupted (`liveStatus`). The revision follows, so an open page learns of it.
+    private func shownLive(_ overview: SweepOverview, in store: any ResultStore) -> SweepOverview {
+        let location = (try? ResultStoreLocation(parsing: databasePath)) ?? .sqlite(path: databasePath)
+        var shown = overview
+        shown.sweep.status = location.liveStatus(of: overview.sweep, in: store).status
+        return shown
     }
 
     private func openStore() -> Result<any ResultStore, Problem> {

@@ -80,7 +80,7 @@ struct LeaderboardCommand: ParsableCommand {
             scoringFits: spec.scoringFits, uncertainty: SweepUncertainty(trials: board.entries.map(\.trial), spec: spec))
         switch format {
         case .table:
-            print("sweep '\(record.name)' (\(store.shownStatus(of: record, in: results))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
+            print("sweep '\(record.name)' (\(store.location.liveStatus(of: record, in: results))), ranked by \(spec.metric.name.rawValue) (\(spec.metric.maximize ? "higher" : "lower") is better)")
             print(table.text(top: top))
             if let note = table.intervalNote { print(note) }
         case .csv:
@@ -240,7 +240,7 @@ struct ListCommand: ParsableCommand {
             let counts = TrialStatus.allCases.compactMap { status in
                 overview.trialCounts[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue)" : nil }
             }.joined(separator: ", ")
-            var line = "\(overview.sweep.name)  \(store.shownStatus(of: overview.sweep, in: results))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
+            var line = "\(overview.sweep.name)  \(store.location.liveStatus(of: overview.sweep, in: results))  created \(formatter.string(from: overview.sweep.created))  \(overview.totalTrials) trials: \(counts)"
             // A spec this build cannot read is said, not left out: leaderboard, report and export
             // refuse that sweep, with every problem listed.
             switch Result(catching: { () throws(ConfigurationError) in

@@ -34,7 +34,9 @@ struct ReportCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let results = try store.openStore(mustExist: true, forReading: true)
-        let record = try resolveSweep(sweep, in: results)
+        var record = try resolveSweep(sweep, in: results)
+        // Shown interrupted, not running, when its process has gone (killed, crashed).
+        record.status = store.location.liveStatus(of: record, in: results).status
         do {
             try destination.refuseReplacing(dataFiles(of: try storedSpec(record)), with: "the report")
         } catch let error as OutputFileError {

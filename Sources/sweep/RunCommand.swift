@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import SweepKit
+import SweepStore
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -154,7 +155,7 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 lock = try SweepRunLock(databasePath: store.databasePath, sweep: parsed.name)
             } catch {
-                Terminal.error("cannot create the run lock beside '\(store.databasePath)': \(error.localizedDescription)")
+                Terminal.error("\(error.description) (beside the database '\(store.databasePath)')")
                 throw ExitCode(2)
             }
             guard lock != nil else {

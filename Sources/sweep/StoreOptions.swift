@@ -17,10 +17,16 @@ struct StoreOptions: ParsableArguments {
 
     func validate() throws {
         try Self.refuseEmpty(databasePath, option: "--db")
+        let location: ResultStoreLocation
         do {
-            _ = try ResultStoreLocation(parsing: databasePath)
+            location = try ResultStoreLocation(parsing: databasePath)
         } catch let error as PostgresResultStoreError {
             throw ValidationError(error.description)
+        }
+        // SQLite opens 'x.sqlite/' as the file x.sqlite, creating it, and the run lock beside it
+        // then failed as if for a permission.
+        if case .sqlite(let path) = location, path.hasSuffix("/") {
+            throw ValidationError("--db '\(path)' ends with '/', which names a folder; --db takes the database file, e.g. --db \((path as NSString).appendingPathComponent("sweeps.sqlite"))")
         }
     }
 

@@ -17,6 +17,31 @@ struct DatabaseCommandTests {
         #expect(result.standardError.contains("is a directory; --db takes the database file"), "\(result)")
     }
 
+    /// A --db ending with '/': SQLite opened (and made) the file without the slash, and the run
+    /// lock beside it then failed "for want of permission".
+    @Test(arguments: ["list", "run"])
+    func aDatabasePathEndingWithASlashIsRefusedAndNothingIsMade(command: String) async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("grid.json", SmallSpecs.grid())
+        let arguments = command == "run" ? [command, spec, "--db", "r.sqlite/"] : [command, "--db", "r.sqlite/"]
+        let result = try await SweepProcess(arguments, in: directory).wait()
+        expectCleanRefusal(result, mentioning: ["--db 'r.sqlite/' ends with '/', which names a folder", "--db r.sqlite/sweeps.sqlite"])
+        #expect(!FileManager.default.fileExists(atPath: directory.path("r.sqlite")))
+    }
+
+    /// The run lock's file cannot be made (its name too long here, beside a database whose own
+    /// name is not): the reason is the system's, not always "permission".
+    @Test func aRunLockThatCannotBeMadeSaysWhy() async throws {
+        let directory = try ScratchDirectory()
+        let name = String(repeating: "n", count: 100)
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: name))
+        let database = String(repeating: "d", count: 160) + ".sqlite"
+        let result = try await SweepProcess(["run", spec, "--db", database], in: directory).wait()
+        #expect(result.isCleanFailure && result.status == 2, "\(result)")
+        #expect(result.standardError.contains("cannot create the run lock"), "\(result)")
+        #expect(result.standardError.contains("File name too long"), "\(result)")
+    }
+
     /// An empty --db (an unset shell variable, `--db "$DB"`): SQLite took '' for a temporary
     /// database, so run failed on "could not activate WAL Mode" and dashboard served nothing.
     @Test(arguments: ["list", "leaderboard", "report", "dashboard", "run", "copy"])

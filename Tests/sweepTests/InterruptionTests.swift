@@ -38,6 +38,7 @@ struct InterruptionTests {
     private final class Checks: @unchecked Sendable {
         var listing: CommandResult?
         var second: CommandResult?
+        var throughLink: CommandResult?
         var stillRunning = false
     }
 
@@ -255,27 +256,60 @@ struct InterruptionTests {
         let spec = try directory.write("busy.json", SmallSpecs.slowRandom(name: "busy", epochs: Self.epochs, trials: 400))
         let database = directory.path("busy.sqlite")
         let lazy = LazyStore(path: database)
+        // Another spelling of the database: the lock was named after the path as given, and a
+        // run through a link trained the same trials beside the first.
+        try FileManager.default.createDirectory(atPath: directory.path("other"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("other/link.sqlite"), withDestinationPath: database)
         let seen = Checks()
         _ = try await run(
             until: 1, then: SIGINT, spec: spec, database: lazy, sweepName: "busy", jobs: 1, in: directory
         ) { process in
             seen.listing = try? SweepProcess(["list", "--db", database], in: directory).waitBlocking()
             seen.second = try? SweepProcess(["run", spec, "--db", database], in: directory).waitBlocking()
+            seen.throughLink = try? SweepProcess(["run", spec, "--db", directory.path("other/link.sqlite")], in: directory).waitBlocking()
             seen.stillRunning = process.isRunning
         }
-        let listing = try #require(seen.listing), second = try #require(seen.second)
+        let listing = try #require(seen.listing), second = try #require(seen.second), throughLink = try #require(seen.throughLink)
         let stillRunning = seen.stillRunning
 
         #expect(stillRunning, "the sweep ended before the checks; they proved nothing")
         #expect(listing.standardOutput.contains("busy  running  created"), "\(listing)")
-        #expect(second.isCleanFailure, "\(second)")
-        #expect(second.standardError.contains("sweep 'busy' is already running in another process"), "\(second)")
+        for refused in [second, throughLink] {
+            #expect(refused.isCleanFailure, "\(refused)")
+            #expect(refused.standardError.contains("sweep 'busy' is already running in another process"), "\(refused)")
+        }
         // After a clean stop the lock is free again and the status is the stored one.
         let after = try await sweep("list", "--db", database, in: directory)
         #expect(after.standardOutput.contains("busy  interrupted  created"), "\(after)")
         // The lock file went with the lock.
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
         #expect(!left.contains { $0.hasSuffix(".lock") }, "\(left)")
+    }
+
+    /// A sweep whose process was killed stays `running` in the database; list and leaderboard
+    /// showed it interrupted, but the report and the dashboard showed it running still.
+    @Test func aKilledSweepIsShownInterruptedEverywhere() async throws {
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("killed.json", SmallSpecs.slowRandom(name: "killed", epochs: Self.epochs, trials: 400))
+        let database = directory.path("killed.sqlite")
+        let (result, _) = try await run(
+            until: 1, then: SIGKILL, spec: spec, database: LazyStore(path: database), sweepName: "killed", jobs: 1, in: directory)
+        #expect(result.endedBySignal, "\(result)")
+        #expect(try SQLiteResultStore(path: database).sweep(named: "killed")?.status == .running)
+
+        let listing = try await sweep("list", "--db", database, in: directory)
+        let report = try await sweep("report", "--db", database, "-o", directory.path("r.html"), in: directory)
+        let dashboard = try await DashboardCommandTests.Dashboard.start(["--db", database], in: directory)
+        let sweeps = try await dashboard.json("/api/sweeps")
+        let shown = try await dashboard.json("/api/sweeps/killed")
+        _ = try await dashboard.stop()
+
+        #expect(listing.standardOutput.contains("killed  interrupted (its process ended without finishing"), "\(listing)")
+        #expect(report.status == 0, "\(report)")
+        let page = try ReportCommandTests.embeddedData(try String(contentsOfFile: directory.path("r.html"), encoding: .utf8))
+        #expect((page["sweep"] as? [String: Any])?["status"] as? String == "interrupted", "\(page["sweep"] ?? "")")
+        #expect(((sweeps.object["sweeps"] as? [[String: Any]])?.first?["status"]) as? String == "interrupted", "\(sweeps.object)")
+        #expect((shown.object["sweep"] as? [String: Any])?["status"] as? String == "interrupted", "\(shown.object)")
     }
 
     @Test func sigtermStopsASweepAsCleanlyAsCtrlC() async throws {
