@@ -176,7 +176,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .textAfterClosingQuote(path, line, column):
             return "\(path), line \(line), column '\(shown(column))': text follows the closing quote of a quoted cell. Put the whole cell inside the quotes, or remove them."
         case let .singleClass(source, target, value):
-            return "\(source): classification needs at least two classes, but every row of '\(shown(target))' is \(labelText(value)). Use data with more than one class, or set the task to regression."
+            return "\(source): classification needs at least two classes, but every row of '\(shown(target))' is \(labelText(value)). Use data with more than one class, or set the task to regression (\"task\": \"regression\" in the spec's data, or sweep auto --task regression)."
         case let .constantTarget(source, target, value, rowCount):
             return "\(source), column '\(shown(target))': all \(rowCount) row\(rowCount == 1 ? " has" : "s have") the value \(labelText(value)), so there is nothing to learn. Check that '\(shown(target))' is the column to predict (name another with data.target or --target) and that the file holds all of its rows."
         case let .constantFeatures(source, rowCount, columns, values):
@@ -186,13 +186,13 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .nearlyClassLabels(source, target, line, value, labels, otherRowCount, rowCount):
             let listed = labels.prefix(TaskKind.maximumClassCount).map(labelText).joined(separator: ", ")
             let others = otherRowCount == 1 ? "one row is not" : "\(otherRowCount) rows are not"
-            return "\(source), line \(line), column '\(shown(target))': the target looks like class labels (\(listed) in \(rowCount - otherRowCount) of \(rowCount) rows), but \(others) a whole number, the first being \(labelText(value)) here. If that is a typo, fix the cell; if '\(shown(target))' is a quantity to predict, set the task to regression (data.task)."
+            return "\(source), line \(line), column '\(shown(target))': the target looks like class labels (\(listed) in \(rowCount - otherRowCount) of \(rowCount) rows), but \(others) a whole number, the first being \(labelText(value)) here. If that is a typo, fix the cell; if '\(shown(target))' is a quantity to predict, set the task to regression (\"task\": \"regression\" in the spec's data, or sweep auto --task regression)."
         case let .nonIntegerTarget(source, target, line, value):
-            return "\(source), line \(line), column '\(target)': classification needs whole-number class labels, but this row has \(labelText(value)). The target looks continuous: set the task to regression, or round the labels to classes."
+            return "\(source), line \(line), column '\(target)': classification needs whole-number class labels, but this row has \(labelText(value)). The target looks continuous: set the task to regression (\"task\": \"regression\" in the spec's data, or sweep auto --task regression), or round the labels to classes."
         case let .classLabelTooLarge(source, target, line, value):
-            return "\(source), line \(line), column '\(target)': the class label here (read as \(String(format: "%.0f", Double(value)))) is \(String(format: "%.0f", Double(TaskKind.largestExactClassLabel))) or more in size, beyond which 32-bit floats, which hold the targets, cannot tell neighbouring whole numbers apart (16777217 reads as 16777216), so classes would merge or change. Renumber the classes 0, 1, 2, …, or, if the column is a quantity, set the task to regression."
+            return "\(source), line \(line), column '\(target)': the class label here (read as \(String(format: "%.0f", Double(value)))) is \(String(format: "%.0f", Double(TaskKind.largestExactClassLabel))) or more in size, beyond which 32-bit floats, which hold the targets, cannot tell neighbouring whole numbers apart (16777217 reads as 16777216), so classes would merge or change. Renumber the classes 0, 1, 2, …, or, if the column is a quantity, set the task to regression (\"task\": \"regression\" in the spec's data, or sweep auto --task regression)."
         case let .tooManyClasses(source, target, distinctCount, limit):
-            return "\(source), column '\(target)': classification allows at most \(limit) classes, but the target has \(distinctCount) distinct values, which looks like a regression target. Set the task to regression, or group the values into fewer classes."
+            return "\(source), column '\(target)': classification allows at most \(limit) classes, but the target has \(distinctCount) distinct values, which looks like a regression target. Set the task to regression (\"task\": \"regression\" in the spec's data, or sweep auto --task regression), or group the values into fewer classes."
         case let .binaryNeedsTwoClasses(source, target, classCount):
             return "\(source), column '\(target)': binary classification needs exactly 2 classes, but the target has \(classCount). Set the task to multiclass, or choose another target."
         case let .unseenClassLabel(source, target, line, value, knownLabels):
@@ -357,7 +357,8 @@ func grouped(_ number: Int) -> String {
 
 /// A target value as a person would write it: `3` rather than `3.0` for whole numbers.
 func labelText(_ value: Float) -> String {
-    if value.isFinite, value == value.rounded(), abs(value) < 1e7 {
+    // Class labels run to 2^24; "1e+07" would name the class 10000000 otherwise.
+    if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
         return String(Int(value))
     }
     return "\(value)"

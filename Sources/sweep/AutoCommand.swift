@@ -9,11 +9,11 @@ struct AutoCommand: AsyncParsableCommand {
         commandName: "auto",
         abstract: "From a CSV to a model: infer the task, search networks and linear models within a time budget, export the best.",
         discussion: """
-            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (their widths, activation, batch norm and dropout; optimizer, learning rate and weight decay on log scales, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
+            sweep auto reads the CSV, infers the task from the target (the last column unless --target names another; --task sets the task), and writes a spec sized from the data to sweeps/auto-NAME.json (--spec to choose): TPE over linear models and networks of 1-3 hidden layers (their widths, activation, batch norm and dropout; optimizer, learning rate and weight decay on log scales, batch size, and for three or more classes the loss: cross-entropy or ordinal), early stopping, median and fold pruning, scored by k-fold cross-validation over every row. It runs that sweep within the budget: it starts trials until all but a tenth of the budget (at least 2 s, at most 30 s) has passed since training began, stops the trials still running halfway through that tenth of the budget counted from the command's start (stored as interrupted, they run again when the sweep continues), and leaves the rest to the export. It exports the fold models of the best 5 trials (--ensemble K for another number), trained again as the sweep trained them until the budget's end (those of fewer trials, or the best trial's final model alone, when the time left is too short), as one safetensors model averaging their predictions: on held-out rows this did better than the best trial's final model, or the average of the best trials' final models (BENCHMARKS.md).
 
             Ctrl-C or SIGTERM stops the sweep's running trials and writes the best completed trial's final model at once (no ensemble: nothing is trained again), or no model when no trial completed, and ends with exit status 130; a second Ctrl-C quits at once, leaving no model file. What it prints continues the sweep for what was left of the budget. Once the search is over, Ctrl-C ends the export's training of fold models at once, as the budget's end would, writes what it has and ends with exit status 130.
 
-            The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same.
+            The spec is an ordinary one: `sweep run sweeps/auto-NAME.json --timeout 10m` continues the same sweep, and running sweep auto again on the same file does the same; --restart starts it again, discarding its trials (after the data changed, say).
             """)
 
     @Argument(help: "A CSV with a header row and numeric columns.")
@@ -21,6 +21,9 @@ struct AutoCommand: AsyncParsableCommand {
 
     @Option(help: "The target column (default: the last).")
     var target: String?
+
+    @Option(help: ArgumentHelp("The task: binary, multiclass or regression (default: inferred from the target's values).", valueName: "task"))
+    var task: TaskKind?
 
     // Optional, so that what stops the search can be named as the default or as given.
     @Option(help: ArgumentHelp("How long the command may take, search and export, e.g. 90s, 5m, 1h (default: \(AutoCommand.defaultBudget)).", valueName: "duration"))
@@ -42,6 +45,9 @@ struct AutoCommand: AsyncParsableCommand {
 
     @Flag(help: "Print only the summaries.")
     var quiet = false
+
+    @Flag(help: "Start the sweep again: discard its stored trials (say, after the data changed) and replace its spec file.")
+    var restart = false
 
     /// The time budget without --budget.
     static let defaultBudget = "5m"
@@ -108,7 +114,7 @@ struct AutoCommand: AsyncParsableCommand {
             Terminal.error("--spec '\(specPath)' is also where the sweep writes \(database.role) ('\(database.path)'); name another file with --spec PATH or --db PATH")
             throw ExitCode(2)
         }
-        try writeSpec(auto.json(), to: specPath)
+        try writeSpec(auto.json(), named: auto.name, to: specPath)
         let budgetSeconds = parseDuration(budgetText)!
         print("sweep auto: \(data)")
         for line in auto.summary { print("  \(line)") }
@@ -118,6 +124,7 @@ struct AutoCommand: AsyncParsableCommand {
         var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
         if let jobs { arguments += ["--jobs", String(jobs)] }
         if quiet { arguments.append("--quiet") }
+        if restart { arguments.append("--restart") }
         let run = try RunCommand.parse(arguments)
         // --timeout counts from when the sweep starts training; the stop from the command's start,
         // before the data is read and the sweep set up, which on large data takes a while.
@@ -300,7 +307,7 @@ struct AutoCommand: AsyncParsableCommand {
         let task: TaskKind
         do {
             dataset = try Dataset.load(source: data, target: target)
-            task = try dataset.resolveTask(requested: nil)
+            task = try dataset.resolveTask(requested: self.task)
             _ = try dataset.validateClassification(as: task)
             try dataset.checkFeaturesVary()
         } catch {
@@ -357,7 +364,7 @@ struct AutoCommand: AsyncParsableCommand {
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different
     /// file at that path is refused rather than replaced, however the path is spelt: `--spec
     /// data.csv/` was not seen to exist, and the write, which drops the slash, replaced the data.
-    private func writeSpec(_ text: String, to path: String) throws {
+    private func writeSpec(_ text: String, named name: String, to path: String) throws {
         func refuse(_ message: String) throws -> Never {
             Terminal.error(message)
             throw ExitCode(2)
@@ -375,13 +382,24 @@ struct AutoCommand: AsyncParsableCommand {
                 try refuse("'\(path)' exists and is not a spec (it is not a text file); writing the spec there would replace it. Name a new file with --spec PATH")
             }
             if existing == text {
-                Terminal.note("\(path) exists with this spec: continuing its sweep")
+                Terminal.note("\(path) exists with this spec: \(restart ? "starting its sweep again" : "continuing its sweep")")
                 return
             }
-            guard (try? JSONSerialization.jsonObject(with: Data(existing.utf8))) is [String: Any] else {
+            guard let stored = (try? JSONSerialization.jsonObject(with: Data(existing.utf8))) as? [String: Any] else {
                 try refuse("'\(path)' exists and is not a spec; writing the spec there would replace it. Name a new file with --spec PATH")
             }
-            try refuse("'\(path)' exists and holds another spec; run it with sweep run \(path), or write this one elsewhere with --spec PATH")
+            // The same sweep's spec, written for other data or by another version: --restart
+            // starts that sweep again, so its spec goes too.
+            guard restart, stored["name"] as? String == name else {
+                try refuse("'\(path)' exists and holds another spec; run it with sweep run \(path), start this sweep again with --restart, or write this one elsewhere with --spec PATH")
+            }
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                try refuse("cannot write the spec to '\(path)': \(error.localizedDescription)")
+            }
+            Terminal.note("\(path) held this sweep's spec for other data; replaced (--restart)")
+            return
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -393,3 +411,5 @@ struct AutoCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension TaskKind: ExpressibleByArgument {}

@@ -209,6 +209,9 @@ struct ExportCommand: ParsableCommand {
         } catch let error as TrainingError {
             Terminal.error(error.description)
             throw ExitCode(1)
+        } catch let exit as ExitCode {
+            // Said already (the data that cannot be read again, say): its status, not a second message.
+            throw exit
         } catch {
             Terminal.error("cannot build the ensemble: \(error)")
             throw ExitCode(1)

@@ -10,6 +10,12 @@ import Testing
         #expect(encoding.labelNames == ["0", "1", "2", "3"])
     }
 
+    /// Labels run to 2^24, and are named as the file writes them: 10000000 was "1e+07".
+    @Test func largeWholeLabelsAreNamedAsWholeNumbers() {
+        let encoding = ClassEncoding(targets: [10_000_000, 12_345_678, 16_777_216, -9_999_999])
+        #expect(encoding.labelNames == ["-9999999", "10000000", "12345678", "16777216"])
+    }
+
     @Test func negativeAndGappedLabelsMapToConsecutiveIndices() {
         let encoding = ClassEncoding(targets: [10, -1, 5])
         #expect(encoding.classIndex(of: -1) == 0)

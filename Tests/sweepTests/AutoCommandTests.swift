@@ -258,6 +258,51 @@ struct AutoCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("results")))
     }
 
+    /// A target of classes 0-2 with one stray 0.5 is refused as classes; its advice named the
+    /// spec's data.task, which sweep auto has no way to set: --task does.
+    @Test func taskSetsWhatTheTargetsValuesLeaveOpen() async throws {
+        let directory = try ScratchDirectory()
+        let rows = (0..<60).map { row in "\(row % 7),\(Double(row % 5) / 4),\(row == 13 ? "0.5" : String(row % 3))" }
+        try directory.write("stray.csv", (["a,b,level"] + rows).joined(separator: "\n") + "\n")
+
+        let refused = try await SweepProcess(["auto", "stray.csv", "--budget", "3s", "--quiet"], in: directory).wait()
+        // 10 s, of which the search has 8: trials complete even when the whole suite runs at once.
+        let regression = try await SweepProcess(["auto", "stray.csv", "--budget", "10s", "--jobs", "1", "--quiet", "--task", "regression"], in: directory).wait()
+        let unknown = try await SweepProcess(["auto", "stray.csv", "--task", "ranking"], in: directory).wait()
+
+        expectCleanRefusal(refused, mentioning: ["the target looks like class labels", "sweep auto --task regression"])
+        #expect(regression.status == 0, "\(regression)")
+        #expect(regression.standardOutput.contains("target 'level': regression"), "\(regression)")
+        #expect(unknown.isCleanFailure && unknown.standardError.contains("--task"), "\(unknown)")
+    }
+
+    /// The data changed since its sweep ran: the refusal's advice, --restart, was not an option
+    /// of sweep auto. With it, the sweep starts again on the new data, its spec replaced.
+    @Test func restartStartsTheSweepAgainAfterTheDataChanged() async throws {
+        let directory = try ScratchDirectory()
+        func write(rows: Int) throws {
+            let lines = (0..<rows).map { row in "\(row % 7),\(Double(row % 5) / 4),\(row % 2)" }
+            try directory.write("data.csv", (["a,b,label"] + lines).joined(separator: "\n") + "\n")
+        }
+        // 10 s, of which the search has 8: trials complete even when the whole suite runs at once.
+        let arguments = ["auto", "data.csv", "--budget", "10s", "--jobs", "1", "--quiet", "--db", "r.sqlite"]
+        try write(rows: 60)
+        let first = try await SweepProcess(arguments, in: directory).wait()
+        try #require(first.status == 0, "\(first)")
+        let firstEnded = Date()
+        try write(rows: 80)
+
+        let refused = try await SweepProcess(arguments, in: directory).wait()
+        let restarted = try await SweepProcess(arguments + ["--restart"], in: directory).wait()
+
+        expectCleanRefusal(refused, mentioning: ["'sweeps/auto-data.json' exists and holds another spec", "--restart"])
+        #expect(restarted.status == 0, "\(restarted)")
+        #expect(restarted.standardOutput.contains("80 rows, 2 features"), "\(restarted)")
+        #expect(try String(contentsOfFile: directory.path("sweeps/auto-data.json"), encoding: .utf8).contains("80 rows"))
+        let trials = try SQLiteResultStore(path: directory.path("r.sqlite")).trials(sweep: "auto-data")
+        #expect(!trials.isEmpty && trials.allSatisfy { ($0.startedAt ?? .distantPast) > firstEnded }, "the first run's trials were kept")
+    }
+
     @Test func autoRefusesTwoOfItsOutputsInOneFileBeforeWritingAnything() async throws {
         let directory = try ScratchDirectory()
         // Nothing exists at these paths yet: the same file is told by its resolved path.

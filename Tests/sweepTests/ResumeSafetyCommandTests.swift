@@ -22,7 +22,7 @@ struct ResumeSafetyCommandTests {
         let directory = try ScratchDirectory()
         let data = try directory.write("data.csv", csv(swapping: false))
         let spec = try directory.write("spec.json", """
-            {"name": "changing", "data": "\(data)", "method": "random", "trials": 6, "seed": 1,
+            {"name": "changing", "data": {"source": "\(data)", "folds": 3}, "method": "random", "trials": 6, "seed": 1,
              "fixed": {"hidden_layers": [4], "epochs": 2}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
             """)
         let database = directory.path("results.sqlite")
@@ -34,6 +34,12 @@ struct ResumeSafetyCommandTests {
         #expect(refused.standardError.contains("the data of sweep 'changing' changed"), "\(refused)")
         #expect(refused.standardError.contains("--restart"))
         #expect(try SQLiteResultStore(path: database).trials(sweep: "changing").count == 3)
+
+        // An ensemble of fold models trains them again on the data: refused the same way, once,
+        // with the status of a refusal (it added "cannot build the ensemble: ExitCode(rawValue: 2)").
+        let folds = try await sweep("export", "changing", "--folds", "--db", database, "-o", directory.path("m.safetensors"), in: directory)
+        expectCleanRefusal(folds, mentioning: ["the data of sweep 'changing' changed"])
+        #expect(folds.status == 2, "\(folds)")
 
         let restarted = try await sweep("run", spec, "--db", database, "--restart", in: directory)
         #expect(restarted.status == 0, "\(restarted)")

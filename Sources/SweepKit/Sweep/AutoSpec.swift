@@ -52,12 +52,18 @@ public struct AutoSpec: Sendable {
         (rowCount < 1000 ? [16] : []) + [32, 64, 128] + (rowCount >= 10_000 ? [256] : [])
     }
 
-    /// A sweep name from a file name: its stem, characters outside letters, digits, `.`, `_`,
-    /// `-` replaced by `-`, prefixed `auto-`.
+    /// A sweep name from a file name: its stem, characters outside ASCII letters, digits, `.`,
+    /// `_`, `-` replaced by `-`, prefixed `auto-`. A stem with other characters than ASCII ones
+    /// ends with 8 hex digits of its own (FNV-1a of its UTF-8): `日本.csv` and `中国.csv` were
+    /// both `auto---`, and the second was refused as the first's data changed.
     public static func name(forSource source: String) -> String {
         let stem = (URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
         let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "-" })
-        return "auto-" + (cleaned.isEmpty ? "data" : String(cleaned.prefix(60)))
+        let name = "auto-" + (cleaned.isEmpty ? "data" : String(cleaned.prefix(60)))
+        guard !stem.allSatisfy(\.isASCII) else { return name }
+        var hash: UInt32 = 2_166_136_261
+        for byte in stem.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return name + "-" + String(format: "%08x", hash)
     }
 
     /// The losses searched: for three or more classes, cross-entropy (a softmax output) and the

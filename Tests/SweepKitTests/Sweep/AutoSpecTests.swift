@@ -83,5 +83,10 @@ import Testing
     @Test func theSweepIsNamedAfterTheFile() {
         #expect(AutoSpec.name(forSource: "../shared/data/phone_price.csv") == "auto-phone_price")
         #expect(AutoSpec.name(forSource: "/tmp/My data (v2).csv") == "auto-My-data--v2-")
+        // Names in other scripts kept apart (both were auto---): FNV-1a of the stem's UTF-8,
+        // computed with Python's own bytes.
+        #expect(AutoSpec.name(forSource: "日本.csv") == "auto----9f26ee51")
+        #expect(AutoSpec.name(forSource: "data/中国.csv") == "auto----0b910c6f")
+        #expect(AutoSpec.name(forSource: "prix_téléphones.csv") == "auto-prix_t-l-phones-39a52972")
     }
 }
