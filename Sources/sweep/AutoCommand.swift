@@ -51,6 +51,8 @@ struct AutoCommand: AsyncParsableCommand {
 
     /// The time budget without --budget.
     static let defaultBudget = "5m"
+    /// The shortest budget kept: `searchSeconds` is never under 1 s, and 2 s follow it.
+    static let minimumBudget = 3.0
     /// The trials whose fold models the export averages unless --ensemble says otherwise
     /// (BENCHMARKS.md, quality).
     static let defaultEnsembleSize = 5
@@ -75,8 +77,13 @@ struct AutoCommand: AsyncParsableCommand {
     private var budgetText: String { budget ?? Self.defaultBudget }
 
     func validate() throws {
-        guard parseDuration(budgetText) != nil else {
-            throw ValidationError("--budget must be a duration such as 90s, 5m or 1h, got '\(budgetText)'")
+        guard let seconds = parseDuration(budgetText) else {
+            throw ValidationError(durationRefusal("--budget", budgetText, examples: "90s, 5m or 1h"))
+        }
+        // The search starts trials for at least a second, and the trials still running then and
+        // the export have 2 s: a shorter budget would be overrun, not kept.
+        guard seconds >= Self.minimumBudget else {
+            throw ValidationError("--budget must be at least \(Int(Self.minimumBudget))s (a second of search, and 2 s for the trials then running and the export), got '\(budgetText)'")
         }
         guard ensemble >= 1, ensemble <= Self.maximumEnsembleSize else {
             throw ValidationError("--ensemble must be between 1 and \(Self.maximumEnsembleSize), got \(ensemble)")

@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
         if !(heartbeat > 0 && heartbeat <= 3600) { throw ValidationError("--heartbeat must be more than 0 and at most 3600 seconds, got \(heartbeat)") }
         if let timeout, parseDuration(timeout) == nil {
-            throw ValidationError("--timeout must be a duration such as 90s, 10m or 2h, got '\(timeout)'")
+            throw ValidationError(durationRefusal("--timeout", timeout, examples: "90s, 10m or 2h"))
         }
     }
 
@@ -235,6 +235,20 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// "90s", "10m", "2h", "1h30m" or a number of seconds; nil for anything else or a duration of 0.
+/// Why `text` is no duration for `option`, for its refusal: a length of zero (`0s`), a unit it
+/// does not know (`1ms`), or anything else, with `examples` of what it takes.
+func durationRefusal(_ option: String, _ text: String, examples: String) -> String {
+    let digitsAndUnits = text.lowercased().filter { !$0.isNumber && $0 != "." }
+    if !text.isEmpty, Set(digitsAndUnits).isSubset(of: "smhd"), text.contains(where: \.isNumber),
+       text.lowercased().split(whereSeparator: { "smhd".contains($0) }).allSatisfy({ Double($0).map { $0 == 0 } ?? false }) {
+        return "\(option) must be longer than 0, got '\(text)'"
+    }
+    if text.lowercased().hasSuffix("ms") {
+        return "\(option) counts in s, m, h or d, not milliseconds: got '\(text)'; a duration such as \(examples)"
+    }
+    return "\(option) must be a duration such as \(examples), got '\(text)'"
+}
+
 func parseDuration(_ text: String) -> Double? {
     if let seconds = Double(text) { return seconds > 0 && seconds.isFinite ? seconds : nil }
     var total = 0.0

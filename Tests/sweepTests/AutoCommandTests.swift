@@ -201,6 +201,11 @@ struct AutoCommandTests {
         let directory = try ScratchDirectory()
         let budget = try await sweep("auto", Self.data, "--budget", "soon", in: directory)
         #expect(budget.isCleanFailure && budget.standardError.contains("--budget must be a duration such as 90s, 5m or 1h, got 'soon'"), "\(budget)")
+        // 0.001s was taken, and its second of search overran it a thousandfold.
+        for (value, message) in [("2s", "--budget must be at least 3s"), ("0.001s", "--budget must be at least 3s"), ("0s", "--budget must be longer than 0")] {
+            let short = try await sweep("auto", Self.data, "--budget", value, in: directory)
+            #expect(short.isCleanFailure && short.standardError.contains(message), "\(short)")
+        }
         let missing = try await sweep("auto", "absent.csv", in: directory)
         #expect(missing.isCleanFailure && missing.standardError.contains("absent.csv"), "\(missing)")
         let members = try await sweep("auto", Self.data, "--ensemble", "201", in: directory)

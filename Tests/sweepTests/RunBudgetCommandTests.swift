@@ -63,7 +63,10 @@ struct RunBudgetCommandTests {
         #expect(result.standardOutput.contains("to go: rerun `sweep run \(spec) --db results.sqlite --timeout 0.001` to continue"), "\(result)")
     }
 
-    @Test(arguments: [("5x", "--timeout must be a duration"), ("0", "--timeout must be a duration"), ("-1m", "--timeout must be a duration")])
+    @Test(arguments: [
+        ("5x", "--timeout must be a duration"), ("0", "--timeout must be longer than 0, got '0'"), ("0s", "--timeout must be longer than 0, got '0s'"),
+        ("-1m", "--timeout must be a duration"), ("500ms", "--timeout counts in s, m, h or d, not milliseconds"),
+    ])
     func aBadTimeoutIsRefused(value: String, message: String) async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("t.json", SmallSpecs.grid())

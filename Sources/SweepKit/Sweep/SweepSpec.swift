@@ -398,7 +398,9 @@ public struct SweepSpec: Sendable {
         guard let first = name.unicodeScalars.first, isAlphanumeric(first) else {
             return name.isEmpty
                 ? "must not be empty: a name for the sweep, e.g. \"phone-price\""
-                : "must start with a letter or digit (a name such as '\(shown)' reads as a command-line option), got '\(shown)'"
+                : name.hasPrefix("-")
+                    ? "must start with a letter or digit (a name such as '\(shown)' reads as a command-line option), got '\(shown)'"
+                    : "must start with an ASCII letter or digit, and hold only ASCII letters, digits, '.', '_' and '-' (it names files beside the database), got '\(shown)'"
         }
         if let bad = name.unicodeScalars.first(where: { !isAlphanumeric($0) && !"._-".unicodeScalars.contains($0) }) {
             return "may hold only ASCII letters, digits, '.', '_' and '-', got '\(shown)' (with '\(bad)')"

@@ -42,6 +42,9 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
                       [("$.name", "must not be empty")]),
         MalformedSpec("a name of non-ASCII letters", #"{"name": "préférences", "data": "builtin:phone-price"}"#,
                       [("$.name", "ASCII letters")]),
+        // Not "reads as a command-line option": 名 is a letter, only not an ASCII one.
+        MalformedSpec("a name starting with a non-ASCII letter", #"{"name": "名前", "data": "builtin:phone-price"}"#,
+                      [("$.name", "must start with an ASCII letter or digit, and hold only ASCII letters")]),
         MalformedSpec("a name of a thousand characters", #"{"name": "\#(String(repeating: "a", count: 1000))", "data": "builtin:phone-price"}"#,
                       [("$.name", "at most 100")]),
         MalformedSpec("no data", #"{"name": "broken"}"#,
