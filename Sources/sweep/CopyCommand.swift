@@ -33,8 +33,8 @@ struct CopyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = try open(from, forReading: true, mustExist: true)
-        let destination = try open(to, forReading: false, mustExist: false)
+        let source = try open(from, option: "--from", forReading: true, mustExist: true)
+        let destination = try open(to, option: "--to", forReading: false, mustExist: false)
         let available = try source.sweeps().map(\.sweep)
         var chosen = available
         if !sweeps.isEmpty {
@@ -83,9 +83,10 @@ struct CopyCommand: ParsableCommand {
         try ResultStoreLocation(parsing: text).description
     }
 
-    private func open(_ text: String, forReading: Bool, mustExist: Bool) throws -> any ResultStore {
+    private func open(_ text: String, option: String, forReading: Bool, mustExist: Bool) throws -> any ResultStore {
         var options = StoreOptions()
         options.databasePath = text
+        options.optionName = option
         return try options.openStore(mustExist: mustExist, forReading: forReading)
     }
 }

@@ -15,6 +15,13 @@ struct StoreOptions: ParsableArguments {
             valueName: "path-or-url"))
     var databasePath = StoreOptions.defaultPath
 
+    /// The option that names the database, for messages: `--db`, or `sweep copy`'s `--from` and `--to`.
+    var optionName = "--db"
+
+    private enum CodingKeys: String, CodingKey {
+        case databasePath
+    }
+
     func validate() throws {
         try Self.refuseEmpty(databasePath, option: "--db")
         let location: ResultStoreLocation
@@ -63,7 +70,7 @@ struct StoreOptions: ParsableArguments {
     /// instead of creating them, and may read a file it cannot write.
     func openStore(mustExist: Bool = false, forReading: Bool = false, checkingIntegrity: Bool = false) throws -> any ResultStore {
         if mustExist, location.isMissing {
-            Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass --db PATH")
+            Terminal.error("no results database at '\(databasePath)'; run a sweep first (sweep run SPEC.json) or pass \(optionName) PATH")
             throw ExitCode(2)
         }
         do {
@@ -71,7 +78,7 @@ struct StoreOptions: ParsableArguments {
                 Terminal.note("note: \(note)")
             }
         } catch let error as SQLiteResultStoreError {
-            Terminal.error(error.description)
+            Terminal.error(error.description(option: optionName))
             throw ExitCode(2)
         } catch let error as PostgresResultStoreError {
             Terminal.error(error.description)

@@ -29,6 +29,21 @@ struct DatabaseCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("r.sqlite")))
     }
 
+    /// sweep copy's refusals name its own options: they said "pass another --db", which copy has not.
+    @Test func copyNamesItsOwnOptionsInItsRefusals() async throws {
+        let directory = try ScratchDirectory()
+        let text = try directory.write("notes.sqlite", "not a database\n")
+        let spec = try directory.write("grid.json", SmallSpecs.grid(epochs: 1))
+        try #require(try await sweep("run", spec, "--db", directory.path("r.sqlite"), "--quiet", in: directory).status == 0)
+        let from = try await sweep("copy", "--from", text, "--to", directory.path("c.sqlite"), in: directory)
+        let to = try await sweep("copy", "--from", directory.path("r.sqlite"), "--to", text, in: directory)
+        let missing = try await sweep("copy", "--from", directory.path("absent.sqlite"), "--to", directory.path("c.sqlite"), in: directory)
+        expectCleanRefusal(from, mentioning: ["pass another --from"])
+        expectCleanRefusal(to, mentioning: ["pass another --to"])
+        expectCleanRefusal(missing, mentioning: ["pass --from PATH"])
+        for result in [from, to, missing] { #expect(!result.standardError.contains("--db"), "\(result)") }
+    }
+
     /// The run lock's file cannot be made (its name too long here, beside a database whose own
     /// name is not): the reason is the system's, not always "permission".
     @Test func aRunLockThatCannotBeMadeSaysWhy() async throws {
