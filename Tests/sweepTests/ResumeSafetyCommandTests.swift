@@ -18,6 +18,41 @@ struct ResumeSafetyCommandTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The data file moved (the same bytes elsewhere): it was refused as another spec ("its
+    /// "data" differ"), with --restart, which throws every result away, as the advice. It
+    /// resumes, and the stored spec names the new path. Data of other content at the new path
+    /// is refused naming the path the sweep trained on; an edited split is a spec change.
+    @Test func aMovedDataFileResumesItsSweep() async throws {
+        let directory = try ScratchDirectory()
+        try directory.write("data.csv", csv(swapping: false))
+        func spec(_ data: String) -> String {
+            """
+            {"name": "moving", "data": \(data), "method": "random", "trials": 6, "seed": 1,
+             "fixed": {"hidden_layers": [4], "epochs": 2}, "parameters": {"lr": {"distribution": "log_uniform", "min": 0.001, "max": 0.1}}}
+            """
+        }
+        let database = directory.path("results.sqlite")
+        let first = try directory.write("first.json", spec("\"\(directory.path("data.csv"))\""))
+        #expect(try await sweep("run", first, "--db", database, "--trials", "3", in: directory).status == 0)
+        try FileManager.default.createDirectory(atPath: directory.path("moved"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: directory.path("data.csv"), toPath: directory.path("moved/data.csv"))
+
+        let moved = try directory.write("moved.json", spec("\"\(directory.path("moved/data.csv"))\""))
+        let resumed = try await sweep("run", moved, "--db", database, in: directory)
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.standardOutput.contains("resuming: 3 already finished"), "\(resumed)")
+        let store = try SQLiteResultStore(path: database)
+        #expect(try store.trials(sweep: "moving").count == 6)
+        #expect(try store.sweep(named: "moving")?.specJSON.contains("moved/data.csv") == true)
+
+        try directory.write("other.csv", csv(swapping: true))
+        let other = try await sweep("run", moved, "--db", database, "--data", directory.path("other.csv"), "--trials", "1", in: directory)
+        expectCleanRefusal(other, mentioning: ["sweep 'moving' was trained on '\(directory.path("moved/data.csv"))'", "--data \(directory.path("moved/data.csv"))"])
+        let split = try directory.write("split.json", spec("{\"source\": \"\(directory.path("moved/data.csv"))\", \"split_seed\": 9}"))
+        let resplit = try await sweep("run", split, "--db", database, in: directory)
+        expectCleanRefusal(resplit, mentioning: ["a sweep named 'moving' already exists with a different spec (its \"data\" differ"])
+    }
+
     @Test func aShuffledTargetColumnStopsTheResumeWithWhatToDo() async throws {
         let directory = try ScratchDirectory()
         let data = try directory.write("data.csv", csv(swapping: false))

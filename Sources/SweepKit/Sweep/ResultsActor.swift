@@ -185,11 +185,18 @@ actor ResultsActor {
             try store.createSweep(fresh)
             return []
         }
-        if let stored = existing.dataFingerprint, stored != dataFingerprint {
-            throw SweepRunError.dataChanged(name: sweepName, source: spec.data.source)
-        }
-        if existing.specJSON != spec.canonicalJSON, case .changed(let reason) = spec.change(from: existing.specJSON) {
+        // The spec first: an edited split or standardisation changes the prepared data too, and
+        // is the spec's change to report. Where the data is found counts only for a sweep stored
+        // without a fingerprint of its data; with one, a file moved or named by another path
+        // resumes its sweep (the spec stored then names the new path).
+        let fingerprinted = existing.dataFingerprint != nil
+        if existing.specJSON != spec.canonicalJSON,
+           case .changed(let reason) = spec.change(from: existing.specJSON, ignoringDataSource: fingerprinted) {
             throw SweepRunError.specChanged(name: sweepName, reason: reason)
+        }
+        if let stored = existing.dataFingerprint, stored != dataFingerprint {
+            let storedSource = (try? SweepSpec.parseStored(Data(existing.specJSON.utf8), source: "stored spec"))?.data.source
+            throw SweepRunError.dataChanged(name: sweepName, source: spec.data.source, storedSource: storedSource)
         }
         if existing.specJSON != spec.canonicalJSON || existing.dataFingerprint == nil {
             try store.updateSweep(sweepName, specJSON: spec.canonicalJSON, dataFingerprint: dataFingerprint)

@@ -12,13 +12,29 @@ public enum SpecChange: Sendable, Hashable {
 }
 
 extension SweepSpec {
-    /// Compares this spec with the canonical JSON of the stored one.
-    public func change(from storedJSON: String) -> SpecChange {
+    /// Compares this spec with the canonical JSON of the stored one. `ignoringDataSource`: where
+    /// the data is found is no part of the sweep (the data's fingerprint tells whether it is the
+    /// same): a file moved, or named by another path, keeps its sweep.
+    public func change(from storedJSON: String, ignoringDataSource: Bool = false) -> SpecChange {
         guard case .object(var stored)? = try? JSONValue.parse(Data(storedJSON.utf8), source: "stored spec"),
             case .object(var current)? = try? JSONValue.parse(Data(canonicalJSON.utf8), source: "spec")
         else { return .changed(reason: "the stored spec cannot be read") }
         stored["description"] = nil
         current["description"] = nil
+        if ignoringDataSource {
+            // "data": "PATH" is the source alone; {"source": "PATH", …} keeps its other settings.
+            for index in 0..<2 {
+                var spec = index == 0 ? stored : current
+                switch spec["data"] {
+                case .string?: spec["data"] = nil
+                case .object(var settings)?:
+                    settings["source"] = nil
+                    spec["data"] = settings.isEmpty ? nil : .object(settings)
+                default: break
+                }
+                if index == 0 { stored = spec } else { current = spec }
+            }
+        }
         var grown = false
 
         switch (stored["trials"], current["trials"]) {

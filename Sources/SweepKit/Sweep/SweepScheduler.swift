@@ -2,7 +2,8 @@ import Foundation
 
 public enum SweepRunError: Error, Sendable, CustomStringConvertible {
     case specChanged(name: String, reason: String)
-    case dataChanged(name: String, source: String)
+    /// `storedSource`: where the sweep's data was when it was last run, when that is known.
+    case dataChanged(name: String, source: String, storedSource: String?)
     case restartWhileShared(name: String, workers: Int)
 
     public var description: String {
@@ -11,7 +12,9 @@ public enum SweepRunError: Error, Sendable, CustomStringConvertible {
             return "a sweep named '\(name)' already exists with a different spec (\(reason)); rerun with --restart to discard its results, or give the spec a new \"name\""
         case .restartWhileShared(let name, let workers):
             return "sweep '\(name)' is being run by \(workers) other worker\(workers == 1 ? "" : "s") sharing this database; --restart would delete their trials under them. Stop them first, or give the spec a new \"name\""
-        case .dataChanged(let name, let source):
+        case .dataChanged(let name, let source, let storedSource?) where storedSource != source:
+            return "sweep '\(name)' was trained on '\(storedSource)', and '\(source)' holds other rows, columns or values; resuming would mix results of two data sets. Give the data it was trained on (--data \(storedSource), if it is still there), rerun with --restart to discard the stored trials, or give the spec a new \"name\""
+        case .dataChanged(let name, let source, _):
             return "the data of sweep '\(name)' changed since its trials were trained ('\(source)' has other rows, columns or values now); resuming would mix results of two data sets. Restore the data, rerun with --restart to discard the stored trials, or give the spec a new \"name\""
         }
     }

@@ -24,6 +24,22 @@ import Testing
         try SweepFixtures.spec(new).change(from: SweepFixtures.spec(old).canonicalJSON)
     }
 
+    /// Where the data is found is no part of a fingerprinted sweep; its other data settings are.
+    @Test func aDataSourceElsewhereIsTheSameSweepWhenTheDataIsFingerprinted() throws {
+        func spec(_ data: String) throws -> SweepSpec {
+            try SweepFixtures.spec(#"{"name": "s", "data": \#(data), "fixed": {"epochs": 2}, "parameters": {"lr": {"values": [0.1]}}}"#)
+        }
+        let stored = try spec(#""/old/place/data.csv""#).canonicalJSON
+        #expect(try spec(#""/new/place/data.csv""#).change(from: stored, ignoringDataSource: true) == .same)
+        #expect(try spec(#"{"source": "moved.csv"}"#).change(from: stored, ignoringDataSource: true) == .same)
+        // Without a fingerprint to tell, the path is what there is.
+        #expect(try spec(#""/new/place/data.csv""#).change(from: stored) != .same)
+        // Another split is another sweep, wherever the file is.
+        let otherSplit = try spec(#"{"source": "/new/place/data.csv", "split_seed": 7}"#).change(from: stored, ignoringDataSource: true)
+        guard case .changed(let reason) = otherSplit else { Issue.record("\(otherSplit)"); return }
+        #expect(reason.contains("\"data\""), "\(reason)")
+    }
+
     @Test func moreTrialsGrowARandomSweep() throws {
         #expect(try change(Self.random(trials: 10), Self.random(trials: 30)) == .grown)
         #expect(try change(Self.random(trials: 10), Self.random(trials: 10, description: "b")) == .same)
