@@ -367,6 +367,8 @@ final class SweepProgress: Sendable {
                 print("sweep '\(spec.name)': \(total) trials\(resumeText), \(toRun) to run")
             case .trialStarted(let number):
                 state.running.insert(number)
+            case .trialEnded(let number):
+                state.running.remove(number)
             case .trialFinished(let record):
                 state.running.remove(record.number)
                 state.done += 1

@@ -71,6 +71,10 @@ public struct SweepRunOptions: Sendable {
 public enum SweepEvent: Sendable {
     case planned(total: Int, finished: Int, toRun: Int, resumed: Bool)
     case trialStarted(number: Int)
+    /// Its training is over; its result is on its way to the database (`trialFinished` once
+    /// stored). Results are committed several at a time, so a count of running trials that
+    /// waited for `trialFinished` counted trials no longer training: "3 running" with 2 jobs.
+    case trialEnded(number: Int)
     case trialFinished(TrialRecord)
 }
 
@@ -394,6 +398,7 @@ actor TrialWorker {
         if let lastTicket, results.mustHandOver(lastTicket) { try await results.handOver(lastTicket) }
         let outcome = trial.outcome()
         source.ended(outcome)
+        onEvent(.trialEnded(number: outcome.record.number))
         totals.trials += 1
         if outcome.record.status == .interrupted { totals.trialsStopped += 1 }
         ended = outcome

@@ -83,6 +83,27 @@ struct SweepSchedulerTests {
         #expect(held == [1, 1, 1, 1], "trials held as each started")
     }
 
+    /// The progress line counted a trial as running until its result was stored, and results
+    /// are committed several at a time: it showed 3 running with 2 jobs. Between a trial's start
+    /// and its end there are never more trials than jobs, and each ends before it is stored.
+    @Test func trialsEndBeforeTheyAreStoredAndNoMoreRunThanJobs() async throws {
+        let events = Locked<[SweepEvent]>([])
+        _ = try await run(try Self.spec.get(), store: MemoryResultStore(), jobs: 2) { event in events.withLock { $0.append(event) } }
+        var running: Set<Int> = [], ended: Set<Int> = [], most = 0
+        for event in events.withLock({ $0 }) {
+            switch event {
+            case .trialStarted(let number): running.insert(number)
+            case .trialEnded(let number):
+                running.remove(number)
+                ended.insert(number)
+            case .trialFinished(let record): #expect(ended.contains(record.number), "trial \(record.number) stored before it ended")
+            case .planned: break
+            }
+            most = max(most, running.count)
+        }
+        #expect(most <= 2 && running.isEmpty && ended.count == 8)
+    }
+
     @Test func aSingleCrossValidatedTrialIsSharedByTwoWorkersWithTheSameResult() async throws {
         // One trial of 4 folds and a final fit, each long enough (40 epochs) that the second
         // worker, finding no trial to start, takes fits of the first one.
