@@ -368,6 +368,21 @@ struct AutoCommand: AsyncParsableCommand {
             + "A fold that validates such a row trains on too few of its class, or none; if it is a typo, fix it, else more rows of it would help"
     }
 
+    /// Whether `stored` is the spec `text` but for the data's path, both paths naming one file;
+    /// the stored path if so.
+    static func sameSpec(_ stored: [String: Any], asText text: String) -> String? {
+        guard let new = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+              var storedData = stored["data"] as? [String: Any], var newData = new["data"] as? [String: Any],
+              let storedSource = storedData.removeValue(forKey: "source") as? String,
+              let newSource = newData.removeValue(forKey: "source") as? String,
+              let identity = FileIdentity(path: storedSource), identity == FileIdentity(path: newSource)
+        else { return nil }
+        var storedRest = stored, newRest = new
+        storedRest["data"] = storedData
+        newRest["data"] = newData
+        return NSDictionary(dictionary: storedRest).isEqual(to: newRest) ? storedSource : nil
+    }
+
     /// Writes the spec, or keeps an identical one (running again continues the sweep); a different
     /// file at that path is refused rather than replaced, however the path is spelt: `--spec
     /// data.csv/` was not seen to exist, and the write, which drops the slash, replaced the data.
@@ -394,6 +409,12 @@ struct AutoCommand: AsyncParsableCommand {
             }
             guard let stored = (try? JSONSerialization.jsonObject(with: Data(existing.utf8))) as? [String: Any] else {
                 try refuse("'\(path)' exists and is not a spec; writing the spec there would replace it. Name a new file with --spec PATH")
+            }
+            // The same spec with the same file spelt another way (./data.csv, an absolute path, a
+            // link): its sweep, continued with the spec as it is.
+            if let written = Self.sameSpec(stored, asText: text) {
+                Terminal.note("\(path) exists with this spec, its data named '\(written)': continuing its sweep")
+                return
             }
             // The same sweep's spec, written for other data or by another version: --restart
             // starts that sweep again, so its spec goes too.

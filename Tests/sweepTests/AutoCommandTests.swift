@@ -308,6 +308,21 @@ struct AutoCommandTests {
         #expect(!trials.isEmpty && trials.allSatisfy { ($0.startedAt ?? .distantPast) > firstEnded }, "the first run's trials were kept")
     }
 
+    /// sweep auto ok.csv, then sweep auto ./ok.csv: the spec written first names the file one
+    /// way, the second another, and the second was refused as "another spec".
+    @Test func theSameSpecWithItsDataSpeltAnotherWayIsTheSameSpec() throws {
+        let directory = try ScratchDirectory()
+        let data = try directory.write("ok.csv", "a,b\n1,0\n")
+        try directory.write("other.csv", "a,b\n1,0\n")
+        func spec(_ source: String, folds: Int = 5) -> String {
+            #"{"name": "auto-ok", "data": {"source": "\#(source)", "folds": \#(folds)}, "trials": 9}"#
+        }
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(spec(data).utf8)) as? [String: Any])
+        #expect(AutoCommand.sameSpec(stored, asText: spec(directory.path("./ok.csv"))) == data)
+        #expect(AutoCommand.sameSpec(stored, asText: spec(directory.path("other.csv"))) == nil)
+        #expect(AutoCommand.sameSpec(stored, asText: spec(directory.path("./ok.csv"), folds: 3)) == nil)
+    }
+
     @Test func autoRefusesTwoOfItsOutputsInOneFileBeforeWritingAnything() async throws {
         let directory = try ScratchDirectory()
         // Nothing exists at these paths yet: the same file is told by its resolved path.
