@@ -137,9 +137,13 @@ struct LeaderboardTable {
             scoringFits: scoringFits) ?? "-"
     }
 
+    /// For a program to read (CSV): every searched setting, its values in full, not only those
+    /// that vary, to four digits. A grid run in part lost its lr column, and 0.0100001 read 0.01.
+    var exact = false
+
     /// The searched settings shown, but for `epochs`: the epochs column shows each trial's epochs
     /// per fit already (and where early stopping or pruning cut them).
-    var parameterColumns: [String] { board.varyingParameters.filter { $0 != "epochs" } }
+    var parameterColumns: [String] { (exact ? board.parameters : board.varyingParameters).filter { $0 != "epochs" } }
 
     var header: [String] {
         ["rank", "trial", "status"] + parameterColumns + [board.metric.name.rawValue]
@@ -149,7 +153,7 @@ struct LeaderboardTable {
     func cells(_ entry: Leaderboard.Entry) -> [String] {
         let trial = entry.trial
         var row = [String(entry.rank), String(trial.number), trial.status.rawValue]
-        for name in parameterColumns { row.append(trial.plan.parameters[name]?.shortText ?? "") }
+        for name in parameterColumns { row.append((exact ? trial.plan.parameters[name]?.exactText : trial.plan.parameters[name]?.shortText) ?? "") }
         row.append(format(trial.metrics[board.metric.name.rawValue]))
         if showsIntervals {
             row.append(uncertainty?.uncertainty(ofTrial: trial.number)?.interval.map { format($0.halfWidth) } ?? "")
@@ -178,9 +182,11 @@ struct LeaderboardTable {
         func quote(_ cell: String) -> String {
             cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
         }
-        let rows = board.entries.prefix(top ?? board.entries.count).map(cells)
+        var table = self
+        table.exact = true
+        let rows = board.entries.prefix(top ?? board.entries.count).map(table.cells)
         // Plain names for the columns the table marks with symbols.
-        let names = header.map { $0 == "±95%" ? "ci95_half_width" : ($0 == "≈best" ? "vs_best" : $0) }
+        let names = table.header.map { $0 == "±95%" ? "ci95_half_width" : ($0 == "≈best" ? "vs_best" : $0) }
         return ([names] + rows).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 

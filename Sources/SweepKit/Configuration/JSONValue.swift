@@ -215,17 +215,24 @@ public enum JSONValue: Sendable, Hashable {
 
     /// A short human form for leaderboards: strings bare, numbers to four significant digits,
     /// named objects as `adam(lr=0.01)`, lists as `[64,32]`.
-    public var shortText: String {
+    public var shortText: String { text(exact: false) }
+
+    /// `shortText` with every number in full (the shortest text that reads back as the same
+    /// Double): for CSV, where 0.0100001 and 0.0100002 must not both read 0.01.
+    public var exactText: String { text(exact: true) }
+
+    private func text(exact: Bool) -> String {
         switch self {
         case .string(let text): return text
         case .number(let value):
             // Four significant digits: a drawn learning rate reads 0.006793, not 0.006793100354723485.
-            return value == value.rounded() ? value.compactDescription : String(format: "%.4g", value)
+            if value == value.rounded() { return value.compactDescription }
+            return exact ? "\(value)" : String(format: "%.4g", value)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "null"
-        case .array(let items): return "[" + items.map(\.shortText).joined(separator: ",") + "]"
+        case .array(let items): return "[" + items.map { $0.text(exact: exact) }.joined(separator: ",") + "]"
         case .object(let members):
-            let options = members.keys.sorted().filter { $0 != "name" }.map { "\($0)=\(members[$0]!.shortText)" }
+            let options = members.keys.sorted().filter { $0 != "name" }.map { "\($0)=\(members[$0]!.text(exact: exact))" }
             guard case .string(let name)? = members["name"] else { return "{" + options.joined(separator: ",") + "}" }
             return options.isEmpty ? name : "\(name)(\(options.joined(separator: ",")))"
         }

@@ -13,6 +13,8 @@ public struct Leaderboard: Sendable {
     /// conditional setting that some trials do not carry differs even with one value (the linear
     /// models' learning rate, say, beside networks that train with the fixed one).
     public let varyingParameters: [String]
+    /// Every parameter some trial carries, sorted.
+    public let parameters: [String]
 
     public init(trials: [TrialRecord], metric: SweepMetric) {
         self.metric = metric
@@ -23,6 +25,7 @@ public struct Leaderboard: Sendable {
             return [:]
         }
         let names = Set(parameters.flatMap(\.keys))
+        self.parameters = names.sorted()
         varyingParameters = names.filter { name in
             // nil (not carried) is a value of its own.
             Set(parameters.map { $0[name]?.canonicalText }).count > 1
