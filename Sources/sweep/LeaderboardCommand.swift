@@ -35,6 +35,9 @@ struct LeaderboardCommand: ParsableCommand {
         if let ensembles, !(1...20).contains(ensembles) { throw ValidationError("--ensembles must be from 1 to 20, got \(ensembles)") }
         if ensembles != nil, effects { throw ValidationError("--ensembles and --effects are two views; use one of them") }
         if ensembles != nil, format == .json { throw ValidationError("--ensembles prints a table or CSV (--format table or csv)") }
+        // Each view ranks something other than trials: --top would be silently ignored.
+        if top != nil, effects { throw ValidationError("--top picks trials, which --effects does not list; use one of them") }
+        if top != nil, ensembles != nil { throw ValidationError("--top picks trials; --ensembles K already says how many averages to rank") }
     }
 
     func run() throws {

@@ -398,6 +398,9 @@ struct BadInputCommandTests {
         (["run", "grid.json", "--jobs", "-2"], "--jobs must be at least 1, got -2"),
         (["run", "grid.json", "--keep-weights", "-1"], "--keep-weights must be zero or more, got -1"),
         (["leaderboard", "--top", "-3"], "--top must be at least 1, got -3"),
+        // --top with a view that lists no trials was ignored without a word.
+        (["leaderboard", "--top", "3", "--effects"], "--top picks trials, which --effects does not list"),
+        (["leaderboard", "--top", "3", "--ensembles", "2"], "--top picks trials; --ensembles K already says how many"),
         (["train", "--epochs", "-1"], "epochs must be from 1 to 1,000,000, got -1"),
         (["train", "--lr", "-0.1"], "lr must be a positive number no larger than 3.4e38 (the largest 32-bit float), got -0.1"),
         (["train", "--batch-size", "-8"], "batch_size must be at least 1, got -8"),
