@@ -454,6 +454,25 @@ public struct SweepSpec: Sendable {
         return "unknown metric '\(text)'; known metrics: \(known.joined(separator: ", "))"
     }
 
+    /// An enqueued configuration's settings whose "when" it makes false itself (momentum with
+    /// optimizer adam): the trial would have carried and shown a setting its sweep does not
+    /// search for it. A condition on a parent it leaves to the sampler cannot be told here.
+    private static func inapplicable(_ configuration: [String: JSONValue], in space: SearchSpace, path: String) -> [ConfigurationProblem] {
+        let point = space.point(of: .object(configuration))
+        return space.dimensions.compactMap { dimension in
+            guard dimension.isTopLevel, configuration[dimension.name] != nil, !dimension.conditions.isEmpty,
+                  dimension.conditions.allSatisfy({ point[$0.parent] != nil }), !space.isActive(dimension, in: point),
+                  let unmet = dimension.conditions.first(where: { !$0.coordinates.contains(point[$0.parent]!) }),
+                  let parent = space.dimension(named: unmet.parent)
+            else { return nil }
+            let allowed = unmet.coordinates.sorted().map { parent.parameter.value(at: $0).shortText }.joined(separator: ", ")
+            let given = parent.parameter.value(at: point[unmet.parent]!).shortText
+            return ConfigurationProblem(
+                path: "\(path).\(dimension.name)",
+                message: "'\(dimension.name)' is searched only when \(unmet.parent) is \(allowed), and this configuration sets \(unmet.parent) to \(given); remove '\(dimension.name)', or set \(unmet.parent) to one of those")
+        }
+    }
+
     /// `[{"setting": value, ...}, ...]`: each a searched setting with a value it may take.
     private static func readEnqueued(
         _ value: JSONValue?, space: SearchSpace, fixed: [String: JSONValue], checkingRules: Bool,
@@ -488,7 +507,9 @@ public struct SweepSpec: Sendable {
                 accepted[key] = members[key]
             }
             enqueued.append(accepted)
+            // Stored sweeps, read without the rules of the day, stay readable.
             guard checkingRules else { continue }
+            problems += inapplicable(accepted, in: space, path: path)
             var settings = fixed.merging(accepted) { _, new in new }
             settings["data"] = nil
             var found: [ConfigurationProblem] = []

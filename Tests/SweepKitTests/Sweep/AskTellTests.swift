@@ -99,6 +99,24 @@ import Testing
         #expect(problems.contains { $0.path == "$.enqueue[1].epochs" && $0.message.contains("fixed for every trial") }, "\(problems)")
     }
 
+    /// An enqueued momentum with optimizer adam, in a sweep that searches momentum for sgd
+    /// only: stored and trained without a word, the trial showing a momentum it never used.
+    @Test func anEnqueuedSettingItsOwnConfigurationRulesOutIsRefused() {
+        let spec = { (enqueue: String) in
+            SweepFixtures.problems("""
+                {"name": "when", "data": "\(SweepFixtures.smallData)", "method": "random", "trials": 5,
+                 "parameters": {"optimizer": {"values": ["sgd", "adam"]},
+                                "momentum": {"values": [0.5, 0.9], "when": {"optimizer": ["sgd"]}}},
+                 "enqueue": \(enqueue)}
+                """)
+        }
+        let refused = spec(#"[{"optimizer": "adam", "momentum": 0.9}]"#)
+        #expect(refused.map(\.path) == ["$.enqueue[0].momentum"], "\(refused)")
+        #expect(refused.first?.message == "'momentum' is searched only when optimizer is sgd, and this configuration sets optimizer to adam; remove 'momentum', or set optimizer to one of those")
+        // Its condition met, or its parent left to the sampler: nothing to refuse.
+        #expect(spec(#"[{"optimizer": "sgd", "momentum": 0.9}, {"momentum": 0.5}]"#).isEmpty)
+    }
+
     @Test func aGrownGridKeepsItsTrialsAndAddsTheNewCombinations() async throws {
         func grid(_ rates: String) throws -> SweepSpec {
             try SweepFixtures.spec("""
