@@ -278,6 +278,14 @@ public struct SweepSpec: Sendable {
 
     static func read(_ json: JSONValue, checkingRules: Bool = true, problems: inout [ConfigurationProblem]) -> SweepSpec? {
         guard var reader = ObjectReader(json, path: "$", problems: &problems) else { return nil }
+        // A file for sweep train given as a spec: one problem, not one per setting it holds.
+        let trainingSettings = TrainingConfiguration.keys.filter { !keys.contains($0) }
+        if !reader.has("name"), !reader.has("parameters"), trainingSettings.contains(where: reader.has) {
+            problems.append(.init(
+                path: "$",
+                message: "is a training configuration (sweep train FILE trains it), not a sweep spec: a spec has a \"name\", its \"data\", the \"parameters\" to search and the settings every trial shares under \"fixed\" (as sweeps/phone-price.json)"))
+            return nil
+        }
         let name = reader.string("name", problems: &problems)
         if let name, let problem = nameProblem(name) {
             problems.append(.init(path: "$.name", message: problem))
@@ -348,6 +356,10 @@ public struct SweepSpec: Sendable {
             reader.value("enqueue"), space: space, fixed: fixed, checkingRules: checkingRules, problems: &problems)
         let pruner = reader.value("pruner").flatMap {
             PrunerList.read($0, path: "$.pruner", folds: data.folds, repeats: repeats, problems: &problems)
+        }
+        for key in trainingSettings where reader.has(key) {
+            _ = reader.value(key)
+            problems.append(.init(path: "$.\(key)", message: "is a training setting, which a spec sets under \"fixed\" (every trial) or \"parameters\" (searched)"))
         }
         reader.reportUnknownKeys(known: keys, problems: &problems)
 

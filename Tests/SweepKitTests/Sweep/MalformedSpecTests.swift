@@ -34,6 +34,11 @@ struct MalformedSpec: Sendable, CustomTestStringConvertible {
                       [("$", "must be an object, got a list")]),
         MalformedSpec("no name", #"{"data": "builtin:phone-price"}"#,
                       [("$.name", "is required")]),
+        // One problem, not "unknown setting" for each of its ten settings.
+        MalformedSpec("a configuration for sweep train", #"{"data": "builtin:phone-price", "hidden_layers": [32], "lr": 0.01, "epochs": 100}"#,
+                      [("$", "is a training configuration (sweep train FILE trains it), not a sweep spec")]),
+        MalformedSpec("a training setting outside fixed", #"{"name": "s", "data": "builtin:phone-price", "epochs": 3, "parameters": {"lr": {"values": [0.1]}}}"#,
+                      [("$.epochs", "is a training setting, which a spec sets under \"fixed\" (every trial) or \"parameters\" (searched)")]),
         MalformedSpec("a name with spaces and punctuation", #"{"name": "my sweep!", "data": "builtin:phone-price"}"#,
                       [("$.name", "letters, digits")]),
         MalformedSpec("a name that reads as an option", #"{"name": "-h", "data": "builtin:phone-price"}"#,
