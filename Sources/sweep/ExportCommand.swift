@@ -120,7 +120,11 @@ struct ExportCommand: ParsableCommand {
             return
         }
         guard let model = try results.model(sweep: record.name, trial: chosen.number) else {
-            Terminal.error("trial \(chosen.number)'s weights are not stored (the sweep kept only the best ones with --keep-weights); export one of those, or rerun the sweep")
+            // --keep-weights K keeps the best K trials' weights: the best trial without them had none kept.
+            let reason = trial == nil
+                ? "the sweep kept no trial's weights (sweep run --keep-weights 0); run it again without --keep-weights 0 (sweep run SPEC --restart), or train this configuration with sweep train"
+                : "the sweep kept only the best trials' weights (sweep run --keep-weights K); export one of those (without --trial, the best), or run the sweep again keeping more"
+            Terminal.error("trial \(chosen.number)'s weights are not stored: \(reason)")
             throw ExitCode(2)
         }
         let file = ModelFile(

@@ -131,6 +131,9 @@ struct DatabaseCommandTests {
         #expect(result.status == 0, "\(result)")
         #expect(!result.standardOutput.contains("export it with"), "\(result)")
         #expect(result.standardOutput.contains("no weights kept (--keep-weights 0)"))
+        // Its export said to "export one of those" best trials kept, of which there are none.
+        let export = try await sweep("export", "--db", directory.path("r.sqlite"), "-o", directory.path("m.safetensors"), in: directory)
+        expectCleanRefusal(export, mentioning: ["weights are not stored: the sweep kept no trial's weights (sweep run --keep-weights 0)"])
     }
 }
 

@@ -233,7 +233,7 @@ extension ResultsCommandTests {
 
         let dropped = try await sweep("export", "kept", "--db", database, "--trial", secondBest, "-o", directory.path("x.safetensors"), in: directory)
         #expect(dropped.isCleanFailure, "\(dropped)")
-        #expect(dropped.standardError.contains("weights are not stored"))
+        #expect(dropped.standardError.contains("weights are not stored: the sweep kept only the best trials' weights"), "\(dropped)")
         let best = try await sweep("export", "kept", "--db", database, "-o", directory.path("best.safetensors"), in: directory)
         #expect(best.status == 0, "\(best)")
     }
