@@ -113,7 +113,7 @@ struct AutoCommand: AsyncParsableCommand {
         }
         // Its progress, leaderboard and summary go there: the model's bytes would be mixed in.
         if model.isStandardOutput {
-            Terminal.error("-o '\(modelPath)' is standard output, where sweep auto prints what it does; write the model to a file (-o model.safetensors), or send it there afterwards with sweep export \(auto.name) -o - --db \(store.databasePath)")
+            Terminal.error("-o '\(modelPath)' is standard output, where sweep auto prints what it does; write the model to a file (-o model.safetensors), or send it there afterwards with sweep export \(auto.name) -o -\(store.databaseOption)")
             throw ExitCode(2)
         }
         let specLocation = FileLocation(path: specPath)
@@ -126,7 +126,7 @@ struct AutoCommand: AsyncParsableCommand {
         print("sweep auto: \(data)")
         for line in auto.summary { print("  \(line)") }
         print("  budget: \(formatDuration(budgetSeconds)) (trials start for \(formatDuration(Self.searchSeconds(budget: budgetSeconds))) of training, those still running at \(formatDuration(Self.trialSeconds(budget: budgetSeconds))) are stopped, and the export has the rest)")
-        print("  spec: \(specPath) (sweep run \(specPath) continues or grows it)")
+        print("  spec: \(specPath) (sweep run \(shellWord(specPath)) continues or grows it)")
 
         var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
         if let jobs { arguments += ["--jobs", String(jobs)] }
@@ -185,7 +185,7 @@ struct AutoCommand: AsyncParsableCommand {
         // The estimate above is only that: training again stops at the budget's end in any case.
         try export.run(until: started.addingTimeInterval(budgetSeconds), interrupted: { stop.isRaised }, trainedOn: trainedOn)
         print(timeLine(seconds: Date().timeIntervalSince(started), budget: budgetSeconds))
-        print("predict with: sweep predict \(modelPath) NEW.csv")
+        print("predict with: sweep predict \(shellWord(modelPath)) NEW.csv")
         if stop.isRaised {
             // The model is whole, from what was trained again by then; the status says it was cut short.
             Terminal.note("interrupted during the export: \(modelPath) holds what was trained by then")
@@ -241,7 +241,7 @@ struct AutoCommand: AsyncParsableCommand {
         Terminal.note(interruptedLine(
             completedTrials: completed, written: written, metricName: metricName, modelPath: modelPath,
             remainingTrials: summary.remainingTrials, secondsLeft: secondsLeft, specPath: specPath))
-        if written != nil { print("predict with: sweep predict \(modelPath) NEW.csv") }
+        if written != nil { print("predict with: sweep predict \(shellWord(modelPath)) NEW.csv") }
         throw ExitCode(130)
     }
 
@@ -282,8 +282,7 @@ struct AutoCommand: AsyncParsableCommand {
 
     /// The command that continues the sweep for a while: its spec, run with a time limit.
     private func continuingCommand(specPath: String, timeout: String = "10m") -> String {
-        let databaseOption = store.databasePath == StoreOptions.defaultPath ? "" : " --db \(store.shownLocation)"
-        return "sweep run \(specPath)\(databaseOption) --timeout \(timeout)"
+        return "sweep run \(shellWord(specPath))\(store.databaseOption) --timeout \(timeout)"
     }
 
     /// How many of the best trials' fold models the export can train again within what is left
@@ -419,7 +418,7 @@ struct AutoCommand: AsyncParsableCommand {
             // The same sweep's spec, written for other data or by another version: --restart
             // starts that sweep again, so its spec goes too.
             guard restart, stored["name"] as? String == name else {
-                try refuse("'\(path)' exists and holds another spec; run it with sweep run \(path), start this sweep again with --restart, or write this one elsewhere with --spec PATH")
+                try refuse("'\(path)' exists and holds another spec; run it with sweep run \(shellWord(path)), start this sweep again with --restart, or write this one elsewhere with --spec PATH")
             }
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

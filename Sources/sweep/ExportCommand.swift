@@ -156,10 +156,10 @@ struct ExportCommand: ParsableCommand {
 
     private func printCheckHint(_ spec: SweepSpec) {
         guard output != "-" else { return }
-        let check = "tools/.venv/bin/python tools/check_export.py \(output)"
+        let check = "tools/.venv/bin/python tools/check_export.py \(shellWord(output))"
         guard spec.data.testFraction > 0 else {
             // Every row trained it: the check compares with what sweep predict reports on other rows.
-            print("check it in PyTorch on rows it did not train on: sweep predict \(output) HOLDOUT.csv, then \(check) --all-rows --data HOLDOUT.csv --expect FIGURE --tolerance 5e-5, with the accuracy (classes) or RMSE (regression) predict printed")
+            print("check it in PyTorch on rows it did not train on: sweep predict \(shellWord(output)) HOLDOUT.csv, then \(check) --all-rows --data HOLDOUT.csv --expect FIGURE --tolerance 5e-5, with the accuracy (classes) or RMSE (regression) predict printed")
             return
         }
         print("check it in PyTorch: \(check) --data \(spec.data.source.hasPrefix("builtin:") ? "<the CSV>" : spec.data.source)")

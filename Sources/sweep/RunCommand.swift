@@ -113,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
     /// of trials (`sweep auto`'s) run on by time would otherwise run them all.
     private var continuingCommand: String {
         let limits = (trials.map { " --trials \($0)" } ?? "") + (timeout.map { " --timeout \($0)" } ?? "")
-        return "sweep run \(spec)\(data.map { " --data \($0)" } ?? "")\(databaseOption)\(limits)"
+        return "sweep run \(shellWord(spec))\(data.map { " --data \(shellWord($0))" } ?? "")\(databaseOption)\(limits)"
     }
 
     /// Runs the sweep and prints its summary. What stopped it with trials to go is the caller's

@@ -54,7 +54,7 @@ struct StoreOptions: ParsableArguments {
 
     /// " --db PATH" when the database is not the default one, for the commands a message suggests.
     var databaseOption: String {
-        databasePath == Self.defaultPath ? "" : " --db \(shownLocation)"
+        databasePath == Self.defaultPath ? "" : " --db \(shellWord(shownLocation))"
     }
 
     /// The files of an SQLite database, with its write-ahead log and shared memory, that a

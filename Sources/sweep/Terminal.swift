@@ -1,6 +1,15 @@
 import Foundation
 import Synchronization
 
+/// `text` as one shell word, for the commands a message suggests: as it is when a shell reads
+/// it literally, else in single quotes ("sweep predict my model.safetensors" was two words).
+func shellWord(_ text: String) -> String {
+    let literal = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+        scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "_-./:=@%+,".unicodeScalars.contains(scalar))
+    }
+    return literal ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
 /// Output helpers: whether stdout is a terminal, a one-line progress display, and errors on stderr.
 enum Terminal {
     static var isInteractive: Bool { isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }

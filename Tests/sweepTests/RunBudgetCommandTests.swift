@@ -6,6 +6,18 @@ import Testing
 /// `sweep run --trials` and `--timeout`, and sweeps grown by editing their spec.
 @Suite("Budgets and growing sweeps on the command line")
 struct RunBudgetCommandTests {
+    /// The commands a message suggests are pasted into a shell: a path with a space was two words.
+    @Test func suggestedCommandsQuoteWhatAShellWouldSplit() async throws {
+        #expect(shellWord("sweeps/auto-data.json") == "sweeps/auto-data.json")
+        #expect(shellWord("my model.safetensors") == "'my model.safetensors'")
+        #expect(shellWord("it's.csv") == #"'it'\''s.csv'"#)
+        #expect(shellWord("") == "''")
+        let directory = try ScratchDirectory()
+        let spec = try directory.write("my spec.json", SmallSpecs.slowRandom(name: "spaced", epochs: 1, trials: 3))
+        let run = try await sweep("run", spec, "--db", directory.path("my results.sqlite"), "--trials", "1", in: directory)
+        #expect(run.standardOutput.contains("rerun `sweep run '\(spec)' --db '\(directory.path("my results.sqlite"))' --trials 1` to continue"), "\(run)")
+    }
+
     @Test func aTrialBudgetStopsTheRunAndTheSameCommandContinuesIt() async throws {
         let directory = try ScratchDirectory()
         let spec = try directory.write("budget.json", SmallSpecs.slowRandom(name: "budget", epochs: 1, trials: 6))
