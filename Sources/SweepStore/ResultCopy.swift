@@ -10,7 +10,10 @@ import SweepKit
 /// While it copies, the destination's sweep is `interrupted`; it takes the source's status only
 /// once its last trial is written. So a copy cut short (an error, Ctrl-C, a kill) never passes
 /// for a finished sweep (a `complete` sweep with a tenth of its trials would rank the wrong
-/// best), and the same copy run again continues it where it stopped.
+/// best), and the same copy run again continues it where it stopped. A sweep, or a trial, that
+/// is `running` in the source is `interrupted` in the copy: nothing runs it there (`sweep run`
+/// there runs it again), and a copy stored `running` could be neither continued nor told from
+/// a live one.
 public enum ResultCopy {
     public struct Counts: Sendable, Hashable {
         public var trials = 0
@@ -40,9 +43,14 @@ public enum ResultCopy {
 
     /// Whether `destination` can take `sweep`: it holds no sweep of that name, or a copy of it
     /// that was cut short.
-    public static func canCopy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore) throws -> Bool {
+    /// `isLive`: whether a process runs a sweep stored `running` in the destination (a copy made
+    /// before copies were marked interrupted is stored `running`, and nothing runs it).
+    public static func canCopy(
+        _ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore,
+        isLive: (SweepRecord) -> Bool = { _ in true }
+    ) throws -> Bool {
         guard let held = try destination.sweep(named: sweep.name) else { return true }
-        return try writtenTrials(of: sweep, try source.trials(sweep: sweep.name), in: destination, held: held) != nil
+        return try writtenTrials(of: sweep, try source.trials(sweep: sweep.name), in: destination, held: held, isLive: isLive) != nil
     }
 
     /// Copies `sweep` into `destination`, or continues a copy of it that was cut short; any
@@ -51,13 +59,14 @@ public enum ResultCopy {
     /// any failure does, leaving what was written to be continued.
     public static func copy(
         sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore,
+        isLive: (SweepRecord) -> Bool = { _ in true },
         progress: (_ copied: Int, _ total: Int) throws -> Void = { _, _ in }
     ) throws -> Counts {
         let trials = try source.trials(sweep: sweep.name)
         var counts = Counts()
         var written: Set<Int> = []
         if let held = try destination.sweep(named: sweep.name) {
-            guard let done = try writtenTrials(of: sweep, trials, in: destination, held: held) else {
+            guard let done = try writtenTrials(of: sweep, trials, in: destination, held: held, isLive: isLive) else {
                 throw Refusal.alreadyHeld(sweep.name)
             }
             written = done
@@ -70,14 +79,21 @@ public enum ResultCopy {
         for trial in trials where !written.contains(trial.number) {
             let epochs = try source.epochs(sweep: sweep.name, trial: trial.number)
             let model = try source.model(sweep: sweep.name, trial: trial.number)
-            try destination.finish(sweep: sweep.name, record: trial, epochs: epochs, model: model)
+            try destination.finish(sweep: sweep.name, record: copied(trial), epochs: epochs, model: model)
             counts.trials += 1
             counts.epochs += epochs.count
             counts.models += model == nil ? 0 : 1
             try progress(counts.alreadyCopied + counts.trials, trials.count)
         }
-        try destination.setSweepStatus(sweep.name, sweep.status)
+        try destination.setSweepStatus(sweep.name, sweep.status == .running ? .interrupted : sweep.status)
         return counts
+    }
+
+    /// A trial as its copy stores it: `interrupted` where the source has it `running`.
+    private static func copied(_ trial: TrialRecord) -> TrialRecord {
+        var copy = trial
+        if copy.status == .running { copy.status = .interrupted }
+        return copy
     }
 
     /// The trials a copy of `sweep` cut short wrote to `held`, its record in the destination, as
@@ -86,15 +102,17 @@ public enum ResultCopy {
     /// sweep of the same name (its spec, creation time or data differ), or one holding a trial
     /// the source does not plan the same way.
     private static func writtenTrials(
-        of sweep: SweepRecord, _ trials: [TrialRecord], in destination: any ResultStore, held: SweepRecord
+        of sweep: SweepRecord, _ trials: [TrialRecord], in destination: any ResultStore, held: SweepRecord,
+        isLive: (SweepRecord) -> Bool
     ) throws -> Set<Int>? {
-        guard held.status == .interrupted, held.specJSON == sweep.specJSON, held.created == sweep.created,
+        let unfinished = held.status == .interrupted || (held.status == .running && !isLive(held))
+        guard unfinished, held.specJSON == sweep.specJSON, held.created == sweep.created,
               held.dataFingerprint == sweep.dataFingerprint else { return nil }
         let originals = Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0) })
         var written: Set<Int> = []
         for trial in try destination.trials(sweep: sweep.name) {
             guard let original = originals[trial.number], original.plan == trial.plan else { return nil }
-            if original.status == trial.status, original.endedAt == trial.endedAt { written.insert(trial.number) }
+            if copied(original).status == trial.status, original.endedAt == trial.endedAt { written.insert(trial.number) }
         }
         return written
     }

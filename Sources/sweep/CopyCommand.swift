@@ -29,12 +29,11 @@ struct CopyCommand: ParsableCommand {
                 throw ValidationError("\(option): \(error.description)")
             }
         }
-        if from == to { throw ValidationError("--from and --to are the same database") }
+        if from == to || Self.sameFile(from, to) { throw ValidationError("--from and --to are the same database") }
     }
 
     func run() throws {
         let source = try open(from, option: "--from", forReading: true, mustExist: true)
-        let destination = try open(to, option: "--to", forReading: false, mustExist: false)
         let available = try source.sweeps().map(\.sweep)
         var chosen = available
         if !sweeps.isEmpty {
@@ -49,22 +48,28 @@ struct CopyCommand: ParsableCommand {
             Terminal.error("\(try shown(from)) holds no sweeps to copy")
             throw ExitCode(2)
         }
-        if let clash = try chosen.first(where: { try !ResultCopy.canCopy($0, from: source, to: destination) }) {
+        // Opened once there is something to copy: a refusal above leaves --to as it was.
+        let destination = try open(to, option: "--to", forReading: false, mustExist: false)
+        let destinationLocation = try ResultStoreLocation(parsing: to)
+        let isLive = { (sweep: SweepRecord) in destinationLocation.liveStatus(of: sweep, in: destination).status == .running }
+        if let clash = try chosen.first(where: { try !ResultCopy.canCopy($0, from: source, to: destination, isLive: isLive) }) {
             Terminal.error("\(try shown(to)) already holds a sweep named '\(clash.name)'; copy the others with --sweep, or copy into another database")
             throw ExitCode(2)
         }
         for sweep in chosen {
-            try copy(sweep, from: source, to: destination)
+            try copy(sweep, from: source, to: destination, isLive: isLive)
         }
     }
 
     /// One sweep, with a progress line on a terminal. A copy cut short leaves the sweep
     /// interrupted in the destination, and the same command continues it.
-    private func copy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore) throws {
+    private func copy(
+        _ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore, isLive: (SweepRecord) -> Bool
+    ) throws {
         var written = 0, total = 0
         let copied: ResultCopy.Counts
         do {
-            copied = try ResultCopy.copy(sweep: sweep, from: source, to: destination) { done, all in
+            copied = try ResultCopy.copy(sweep: sweep, from: source, to: destination, isLive: isLive) { done, all in
                 (written, total) = (done, all)
                 if Terminal.isInteractive { Terminal.status("copying sweep '\(sweep.name)': \(done)/\(all) trials") }
             }
@@ -77,6 +82,14 @@ struct CopyCommand: ParsableCommand {
         if Terminal.isInteractive { Terminal.endStatus() }
         let earlier = copied.alreadyCopied > 0 ? " (continued: \(copied.alreadyCopied) were copied before)" : ""
         print("copied sweep '\(sweep.name)': \(copied.trials) trials\(earlier), \(copied.epochs) epochs, \(copied.models) models")
+    }
+
+    /// Two paths of one existing file (`a.sqlite` and `./a.sqlite`, a link): the copy would
+    /// write into the file it reads.
+    private static func sameFile(_ first: String, _ second: String) -> Bool {
+        guard case .sqlite(let one)? = try? ResultStoreLocation(parsing: first), case .sqlite(let other)? = try? ResultStoreLocation(parsing: second),
+              let identity = FileIdentity(path: one) else { return false }
+        return identity == FileIdentity(path: other)
     }
 
     private func shown(_ text: String) throws -> String {

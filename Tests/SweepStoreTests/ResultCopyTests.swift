@@ -24,9 +24,9 @@ struct ResultCopyTests {
     /// Copies `sweep` until `trials` of its trials are written, then fails as a kill would.
     private func copy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore, cutAfter trials: Int) {
         #expect(throws: Cut.self) {
-            try ResultCopy.copy(sweep: sweep, from: source, to: destination) { copied, _ in
+            try ResultCopy.copy(sweep: sweep, from: source, to: destination, progress: { copied, _ in
                 if copied == trials { throw Cut() }
-            }
+            })
         }
     }
 
@@ -73,6 +73,34 @@ struct ResultCopyTests {
 
         #expect(rest.trials == 1 && rest.alreadyCopied == 4)
         try expectSameSweep(destination, original, sweep.name)
+    }
+
+    /// A sweep still running in the source is interrupted in its copy, and so is its running
+    /// trial: the copy was stored running, which nothing runs, so that copying it again once
+    /// the source had finished was refused. A copy stored running before (no process runs it)
+    /// is continued; one a process runs is not.
+    @Test func aRunningSweepIsCopiedInterruptedAndCopiedAgainOnceFinished() throws {
+        let (original, sweep) = try source(status: .running)
+        var running = Sample.completeRecord(5)
+        running.status = .running
+        try original.finish(sweep: sweep.name, record: running, epochs: [], model: nil)
+        let destination = MemoryResultStore()
+
+        _ = try ResultCopy.copy(sweep: sweep, from: original, to: destination)
+        #expect(try destination.sweep(named: sweep.name)?.status == .interrupted)
+        #expect(try destination.trials(sweep: sweep.name).last?.status == .interrupted)
+
+        try original.finish(sweep: sweep.name, record: Sample.completeRecord(5), epochs: Sample.epochs(), model: nil)
+        try original.setSweepStatus(sweep.name, .complete)
+        let finished = try #require(try original.sweep(named: sweep.name))
+        let again = try ResultCopy.copy(sweep: finished, from: original, to: destination)
+        #expect(again.trials == 1 && again.alreadyCopied == 4)
+        try expectSameSweep(destination, original, sweep.name)
+
+        let oldCopy = MemoryResultStore()
+        try oldCopy.createSweep(sweep)  // stored running, as copies were
+        #expect(try ResultCopy.canCopy(finished, from: original, to: oldCopy, isLive: { _ in false }))
+        #expect(try !ResultCopy.canCopy(finished, from: original, to: oldCopy, isLive: { _ in true }))
     }
 
     /// Whatever is not a copy of this sweep cut short is refused and left as it is: a finished

@@ -42,6 +42,13 @@ struct DatabaseCommandTests {
         expectCleanRefusal(to, mentioning: ["pass another --to"])
         expectCleanRefusal(missing, mentioning: ["pass --from PATH"])
         for result in [from, to, missing] { #expect(!result.standardError.contains("--db"), "\(result)") }
+
+        // One file spelt two ways is one database; a refused copy makes no --to.
+        let same = try await sweep("copy", "--from", directory.path("r.sqlite"), "--to", directory.path("./r.sqlite"), in: directory)
+        #expect(same.isCleanFailure && same.standardError.contains("--from and --to are the same database"), "\(same)")
+        let unknown = try await sweep("copy", "--from", directory.path("r.sqlite"), "--to", directory.path("new/n.sqlite"), "--sweep", "nope", in: directory)
+        expectCleanRefusal(unknown, mentioning: ["no sweep named 'nope'"])
+        #expect(!FileManager.default.fileExists(atPath: directory.path("new")))
     }
 
     /// The run lock's file cannot be made (its name too long here, beside a database whose own
