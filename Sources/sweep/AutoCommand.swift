@@ -128,7 +128,7 @@ struct AutoCommand: AsyncParsableCommand {
         print("  budget: \(formatDuration(budgetSeconds)) (trials start for \(formatDuration(Self.searchSeconds(budget: budgetSeconds))) of training, those still running at \(formatDuration(Self.trialSeconds(budget: budgetSeconds))) are stopped, and the export has the rest)")
         print("  spec: \(specPath) (sweep run \(shellWord(specPath)) continues or grows it)")
 
-        var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds))]
+        var arguments = [specPath, "--db", store.databasePath, "--timeout", String(Self.searchSeconds(budget: budgetSeconds)), "--export-follows"]
         if let jobs { arguments += ["--jobs", String(jobs)] }
         if quiet { arguments.append("--quiet") }
         if restart { arguments.append("--restart") }

@@ -35,7 +35,9 @@ struct EnsembleBoard {
 
     private var header: [String] { ["members", "trials", "validation_\(ranking.metric)", testName, ""] }
 
-    func text() -> String {
+    /// The ranked averages and the command that exports the best (`databaseOption`: " --db …"
+    /// or nothing), whole: it named neither the sweep nor -o, so it failed as printed.
+    func text(sweep: String, databaseOption: String) -> String {
         var lines = aligned([header] + ranking.rows.indices.map(cells))
         lines.append(
             "validation_\(ranking.metric): the averaged predictions of the members' fold models, scored on each fold's validation rows"
@@ -44,8 +46,8 @@ struct EnsembleBoard {
                 + " \(testName): the average of their final models on the test rows, for information; choosing the size by it would make it no test.")
         if let best = ranking.best {
             lines.append(best.members.count == 1
-                ? "best: the best trial alone; export it with: sweep export"
-                : "best: the average of the best \(best.members.count); export it with: sweep export --ensemble \(best.members.count)")
+                ? "best: the best trial alone; export it with: sweep export \(sweep) -o \(sweep)-best.safetensors\(databaseOption)"
+                : "best: the average of the best \(best.members.count); export it with: sweep export \(sweep) --ensemble \(best.members.count) -o \(sweep)-ensemble.safetensors\(databaseOption)")
         }
         return lines.joined(separator: "\n")
     }

@@ -74,7 +74,7 @@ struct LeaderboardCommand: ParsableCommand {
             }
             if format == .csv { print(ensembleBoard.csv(), terminator: "") } else {
                 print("sweep '\(record.name)': averages of its best trials, ranked by validation \(ensembleBoard.ranking.metric)")
-                print(ensembleBoard.text())
+                print(ensembleBoard.text(sweep: record.name, databaseOption: store.databaseOption))
             }
             return
         }

@@ -55,6 +55,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("results-in-memory"), help: .hidden)
     var resultsInMemory = false
 
+    /// Set by sweep auto, whose own export follows the sweep: the summary's "export it with" a
+    /// single trial's model, just before auto writes its ensemble elsewhere, misled.
+    @Flag(name: .customLong("export-follows"), help: .hidden)
+    var exportFollows = false
+
     func validate() throws {
         try Self.checkJobs(jobs)
         if let keepWeights, keepWeights < 0 { throw ValidationError("--keep-weights must be zero or more, got \(keepWeights)") }
@@ -224,7 +229,7 @@ struct RunCommand: AsyncParsableCommand {
                 // Nothing is kept to export.
             } else if keepWeights == 0 {
                 print("no weights kept (--keep-weights 0); rerun the best trial with sweep train to get a model")
-            } else {
+            } else if !exportFollows {
                 print("export it with: sweep export \(parsed.name) -o \(parsed.name)-best.safetensors\(databaseOption)")
             }
             if !resultsInMemory {
@@ -234,7 +239,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// "90s", "10m", "2h", "1h30m" or a number of seconds; nil for anything else or a duration of 0.
 /// Why `text` is no duration for `option`, for its refusal: a length of zero (`0s`), a unit it
 /// does not know (`1ms`), or anything else, with `examples` of what it takes.
 func durationRefusal(_ option: String, _ text: String, examples: String) -> String {
@@ -249,6 +253,7 @@ func durationRefusal(_ option: String, _ text: String, examples: String) -> Stri
     return "\(option) must be a duration such as \(examples), got '\(text)'"
 }
 
+/// "90s", "10m", "2h", "1h30m" or a number of seconds; nil for anything else or a duration of 0.
 func parseDuration(_ text: String) -> Double? {
     if let seconds = Double(text) { return seconds > 0 && seconds.isFinite ? seconds : nil }
     var total = 0.0

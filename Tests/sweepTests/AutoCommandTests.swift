@@ -31,6 +31,8 @@ struct AutoCommandTests {
         #expect(said.contains(": `sweep run \(spec) --db \(database) --timeout 10m` continues the sweep"), "\(said)")
         #expect(!said.contains("--timeout with"), "\(said)")
         #expect(said.contains("wrote \(model): "), "\(said)")
+        // Not the sweep's own "export it with" a single trial's model, just before auto's ensemble.
+        #expect(!said.contains("export it with:"), "\(said)")
         #expect(said.contains("predict with: sweep predict \(model) NEW.csv"), "\(said)")
         // How long it took, against the budget.
         #expect(said.contains(" of the 10.0s budget\n") || said.contains(" past the 10.0s budget: "), "\(said)")

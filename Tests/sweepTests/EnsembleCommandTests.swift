@@ -145,7 +145,12 @@ struct EnsembleCommandTests {
 
         let table = try await sweep("leaderboard", "rank", "--db", database, "--ensembles", "2", in: directory)
         #expect(table.status == 0 && table.standardOutput.contains("ranked by validation accuracy"), "\(table)")
-        #expect(table.standardOutput.contains("export it with: sweep export"), "\(table)")
+        // The command it prints runs as printed: it named neither the sweep nor -o.
+        let line = try #require(table.standardOutput.split(separator: "\n").first { $0.contains("export it with: sweep export") })
+        let suggested = line.components(separatedBy: "export it with: sweep ").last!.split(separator: " ").map(String.init)
+        #expect(suggested.starts(with: ["export", "rank"]) && suggested.contains("-o") && suggested.suffix(2) == ["--db", database], "\(line)")
+        let exported = try await SweepProcess(suggested, in: directory).wait()
+        #expect(exported.status == 0, "\(exported)")
     }
 
     @Test func rankingEnsemblesNeedsFoldsAndASensibleSize() async throws {
