@@ -54,7 +54,9 @@ struct StoreOptions: ParsableArguments {
 
     /// " --db PATH" when the database is not the default one, for the commands a message suggests.
     var databaseOption: String {
-        databasePath == Self.defaultPath ? "" : " --db \(shellWord(shownLocation))"
+        guard databasePath != Self.defaultPath else { return "" }
+        if case .postgres(let address) = location { return " --db \(shellWord(address.suggestedURL))" }
+        return " --db \(shellWord(shownLocation))"
     }
 
     /// The files of an SQLite database, with its write-ahead log and shared memory, that a

@@ -182,14 +182,16 @@ struct PostgresStoreTests {
         }
     }
 
-    /// SQLite → PostgreSQL → SQLite: every record, metric, epoch and weight as it was.
+    /// SQLite → PostgreSQL → SQLite: every record, metric, epoch and weight as it was. (A sweep
+    /// stopped part-way: a running one is copied interrupted, as `ResultCopyTests` shows.)
     @Test func aSweepCopiedToPostgreSQLAndBackIsUnchanged() throws {
         let directory = try TemporaryDirectory()
         let original = try SQLiteResultStore(path: directory.file("original.sqlite"))
-        try original.createSweep(Sample.sweep())
+        try original.createSweep(Sample.sweep(status: .interrupted))
         try original.finish(sweep: "phone-price", record: Sample.completeRecord(1), epochs: Sample.epochs(), model: try Sample.model())
         try original.finish(sweep: "phone-price", record: Sample.divergedRecord(2), epochs: Sample.nonFiniteEpochs, model: nil)
         try original.startTrial(sweep: "phone-price", plan: Sample.plan(3), at: Sample.created)
+        try original.interruptRunningTrials(sweep: "phone-price")
         let shared = try makeStore(directory)
         let back = try SQLiteResultStore(path: directory.file("back.sqlite"))
 

@@ -73,7 +73,8 @@ final class SweepProcess: @unchecked Sendable {
     private let errorURL: URL
 
     /// `executable`: another program to start (one that runs sweep), instead of sweep itself.
-    init(_ arguments: [String], in directory: ScratchDirectory, executable other: URL? = nil) throws {
+    /// `environment`: variables set for this process beside the test's own.
+    init(_ arguments: [String], in directory: ScratchDirectory, executable other: URL? = nil, environment extra: [String: String] = [:]) throws {
         let executable = try other ?? #require(Self.executable, "the sweep executable was not found beside the test bundle")
         let name = UUID().uuidString
         outputURL = directory.url.appendingPathComponent("\(name).stdout")
@@ -85,6 +86,7 @@ final class SweepProcess: @unchecked Sendable {
         process.currentDirectoryURL = directory.url
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "dumb"
+        environment.merge(extra) { _, given in given }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outputURL)

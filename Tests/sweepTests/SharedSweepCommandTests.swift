@@ -195,6 +195,28 @@ struct SharedSweepCommandTests {
         #expect(!refused.standardError.contains("not-the-password"))
         #expect(absent.isCleanFailure && absent.standardError.contains("has no database 'sweep_no_such_database'"), "\(absent)")
     }
+
+    /// A URL without its password takes PGPASSWORD's, as libpq does; without either, the refusal
+    /// says where to put it. The commands suggested after a run whose URL held the password
+    /// show PASSWORD in its place: pasted as shown, without it, they were refused.
+    @Test func theCommandsTakeThePasswordFromPGPASSWORDAndSuggestWhereItGoes() async throws {
+        let directory = try ScratchDirectory()
+        let database = try PostgresTestDatabase()
+        let password = try #require(database.server.password)
+        var bare = try PostgresAddress(parsing: database.url)
+        bare.password = nil
+        let withoutPassword = "postgresql://\(bare.user)@\(bare.host):\(bare.port)/\(bare.database)"
+        let spec = try directory.write("grid.json", SmallSpecs.grid(name: "passworded", epochs: 1))
+
+        let run = try await sweep("run", spec, "--db", database.url, in: directory)
+        let fromEnvironment = try await SweepProcess(["list", "--db", withoutPassword], in: directory, environment: ["PGPASSWORD": password]).wait()
+        let none = try await SweepProcess(["list", "--db", withoutPassword], in: directory, environment: ["PGPASSWORD": ""]).wait()
+
+        #expect(run.standardOutput.contains("--db postgresql://\(bare.user):PASSWORD@\(bare.host):\(bare.port)/\(bare.database)"), "\(run)")
+        #expect(!run.standardOutput.contains(":\(password)@"))
+        #expect(fromEnvironment.status == 0 && fromEnvironment.standardOutput.contains("passworded  complete"), "\(fromEnvironment)")
+        expectCleanRefusal(none, mentioning: ["the URL gives none; put it in the URL (postgresql://USER:PASSWORD@HOST/DATABASE) or in the environment variable PGPASSWORD"])
+    }
 }
 
 /// `--db` URLs that need no server to be refused.

@@ -10,6 +10,8 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     public var user: String
     public var password: String?
     public var database: String
+    /// The password is PGPASSWORD's, not the URL's.
+    public var passwordFromEnvironment = false
 
     /// Whether `text` is meant as a PostgreSQL URL rather than a file path.
     public static func isURL(_ text: String) -> Bool {
@@ -44,7 +46,14 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
         self.host = host
         self.port = port
         user = components.user.flatMap { $0.removingPercentEncoding ?? $0 } ?? "postgres"
-        password = components.password.flatMap { $0.removingPercentEncoding ?? $0 }
+        // As libpq: a URL without a password takes PGPASSWORD's, so that none need be typed
+        // into a command line (or a shell's history).
+        if let given = components.password {
+            password = given.removingPercentEncoding ?? given
+        } else {
+            password = ProcessInfo.processInfo.environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            passwordFromEnvironment = password != nil
+        }
         self.database = database.removingPercentEncoding ?? database
     }
 
@@ -59,5 +68,13 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     /// The URL without the password.
     public var description: String {
         "postgresql://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+    }
+
+    /// The URL for a command a message suggests: `PASSWORD` where the URL given had the password
+    /// (the command, pasted without it, was refused for want of one); none where PGPASSWORD
+    /// holds it, as it will for the suggested command too.
+    public var suggestedURL: String {
+        guard password != nil, !passwordFromEnvironment else { return description }
+        return "postgresql://\(user):PASSWORD@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
     }
 }

@@ -287,7 +287,7 @@ final class PostgresConnections: @unchecked Sendable {
             switch error.code {
             case .authMechanismRequiresPassword:
                 return PostgresResultStoreError.authenticationFailed(
-                    address: where_, user: address.user, detail: "the server asks for a password and the URL gives none")
+                    address: where_, user: address.user, detail: "the server asks for a password and the URL gives none; put it in the URL (postgresql://USER:PASSWORD@HOST/DATABASE) or in the environment variable PGPASSWORD")
             case .unsupportedAuthMechanism, .saslError:
                 return PostgresResultStoreError.authenticationFailed(address: where_, user: address.user, detail: Self.summary(of: error))
             default:
