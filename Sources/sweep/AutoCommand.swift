@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Synchronization
 import SweepKit
+import SweepStore
 
 struct AutoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,9 @@ struct AutoCommand: AsyncParsableCommand {
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Export the fold models of the best K trials, averaged (1: the best trial's).", valueName: "K"))
     var ensemble = AutoCommand.defaultEnsembleSize
+
+    @Option(help: ArgumentHelp("The sweep's name (default: auto- and the file's name); the spec and the model are named after it.", valueName: "name"))
+    var name: String?
 
     @Option(help: "Where to write the spec (default: sweeps/auto-NAME.json).")
     var spec: String?
@@ -89,6 +93,9 @@ struct AutoCommand: AsyncParsableCommand {
             throw ValidationError("--ensemble must be between 1 and \(Self.maximumEnsembleSize), got \(ensemble)")
         }
         try RunCommand.checkJobs(jobs)
+        if let name, let problem = SweepSpec.nameProblem(name) {
+            throw ValidationError("--name \(problem)")
+        }
     }
 
     func run() async throws {
@@ -119,6 +126,12 @@ struct AutoCommand: AsyncParsableCommand {
         let specLocation = FileLocation(path: specPath)
         if let database = store.databaseFiles.first(where: { FileLocation(path: $0.path) == specLocation }) {
             Terminal.error("--spec '\(specPath)' is also where the sweep writes \(database.role) ('\(database.path)'); name another file with --spec PATH or --db PATH")
+            throw ExitCode(2)
+        }
+        // Checked before the spec is touched: --restart replaced the spec of a sweep another
+        // process was running, and then the run was refused.
+        if case .sqlite(let path) = store.location, SweepRunLock.isHeld(databasePath: path, sweep: auto.name) {
+            Terminal.error("sweep '\(auto.name)' is running in another process (\(store.shownLocation)); wait for it or stop it, then run again, or give this one its own name with --name")
             throw ExitCode(2)
         }
         try writeSpec(auto.json(), named: auto.name, to: specPath)
@@ -321,7 +334,7 @@ struct AutoCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let auto = AutoSpec(
-            name: AutoSpec.name(forSource: data), source: data, target: dataset.targetName, task: task,
+            name: name ?? AutoSpec.name(forSource: data), source: data, target: dataset.targetName, task: task,
             rowCount: dataset.rowCount, featureCount: dataset.featureCount)
         if auto.rowCount < 4 * auto.folds {
             Terminal.error("'\(data)' has \(auto.rowCount) rows; sweep auto scores by \(auto.folds)-fold cross-validation and needs at least \(4 * auto.folds)")

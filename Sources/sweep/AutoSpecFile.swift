@@ -56,6 +56,15 @@ extension AutoCommand {
                 Terminal.note("\(path) exists with this spec, its data named '\(written)': \(restart ? "starting its sweep again" : "continuing its sweep")")
                 return
             }
+            // Another file's sweep under the same name (p1/train.csv and p2/train.csv are both
+            // auto-train): --restart would discard it, so it is not offered.
+            if let other = ((stored["data"] as? [String: Any])?["source"] as? String), other != data,
+               FileIdentity(path: other) != FileIdentity(path: data) {
+                let moved = FileIdentity(path: other) == nil
+                    ? " If this is that file moved, continue its sweep with sweep run \(shellWord(path)) --data \(shellWord(data))\(store.databaseOption);"
+                    : ""
+                try refuse("'\(path)' holds the sweep '\(stored["name"] as? String ?? name)' of another file, '\(other)'\(FileIdentity(path: other) == nil ? " (no longer there)" : "").\(moved) give this file a sweep of its own with --name, e.g. --name \(name)-2")
+            }
             // The same sweep's spec, written for other data or by another version: --restart
             // starts that sweep again, so its spec goes too.
             guard restart, stored["name"] as? String == name else {

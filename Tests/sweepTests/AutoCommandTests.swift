@@ -325,6 +325,39 @@ struct AutoCommandTests {
         #expect(AutoCommand.sameSpec(stored, asText: spec(directory.path("./ok.csv"), folds: 3)) == nil)
     }
 
+    /// p1/train.csv and p2/train.csv are both sweep auto-train: the second was told to
+    /// --restart, which discarded the first file's sweep. It is told to take a --name, or, the
+    /// first file gone, to continue that sweep on the moved file. A sweep another process runs
+    /// is refused before its spec is touched (--restart replaced it, then the run was refused).
+    @Test func anotherFilesSweepOfTheSameNameIsNeverOfferedToRestart() async throws {
+        let directory = try ScratchDirectory()
+        let rows = (0..<60).map { row in "\(row % 7),\(Double(row % 5) / 4),\(row % 2)" }
+        let csv = (["a,b,label"] + rows).joined(separator: "\n") + "\n"
+        for folder in ["p1", "p2"] {
+            try FileManager.default.createDirectory(atPath: directory.path(folder), withIntermediateDirectories: true)
+            try directory.write("\(folder)/train.csv", csv)
+        }
+        let spec = { (source: String) in #"{"name": "auto-train", "data": {"source": "\#(source)", "folds": 5}, "method": "tpe", "trials": 10000}"# + "\n" }
+        try FileManager.default.createDirectory(atPath: directory.path("sweeps"), withIntermediateDirectories: true)
+        try directory.write("sweeps/auto-train.json", spec("p1/train.csv"))
+
+        let other = try await SweepProcess(["auto", "p2/train.csv", "--restart", "--quiet"], in: directory).wait()
+        try directory.write("sweeps/auto-train.json", spec("gone/train.csv"))
+        let moved = try await SweepProcess(["auto", "p2/train.csv", "--quiet"], in: directory).wait()
+        let badName = try await SweepProcess(["auto", "p2/train.csv", "--name", "my sweep"], in: directory).wait()
+        let lock = try #require(try SweepRunLock(databasePath: directory.path("r.sqlite"), sweep: "auto-p2-train"))
+        let running = try await SweepProcess(["auto", "p2/train.csv", "--name", "auto-p2-train", "--db", "r.sqlite", "--restart"], in: directory).wait()
+        withExtendedLifetime(lock) {}
+
+        expectCleanRefusal(other, mentioning: ["holds the sweep 'auto-train' of another file, 'p1/train.csv'", "--name auto-train-2"])
+        #expect(!other.standardError.contains("--restart"), "\(other)")
+        expectCleanRefusal(moved, mentioning: ["'gone/train.csv' (no longer there)", "sweep run sweeps/auto-train.json --data p2/train.csv"])
+        expectCleanRefusal(badName, mentioning: ["--name may hold only ASCII letters"])
+        expectCleanRefusal(running, mentioning: ["sweep 'auto-p2-train' is running in another process"])
+        #expect(!FileManager.default.fileExists(atPath: directory.path("sweeps/auto-p2-train.json")))
+        #expect(try String(contentsOfFile: directory.path("sweeps/auto-train.json"), encoding: .utf8) == spec("gone/train.csv"))
+    }
+
     @Test func autoRefusesTwoOfItsOutputsInOneFileBeforeWritingAnything() async throws {
         let directory = try ScratchDirectory()
         // Nothing exists at these paths yet: the same file is told by its resolved path.

@@ -402,7 +402,7 @@ public struct SweepSpec: Sendable {
     /// Why `name` cannot name a sweep, or nil. It must start with an ASCII letter or digit, so
     /// that it never reads as a command-line option (`-h`), and hold only ASCII letters, digits,
     /// '.', '_' and '-'.
-    static func nameProblem(_ name: String) -> String? {
+    public static func nameProblem(_ name: String) -> String? {
         let shown = name.count > 40 ? String(name.prefix(37)) + "..." : name
         func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
