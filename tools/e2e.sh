@@ -51,7 +51,8 @@ run_default_sweep() {
   "$sweep" leaderboard --db "$db" --format csv > "$work/board.csv"
   "$sweep" export --db "$db" -o "$work/best.safetensors"
   best_trial=$(leaderboard_value "$work/board.csv" trial)
-  board_test=$(leaderboard_value "$work/board.csv" test_accuracy)
+  # The CSV holds the figure in full; predict prints it to 4 decimals.
+  board_test=$(printf '%.4f' "$(leaderboard_value "$work/board.csv" test_accuracy)")
   predicted=$("$sweep" predict "$work/best.safetensors" "$label" --part test -o "$work/predictions.csv" 2>&1 | awk '/^accuracy/ { print $4 }')
   [ "$predicted" = "$board_test" ] || fail "$label: predict --part test gives $predicted, leaderboard says $board_test (trial $best_trial)"
   echo "best trial $best_trial: test accuracy $board_test (leaderboard) = $predicted (sweep predict on the exported file)"

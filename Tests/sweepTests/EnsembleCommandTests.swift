@@ -137,7 +137,7 @@ struct EnsembleCommandTests {
         #expect(rows.map { $0[1] } == (1...3).map { size in trials.prefix(size).map { $0[trialColumn] }.joined(separator: ";") })
         // One member: its fold models trained again and scored on the folds' validation rows give
         // the metric the sweep stored for the best trial.
-        #expect(rows[0][2] == trials[0][metricColumn], "\(ranked.standardOutput) vs \(board.rows)")
+        #expect(rows[0][2] == String(format: "%.4f", try #require(Double(trials[0][metricColumn]))), "\(ranked.standardOutput) vs \(board.rows)")
         #expect(rows.filter { $0[4] == "true" }.count == 1)
         // The test figure of two members is that of the model export --ensemble 2 writes.
         let export = try await sweep("export", "rank", "--db", database, "--ensemble", "2", "-o", directory.path("two.safetensors"), in: directory)

@@ -36,23 +36,24 @@ import Testing
         #expect(with.header == ["rank", "trial", "status", "validation_accuracy", "test_accuracy", "epochs", "train_seconds"])
     }
 
-    /// CSV is for programs: every searched setting, its values in full. Rounded to four digits,
-    /// 0.0100001 and 0.0100002 both read 0.01, and a setting all trials shared had no column.
+    /// CSV is for programs: every searched setting and metric in full. Rounded to four digits,
+    /// 0.0100001 and 0.0100002 both read 0.01 (an RMSE of 1.4e-7, 0.0000), and a setting all
+    /// trials shared had no column.
     @Test func theCSVHoldsEverySettingInFullAndTheTableWhatVaries() throws {
         var first = trial(1, .complete), second = trial(2, .complete)
         first.plan.parameters = .object(["lr": .number(0.0100001), "optimizer": .string("adam"), "schedule": .object(["name": .string("step"), "gamma": .number(0.123456)])])
         second.plan.parameters = .object(["lr": .number(0.0100002), "optimizer": .string("adam"), "schedule": .object(["name": .string("step"), "gamma": .number(0.123456)])])
-        first.metrics = ["validation_accuracy": 0.5]
+        first.metrics = ["validation_accuracy": 0.512345678]
         second.metrics = ["validation_accuracy": 0.25]
         let board = Leaderboard(trials: [first, second], metric: SweepMetric(name: .validationAccuracy, maximize: true))
         let table = LeaderboardTable(board: board, testMetric: nil, epochCounts: [:], scoringFits: 1)
 
         let rows = csvRows(table.csv(top: nil))
         #expect(rows[0] == ["rank", "trial", "status", "lr", "optimizer", "schedule", "validation_accuracy", "epochs", "train_seconds"])
-        #expect(rows[1][3...5] == ["0.0100001", "adam", "step(gamma=0.123456)"])
+        #expect(rows[1][3...6] == ["0.0100001", "adam", "step(gamma=0.123456)", "0.512345678"])
         #expect(rows[2][3] == "0.0100002")
         #expect(table.header == ["rank", "trial", "status", "lr", "validation_accuracy", "epochs", "train_seconds"])
-        #expect(table.cells(try #require(board.entries.first))[3] == "0.01")
+        #expect(table.cells(try #require(board.entries.first))[3...4] == ["0.01", "0.5123"])
     }
 
     /// The log line of a finished trial (output not a terminal): one space between its words, also
