@@ -23,8 +23,6 @@ public final class SQLiteResultStore: ResultStore {
     /// A pool in WAL mode; a single read-only connection when the file cannot be written
     /// (`openForReading`).
     let database: any DatabaseWriter
-    /// Opened read-only: every write fails.
-    public let isReadOnly: Bool
     /// Read as the file was last written in full, without what is still in its `-wal` file.
     public let readsLastSaved: Bool
     /// The JSON of the model columns stored, and each planned trial's `parameters_json`
@@ -66,7 +64,6 @@ public final class SQLiteResultStore: ResultStore {
         configuration.busyMode = .timeout(Self.busyTimeout)
         // DatabasePool itself puts the file in WAL mode with synchronous = NORMAL.
         self.path = path
-        isReadOnly = false
         readsLastSaved = false
         do {
             database = try Self.openPool(path: path, configuration: configuration)
@@ -99,7 +96,6 @@ public final class SQLiteResultStore: ResultStore {
         // A live reader may meet a checkpoint's brief lock; it waits rather than failing.
         if connection != .lastSaved { configuration.busyMode = .timeout(1) }
         self.path = path
-        isReadOnly = connection != .plain
         readsLastSaved = connection == .lastSaved
         do {
             let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"

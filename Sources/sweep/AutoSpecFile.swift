@@ -59,11 +59,11 @@ extension AutoCommand {
             // Another file's sweep under the same name (p1/train.csv and p2/train.csv are both
             // auto-train): --restart would discard it, so it is not offered.
             if let other = ((stored["data"] as? [String: Any])?["source"] as? String), other != data,
-               FileIdentity(path: other) != FileIdentity(path: data) {
-                let moved = FileIdentity(path: other) == nil
-                    ? " If this is that file moved, continue its sweep with sweep run \(shellWord(path)) --data \(shellWord(data))\(store.databaseOption);"
-                    : ""
-                try refuse("'\(path)' holds the sweep '\(stored["name"] as? String ?? name)' of another file, '\(other)'\(FileIdentity(path: other) == nil ? " (no longer there)" : "").\(moved) give this file a sweep of its own with --name, e.g. --name \(name)-2")
+               case let otherFile = FileIdentity(path: other), otherFile != FileIdentity(path: data) {
+                let advice = otherFile == nil
+                    ? " (no longer there). If this is that file moved, continue its sweep with sweep run \(shellWord(path)) --data \(shellWord(data))\(store.databaseOption); else give"
+                    : ". Give"
+                try refuse("'\(path)' holds the sweep '\(stored["name"] as? String ?? name)' of another file, '\(other)'\(advice) this file a sweep of its own with --name, e.g. --name \(name)-2")
             }
             // The same sweep's spec, written for other data or by another version: --restart
             // starts that sweep again, so its spec goes too.

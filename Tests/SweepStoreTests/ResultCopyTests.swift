@@ -21,6 +21,22 @@ struct ResultCopyTests {
         return (store, sweep)
     }
 
+    /// `source`, still running, with a fifth trial running.
+    private func runningSource() throws -> (MemoryResultStore, SweepRecord) {
+        let (store, sweep) = try source(status: .running)
+        var running = Sample.completeRecord(5)
+        running.status = .running
+        try store.finish(sweep: sweep.name, record: running, epochs: [], model: nil)
+        return (store, sweep)
+    }
+
+    /// `runningSource` once its fifth trial and the sweep have completed: the sweep's record.
+    private func finishRunningTrial(of sweep: SweepRecord, in store: MemoryResultStore) throws -> SweepRecord {
+        try store.finish(sweep: sweep.name, record: Sample.completeRecord(5), epochs: Sample.epochs(), model: nil)
+        try store.setSweepStatus(sweep.name, .complete)
+        return try #require(try store.sweep(named: sweep.name))
+    }
+
     /// Copies `sweep` until `trials` of its trials are written, then fails as a kill would.
     private func copy(_ sweep: SweepRecord, from source: any ResultStore, to destination: any ResultStore, cutAfter trials: Int) {
         #expect(throws: Cut.self) {
@@ -59,15 +75,10 @@ struct ResultCopyTests {
 
     /// A source still running when first copied: the trial it has finished since is copied again.
     @Test func aTrialTheSourceFinishedSinceIsCopiedAgain() throws {
-        let (original, sweep) = try source(status: .running)
-        var running = Sample.completeRecord(5)
-        running.status = .running
-        try original.finish(sweep: sweep.name, record: running, epochs: [], model: nil)
+        let (original, sweep) = try runningSource()
         let destination = MemoryResultStore()
         copy(sweep, from: original, to: destination, cutAfter: 5)
-        try original.finish(sweep: sweep.name, record: Sample.completeRecord(5), epochs: Sample.epochs(), model: nil)
-        try original.setSweepStatus(sweep.name, .complete)
-        let finished = try #require(try original.sweep(named: sweep.name))
+        let finished = try finishRunningTrial(of: sweep, in: original)
 
         let rest = try ResultCopy.copy(sweep: finished, from: original, to: destination)
 
@@ -80,19 +91,14 @@ struct ResultCopyTests {
     /// the source had finished was refused. A copy stored running before (no process runs it)
     /// is continued; one a process runs is not.
     @Test func aRunningSweepIsCopiedInterruptedAndCopiedAgainOnceFinished() throws {
-        let (original, sweep) = try source(status: .running)
-        var running = Sample.completeRecord(5)
-        running.status = .running
-        try original.finish(sweep: sweep.name, record: running, epochs: [], model: nil)
+        let (original, sweep) = try runningSource()
         let destination = MemoryResultStore()
 
         _ = try ResultCopy.copy(sweep: sweep, from: original, to: destination)
         #expect(try destination.sweep(named: sweep.name)?.status == .interrupted)
         #expect(try destination.trials(sweep: sweep.name).last?.status == .interrupted)
 
-        try original.finish(sweep: sweep.name, record: Sample.completeRecord(5), epochs: Sample.epochs(), model: nil)
-        try original.setSweepStatus(sweep.name, .complete)
-        let finished = try #require(try original.sweep(named: sweep.name))
+        let finished = try finishRunningTrial(of: sweep, in: original)
         let again = try ResultCopy.copy(sweep: finished, from: original, to: destination)
         #expect(again.trials == 1 && again.alreadyCopied == 4)
         try expectSameSweep(destination, original, sweep.name)

@@ -22,18 +22,8 @@ extension SweepSpec {
         stored["description"] = nil
         current["description"] = nil
         if ignoringDataSource {
-            // "data": "PATH" is the source alone; {"source": "PATH", …} keeps its other settings.
-            for index in 0..<2 {
-                var spec = index == 0 ? stored : current
-                switch spec["data"] {
-                case .string?: spec["data"] = nil
-                case .object(var settings)?:
-                    settings["source"] = nil
-                    spec["data"] = settings.isEmpty ? nil : .object(settings)
-                default: break
-                }
-                if index == 0 { stored = spec } else { current = spec }
-            }
+            Self.removeDataSource(from: &stored)
+            Self.removeDataSource(from: &current)
         }
         var grown = false
 
@@ -66,6 +56,18 @@ extension SweepSpec {
             return .changed(reason: "its \(differing.map { "\"\($0)\"" }.joined(separator: ", ")) differ from the stored sweep's")
         }
         return grown ? .grown : .same
+    }
+
+    /// The spec without where its data is found: `"data": "PATH"` is the source alone, and
+    /// `{"source": "PATH", …}` keeps its other settings.
+    private static func removeDataSource(from spec: inout [String: JSONValue]) {
+        switch spec["data"] {
+        case .string?: spec["data"] = nil
+        case .object(var settings)?:
+            settings["source"] = nil
+            spec["data"] = settings.isEmpty ? nil : .object(settings)
+        default: break
+        }
     }
 
     /// Walks two `parameters` objects in step; where both hold a `"values"` list (not inside a

@@ -67,14 +67,17 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL without the password.
     public var description: String {
-        "postgresql://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+        "postgresql://\(user)@\(hostAndPort)/\(database)"
     }
+
+    /// An IPv6 host in brackets, as URLs write it.
+    private var hostAndPort: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// The URL for a command a message suggests: `PASSWORD` where the URL given had the password
     /// (the command, pasted without it, was refused for want of one); none where PGPASSWORD
     /// holds it, as it will for the suggested command too.
     public var suggestedURL: String {
         guard password != nil, !passwordFromEnvironment else { return description }
-        return "postgresql://\(user):PASSWORD@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+        return "postgresql://\(user):PASSWORD@\(hostAndPort)/\(database)"
     }
 }
